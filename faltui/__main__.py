@@ -1,0 +1,5 @@
+"""Allow ``python -m faltui``."""
+
+from faltui.cli import main
+
+raise SystemExit(main())

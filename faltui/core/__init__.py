@@ -1,0 +1,1 @@
+"""The protocol layer: no Textual imports anywhere below this package."""
