@@ -1,0 +1,1 @@
+"""The local fal emulator: fal's HTTP protocol on loopback with real generated files."""

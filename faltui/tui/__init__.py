@@ -1,0 +1,1 @@
+"""The Textual app: wiring, screens, widgets, themes."""

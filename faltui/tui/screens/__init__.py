@@ -1,0 +1,1 @@
+"""Screens: help, job details, and other full-screen views."""

@@ -1,0 +1,1 @@
+"""Built-in theme files (TOML), shipped as the package ``faltui.builtin_themes``."""
