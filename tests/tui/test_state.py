@@ -1,0 +1,75 @@
+"""AppState: favourites, recents, theme and form values survive a restart; bad files do not crash."""
+
+from pathlib import Path
+
+from faltui.core.state import AppState
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "state.json"
+    state = AppState.load(path)
+    assert state.favourites == [] and state.problems == []
+    assert state.toggle_favourite("fal-ai/flux/dev") is True
+    state.touch_recent("fal-ai/flux/schnell")
+    state.touch_recent("fal-ai/flux/dev")
+    state.set_theme("faltui-ember")
+    state.remember_values("fal-ai/flux/dev", {"prompt": "a cat", "seed": 3})
+    assert state.save() is None
+
+    again = AppState.load(path)
+    assert again.favourites == ["fal-ai/flux/dev"]
+    assert again.recents == ["fal-ai/flux/dev", "fal-ai/flux/schnell"]
+    assert again.theme == "faltui-ember"
+    assert again.values_for("fal-ai/flux/dev") == {"prompt": "a cat", "seed": 3}
+    assert again.values_for("unknown/model") is None
+
+
+def test_toggle_twice_and_recents_are_bounded(tmp_path: Path) -> None:
+    state = AppState(tmp_path / "s.json", max_recents=3)
+    state.toggle_favourite("a/b")
+    assert state.toggle_favourite("a/b") is False
+    assert not state.is_favourite("a/b")
+    for name in ["a/1", "a/2", "a/3", "a/4", "a/2"]:
+        state.touch_recent(name)
+    assert state.recents == ["a/2", "a/4", "a/3"]
+
+
+def test_broken_file_is_reported_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_text("{not json", encoding="utf-8")
+    state = AppState.load(path)
+    assert state.favourites == []
+    assert len(state.problems) == 1 and "not valid JSON" in state.problems[0]
+    # Saving replaces the broken file with a good one.
+    state.toggle_favourite("x/y")
+    assert state.save() is None
+    assert AppState.load(path).favourites == ["x/y"]
+
+
+def test_wrong_shapes_are_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_text(
+        '{"favourites": "nope", "recents": [1, "a/b", "a/b"], "theme": 5,'
+        ' "last_values": {"m/x": 3, "m/y": {"k": 1}}}',
+        encoding="utf-8",
+    )
+    state = AppState.load(path)
+    assert state.favourites == []
+    assert state.recents == ["a/b"]
+    assert state.theme is None
+    assert state.last_values == {"m/y": {"k": 1}}
+
+
+def test_unserialisable_or_huge_values_are_not_kept(tmp_path: Path) -> None:
+    state = AppState(tmp_path / "s.json")
+    state.remember_values("m/a", {"x": object()})
+    state.remember_values("m/b", {"prompt": "x" * 100_000})
+    assert state.last_values == {}
+
+
+def test_save_error_is_returned(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    state = AppState(blocker / "sub" / "state.json")
+    error = state.save()
+    assert error is not None and "cannot save state file" in error
