@@ -1,4 +1,4 @@
-"""AppState: favourites, recents, theme and form values survive a restart; bad files do not crash."""
+"""AppState: favourites, recents, theme and form values persist; bad files do not crash."""
 
 from pathlib import Path
 

@@ -1,0 +1,386 @@
+"""The model browser: search box, category filter, ranked model list, description.
+
+Standalone: give it models with ``set_models`` (and more with ``add_models`` as live results
+stream in); it posts ``ModelBrowser.Chosen`` when the user picks one. Favourites and recent
+models come from an optional ``AppState`` and float to the top of the list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Input, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+if TYPE_CHECKING:
+    from faltui.core.catalog import ModelInfo
+    from faltui.core.state import AppState
+
+Ranker = Callable[[list["ModelInfo"], str, "str | None"], list["ModelInfo"]]
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def literal(text: object) -> str:
+    """Server text made safe to display: control characters (and so escapes) removed."""
+    return _CONTROL.sub("", str(text or ""))
+
+
+def default_rank(models: list[ModelInfo], query: str, category: str | None) -> list[ModelInfo]:
+    """Rank with the catalog's ranking (``faltui.core.catalog.rank``)."""
+    from faltui.core.catalog import rank
+
+    return rank(models, query, category)
+
+
+class ModelList(OptionList):
+    """The list of models, with vi-style movement."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="browser.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="browser.up"),
+    ]
+
+
+class ModelBrowser(Widget):
+    """Find a model: type to rank, filter by category, ``f`` to favourite, ``enter`` to choose."""
+
+    DEFAULT_CSS = """
+    ModelBrowser { layout: vertical; height: 1fr; }
+    ModelBrowser #browser-search { margin: 0 0 0 0; }
+    ModelBrowser #browser-category { margin: 0 0 0 0; }
+    ModelBrowser #browser-list { height: 1fr; min-height: 3; border: none; }
+    ModelBrowser #browser-count { height: 1; color: $text-muted; padding: 0 1; }
+    ModelBrowser #browser-about { height: auto; max-height: 8; border-top: solid $panel-lighten-2;
+        padding: 0 1; }
+    """
+
+    BINDINGS = [
+        Binding("f", "toggle_favourite", "Favourite", id="browser.favourite"),
+        Binding("c", "cycle_category", "Category", id="browser.category"),
+        Binding("ctrl+t", "cycle_category", "Category", show=False, id="browser.category_any"),
+    ]
+
+    #: At most this many rows are listed; typing narrows the rest down.
+    max_shown = 300
+
+    query: reactive[str] = reactive("", init=False)
+    category: reactive[str | None] = reactive(None, init=False)
+
+    class Chosen(Message):
+        """The user picked a model (enter)."""
+
+        def __init__(self, model: ModelInfo) -> None:
+            super().__init__()
+            self.model = model
+
+    class FavouriteToggled(Message):
+        """A model's favourite mark changed (already saved in the state)."""
+
+        def __init__(self, model: ModelInfo, favourite: bool, error: str | None) -> None:
+            super().__init__()
+            self.model = model
+            self.favourite = favourite
+            self.error = error
+
+    def __init__(
+        self,
+        models: Sequence[ModelInfo] = (),
+        *,
+        state: AppState | None = None,
+        ranker: Ranker | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._models: dict[str, ModelInfo] = {m.endpoint_id: m for m in models}
+        self._state = state
+        self._ranker: Ranker = ranker or default_rank
+        self._shown: list[ModelInfo] = []
+        self._categories: list[str] = []
+        self._matches: list[ModelInfo] = []
+        self._option_cache: dict[tuple[str, bool], Option] = {}
+        self._option_models: dict[tuple[str, bool], ModelInfo] = {}
+
+    # -- composition ---------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="/ search models…", id="browser-search", compact=True)
+        yield Select[str](
+            [], prompt="All categories", id="browser-category", compact=True, allow_blank=True
+        )
+        yield ModelList(id="browser-list")
+        yield Static("", id="browser-count")
+        with VerticalScroll(id="browser-about"):
+            yield Static("", id="browser-description")
+
+    def on_mount(self) -> None:
+        self._sync_categories()
+        self.refresh_results()
+
+    # -- public API ----------------------------------------------------------------------
+
+    @property
+    def models(self) -> list[ModelInfo]:
+        """Every model the browser knows."""
+        return list(self._models.values())
+
+    @property
+    def shown(self) -> list[ModelInfo]:
+        """The models currently listed, in display order."""
+        return list(self._shown)
+
+    @property
+    def highlighted_model(self) -> ModelInfo | None:
+        """The model under the cursor."""
+        index = self.query_one(ModelList).highlighted
+        if index is None or not 0 <= index < len(self._shown):
+            return None
+        return self._shown[index]
+
+    def set_models(self, models: Iterable[ModelInfo]) -> None:
+        """Replace every model."""
+        self._models = {m.endpoint_id: m for m in models}
+        self._after_models_changed()
+
+    def add_models(self, models: Iterable[ModelInfo]) -> int:
+        """Merge more models in (newer info replaces older by endpoint id); returns how many new."""
+        before = len(self._models)
+        for model in models:
+            self._models[model.endpoint_id] = model
+        self._after_models_changed()
+        return len(self._models) - before
+
+    def set_state(self, state: AppState | None) -> None:
+        """Use this state for favourites and recents."""
+        self._state = state
+        if self.is_mounted:
+            self.refresh_results()
+
+    def focus_search(self) -> None:
+        """Put the cursor in the search box."""
+        self.query_one("#browser-search", Input).focus()
+
+    def focus_list(self) -> None:
+        """Put the cursor in the model list."""
+        self.query_one(ModelList).focus()
+
+    def set_query(self, text: str) -> None:
+        """Type a query programmatically."""
+        self.query_one("#browser-search", Input).value = text
+
+    def choose_highlighted(self) -> None:
+        """Post ``Chosen`` for the model under the cursor."""
+        model = self.highlighted_model
+        if model is not None:
+            self.post_message(self.Chosen(model))
+
+    # -- ranking -------------------------------------------------------------------------
+
+    def _after_models_changed(self) -> None:
+        if self.is_mounted:
+            self._sync_categories()
+            self.refresh_results()
+
+    def _sync_categories(self) -> None:
+        categories = sorted({m.category for m in self._models.values() if m.category})
+        if categories == self._categories:
+            return
+        self._categories = categories
+        select = self.query_one("#browser-category", Select)
+        current = self.category
+        with select.prevent(Select.Changed):
+            select.set_options([(c, c) for c in categories])
+            if current in categories:
+                select.value = current
+
+    def _tier(self, model: ModelInfo) -> int:
+        state = self._state
+        if state is None:
+            return 2
+        if state.is_favourite(model.endpoint_id):
+            return 0
+        if model.endpoint_id in state.recents:
+            return 1
+        return 2
+
+    def ranked(self) -> list[ModelInfo]:
+        """The models for the current query and category: favourites, then recents, then rest."""
+        try:
+            ranked = self._ranker(list(self._models.values()), self.query, self.category)
+        except Exception as exc:  # a ranking bug must not take the browser down
+            self.notify(f"Model search failed: {exc}", severity="error")
+            ranked = list(self._models.values())
+        if self._state is not None and not self.query.strip():
+            recents = {eid: i for i, eid in enumerate(self._state.recents)}
+            favs = {eid: i for i, eid in enumerate(self._state.favourites)}
+
+            def order(item: tuple[int, ModelInfo]) -> tuple[int, int, int]:
+                index, model = item
+                tier = self._tier(model)
+                within = favs.get(model.endpoint_id, recents.get(model.endpoint_id, 0))
+                return (tier, within if tier < 2 else 0, index)
+
+            return [m for _, m in sorted(enumerate(ranked), key=order)]
+        return sorted(ranked, key=self._tier)  # stable: keeps the ranking within a tier
+
+    def refresh_results(self) -> None:
+        """Re-rank and redraw the list, keeping the cursor on the same model when possible."""
+        option_list = self.query_one(ModelList)
+        previous = self.highlighted_model
+        self._matches = self.ranked()
+        self._shown = self._matches[: self.max_shown]
+        option_list.set_options(self._option(m) for m in self._shown)
+        if self._shown:
+            index = 0
+            if previous is not None and not self._query_changed:
+                for i, m in enumerate(self._shown):
+                    if m.endpoint_id == previous.endpoint_id:
+                        index = i
+                        break
+            option_list.highlighted = index
+        self._query_changed = False
+        self._update_count()
+        self._describe(self.highlighted_model)
+
+    _query_changed = False
+
+    def _option(self, model: ModelInfo) -> Option:
+        # Options are reused between refreshes: OptionList caches each one's rendering.
+        favourite = self._state is not None and self._state.is_favourite(model.endpoint_id)
+        key = (model.endpoint_id, favourite)
+        option = self._option_cache.get(key)
+        if option is None or self._option_models.get(key) is not model:
+            option = Option(self._prompt(model, favourite), id=model.endpoint_id)
+            self._option_cache[key] = option
+            self._option_models[key] = model
+        return option
+
+    def _prompt(self, model: ModelInfo, favourite: bool) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("★ " if favourite else "  ", style="bold yellow")
+        text.append(literal(model.display_name) or model.endpoint_id, style="bold")
+        if model.category:
+            text.append("  ")
+            text.append(literal(model.category), style="italic dim")
+        text.append("\n  ")
+        text.append(literal(model.endpoint_id), style="dim")
+        return text
+
+    def _update_count(self) -> None:
+        total = len(self._models)
+        matches = len(self._matches)
+        favs = len(self._state.favourites) if self._state is not None else 0
+        label = f"{matches} of {total} models" if matches != total else f"{total} models"
+        if len(self._shown) < matches:
+            label += f" (first {len(self._shown)}; type to narrow)"
+        if favs:
+            label += f" · ★ {favs}"
+        self.query_one("#browser-count", Static).update(Text(label))
+
+    def _describe(self, model: ModelInfo | None) -> None:
+        target = self.query_one("#browser-description", Static)
+        if model is None:
+            target.update(Text("No model matches.", style="dim"))
+            return
+        text = Text()
+        text.append(literal(model.display_name) or model.endpoint_id, style="bold")
+        text.append("\n")
+        text.append(literal(model.endpoint_id), style="dim")
+        if model.category:
+            text.append(" · ")
+            text.append(literal(model.category), style="italic")
+        if getattr(model, "tags", None):
+            text.append(" · ")
+            text.append(literal(", ".join(str(t) for t in model.tags)), style="dim")
+        description = literal(model.description).strip()
+        if description:
+            text.append("\n")
+            text.append(description)
+        target.update(text)
+
+    # -- events --------------------------------------------------------------------------
+
+    @on(Input.Changed, "#browser-search")
+    def _on_search_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._query_changed = True
+        self.query = event.value
+
+    @on(Input.Submitted, "#browser-search")
+    def _on_search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.choose_highlighted()
+
+    @on(Select.Changed, "#browser-category")
+    def _on_category_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        value = event.value
+        self.category = value if isinstance(value, str) else None
+
+    def watch_query(self) -> None:
+        self.refresh_results()
+
+    def watch_category(self) -> None:
+        self._query_changed = True
+        self.refresh_results()
+
+    @on(OptionList.OptionHighlighted, "#browser-list")
+    def _on_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self._describe(self.highlighted_model)
+
+    @on(OptionList.OptionSelected, "#browser-list")
+    def _on_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.choose_highlighted()
+
+    def on_key(self, event: events.Key) -> None:
+        # Down/up in the search box move through the list without leaving the box.
+        search = self.query_one("#browser-search", Input)
+        if not search.has_focus:
+            return
+        option_list = self.query_one(ModelList)
+        if event.key == "down":
+            option_list.action_cursor_down()
+            event.stop()
+        elif event.key == "up":
+            option_list.action_cursor_up()
+            event.stop()
+        elif event.key in ("pagedown", "pageup"):
+            getattr(option_list, f"action_page_{event.key[4:]}")()
+            event.stop()
+
+    # -- actions -------------------------------------------------------------------------
+
+    def action_toggle_favourite(self) -> None:
+        """Flip the favourite mark of the highlighted model and save it."""
+        model = self.highlighted_model
+        if model is None or self._state is None:
+            return
+        favourite = self._state.toggle_favourite(model.endpoint_id)
+        error = self._state.save()
+        self.refresh_results()
+        self.post_message(self.FavouriteToggled(model, favourite, error))
+
+    def action_cycle_category(self) -> None:
+        """Switch to the next category (after the last one: all categories)."""
+        if not self._categories:
+            return
+        select = self.query_one("#browser-category", Select)
+        if self.category in self._categories:
+            index = self._categories.index(self.category) + 1
+            select.value = self._categories[index] if index < len(self._categories) else Select.NULL
+        else:
+            select.value = self._categories[0]

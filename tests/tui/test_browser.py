@@ -1,0 +1,155 @@
+"""ModelBrowser in a tiny harness app: ranking as you type, favourites, categories, choosing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+from faltui.core.state import AppState
+from faltui.tui.widgets.model_browser import ModelBrowser, literal
+
+
+@dataclass
+class Model:
+    """The ModelInfo fields the browser reads."""
+
+    endpoint_id: str
+    display_name: str
+    category: str
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
+
+
+def substring_rank(models: list[Model], query: str, category: str | None) -> list[Model]:
+    """A simple deterministic ranker: id prefix matches first, then substring matches."""
+    q = query.strip().lower()
+    pool = [m for m in models if category is None or m.category == category]
+    if not q:
+        return sorted(pool, key=lambda m: m.endpoint_id)
+    hits = [m for m in pool if q in f"{m.endpoint_id} {m.display_name}".lower()]
+    return sorted(hits, key=lambda m: (not m.display_name.lower().startswith(q), m.endpoint_id))
+
+
+MODELS = [
+    Model("fal-ai/flux/dev", "FLUX.1 [dev]", "text-to-image", "Fast [b]images[/b]\x1b[31m"),
+    Model("fal-ai/flux/schnell", "FLUX.1 [schnell]", "text-to-image", "Even faster"),
+    Model("fal-ai/kling-video/v2", "Kling video", "text-to-video", "Video from text"),
+    Model("fal-ai/kokoro", "Kokoro TTS", "text-to-speech", "Speech"),
+    *[Model(f"acme/model-{i:03}", f"Model {i}", "text-to-image") for i in range(400)],
+]
+
+
+class Harness(App[None]):
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self.state = state
+        self.chosen: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield ModelBrowser(MODELS, state=self.state, ranker=substring_rank)
+
+    def on_model_browser_chosen(self, message: ModelBrowser.Chosen) -> None:
+        self.chosen.append(message.model.endpoint_id)
+
+
+def ids(browser: ModelBrowser, n: int = 3) -> list[str]:
+    return [m.endpoint_id for m in browser.shown[:n]]
+
+
+async def test_typing_ranks_and_enter_chooses(tmp_path: Path) -> None:
+    app = Harness(AppState(tmp_path / "state.json"))
+    async with app.run_test(size=(60, 30)) as pilot:
+        browser = app.query_one(ModelBrowser)
+        browser.focus_search()
+        # Not everything is listed at once, but the count says how many there are.
+        assert len(browser.shown) == browser.max_shown
+        assert "404 models" in str(app.query_one("#browser-count", Static).render())
+        await pilot.press(*"kok")
+        await pilot.pause()
+        assert ids(browser) == ["fal-ai/kokoro"]
+        await pilot.press("backspace", "backspace", "backspace", *"flux")
+        await pilot.pause()
+        assert ids(browser) == ["fal-ai/flux/dev", "fal-ai/flux/schnell"]
+        assert app.state.favourites == []  # "f" typed in the search box is just a letter
+        await pilot.press("down")  # moves through the list while typing
+        assert browser.highlighted_model.endpoint_id == "fal-ai/flux/schnell"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.chosen == ["fal-ai/flux/schnell"]
+
+
+async def test_favourite_floats_and_persists(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    app = Harness(AppState.load(path))
+    async with app.run_test(size=(60, 30)) as pilot:
+        browser = app.query_one(ModelBrowser)
+        assert ids(browser, 1) == ["acme/model-000"]
+        browser.set_query("kokoro")
+        await pilot.pause()
+        browser.focus_list()
+        await pilot.press("f")
+        await pilot.pause()
+        browser.set_query("")
+        await pilot.pause()
+        assert ids(browser, 1) == ["fal-ai/kokoro"]
+        assert "★" in str(browser.shown and browser.query_one("#browser-list").options[0].prompt)
+    assert AppState.load(path).favourites == ["fal-ai/kokoro"]
+
+    # A new browser with the saved state lists the favourite first, then recents.
+    state = AppState.load(path)
+    state.touch_recent("fal-ai/kling-video/v2")
+    app = Harness(state)
+    async with app.run_test(size=(60, 30)) as pilot:
+        browser = app.query_one(ModelBrowser)
+        assert ids(browser, 2) == ["fal-ai/kokoro", "fal-ai/kling-video/v2"]
+        # With a query, a matching favourite still comes before other matches.
+        browser.set_query("fal-ai")
+        await pilot.pause()
+        assert ids(browser, 1) == ["fal-ai/kokoro"]
+
+
+async def test_category_cycle_and_description_is_literal(tmp_path: Path) -> None:
+    app = Harness(AppState(None))
+    async with app.run_test(size=(60, 30)) as pilot:
+        browser = app.query_one(ModelBrowser)
+        browser.focus_list()
+        await pilot.press("c")  # first category: text-to-image
+        await pilot.pause()
+        assert browser.category == "text-to-image"
+        assert {m.category for m in browser.shown} == {"text-to-image"}
+        await pilot.press("c", "c")
+        await pilot.pause()
+        assert browser.category == "text-to-video"
+        assert ids(browser) == ["fal-ai/kling-video/v2"]
+        await pilot.press("c")
+        await pilot.pause()
+        assert browser.category is None
+        browser.set_query("flux/dev")
+        await pilot.pause()
+        description = app.query_one("#browser-description", Static).render()
+        plain = description.plain if isinstance(description, Text) else str(description)
+        assert "[b]images[/b]" in plain  # shown literally, not as markup
+        assert "\x1b" not in plain
+
+
+async def test_add_models_merges_live_results(tmp_path: Path) -> None:
+    app = Harness(AppState(None))
+    async with app.run_test(size=(60, 30)) as pilot:
+        browser = app.query_one(ModelBrowser)
+        added = browser.add_models(
+            [Model("zeta/new", "Zeta", "image-to-3d"), Model("fal-ai/kokoro", "Kokoro 2", "tts")]
+        )
+        await pilot.pause()
+        assert added == 1
+        assert len(browser.models) == len(MODELS) + 1
+        browser.set_query("kokoro")
+        await pilot.pause()
+        assert browser.shown[0].display_name == "Kokoro 2"
+
+
+def test_literal_strips_control_characters() -> None:
+    assert literal("a\x1b[31mb\x07c\nd\te") == "a[31mbc\nd\te"
