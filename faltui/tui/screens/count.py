@@ -1,0 +1,55 @@
+"""A small modal asking how many times to submit (``submit ×N``)."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+MAX_COUNT = 100
+
+
+class CountScreen(ModalScreen[int | None]):
+    """Ask for a count between 1 and ``MAX_COUNT``; dismisses with the number or ``None``."""
+
+    DEFAULT_CSS = """
+    CountScreen { align: center middle; }
+    CountScreen > Vertical { width: 50; height: auto; border: thick $primary; background: $surface;
+        padding: 0 1; }
+    CountScreen #count-error { color: $error; height: auto; }
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="count.cancel")]
+
+    def __init__(self, default: int = 4) -> None:
+        super().__init__()
+        self.default = default
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Submit how many times? (seeds vary when the model has a seed)")
+            yield Input(str(self.default), type="integer", id="count-input")
+            yield Static("", id="count-error")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            count = int(event.value)
+        except ValueError:
+            count = 0
+        if not 1 <= count <= MAX_COUNT:
+            self.query_one("#count-error", Static).update(
+                f"Enter a whole number from 1 to {MAX_COUNT}."
+            )
+            return
+        self.dismiss(count)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

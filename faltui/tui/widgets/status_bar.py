@@ -1,0 +1,101 @@
+"""The one-line status bar: mode (demo or live), key source (masked), current model, job counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+
+from rich.text import Text
+from textual.widgets import Static
+
+from faltui.core.config import Settings, mask_key
+
+#: Display order and labels of job states in the counts.
+STATE_LABELS = (
+    ("pending", "pending"),
+    ("queued", "queued"),
+    ("running", "running"),
+    ("done", "done"),
+    ("failed", "failed"),
+    ("cancelled", "cancelled"),
+    ("lost", "lost"),
+)
+
+
+def describe_connection(settings: Settings, emulator_url: str | None = None) -> Text:
+    """``DEMO · emulator at …`` or ``fal.ai · key fal_…ab (FAL_KEY)`` or the no-key hint."""
+    text = Text()
+    if settings.demo or emulator_url:
+        text.append(" DEMO ", style="bold reverse")
+        where = emulator_url or settings.urls.get("queue", "")
+        text.append(f" emulator {where}")
+    else:
+        queue = settings.urls.get("queue", "")
+        text.append("fal.ai" if "queue.fal.run" in queue else queue, style="bold")
+    text.append(" │ ", style="dim")
+    if settings.key:
+        text.append(f"key {mask_key(settings.key)}")
+        if settings.key_source:
+            text.append(f" ({settings.key_source})", style="dim")
+    else:
+        text.append("no key: set FAL_KEY or run faltui --demo", style="bold")
+    return text
+
+
+class StatusBar(Static):
+    """A single line at the top of the main screen."""
+
+    DEFAULT_CSS = """
+    StatusBar { dock: top; height: 1; background: $panel; color: $foreground; padding: 0 1; }
+    """
+
+    def __init__(
+        self, settings: Settings, *, emulator_url: str | None = None, id: str | None = None
+    ):
+        super().__init__("", id=id)
+        self._connection = describe_connection(settings, emulator_url)
+        self._model: str | None = None
+        self._counts: Counter[str] = Counter()
+        self._busy: str | None = None
+
+    def on_mount(self) -> None:
+        self._render_line()
+
+    def set_model(self, endpoint_id: str | None) -> None:
+        """Show the chosen model."""
+        self._model = endpoint_id
+        self._render_line()
+
+    def set_counts(self, counts: Mapping[str, int]) -> None:
+        """Show job counts by state (state value → count)."""
+        self._counts = Counter(counts)
+        self._render_line()
+
+    def set_busy(self, message: str | None) -> None:
+        """Show a short note about work in progress (e.g. the live catalog loading)."""
+        self._busy = message
+        self._render_line()
+
+    @property
+    def plain(self) -> str:
+        """The status line as plain text (for tests and logs)."""
+        return self._line().plain
+
+    def _line(self) -> Text:
+        text = Text("faltui ", style="bold")
+        text.append_text(self._connection)
+        if self._model:
+            text.append(" │ ", style="dim")
+            text.append(self._model)
+        total = sum(self._counts.values())
+        if total:
+            text.append(" │ ", style="dim")
+            parts = [f"{self._counts[s]} {label}" for s, label in STATE_LABELS if self._counts[s]]
+            text.append("jobs " + " · ".join(parts))
+        if self._busy:
+            text.append(" │ ", style="dim")
+            text.append(self._busy, style="italic")
+        return text
+
+    def _render_line(self) -> None:
+        self.update(self._line())

@@ -1,0 +1,204 @@
+"""FaltuiApp without the network: start-up without a key, help, keymap, themes, layouts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from faltui.core.config import Paths, Settings
+from faltui.core.state import AppState
+from faltui.tui.app import FaltuiApp, vary_seeds
+from faltui.tui.screens.help import HelpScreen
+from faltui.tui.widgets.status_bar import StatusBar
+
+
+def make_settings(home: Path, **kwargs: Any) -> Settings:
+    paths = Paths(home / "config", home / "cache", home / "data", home / "downloads")
+    return Settings(paths=paths, **kwargs)
+
+
+class Recorder:
+    """Wraps ``app.notify`` to keep every message shown."""
+
+    def __init__(self, app: FaltuiApp) -> None:
+        self.messages: list[str] = []
+        self._notify = app.notify
+        app.notify = self  # type: ignore[method-assign]
+
+    def __call__(self, message: str, **kwargs: Any) -> None:
+        self.messages.append(f"{kwargs.get('title', '')}: {message}")
+        self._notify(message, **kwargs)
+
+    def text(self) -> str:
+        return "\n".join(self.messages)
+
+
+async def test_starts_without_key_and_submit_explains(tmp_path: Path) -> None:
+    app = FaltuiApp(make_settings(tmp_path, key=None))
+    async with app.run_test(size=(160, 48)) as pilot:
+        recorder = Recorder(app)
+        status = app.query_one(StatusBar).plain
+        assert "no key" in status and "FAL_KEY" in status
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "FAL_KEY" in recorder.text() and "--demo" in recorder.text()
+        assert app.is_running  # nothing crashed
+
+
+async def test_status_bar_masks_the_key(tmp_path: Path) -> None:
+    key = "abcd1234:secretsecretsecret99"
+    app = FaltuiApp(make_settings(tmp_path, key=key, key_source="FAL_KEY"))
+    async with app.run_test(size=(160, 48)):
+        status = app.query_one(StatusBar).plain
+        assert "abcd…99" in status and "(FAL_KEY)" in status
+        assert "secret" not in status
+
+
+async def test_help_lists_real_bindings_with_remaps(tmp_path: Path) -> None:
+    keymap = {"help": "f2", "browser.favourite": "ctrl+f", "no.such.binding": "f9"}
+    app = FaltuiApp(make_settings(tmp_path, keymap=keymap))
+    async with app.run_test(size=(160, 48)) as pilot:
+        assert any("no.such.binding" in p for p in app.problems)
+        await pilot.press("f1")  # remapped away
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("f2")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, HelpScreen)
+        rows = {row.binding_id: row for section in screen.sections for row in section.rows}
+        assert rows["help"].keys == ["f2"]
+        assert rows["browser.favourite"].keys == ["^f"]
+        assert rows["submit"].keys == ["^s", "^j"]
+        titles = [section.title for section in screen.sections]
+        assert titles[0] == "Everywhere" and "Models" in titles
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_remapped_key_works(tmp_path: Path) -> None:
+    app = FaltuiApp(make_settings(tmp_path, keymap={"pane.jobs": "f7"}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("escape", "3")  # the old key does nothing now
+        await pilot.pause()
+        assert app.active_pane == "models"
+        await pilot.press("f7")
+        await pilot.pause()
+        assert app.active_pane == "jobs"
+        assert app.pane_widget("jobs").display and not app.pane_widget("models").display
+
+
+async def test_themes_builtin_user_and_broken(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    themes = settings.paths.user_themes_dir
+    themes.mkdir(parents=True)
+    (themes / "mine.toml").write_text('name = "mine"\nprimary = "#336699"\n', encoding="utf-8")
+    (themes / "bad.toml").write_text('name = "bad"\nprimary = "chartreuse-ish"\n', "utf-8")
+    app = FaltuiApp(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.theme == "faltui-dark"
+        assert {"faltui-dark", "faltui-light", "faltui-fjord", "faltui-ember", "mine"} <= set(
+            app.available_themes
+        )
+        assert any("bad.toml" in p for p in app.problems)
+        app.switch_theme("faltui-ember")
+        await pilot.pause()
+    assert AppState.load(settings.paths.state_file).theme == "faltui-ember"
+    app = FaltuiApp(settings)
+    async with app.run_test(size=(120, 40)):
+        assert app.theme == "faltui-ember"
+
+
+async def test_unknown_configured_theme_falls_back(tmp_path: Path) -> None:
+    app = FaltuiApp(make_settings(tmp_path, theme="does-not-exist"))
+    async with app.run_test(size=(120, 40)):
+        assert app.theme == "faltui-dark"
+        assert any("does-not-exist" in p for p in app.problems)
+
+
+async def test_every_pane_reachable_at_80x24(tmp_path: Path) -> None:
+    app = FaltuiApp(make_settings(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.narrow
+        await pilot.press("escape")  # leave the search box for the list
+        for key, pane in [("3", "jobs"), ("4", "results"), ("2", "form"), ("1", "models")]:
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.active_pane == pane
+            region = app.pane_widget(pane).region
+            assert region.width == 80 and region.height >= 15, (pane, region)
+            hidden = [p for p in app.PANE_TITLES if p != pane]
+            assert not any(app.pane_widget(p).display for p in hidden)
+        await pilot.press("slash")
+        await pilot.pause()
+        assert app.focused is not None and app.focused.id == "browser-search"
+
+
+async def test_wide_layout_shows_all_panes(tmp_path: Path) -> None:
+    app = FaltuiApp(make_settings(tmp_path))
+    async with app.run_test(size=(200, 60)):
+        assert not app.narrow
+        regions = {p: app.pane_widget(p).region for p in app.PANE_TITLES}
+        assert all(r.width >= 40 and r.height >= 20 for r in regions.values()), regions
+        assert regions["models"].x < regions["form"].x < regions["jobs"].x
+        assert regions["jobs"].y < regions["results"].y
+        assert not app.query_one("#pane-tabs").display
+
+
+@dataclass
+class FakeJob:
+    id: str
+    state: str
+    endpoint_id: str = "fal-ai/flux/dev"
+    error: str | None = None
+    field_errors: tuple = ()
+
+
+@dataclass
+class FakeEvent:
+    job: FakeJob
+    kind: str = "updated"
+
+
+async def test_job_events_are_batched_into_counts(tmp_path: Path) -> None:
+    app = FaltuiApp(make_settings(tmp_path))
+    async with app.run_test(size=(160, 48)) as pilot:
+        upserts: list[int] = []
+        table = app.query_one("#jobs")
+        table.upsert = lambda jobs: upserts.append(len(list(jobs)))  # type: ignore[attr-defined]
+        for i in range(50):  # many events for three jobs between two timer ticks
+            state = "running" if i % 3 else "queued"
+            app._on_job_event(FakeEvent(FakeJob(f"job-{i % 3}", state)))
+        app.flush_jobs()
+        assert upserts == [3]
+        assert "2 running" in app.query_one(StatusBar).plain
+        assert "1 queued" in app.query_one(StatusBar).plain
+        app.flush_jobs()  # nothing changed: no update
+        assert upserts == [3]
+        await pilot.pause()
+
+
+def test_vary_seeds() -> None:
+    assert vary_seeds({"prompt": "x"}, 1, has_seed=True) == [{"prompt": "x"}]
+    seeds = [p["seed"] for p in vary_seeds({"prompt": "x", "seed": 7}, 3, has_seed=True)]
+    assert seeds == [7, 8, 9]
+    random_seeds = [p["seed"] for p in vary_seeds({"prompt": "x"}, 4, has_seed=True)]
+    assert len(set(random_seeds)) == 4
+    assert vary_seeds({"a": 1}, 2, has_seed=False) == [{"a": 1}, {"a": 1}]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+async def test_palette_opens_and_runs_an_action(tmp_path: Path, size: tuple[int, int]) -> None:
+    app = FaltuiApp(make_settings(tmp_path))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"go to jobs")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.active_pane == "jobs"
