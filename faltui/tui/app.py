@@ -101,11 +101,11 @@ class FaltuiApp(App[None]):
         Binding("slash", "search", "Search", id="search"),
         Binding("ctrl+s,ctrl+j", "submit", "Submit", id="submit", priority=True),
         Binding("ctrl+b", "submit_many", "Submit ×N", id="submit_many", priority=True),
-        Binding("escape", "back", "Back", show=False, id="back"),
-        Binding("1", "pane('models')", "Models", show=False, id="pane.models"),
-        Binding("2", "pane('form')", "Form", show=False, id="pane.form"),
-        Binding("3", "pane('jobs')", "Jobs", show=False, id="pane.jobs"),
-        Binding("4", "pane('results')", "Results", show=False, id="pane.results"),
+        Binding("escape", "back", "Back to models", show=False, id="back"),
+        Binding("1", "pane('models')", "Go to models", show=False, id="pane.models"),
+        Binding("2", "pane('form')", "Go to parameters", show=False, id="pane.form"),
+        Binding("3", "pane('jobs')", "Go to jobs", show=False, id="pane.jobs"),
+        Binding("4", "pane('results')", "Go to results", show=False, id="pane.results"),
     ]
 
     PANE_TITLES: ClassVar[dict[str, str]] = {

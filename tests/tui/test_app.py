@@ -202,3 +202,17 @@ async def test_palette_opens_and_runs_an_action(tmp_path: Path, size: tuple[int,
         await pilot.press("enter")
         await pilot.pause()
         assert app.active_pane == "jobs"
+
+
+async def test_palette_switches_theme_and_remembers(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    app = FaltuiApp(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"theme: faltui-light")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.theme == "faltui-light"
+    assert AppState.load(settings.paths.state_file).theme == "faltui-light"

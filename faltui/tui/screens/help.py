@@ -46,13 +46,19 @@ def node_bindings(node: DOMNode) -> list[Binding]:
     return [binding for _key, binding in bindings_map]
 
 
-def collect_rows(nodes: Iterable[DOMNode], app: DOMNode) -> list[HelpRow]:
-    """Bindings of the given nodes with a description, one row per action, keys merged."""
+def collect_rows(
+    nodes: Iterable[DOMNode], app: DOMNode, *, only_ids: bool = False
+) -> list[HelpRow]:
+    """Bindings of the given nodes with a description, one row per action, keys merged.
+
+    ``only_ids`` keeps just bindings with an id (faltui's own, remappable ones), leaving out
+    the generic movement keys every Textual list or input has.
+    """
     rows: dict[tuple[str, str], HelpRow] = {}
     for node in nodes:
         for binding in node_bindings(node):
             description = binding.description or binding.tooltip
-            if not description or binding.system:
+            if not description or binding.system or (only_ids and not binding.id):
                 continue
             group = (binding.id or binding.action, description)
             row = rows.setdefault(group, HelpRow([], description, binding.id))
@@ -73,7 +79,7 @@ def collect_sections(app: DOMNode, panes: Sequence[tuple[str, Widget]]) -> list[
             for node in pane.walk_children(with_self=True)
             if type(node).__module__.startswith("faltui.")
         ]
-        rows = collect_rows(nodes, app)
+        rows = collect_rows(nodes, app, only_ids=True)
         if rows:
             sections.append(HelpSection(title, rows))
     return sections
@@ -121,7 +127,7 @@ class HelpScreen(ModalScreen[None]):
         with Vertical():
             yield Static("faltui — keys", id="help-title")
             yield Static(
-                'Remap any key in the config\'s [keymap] table: binding-id = "keys".',
+                Text('Remap keys in the config\'s [keymap] table: binding-id = "keys".'),
                 id="help-hint",
             )
             with VerticalScroll(id="help-body"):

@@ -47,6 +47,7 @@ class ModelList(OptionList):
     """The list of models, with vi-style movement."""
 
     BINDINGS = [
+        Binding("enter", "select", "Choose", id="browser.choose"),
         Binding("j", "cursor_down", "Down", show=False, id="browser.down"),
         Binding("k", "cursor_up", "Up", show=False, id="browser.up"),
     ]
@@ -59,8 +60,10 @@ class ModelBrowser(Widget):
     ModelBrowser { layout: vertical; height: 1fr; }
     ModelBrowser #browser-search { margin: 0 0 0 0; }
     ModelBrowser #browser-category { margin: 0 0 0 0; }
-    ModelBrowser #browser-list { height: 1fr; min-height: 3; border: none; }
-    ModelBrowser #browser-count { height: 1; color: $text-muted; padding: 0 1; }
+    ModelBrowser #browser-list { height: 1fr; min-height: 3; border: none;
+        text-wrap: nowrap; text-overflow: ellipsis; }
+    ModelBrowser #browser-count { height: 1; color: $text-muted; padding: 0 1;
+        text-wrap: nowrap; text-overflow: ellipsis; }
     ModelBrowser #browser-about { height: auto; max-height: 8; border-top: solid $panel-lighten-2;
         padding: 0 1; }
     """
@@ -68,7 +71,6 @@ class ModelBrowser(Widget):
     BINDINGS = [
         Binding("f", "toggle_favourite", "Favourite", id="browser.favourite"),
         Binding("c", "cycle_category", "Category", id="browser.category"),
-        Binding("ctrl+t", "cycle_category", "Category", show=False, id="browser.category_any"),
     ]
 
     #: At most this many rows are listed; typing narrows the rest down.
