@@ -22,6 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.theme import Theme
 from textual.widget import Widget
 from textual.widgets import Footer, Static, Tab, Tabs
+from textual.worker import Worker, WorkerState
 
 from faltui.core.config import Settings
 from faltui.core.errors import (
@@ -383,7 +384,7 @@ class FaltuiApp(App[None]):
         """Every model the browser knows (bundled and live)."""
         return self.query_one(ModelBrowser).models
 
-    @work(group="catalog", exclusive=True)
+    @work(group="catalog", exclusive=True, exit_on_error=False)
     async def _stream_live_models(self) -> None:
         browser = self.query_one(ModelBrowser)
         status = self.query_one(StatusBar)
@@ -427,7 +428,7 @@ class FaltuiApp(App[None]):
         self.pane_widget("form").border_subtitle = literal(model.endpoint_id)
         self._load_schema(model)
 
-    @work(group="schema", exclusive=True)
+    @work(group="schema", exclusive=True, exit_on_error=False)
     async def _load_schema(self, model: ModelInfo) -> None:
         form = self.query_one("#form")
         if self.catalog is None:
@@ -505,7 +506,7 @@ class FaltuiApp(App[None]):
             return
         self._submit(message.endpoint_id, dict(message.payload), int(message.count or 1))
 
-    @work(group="submit")
+    @work(group="submit", exit_on_error=False)
     async def _submit(self, endpoint_id: str, payload: dict[str, Any], count: int) -> None:
         has_seed = any(f.name == "seed" for f in getattr(self.current_schema, "input", []))
         payloads = vary_seeds(payload, count, has_seed=has_seed)
@@ -643,7 +644,7 @@ class FaltuiApp(App[None]):
         if job is not None and JobDetailScreen is not None:
             self.push_screen(JobDetailScreen(job))
 
-    @work(group="jobs")
+    @work(group="jobs", exit_on_error=False)
     async def _cancel_job(self, job_id: str) -> None:
         if self.manager is None:
             return
@@ -654,7 +655,7 @@ class FaltuiApp(App[None]):
         except Exception as exc:
             self.notify(f"Cancel failed: {exc!r}", severity="error", markup=False)
 
-    @work(group="jobs")
+    @work(group="jobs", exit_on_error=False)
     async def _rerun_job(self, job_id: str) -> None:
         if self.manager is None or not self._can_rerun():
             return
@@ -675,7 +676,7 @@ class FaltuiApp(App[None]):
         self.notify(str(MissingKeyError()), title="No fal API key", severity="error", markup=False)
         return False
 
-    @work(group="jobs")
+    @work(group="jobs", exit_on_error=False)
     async def _resume_jobs(self) -> None:
         try:
             for job in self.manager.jobs():
@@ -710,6 +711,15 @@ class FaltuiApp(App[None]):
             self.action_pane("models")
         else:
             self.query_one(ModelBrowser).focus_list()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Workers run with exit_on_error=False: an unexpected error becomes a notification
+        # instead of a traceback that ends the app.
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self._problem(
+                f"{event.worker.name or 'Background task'} failed: {error!r}", severity="error"
+            )
 
     def help_sections(self) -> list[Any]:
         """The real bindings, grouped by pane (for the help screen)."""

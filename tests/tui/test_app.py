@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.worker import WorkerFailed
 
 from faltui.core.config import Paths, Settings
 from faltui.core.state import AppState
@@ -216,3 +218,19 @@ async def test_palette_switches_theme_and_remembers(tmp_path: Path) -> None:
         await pilot.pause()
         assert app.theme == "faltui-light"
     assert AppState.load(settings.paths.state_file).theme == "faltui-light"
+
+
+async def test_unexpected_worker_error_is_a_notification(tmp_path: Path) -> None:
+    class BrokenManager:
+        async def submit(self, endpoint_id: str, payload: dict) -> object:
+            return object()  # not a Job: the app trips over it after the submit
+
+    app = FaltuiApp(make_settings(tmp_path, key="demo-key:secret"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.manager = BrokenManager()
+        worker = app._submit("fal-ai/flux/dev", {"prompt": "x"}, 1)
+        with contextlib.suppress(WorkerFailed):
+            await worker.wait()
+        await pilot.pause()
+        assert app.is_running
+        assert any("failed" in p and "AttributeError" in p for p in app.problems)
