@@ -234,3 +234,65 @@ async def test_unexpected_worker_error_is_a_notification(tmp_path: Path) -> None
         await pilot.pause()
         assert app.is_running
         assert any("failed" in p and "AttributeError" in p for p in app.problems)
+
+
+# -- with the real catalog (bundled snapshot; no key, so no network) ---------------------
+
+
+def _needs_catalog() -> None:
+    pytest.importorskip("faltui.core.catalog", reason="needs the catalog")
+
+
+async def test_browser_lists_bundled_catalog_and_choosing_loads_the_form(tmp_path: Path) -> None:
+    _needs_catalog()
+    settings = make_settings(tmp_path)
+    app = FaltuiApp(settings)
+    async with app.run_test(size=(160, 48)) as pilot:
+        browser = app.query_one("#browser")
+        assert len(browser.models) >= 50  # every model of the bundled snapshot
+        await pilot.press(*"flux/dev")
+        await pilot.pause()
+        assert browser.shown[0].endpoint_id == "fal-ai/flux/dev"
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.current_model.endpoint_id == "fal-ai/flux/dev"
+        assert app.current_schema is not None
+        assert any(f.name == "prompt" for f in app.current_schema.input)
+    state = AppState.load(settings.paths.state_file)
+    assert state.recents[0] == "fal-ai/flux/dev"
+    # Recently used floats to the top on the next start.
+    app = FaltuiApp(settings)
+    async with app.run_test(size=(160, 48)):
+        assert app.query_one("#browser").shown[0].endpoint_id == "fal-ai/flux/dev"
+
+
+async def test_palette_chooses_a_model(tmp_path: Path) -> None:
+    _needs_catalog()
+    app = FaltuiApp(make_settings(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"fal-ai/flux/schnell")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.current_model is not None
+        assert app.current_model.endpoint_id == "fal-ai/flux/schnell"
+
+
+async def test_unknown_schema_is_a_clear_notification(tmp_path: Path) -> None:
+    _needs_catalog()
+    from faltui.core.catalog import ModelInfo
+
+    app = FaltuiApp(make_settings(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        model = ModelInfo.from_api(
+            {"endpoint_id": "nobody/nothing", "metadata": {"display_name": "Nothing"}}
+        )
+        app.choose_model(model)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running and app.current_schema is None
+        assert any("nobody/nothing" in p for p in app.problems)
