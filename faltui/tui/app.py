@@ -35,7 +35,7 @@ from faltui.core.errors import (
 )
 from faltui.core.state import AppState
 from faltui.tui import commands as palette
-from faltui.tui.keymap import binding_ids, check_keymap, node_classes
+from faltui.tui.keymap import binding_ids, check_keymap, faltui_classes, node_classes
 from faltui.tui.screens.count import CountScreen
 from faltui.tui.screens.help import HelpScreen, collect_sections
 from faltui.tui.themes import DEFAULT_THEME, JOB_STATE_VARIABLES, load_all_themes
@@ -244,6 +244,7 @@ class FaltuiApp(App[None]):
         if JobDetailScreen is not None:
             classes.append(JobDetailScreen)
         classes.extend(node_classes(self.screen.walk_children(with_self=True)))
+        classes.extend(faltui_classes())
         return binding_ids(classes)
 
     def _setup_keymap(self) -> None:

@@ -49,6 +49,24 @@ def node_classes(nodes: Iterable[DOMNode]) -> list[type]:
     return seen
 
 
+def faltui_classes(prefix: str = "faltui.") -> list[type]:
+    """Every imported widget/screen/app class defined in faltui's own modules.
+
+    Widgets created later (form fields built from a schema) declare bindings too; looking at
+    the classes rather than the live DOM keeps their ids from being reported as unknown.
+    """
+    found: list[type] = []
+    pending: list[type] = [DOMNode]
+    while pending:
+        cls = pending.pop()
+        for sub in cls.__subclasses__():
+            if sub not in found:
+                pending.append(sub)
+                if sub.__module__.startswith(prefix):
+                    found.append(sub)
+    return found
+
+
 def check_keymap(keymap: Mapping[str, object], known: Iterable[str]) -> KeymapCheck:
     """Keep entries naming a known binding id with a non-empty key list; report the others."""
     known_ids = set(known)

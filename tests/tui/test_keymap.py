@@ -3,7 +3,7 @@
 from textual.binding import Binding
 from textual.widget import Widget
 
-from faltui.tui.keymap import binding_ids, check_keymap
+from faltui.tui.keymap import binding_ids, check_keymap, faltui_classes
 
 
 class Base(Widget):
@@ -28,3 +28,12 @@ def test_check_keymap() -> None:
     assert len(checked.problems) == 2
     assert any("unknown binding id 'nope'" in p for p in checked.problems)
     assert any("'child.z' needs keys" in p for p in checked.problems)
+
+
+def test_faltui_classes_find_widgets_not_yet_mounted() -> None:
+    from faltui.tui.widgets.model_browser import ModelList
+
+    classes = faltui_classes()
+    assert ModelList in classes
+    assert Child not in classes  # defined in a test module, not in faltui
+    assert "browser.down" in binding_ids(classes)
