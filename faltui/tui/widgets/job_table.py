@@ -1,0 +1,530 @@
+"""The jobs table: one row per job, updated in place as jobs progress.
+
+``upsert(jobs)`` takes the jobs that changed (the app batches them at 10 Hz) and touches only
+their rows, and within a row only the cells whose text changed: no clearing, no rebuilding, so
+hundreds of rows stay cheap. New jobs are appended at the bottom, which never moves the cursor.
+A 1 Hz timer refreshes just the elapsed column of the jobs still active.
+
+Text from the server (logs, errors, prompts) is put in the cells as ``rich.text.Text`` — never
+parsed as markup. State colours come from the theme's ``$job-*`` variables.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.coordinate import Coordinate
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+from textual.widgets.data_table import ColumnKey, RowKey
+
+from faltui.tui.themes import JOB_STATE_VARIABLES
+
+if TYPE_CHECKING:
+    from faltui.core.jobs import Job
+
+Clock = Callable[[], float]
+
+#: States whose rows keep ticking (elapsed) and that the "active" filter shows.
+ACTIVE_STATES = frozenset({"pending", "queued", "running"})
+#: The filters ``f`` cycles through: (name, states or None for all).
+FILTER_CYCLE: tuple[tuple[str, frozenset[str] | None], ...] = (
+    ("all", None),
+    ("active", ACTIVE_STATES),
+    ("done", frozenset({"done"})),
+    ("failed", frozenset({"failed"})),
+)
+#: Keys of the input whose value best describes a job (first present wins).
+PROMPT_KEYS = ("prompt", "text", "query", "question", "input", "instruction", "image_url")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SPACE = re.compile(r"\s+")
+
+#: Fixed widths of the columns (the log column takes the remaining space).
+COLUMN_WIDTHS: dict[str, int] = {"model": 22, "prompt": 26, "state": 11, "elapsed": 7}
+LOG_MIN_WIDTH = 16
+
+
+def literal(text: object) -> str:
+    """Server text made safe to show: control characters (terminal escapes) removed."""
+    return _CONTROL.sub("", str(text or ""))
+
+
+def one_line(text: object) -> str:
+    """Literal text on a single line (runs of whitespace become one space)."""
+    return _SPACE.sub(" ", literal(text)).strip()
+
+
+def state_of(job: Job) -> str:
+    """The job's state as a plain string (``"running"``)."""
+    state = job.state
+    return str(getattr(state, "value", state))
+
+
+def state_label(job: Job) -> str:
+    """Short state text for the table: ``"queued #3"``, ``"running"``, …"""
+    state = state_of(job)
+    position = getattr(job, "queue_position", None)
+    if state == "queued" and position is not None:
+        return f"queued #{position}"
+    return state
+
+
+def job_start(job: Job) -> float | None:
+    """When the job's clock starts: submission (or creation when never submitted)."""
+    return getattr(job, "submitted_at", None) or getattr(job, "created_at", None)
+
+
+def elapsed_seconds(job: Job, now: float) -> float | None:
+    """Seconds from submission to the end (or to ``now`` while the job is unfinished)."""
+    start = job_start(job)
+    if not start:
+        return None
+    end = getattr(job, "finished_at", None) or now
+    return max(0.0, end - start)
+
+
+def format_duration(seconds: float | None) -> str:
+    """``"0.4s"``, ``"12s"``, ``"3m04s"``, ``"2h05m"``; empty for unknown."""
+    if seconds is None:
+        return ""
+    if seconds < 10:
+        return f"{seconds:.1f}s"
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{(whole % 3600) // 60:02d}m"
+
+
+def last_log(job: Job) -> str:
+    """The job's latest log message (literal, one line)."""
+    text = getattr(job, "last_log", None)
+    if text is None:
+        logs = getattr(job, "logs", None) or []
+        text = getattr(logs[-1], "message", "") if logs else ""
+    return one_line(text)
+
+
+def prompt_snippet(job: Job) -> str:
+    """What the job is about: its prompt (or similar input), else its label."""
+    payload = getattr(job, "input", None) or {}
+    if isinstance(payload, dict):
+        for key in PROMPT_KEYS:
+            value = payload.get(key)
+            if isinstance(value, str) and value.strip():
+                return one_line(value)
+    label = getattr(job, "label", "") or ""
+    if label:
+        return one_line(label)
+    if isinstance(payload, dict):
+        for value in payload.values():
+            if isinstance(value, str) and value.strip():
+                return one_line(value)
+    return ""
+
+
+def short_model(endpoint_id: str) -> str:
+    """The endpoint id without the common ``fal-ai/`` owner."""
+    return one_line(endpoint_id).removeprefix("fal-ai/")
+
+
+def _cell(text: str, style: Style | str = "") -> Text:
+    return Text(text, style=style, no_wrap=True, overflow="ellipsis", end="")
+
+
+class JobGrid(DataTable):
+    """The table itself (row cursor, zebra stripes) with the job bindings."""
+
+    BINDINGS: ClassVar = [
+        Binding("enter", "details", "Details", id="jobs.details"),
+        Binding("x", "cancel_job", "Cancel", id="jobs.cancel"),
+        Binding("r", "rerun_job", "Re-run", id="jobs.rerun"),
+        Binding("f", "cycle_filter", "Filter", id="jobs.filter"),
+        Binding("j", "cursor_down", "Down", show=False, id="jobs.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="jobs.up"),
+    ]
+
+    def _owner(self) -> JobTable | None:
+        for node in self.ancestors:
+            if isinstance(node, JobTable):
+                return node
+        return None
+
+    def action_details(self) -> None:
+        """Open the detail screen of the job under the cursor."""
+        owner = self._owner()
+        if owner is not None:
+            owner.request(JobTable.DetailsRequested)
+
+    def action_cancel_job(self) -> None:
+        """Ask the app to cancel the job under the cursor."""
+        owner = self._owner()
+        if owner is not None:
+            owner.request(JobTable.CancelRequested)
+
+    def action_rerun_job(self) -> None:
+        """Ask the app to submit the job under the cursor again."""
+        owner = self._owner()
+        if owner is not None:
+            owner.request(JobTable.RerunRequested)
+
+    def action_cycle_filter(self) -> None:
+        """Next filter: all → active → done → failed → all."""
+        owner = self._owner()
+        if owner is not None:
+            owner.cycle_filter()
+
+
+class JobTable(Widget):
+    """Every job with its model, prompt, state, elapsed time and latest log line."""
+
+    DEFAULT_CSS = """
+    JobTable { layout: vertical; height: 1fr; }
+    JobTable #jobs-bar { height: 1; padding: 0 1; color: $text-muted;
+        text-wrap: nowrap; text-overflow: ellipsis; }
+    JobTable #jobs-grid { height: 1fr; }
+    JobTable #jobs-empty { display: none; padding: 1 2; color: $text-muted; height: auto; }
+    JobTable.-empty #jobs-grid { height: auto; max-height: 2; }
+    JobTable.-empty #jobs-empty { display: block; }
+    """
+
+    class _JobMessage(Message):
+        def __init__(self, table: JobTable, job_id: str) -> None:
+            super().__init__()
+            self.table = table
+            self.job_id = job_id
+
+        @property
+        def control(self) -> JobTable:
+            """The table that sent the message."""
+            return self.table
+
+    class Highlighted(_JobMessage):
+        """The cursor moved to a job."""
+
+    class CancelRequested(_JobMessage):
+        """The user asked to cancel a job (``x``)."""
+
+    class RerunRequested(_JobMessage):
+        """The user asked to run a job again (``r``)."""
+
+    class DetailsRequested(_JobMessage):
+        """The user asked for a job's details (``enter``)."""
+
+    #: Seconds between refreshes of the elapsed column.
+    tick_interval: ClassVar[float] = 1.0
+
+    def __init__(
+        self,
+        *,
+        clock: Clock = time.time,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.clock = clock
+        self._jobs: dict[str, Job] = {}
+        self._arrival: dict[str, int] = {}
+        self._cells: dict[str, dict[str, str]] = {}
+        self._ticking: set[str] = set()
+        self._filter: frozenset[str] | None = None
+        self._filter_name = "all"
+        self._colours: dict[str, str] = {}
+        self._bar_text = ""
+
+    # -- composition -----------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="jobs-bar", markup=False)
+        grid = JobGrid(id="jobs-grid", cursor_type="row", zebra_stripes=True)
+        for key, title in (
+            ("model", "Model"),
+            ("prompt", "Prompt"),
+            ("state", "State"),
+            ("elapsed", "Elapsed"),
+        ):
+            grid.add_column(title, width=COLUMN_WIDTHS[key], key=key)
+        grid.add_column("Last log", width=40, key="log")
+        yield grid
+        yield Static(self._empty_message(), id="jobs-empty", markup=False)
+
+    def on_mount(self) -> None:
+        self._refresh_colours()
+        self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
+        self.set_interval(self.tick_interval, self.tick)
+        self._update_chrome()
+
+    @property
+    def grid(self) -> JobGrid:
+        """The inner DataTable."""
+        return self.query_one(JobGrid)
+
+    # -- public API ------------------------------------------------------------------
+
+    @property
+    def selected_job_id(self) -> str | None:
+        """The id of the job under the cursor (``None`` when the table is empty)."""
+        grid = self.grid
+        if grid.row_count == 0:
+            return None
+        row = max(0, min(grid.cursor_row, grid.row_count - 1))
+        key = grid.coordinate_to_cell_key(Coordinate(row, 0)).row_key
+        return key.value
+
+    @property
+    def filter_name(self) -> str:
+        """The active filter's name (``"all"``, ``"active"``, a state…)."""
+        return self._filter_name
+
+    @property
+    def shown_ids(self) -> list[str]:
+        """Ids of the rows, top to bottom."""
+        return [row.key.value or "" for row in self.grid.ordered_rows]
+
+    def job(self, job_id: str) -> Job | None:
+        """The latest object the table was given for a job."""
+        return self._jobs.get(job_id)
+
+    def upsert(self, jobs: Iterable[Job]) -> None:
+        """Add new jobs and update the rows of changed ones, touching only what changed."""
+        grid = self.grid
+        new: list[Job] = []
+        removed = False
+        selected = self.selected_job_id
+        for job in jobs:
+            job_id = job.id
+            self._jobs[job_id] = job
+            if job_id not in self._arrival:
+                self._arrival[job_id] = len(self._arrival)
+            if state_of(job) in ACTIVE_STATES:
+                self._ticking.add(job_id)
+            else:
+                self._ticking.discard(job_id)
+            shown = job_id in self._cells
+            if self._matches(job):
+                if shown:
+                    self._update_row(grid, job)
+                else:
+                    new.append(job)
+            elif shown:
+                grid.remove_row(job_id)
+                del self._cells[job_id]
+                removed = True
+        for job in sorted(new, key=self._order_key):
+            self._add_row(grid, job)
+        if removed:
+            self._restore_cursor(selected)
+        self._update_chrome()
+
+    def set_filter(self, states: str | Iterable[str] | None) -> None:
+        """Show only jobs in these states (a state name, several, or ``None`` for all)."""
+        if states is None:
+            wanted: frozenset[str] | None = None
+        elif isinstance(states, str):
+            wanted = frozenset({states})
+        else:
+            wanted = frozenset(str(getattr(s, "value", s)) for s in states)
+        self._filter = wanted
+        self._filter_name = self._name_of(wanted)
+        self._rebuild()
+
+    def cycle_filter(self) -> None:
+        """Switch to the next filter of ``FILTER_CYCLE`` and say which one is active."""
+        names = [name for name, _ in FILTER_CYCLE]
+        index = names.index(self._filter_name) if self._filter_name in names else -1
+        name, states = FILTER_CYCLE[(index + 1) % len(FILTER_CYCLE)]
+        self.set_filter(states)
+        self.notify(f"Jobs: {name}", markup=False, timeout=2)
+
+    def select_job(self, job_id: str) -> bool:
+        """Move the cursor to a job's row; ``False`` when the job is not shown."""
+        if job_id not in self._cells:
+            return False
+        grid = self.grid
+        grid.move_cursor(row=grid.get_row_index(job_id), animate=False)
+        return True
+
+    def request(self, kind: type[JobTable._JobMessage]) -> None:
+        """Post a request message about the job under the cursor (if any)."""
+        job_id = self.selected_job_id
+        if job_id is None:
+            self.notify("No job selected.", markup=False, timeout=2)
+            return
+        self.post_message(kind(self, job_id))
+
+    def tick(self) -> None:
+        """Refresh the elapsed cell of every active job (runs every ``tick_interval``)."""
+        if not self._ticking:
+            return
+        grid = self.grid
+        now = self.clock()
+        for job_id in list(self._ticking):
+            cells = self._cells.get(job_id)
+            job = self._jobs.get(job_id)
+            if cells is None or job is None:
+                continue
+            text = format_duration(elapsed_seconds(job, now))
+            if cells["elapsed"] != text:
+                cells["elapsed"] = text
+                grid.update_cell(job_id, "elapsed", _cell(text))
+
+    # -- rows ------------------------------------------------------------------------
+
+    def _order_key(self, job: Job) -> tuple[float, int]:
+        return (getattr(job, "created_at", None) or 0.0, self._arrival.get(job.id, 0))
+
+    def _matches(self, job: Job) -> bool:
+        return self._filter is None or state_of(job) in self._filter
+
+    def _texts(self, job: Job) -> dict[str, str]:
+        state = state_of(job)
+        error = getattr(job, "error", None)
+        log = one_line(error) if state in ("failed", "lost") and error else last_log(job)
+        return {
+            "model": short_model(getattr(job, "endpoint_id", "")),
+            "prompt": prompt_snippet(job),
+            "state": state_label(job),
+            "elapsed": format_duration(elapsed_seconds(job, self.clock())),
+            "log": log,
+        }
+
+    def _styled(self, column: str, text: str, state: str) -> Text:
+        if column == "state":
+            return _cell(text, Style(color=self._colours.get(state), bold=state == "running"))
+        if column == "log" and state in ("failed", "lost"):
+            return _cell(text, Style(color=self._colours.get(state)))
+        if column == "model":
+            return _cell(text, "bold")
+        return _cell(text)
+
+    def _add_row(self, grid: JobGrid, job: Job) -> None:
+        texts = self._texts(job)
+        state = state_of(job)
+        self._cells[job.id] = texts
+        grid.add_row(*(self._styled(c, t, state) for c, t in texts.items()), key=job.id)
+
+    def _update_row(self, grid: JobGrid, job: Job) -> None:
+        old = self._cells[job.id]
+        texts = self._texts(job)
+        state = state_of(job)
+        state_changed = old["state"] != texts["state"]
+        for column, text in texts.items():
+            if old[column] != text or (column == "log" and state_changed):
+                grid.update_cell(job.id, column, self._styled(column, text, state))
+        self._cells[job.id] = texts
+
+    def _rebuild(self) -> None:
+        """Re-list every job under the current filter (filter changes only)."""
+        selected = self.selected_job_id
+        grid = self.grid
+        grid.clear()
+        self._cells.clear()
+        for job in sorted(self._jobs.values(), key=self._order_key):
+            if self._matches(job):
+                self._add_row(grid, job)
+        self._restore_cursor(selected)
+        self._update_chrome()
+
+    def _restore_cursor(self, job_id: str | None) -> None:
+        grid = self.grid
+        if job_id is not None and job_id in self._cells:
+            row = grid.get_row_index(job_id)
+            if row != grid.cursor_row:
+                grid.move_cursor(row=row, animate=False)
+        elif grid.row_count:
+            grid.move_cursor(row=min(grid.cursor_row, grid.row_count - 1), animate=False)
+
+    # -- chrome ----------------------------------------------------------------------
+
+    def _name_of(self, states: frozenset[str] | None) -> str:
+        for name, known in FILTER_CYCLE:
+            if known == states:
+                return name
+        return ", ".join(sorted(states or ()))
+
+    def _empty_message(self) -> str:
+        if self._jobs and self._filter is not None:
+            return f"No {self._filter_name} jobs. Press f to change the filter."
+        return "No jobs yet. Choose a model, fill in its parameters and press ctrl+s to submit."
+
+    def _update_chrome(self) -> None:
+        shown = len(self._cells)
+        total = len(self._jobs)
+        if self._filter is None:
+            bar = f"Jobs: all · {total}"
+        else:
+            bar = f"Jobs: {self._filter_name} · {shown} of {total}"
+        if bar != self._bar_text:
+            self._bar_text = bar
+            self.query_one("#jobs-bar", Static).update(bar)
+        empty = shown == 0
+        if empty:
+            self.query_one("#jobs-empty", Static).update(self._empty_message())
+        self.set_class(empty, "-empty")
+
+    def on_resize(self) -> None:
+        self._fit_log_column()
+
+    def _fit_log_column(self) -> None:
+        grid = self.grid
+        fixed = sum(COLUMN_WIDTHS.values())
+        padding = 2 * grid.cell_padding * len(grid.columns)
+        width = max(LOG_MIN_WIDTH, self.size.width - fixed - padding - 2)
+        column = grid.columns.get(ColumnKey("log"))
+        if column is not None and column.width != width:
+            column.width = width
+            grid._require_update_dimensions = True  # Textual re-measures on the next refresh
+            grid.refresh(layout=True)
+
+    def _refresh_colours(self) -> None:
+        variables = getattr(self.app, "theme_variables", {}) or {}
+        self._colours = {
+            name.removeprefix("job-"): variables.get(name) or default
+            for name, default in JOB_STATE_VARIABLES.items()
+        }
+
+    def _on_theme_changed(self, _theme: Any) -> None:
+        self._refresh_colours()
+        grid = self.grid
+        for job_id, texts in self._cells.items():
+            job = self._jobs[job_id]
+            state = state_of(job)
+            grid.update_cell(job_id, "state", self._styled("state", texts["state"], state))
+            grid.update_cell(job_id, "log", self._styled("log", texts["log"], state))
+
+    # -- events ----------------------------------------------------------------------
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        key: RowKey = event.row_key
+        if key.value is not None:
+            self.post_message(self.Highlighted(self, key.value))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()  # enter is bound to details; clicks on a row only highlight it
+
+
+__all__ = [
+    "ACTIVE_STATES",
+    "FILTER_CYCLE",
+    "JobGrid",
+    "JobTable",
+    "elapsed_seconds",
+    "format_duration",
+    "literal",
+    "one_line",
+    "prompt_snippet",
+    "state_label",
+    "state_of",
+]
