@@ -1,0 +1,554 @@
+"""The model catalog: bundled snapshot, cached live pages, fal's Platform API, OpenAPI schemas.
+
+Search and schemas work offline: ``local_models`` and ``search`` only read the bundled snapshot
+plus what earlier live calls cached; ``get_openapi`` tries a fresh cache, then fal, then a stale
+cache, then the bundled document. Live calls follow fal-protocol.md §9 (``GET /v1/models``) and
+§10 (``GET …/openapi.json?endpoint_id=…``); the key is sent only where
+``Settings.may_send_key`` allows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from faltui.core import bundled
+from faltui.core.config import Settings, origin
+from faltui.core.endpoints import EndpointId
+from faltui.core.errors import (
+    ApiError,
+    FaltuiError,
+    LockedError,
+    NotFoundError,
+    RateLimitedError,
+    TransportError,
+    UnauthorizedError,
+)
+
+if TYPE_CHECKING:
+    from faltui.core.schema import EndpointSchema
+
+#: Well-known endpoints shown first when nothing is typed (all present in the bundled snapshot).
+FEATURED: list[str] = [
+    "fal-ai/flux/dev",
+    "fal-ai/flux/schnell",
+    "fal-ai/flux-2/klein/9b",
+    "fal-ai/z-image/turbo",
+    "fal-ai/nano-banana",
+    "fal-ai/nano-banana/edit",
+    "fal-ai/nano-banana-pro",
+    "fal-ai/qwen-image-max/edit",
+    "fal-ai/kling-video/v3/pro/text-to-video",
+    "fal-ai/kling-video/o3/pro/image-to-video",
+    "fal-ai/veo3.1",
+    "fal-ai/ltx-2-19b/distilled/text-to-video",
+    "fal-ai/minimax/speech-2.8-hd",
+    "fal-ai/kokoro/american-english",
+    "fal-ai/chatterbox/text-to-speech",
+    "fal-ai/whisper",
+    "fal-ai/wizper",
+    "fal-ai/trellis",
+    "fal-ai/hunyuan-3d/v3.1/rapid/image-to-3d",
+    "fal-ai/stable-audio",
+    "openrouter/router",
+    "openrouter/router/vision",
+]
+
+#: Page size used when walking the live catalog (fal documents no maximum; stay ≤ 100).
+LIVE_PAGE_SIZE = 100
+#: Safety stop for the live walk (a cursor that never ends must not loop forever).
+MAX_LIVE_PAGES = 200
+#: fal's own hosts: without a key we do not go there for schemas (offline-first).
+FAL_HOST_SUFFIXES = ("fal.ai", "fal.run", "fal.media")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One model (endpoint) as the UI and CLI show it."""
+
+    endpoint_id: str
+    display_name: str = ""
+    category: str = ""
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    status: str = "active"
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @classmethod
+    def from_api(cls, obj: dict[str, Any]) -> ModelInfo:
+        """Build from a Platform API model object (tolerates missing or odd fields)."""
+        if not isinstance(obj, dict) or not isinstance(obj.get("endpoint_id"), str):
+            raise ValueError("a model object needs a string endpoint_id")
+        endpoint_id = obj["endpoint_id"].strip()
+        meta = obj.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+
+        def text(key: str, default: str = "") -> str:
+            value = meta.get(key)
+            return value.strip() if isinstance(value, str) and value.strip() else default
+
+        tags = meta.get("tags")
+        return cls(
+            endpoint_id=endpoint_id,
+            display_name=text("display_name", endpoint_id),
+            category=text("category"),
+            description=text("description"),
+            tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
+            status=text("status", "active"),
+            raw=obj,
+        )
+
+
+# -- ranking ---------------------------------------------------------------------------------
+
+_SPLIT = re.compile(r"[\s/\-_.:,()\[\]]+")
+_EXACT, _PREFIX, _WORD_PREFIX, _SUBSTRING, _SUBSEQUENCE = 100, 70, 55, 35, 10
+_FIELD_WEIGHT = {"id": 1.0, "name": 1.0, "tags": 0.8, "category": 0.7, "description": 0.3}
+
+
+def _is_subsequence(needle: str, hay: str) -> bool:
+    it = iter(hay)
+    return all(ch in it for ch in needle)
+
+
+def _field_score(token: str, value: str, *, subsequence: bool) -> int:
+    if not value:
+        return 0
+    if value == token:
+        return _EXACT
+    if value.startswith(token):
+        return _PREFIX
+    pos = value.find(token)
+    if pos >= 0:
+        before = value[pos - 1]
+        return _WORD_PREFIX if not before.isalnum() else _SUBSTRING
+    if subsequence and len(token) >= 2 and _is_subsequence(token, value):
+        return _SUBSEQUENCE
+    return 0
+
+
+def _token_score(token: str, model: ModelInfo) -> float:
+    fields = (
+        ("id", model.endpoint_id.lower(), True),
+        ("name", model.display_name.lower(), True),
+        ("category", model.category.lower(), False),
+        ("tags", " ".join(model.tags).lower(), False),
+    )
+    best = 0.0
+    for name, value, subsequence in fields:
+        best = max(best, _field_score(token, value, subsequence=subsequence) * _FIELD_WEIGHT[name])
+    if best == 0 and len(token) >= 3 and token in model.description.lower():
+        best = _SUBSTRING * _FIELD_WEIGHT["description"]
+    return best
+
+
+def score(model: ModelInfo, query: str) -> float:
+    """How well ``model`` matches ``query`` (0 = no match; every query word must match)."""
+    q = query.strip().lower()
+    if not q:
+        return 1.0
+    eid = model.endpoint_id.lower()
+    bonus = 0.0
+    if eid == q:
+        bonus = 10_000.0
+    elif eid.startswith(q) or eid.split("/", 1)[-1].startswith(q):
+        bonus = 2_000.0
+    elif eid.endswith("/" + q):
+        bonus = 1_500.0
+    elif q in eid:
+        bonus = 1_000.0
+    elif q == model.display_name.lower():
+        bonus = 1_800.0
+    total = 0.0
+    for token in q.split():
+        s = _token_score(token, model)
+        if s <= 0:
+            return 0.0
+        total += s
+    return bonus + total
+
+
+def rank(models: Iterable[ModelInfo], query: str, category: str | None = None) -> list[ModelInfo]:
+    """Models matching ``query`` (fuzzy: id, name, category, tags), best first.
+
+    Exact id beats an id prefix, which beats a substring, which beats a subsequence. Every word
+    of the query must match somewhere. With an empty query: featured models first, then the
+    rest in their given order. ``category`` filters exactly (case-insensitive).
+    """
+    pool = list(models)
+    if category:
+        wanted = category.strip().lower()
+        pool = [m for m in pool if m.category.lower() == wanted]
+    featured = {eid: i for i, eid in enumerate(FEATURED)}
+    if not query.strip():
+        order = {id(m): i for i, m in enumerate(pool)}
+        return sorted(
+            pool, key=lambda m: (featured.get(m.endpoint_id, len(featured)), order[id(m)])
+        )
+    scored = [(score(m, query), m) for m in pool]
+    hits = [(s, m) for s, m in scored if s > 0]
+    hits.sort(
+        key=lambda sm: (
+            -sm[0],
+            featured.get(sm[1].endpoint_id, len(featured)),
+            len(sm[1].endpoint_id),
+            sm[1].endpoint_id,
+        )
+    )
+    return [m for _, m in hits]
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+
+def platform_error(response: httpx.Response, what: str) -> ApiError:
+    """The typed error for a non-2xx Platform API answer (``{"error": {type, message}}``)."""
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = response.text[:300] if response.text else None
+    error_type: str | None = None
+    message = ""
+    request_id = response.headers.get("x-fal-request-id") or None
+    if isinstance(body, dict):
+        env = body.get("error")
+        if isinstance(env, dict):
+            error_type = env.get("type") if isinstance(env.get("type"), str) else None
+            message = str(env.get("message") or "")
+            if isinstance(env.get("request_id"), str):
+                request_id = request_id or env["request_id"]
+        elif isinstance(body.get("detail"), str):
+            message = body["detail"]
+            error_type = body.get("error_type") if isinstance(body.get("error_type"), str) else None
+    elif isinstance(body, str):
+        message = " ".join(body.split())
+    status = response.status_code
+    text = f"{what}: {message}" if message else f"{what}: HTTP {status} {response.reason_phrase}"
+    if request_id:
+        text += f" (request id {request_id})"
+    kwargs: dict[str, Any] = {
+        "status": status,
+        "error_type": error_type,
+        "body": body,
+        "request_id": request_id,
+        "retryable": status in (429, 500, 502, 503, 504),
+    }
+    cls: type[ApiError] = {
+        401: UnauthorizedError,
+        402: LockedError,
+        403: LockedError,
+        404: NotFoundError,
+        429: RateLimitedError,
+    }.get(status, ApiError)
+    return cls(text, **kwargs)
+
+
+def _transport_error(exc: httpx.HTTPError, url: str) -> TransportError:
+    return TransportError(
+        f"could not reach {origin(url)}: {type(exc).__name__} {exc}".rstrip(),
+        maybe_sent=not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout),
+    )
+
+
+# -- disk cache ------------------------------------------------------------------------------
+
+
+def _write_json_atomic(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _looks_like_openapi(doc: Any) -> bool:
+    return isinstance(doc, dict) and isinstance(doc.get("paths") or doc.get("components"), dict)
+
+
+def _is_fal_url(url: str) -> bool:
+    host = (httpx.URL(url).host or "").lower()
+    return any(host == s or host.endswith("." + s) for s in FAL_HOST_SUFFIXES)
+
+
+# -- the catalog -----------------------------------------------------------------------------
+
+
+class Catalog:
+    """Models and schemas from the bundled snapshot, the disk cache and fal's Platform API."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        http: httpx.AsyncClient | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._http = http
+        self._owns_http = http is None
+        self._local: list[ModelInfo] | None = None
+
+    # -- plumbing
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The HTTP client (created on first use when none was given)."""
+        if self._http is None:
+            timeout = httpx.Timeout(
+                self.settings.read_timeout, connect=self.settings.connect_timeout
+            )
+            self._http = httpx.AsyncClient(timeout=timeout, follow_redirects=True)
+        return self._http
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this catalog created it."""
+        if self._http is not None and self._owns_http:
+            await self._http.aclose()
+            self._http = None
+
+    @property
+    def cache_dir(self) -> Path:
+        """Root of this catalog's cache files."""
+        return self.settings.paths.cache_dir
+
+    @property
+    def models_cache_file(self) -> Path:
+        """Where model objects seen live are kept (``{"saved_at", "models": [...]}``)."""
+        return self.cache_dir / "catalog" / "live-models.json"
+
+    def openapi_cache_file(self, endpoint_id: str) -> Path:
+        """Where an endpoint's OpenAPI document is cached."""
+        return self.cache_dir / "openapi" / bundled.schema_file_name(endpoint_id)
+
+    def _headers(self, url: str) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        if self.settings.key and self.settings.may_send_key(url):
+            headers["Authorization"] = f"Key {self.settings.key}"
+        return headers
+
+    async def _get_json(self, url: str, params: Sequence[tuple[str, str]], what: str) -> Any:
+        try:
+            response = await self.http.get(url, params=list(params), headers=self._headers(url))
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc, url) from exc
+        if response.status_code >= 400:
+            raise platform_error(response, what)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ApiError(f"{what}: the answer was not JSON", status=response.status_code) from exc
+
+    # -- local models
+
+    def _cached_model_objects(self) -> list[dict[str, Any]]:
+        data = _read_json(self.models_cache_file)
+        models = data.get("models") if isinstance(data, dict) else None
+        return [m for m in models or [] if isinstance(m, dict)]
+
+    def local_models(self) -> list[ModelInfo]:
+        """Bundled snapshot merged with cached live models (live info wins), no network."""
+        if self._local is None:
+            merged: dict[str, ModelInfo] = {}
+            for obj in [*bundled.bundled_models(), *self._cached_model_objects()]:
+                try:
+                    info = ModelInfo.from_api(obj)
+                except ValueError:
+                    continue
+                merged[info.endpoint_id] = info
+            self._local = list(merged.values())
+        return list(self._local)
+
+    def _remember(self, models: Iterable[ModelInfo]) -> None:
+        """Add live model objects to the disk cache (without embedded OpenAPI documents)."""
+        fresh = {m.endpoint_id: {k: v for k, v in m.raw.items() if k != "openapi"} for m in models}
+        if not fresh:
+            return
+        kept = {m.get("endpoint_id"): m for m in self._cached_model_objects()}
+        kept.update(fresh)
+        try:
+            _write_json_atomic(
+                self.models_cache_file, {"saved_at": self.clock(), "models": list(kept.values())}
+            )
+        except OSError:
+            return  # a read-only cache must not break browsing
+        self._local = None
+
+    def search(self, query: str, category: str | None = None) -> list[ModelInfo]:
+        """Rank the local models (bundled + cached) for ``query``."""
+        return rank(self.local_models(), query, category)
+
+    # -- live models
+
+    async def list_models(
+        self,
+        q: str | None = None,
+        category: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+        endpoint_ids: Sequence[str] | None = None,
+        expand: Sequence[str] | None = None,
+    ) -> tuple[list[ModelInfo], str | None]:
+        """One page of ``GET {platform}/models``; returns (models, next cursor or None).
+
+        Models seen are cached on disk (and embedded OpenAPI documents, with
+        ``expand=["openapi-3.0"]``, go to the schema cache).
+        """
+        params: list[tuple[str, str]] = []
+        if q:
+            params.append(("q", q))
+        if category:
+            params.append(("category", category))
+        if status:
+            params.append(("status", status))
+        for endpoint_id in endpoint_ids or ():
+            params.append(("endpoint_id", endpoint_id))
+        params.append(("limit", str(max(1, int(limit)))))
+        if cursor:
+            params.append(("cursor", cursor))
+        for item in expand or ():
+            params.append(("expand", item))
+        url = self.settings.urls["platform"].rstrip("/") + "/models"
+        body = await self._get_json(url, params, "model list")
+        if not isinstance(body, dict) or not isinstance(body.get("models"), list):
+            raise ApiError("model list: unexpected answer (no models list)", status=200, body=body)
+        models: list[ModelInfo] = []
+        for obj in body["models"]:
+            try:
+                info = ModelInfo.from_api(obj)
+            except ValueError:
+                continue
+            models.append(info)
+            doc = obj.get("openapi")
+            if _looks_like_openapi(doc):
+                self._store_openapi(info.endpoint_id, doc)
+        self._remember(models)
+        next_cursor = body.get("next_cursor")
+        has_more = bool(body.get("has_more")) and isinstance(next_cursor, str) and next_cursor
+        return models, (next_cursor if has_more else None)
+
+    async def iter_models(
+        self, q: str | None = None, category: str | None = None
+    ) -> AsyncIterator[list[ModelInfo]]:
+        """Pages of models: the local ones first, then (with a key) new or changed live ones.
+
+        Live pages are de-duplicated against everything yielded before (by endpoint id; a
+        model comes again only if its live data differs) and cached on disk.
+        """
+        local = rank(self.local_models(), q or "", category)
+        seen: dict[str, ModelInfo] = {m.endpoint_id: m for m in local}
+        if local:
+            yield local
+        if not self.settings.key:
+            return
+        cursor: str | None = None
+        cursors: set[str] = set()
+        for _ in range(MAX_LIVE_PAGES):
+            page, cursor = await self.list_models(
+                q=q, category=category, limit=LIVE_PAGE_SIZE, cursor=cursor
+            )
+            fresh = []
+            for model in page:
+                old = seen.get(model.endpoint_id)
+                if old is None or old.raw.get("metadata") != model.raw.get("metadata"):
+                    fresh.append(model)
+                    seen[model.endpoint_id] = model
+            if fresh:
+                yield fresh
+            if cursor is None or cursor in cursors:
+                return
+            cursors.add(cursor)
+
+    # -- schemas
+
+    def _store_openapi(self, endpoint_id: str, doc: dict[str, Any]) -> None:
+        record = {"fetched_at": self.clock(), "endpoint_id": endpoint_id, "openapi": doc}
+        with contextlib.suppress(OSError):
+            _write_json_atomic(self.openapi_cache_file(endpoint_id), record)
+
+    def cached_openapi(self, endpoint_id: str) -> tuple[dict[str, Any], float] | None:
+        """(document, age in seconds) from the disk cache, or None."""
+        record = _read_json(self.openapi_cache_file(endpoint_id))
+        if not isinstance(record, dict) or not _looks_like_openapi(record.get("openapi")):
+            return None
+        fetched = record.get("fetched_at")
+        age = self.clock() - fetched if isinstance(fetched, int | float) else float("inf")
+        return record["openapi"], age
+
+    def _may_fetch_openapi(self) -> bool:
+        url = self.settings.urls["openapi"]
+        return bool(self.settings.key) or not _is_fal_url(url)
+
+    async def fetch_openapi(self, endpoint_id: str) -> dict[str, Any]:
+        """``GET {openapi}?endpoint_id=ID`` (no cache); stores the answer in the cache."""
+        url = self.settings.urls["openapi"]
+        doc = await self._get_json(url, [("endpoint_id", endpoint_id)], f"schema of {endpoint_id}")
+        if not _looks_like_openapi(doc):
+            error = doc.get("error") if isinstance(doc, dict) else None
+            if isinstance(error, dict):
+                raise NotFoundError(
+                    f"schema of {endpoint_id}: {error.get('message') or error}", status=200
+                )
+            raise ApiError(f"schema of {endpoint_id}: not an OpenAPI document", status=200)
+        self._store_openapi(endpoint_id, doc)
+        return doc
+
+    async def get_openapi(self, endpoint_id: str) -> dict[str, Any]:
+        """The endpoint's OpenAPI document: fresh cache → live → stale cache → bundled.
+
+        Raises ``NotFoundError`` when no source has it (or the live error, e.g.
+        ``TransportError``, when fal could not be asked and nothing local exists).
+        """
+        endpoint_id = EndpointId.parse(endpoint_id).full
+        cached = self.cached_openapi(endpoint_id)
+        if cached is not None and cached[1] < self.settings.catalog_ttl:
+            return cached[0]
+        live_error: FaltuiError | None = None
+        if self._may_fetch_openapi():
+            try:
+                return await self.fetch_openapi(endpoint_id)
+            except (ApiError, TransportError) as exc:
+                live_error = exc
+        if cached is not None:
+            return cached[0]
+        doc = bundled.bundled_openapi(endpoint_id)
+        if doc is not None:
+            return doc
+        if live_error is not None and not isinstance(live_error, NotFoundError):
+            raise live_error
+        raise NotFoundError(
+            f"no schema for {endpoint_id}: not in the bundled snapshot or the cache"
+            + ("" if live_error else " (set FAL_KEY to ask fal)")
+            + (f"; fal said: {live_error}" if live_error else ""),
+            status=404,
+        )
+
+    async def get_schema(self, endpoint_id: str) -> EndpointSchema:
+        """The parsed schema of an endpoint (see ``get_openapi`` for where it comes from)."""
+        from faltui.core.schema import parse_openapi
+
+        endpoint_id = EndpointId.parse(endpoint_id).full
+        return parse_openapi(await self.get_openapi(endpoint_id), endpoint_id)

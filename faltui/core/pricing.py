@@ -1,0 +1,134 @@
+"""Unit prices from fal's Platform API (fal-protocol.md §9.2) and simple cost estimates.
+
+``GET {platform}/models/pricing?endpoint_id=a&endpoint_id=b`` needs the API key and answers
+``{"prices": [{endpoint_id, unit_price, unit, currency}], "next_cursor", "has_more"}``. The
+``unit`` is a free string (``image``, ``video_second``, ``megapixel``…): show it verbatim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from faltui.core.catalog import platform_error
+from faltui.core.config import Settings, origin
+from faltui.core.errors import ApiError, TransportError
+
+#: fal accepts up to 50 endpoint ids per request.
+MAX_IDS_PER_REQUEST = 50
+#: Safety stop when following ``next_cursor``.
+MAX_PAGES = 50
+
+
+@dataclass(frozen=True)
+class Price:
+    """The price of one unit of an endpoint's output."""
+
+    endpoint_id: str
+    unit_price: float
+    unit: str
+    currency: str = "USD"
+
+    @classmethod
+    def from_api(cls, obj: dict[str, Any]) -> Price:
+        """Build from one item of the ``prices`` list (raises ValueError when malformed)."""
+        try:
+            return cls(
+                endpoint_id=str(obj["endpoint_id"]),
+                unit_price=float(obj["unit_price"]),
+                unit=str(obj.get("unit") or "unit"),
+                currency=str(obj.get("currency") or "USD"),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"malformed price entry: {obj!r}") from exc
+
+    def describe(self) -> str:
+        """``0.025 USD per image``."""
+        return f"{self.unit_price:g} {self.currency} per {self.unit}"
+
+
+def estimate(price: Price, quantity: float = 1) -> float:
+    """Cost of ``quantity`` units (e.g. 4 images, 8 video seconds) at ``price``."""
+    if quantity < 0:
+        raise ValueError("quantity must not be negative")
+    return price.unit_price * quantity
+
+
+def _http_of(client_or_http: Any) -> httpx.AsyncClient | None:
+    if client_or_http is None or isinstance(client_or_http, httpx.AsyncClient):
+        return client_or_http
+    http = getattr(client_or_http, "http", None)
+    if isinstance(http, httpx.AsyncClient):
+        return http
+    raise TypeError("expected an httpx.AsyncClient, an object with .http, or None")
+
+
+async def _fetch(
+    http: httpx.AsyncClient, settings: Settings, ids: Sequence[str]
+) -> list[dict[str, Any]]:
+    url = settings.urls["platform"].rstrip("/") + "/models/pricing"
+    headers = {"Accept": "application/json"}
+    key = settings.require_key()
+    if settings.may_send_key(url):
+        headers["Authorization"] = f"Key {key}"
+    items: list[dict[str, Any]] = []
+    cursor: str | None = None
+    for _ in range(MAX_PAGES):
+        params = [("endpoint_id", i) for i in ids]
+        if cursor:
+            params.append(("cursor", cursor))
+        try:
+            response = await http.get(url, params=params, headers=headers)
+        except httpx.HTTPError as exc:
+            raise TransportError(f"could not reach {origin(url)}: {exc}") from exc
+        if response.status_code >= 400:
+            raise platform_error(response, "pricing")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise ApiError("pricing: the answer was not JSON", status=response.status_code) from exc
+        if not isinstance(body, dict) or not isinstance(body.get("prices"), list):
+            raise ApiError("pricing: unexpected answer (no prices list)", status=200, body=body)
+        items.extend(p for p in body["prices"] if isinstance(p, dict))
+        next_cursor = body.get("next_cursor")
+        if not body.get("has_more") or not isinstance(next_cursor, str) or next_cursor == cursor:
+            break
+        cursor = next_cursor
+    return items
+
+
+async def get_prices(
+    client_or_http: Any, settings: Settings, endpoint_ids: Sequence[str]
+) -> list[Price]:
+    """Unit prices of ``endpoint_ids`` (order of the answer; unknown ids are simply absent).
+
+    ``client_or_http`` is an ``httpx.AsyncClient``, anything with an ``.http`` client (e.g.
+    ``FalClient``, ``Catalog``), or None (a client is created and closed here). Needs the key:
+    ``MissingKeyError`` without one.
+    """
+    settings.require_key()
+    ids = list(dict.fromkeys(i.strip() for i in endpoint_ids if i and i.strip()))
+    if not ids:
+        return []
+    http = _http_of(client_or_http)
+    owned = http is None
+    if http is None:
+        http = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
+        )
+    try:
+        prices: dict[str, Price] = {}
+        for start in range(0, len(ids), MAX_IDS_PER_REQUEST):
+            for obj in await _fetch(http, settings, ids[start : start + MAX_IDS_PER_REQUEST]):
+                try:
+                    price = Price.from_api(obj)
+                except ValueError:
+                    continue
+                prices.setdefault(price.endpoint_id, price)
+        return list(prices.values())
+    finally:
+        if owned:
+            await http.aclose()
