@@ -1,0 +1,463 @@
+"""Uploads of local files to fal's CDN (fal-protocol §8.2, §8.3), streamed from disk.
+
+A short-lived CDN token comes from the REST host (Key auth) and is cached per client until it
+expires; the CDN itself only ever sees that token, never the API key. Files above
+``MULTIPART_THRESHOLD`` go up in ``PART_SIZE`` parts, a few in parallel; every body is an async
+generator reading ``CHUNK_SIZE`` pieces, so memory does not grow with the file size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import mimetypes
+import re
+import time
+import weakref
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from faltui.core.client import FalClient
+from faltui.core.errors import (
+    ApiError,
+    FaltuiError,
+    FieldError,
+    LockedError,
+    UnauthorizedError,
+    ValidationFailed,
+)
+
+MULTIPART_THRESHOLD = 100 * 1024**2
+PART_SIZE = 10 * 1024**2
+#: Bytes read from disk at a time.
+CHUNK_SIZE = 256 * 1024
+#: Parts of one multipart upload in flight at once.
+PARALLEL_PARTS = 4
+#: A token this close to its expiry is renewed first (seconds).
+TOKEN_MARGIN = 60.0
+DEFAULT_TOKEN_LIFE = 600.0
+
+Progress = Callable[[int, int], Any]
+PathKey = tuple[str | int, ...]
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+class UploadError(FaltuiError):
+    """A local file could not be read or uploaded."""
+
+
+@dataclass(frozen=True)
+class CdnToken:
+    """A CDN upload token (``POST /storage/auth/token``)."""
+
+    token: str
+    token_type: str
+    base_url: str
+    expires_at: float
+
+    def header(self) -> dict[str, str]:
+        """The CDN ``Authorization`` header."""
+        return {"Authorization": f"{self.token_type} {self.token}"}
+
+    def fresh(self, now: float) -> bool:
+        """Still usable for a while."""
+        return now < self.expires_at - TOKEN_MARGIN
+
+
+_tokens: weakref.WeakKeyDictionary[FalClient, CdnToken] = weakref.WeakKeyDictionary()
+_token_locks: weakref.WeakKeyDictionary[FalClient, asyncio.Lock] = weakref.WeakKeyDictionary()
+_now: Callable[[], float] = time.time
+
+
+def _parse_expiry(value: Any, now: float) -> float:
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str) and value:
+        try:
+            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return now + DEFAULT_TOKEN_LIFE
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return when.timestamp()
+    return now + DEFAULT_TOKEN_LIFE
+
+
+async def cdn_token(client: FalClient, *, refresh: bool = False) -> CdnToken:
+    """The cached CDN token of ``client`` (fetched when missing, expiring or ``refresh``)."""
+    lock = _token_locks.setdefault(client, asyncio.Lock())
+    async with lock:
+        cached = _tokens.get(client)
+        if cached is not None and not refresh and cached.fresh(_now()):
+            return cached
+        url = client.settings.urls["rest"].rstrip("/") + "/storage/auth/token"
+        response = await client.request(
+            "POST",
+            url,
+            retry="idempotent",
+            action="upload token",
+            json_body={},
+            params={"storage_type": "fal-cdn-v3"},
+            headers={"Content-Type": "application/json"},
+        )
+        body = response.json() if response.content else {}
+        if not isinstance(body, dict) or not body.get("token"):
+            raise ApiError("upload token: the answer has no token", status=200, body=body)
+        token = CdnToken(
+            token=str(body["token"]),
+            token_type=str(body.get("token_type") or "Bearer"),
+            base_url=str(body.get("base_url") or client.settings.urls["cdn"]).rstrip("/"),
+            expires_at=_parse_expiry(body.get("expires_at"), _now()),
+        )
+        _tokens[client] = token
+        return token
+
+
+class _Counter:
+    """Bytes sent per part, reported as one running total."""
+
+    def __init__(self, total: int, progress: Progress | None, offset: int = 0) -> None:
+        self.total = total
+        self.progress = progress
+        self.offset = offset
+        self.parts: dict[int, int] = {}
+
+    def reset(self, part: int) -> None:
+        self.parts[part] = 0
+
+    def add(self, part: int, n: int) -> None:
+        self.parts[part] = self.parts.get(part, 0) + n
+        if self.progress is not None:
+            self.progress(self.offset + sum(self.parts.values()), self.total)
+
+
+async def _file_chunks(
+    path: Path, start: int, length: int, counter: _Counter | None, part: int
+) -> AsyncIterator[bytes]:
+    """``length`` bytes of ``path`` from ``start``, ``CHUNK_SIZE`` at a time."""
+    if counter is not None:
+        counter.reset(part)
+    handle = await asyncio.to_thread(path.open, "rb")
+    try:
+        await asyncio.to_thread(handle.seek, start)
+        left = length
+        while left > 0:
+            chunk = await asyncio.to_thread(handle.read, min(CHUNK_SIZE, left))
+            if not chunk:
+                raise UploadError(f"{path} shrank while it was being uploaded")
+            left -= len(chunk)
+            if counter is not None:
+                counter.add(part, len(chunk))
+            yield chunk
+    finally:
+        await asyncio.to_thread(handle.close)
+
+
+def _lifecycle_headers(lifecycle_seconds: int | None) -> dict[str, str]:
+    if lifecycle_seconds is None:
+        return {}
+    value = json.dumps({"expiration_duration_seconds": int(lifecycle_seconds)})
+    return {"X-Fal-Object-Lifecycle": value, "X-Fal-Object-Lifecycle-Preference": value}
+
+
+def _file_name_header(name: str) -> str:
+    """File names travel in a header: keep them ASCII-safe."""
+    safe = name.encode("ascii", "replace").decode("ascii").replace("?", "_")
+    return safe.replace("\r", "").replace("\n", "") or "upload.bin"
+
+
+async def _with_token(client: FalClient, send: Callable[[CdnToken], Any]) -> Any:
+    """Run ``send(token)``; on a 401/403 from the CDN renew the token once and retry."""
+    token = await cdn_token(client)
+    try:
+        return await send(token)
+    except (UnauthorizedError, LockedError):
+        token = await cdn_token(client, refresh=True)
+        return await send(token)
+
+
+def _access_url(response_body: Any) -> str:
+    if isinstance(response_body, dict) and isinstance(response_body.get("access_url"), str):
+        return str(response_body["access_url"])
+    raise ApiError("upload: the CDN answer has no access_url", status=200, body=response_body)
+
+
+async def upload_file(
+    client: FalClient,
+    path: str | Path,
+    *,
+    content_type: str | None = None,
+    progress: Progress | None = None,
+    lifecycle_seconds: int | None = None,
+    _counter: _Counter | None = None,
+) -> str:
+    """Upload a local file; returns its CDN URL. ``progress(sent, total)`` follows the bytes."""
+    path = Path(path).expanduser()
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise UploadError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if not path.is_file():
+        raise UploadError(f"{path} is not a file")
+    mime = content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    counter = _counter or _Counter(size, progress)
+    if size > MULTIPART_THRESHOLD:
+        return await _upload_multipart(client, path, size, mime, counter, lifecycle_seconds)
+
+    async def send(token: CdnToken) -> str:
+        headers = {
+            **token.header(),
+            "Content-Type": mime,
+            "Content-Length": str(size),
+            "X-Fal-File-Name": _file_name_header(path.name),
+            **_lifecycle_headers(lifecycle_seconds),
+        }
+        response = await client.request(
+            "POST",
+            token.base_url + "/files/upload",
+            retry="idempotent",
+            action=f"upload of {path.name}",
+            headers=headers,
+            key=False,
+            content=lambda: _file_chunks(path, 0, size, counter, 0),
+        )
+        return _access_url(response.json())
+
+    return await _with_token(client, send)
+
+
+async def upload_bytes(
+    client: FalClient,
+    data: bytes,
+    *,
+    file_name: str,
+    content_type: str | None = None,
+    lifecycle_seconds: int | None = None,
+) -> str:
+    """Upload bytes held in memory (small things: a pasted image, a generated mask)."""
+    mime = content_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+
+    async def send(token: CdnToken) -> str:
+        headers = {
+            **token.header(),
+            "Content-Type": mime,
+            "X-Fal-File-Name": _file_name_header(file_name),
+            **_lifecycle_headers(lifecycle_seconds),
+        }
+        response = await client.request(
+            "POST",
+            token.base_url + "/files/upload",
+            retry="idempotent",
+            action=f"upload of {file_name}",
+            headers=headers,
+            key=False,
+            content=lambda: data,
+        )
+        return _access_url(response.json())
+
+    return await _with_token(client, send)
+
+
+async def _upload_multipart(
+    client: FalClient,
+    path: Path,
+    size: int,
+    mime: str,
+    counter: _Counter,
+    lifecycle_seconds: int | None,
+) -> str:
+    part_size = PART_SIZE
+    parts = (size + part_size - 1) // part_size
+
+    async def send(token: CdnToken) -> str:
+        auth = token.header()
+        response = await client.request(
+            "POST",
+            token.base_url + "/files/upload/multipart",
+            retry="idempotent",
+            action=f"multipart upload of {path.name}",
+            headers={
+                **auth,
+                "Content-Type": mime,
+                "X-Fal-File-Name": _file_name_header(path.name),
+                **_lifecycle_headers(lifecycle_seconds),
+            },
+            key=False,
+        )
+        body = response.json()
+        access_url = _access_url(body)
+        upload_id = body.get("uploadId") or body.get("upload_id")
+        if not upload_id:
+            raise ApiError("multipart upload: the CDN answer has no uploadId", body=body)
+        base = f"{access_url.rstrip('/')}/multipart/{upload_id}"
+        gate = asyncio.Semaphore(PARALLEL_PARTS)
+        etags: dict[int, str] = {}
+
+        async def put_part(number: int) -> None:
+            start = (number - 1) * part_size
+            length = min(part_size, size - start)
+            async with gate:
+                answer = await client.request(
+                    "PUT",
+                    f"{base}/{number}",
+                    retry="idempotent",
+                    action=f"part {number}/{parts} of {path.name}",
+                    headers={
+                        **auth,
+                        "Content-Type": mime,
+                        "Content-Length": str(length),
+                        "Accept-Encoding": "identity",
+                    },
+                    key=False,
+                    content=lambda: _file_chunks(path, start, length, counter, number),
+                )
+            etag = answer.headers.get("etag")
+            if not etag:
+                raise ApiError(f"part {number} of {path.name}: the CDN sent no ETag")
+            etags[number] = etag
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for number in range(1, parts + 1):
+                    group.create_task(put_part(number))
+        except BaseExceptionGroup as failed:
+            raise _first_leaf(failed) from None
+        await client.request(
+            "POST",
+            f"{base}/complete",
+            retry="idempotent",
+            action=f"completing the upload of {path.name}",
+            json_body={"parts": [{"partNumber": n, "etag": etags[n]} for n in sorted(etags)]},
+            headers={**auth, "Content-Type": "application/json"},
+            key=False,
+        )
+        return access_url
+
+    return await _with_token(client, send)
+
+
+def _first_leaf(group: BaseExceptionGroup) -> BaseException:
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
+
+
+# -- local paths inside a payload -------------------------------------------------------------
+
+
+def _is_file_key(key: Any) -> bool:
+    return isinstance(key, str) and (key.endswith("_url") or key.endswith("_urls"))
+
+
+def local_path(value: str) -> Path | None:
+    """The local path ``value`` names (``~``, ``file://``), or None for a URL (http, data:…)."""
+    text = value.strip()
+    if not text:
+        return None
+    if text.lower().startswith("file://"):
+        parts = urlsplit(text)
+        raw = unquote(parts.path)
+        if parts.netloc and parts.netloc != "localhost":
+            raw = f"//{parts.netloc}{raw}"
+        return Path(raw).expanduser()
+    if _SCHEME.match(text) and not _WINDOWS_DRIVE.match(text):
+        return None
+    return Path(text).expanduser()
+
+
+def _file_values(payload: Any, path: PathKey = ()) -> list[tuple[PathKey, str]]:
+    """``(path, string)`` for every string under a ``*_url`` / ``*_urls`` key, at any depth."""
+    found: list[tuple[PathKey, str]] = []
+    if isinstance(payload, dict):
+        for key, value in payload.items():
+            here = (*path, key)
+            if _is_file_key(key) and isinstance(value, str):
+                found.append((here, value))
+            elif _is_file_key(key) and isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, str):
+                        found.append(((*here, i), item))
+                    else:
+                        found.extend(_file_values(item, (*here, i)))
+            else:
+                found.extend(_file_values(value, here))
+    elif isinstance(payload, list):
+        for i, item in enumerate(payload):
+            found.extend(_file_values(item, (*path, i)))
+    return found
+
+
+def find_local_files(payload: dict[str, Any]) -> list[tuple[PathKey, Path]]:
+    """Existing local files named by ``*_url`` / ``*_urls`` values (paths or ``file://``)."""
+    found: list[tuple[PathKey, Path]] = []
+    for where, value in _file_values(payload):
+        candidate = local_path(value)
+        if candidate is not None and candidate.is_file():
+            found.append((where, candidate))
+    return found
+
+
+def missing_local_files(payload: dict[str, Any]) -> list[FieldError]:
+    """A ``FieldError`` for each ``*_url`` value that is neither a URL nor an existing file."""
+    errors: list[FieldError] = []
+    for where, value in _file_values(payload):
+        candidate = local_path(value)
+        if candidate is None or candidate.is_file():
+            continue
+        if candidate.exists():
+            message = f"{value!r} is not a file"
+        else:
+            message = f"no such file: {value!r} (expected a URL or a local file path)"
+        errors.append(FieldError(where, message, "file"))
+    return errors
+
+
+def _set(payload: Any, where: PathKey, value: Any) -> None:
+    target = payload
+    for part in where[:-1]:
+        target = target[part]
+    target[where[-1]] = value
+
+
+async def upload_local_files(
+    client: FalClient,
+    payload: dict[str, Any],
+    progress: Progress | None = None,
+    *,
+    lifecycle_seconds: int | None = None,
+) -> dict[str, Any]:
+    """A copy of ``payload`` with every local file uploaded and replaced by its URL.
+
+    Raises ``ValidationFailed`` (nothing uploaded) when a value looks like a local path but no
+    such file exists. A file named twice is uploaded once.
+    """
+    missing = missing_local_files(payload)
+    if missing:
+        raise ValidationFailed(missing)
+    found = find_local_files(payload)
+    if not found:
+        return payload
+    result = copy.deepcopy(payload)
+    unique: dict[Path, int] = {}
+    for _, file in found:
+        resolved = file.resolve()
+        if resolved not in unique:
+            unique[resolved] = resolved.stat().st_size
+    total = sum(unique.values())
+    urls: dict[Path, str] = {}
+    sent = 0
+    for file, size in unique.items():
+        counter = _Counter(total, progress, offset=sent)
+        urls[file] = await upload_file(
+            client, file, progress=progress, lifecycle_seconds=lifecycle_seconds, _counter=counter
+        )
+        sent += size
+    for where, file in found:
+        _set(result, where, urls[file.resolve()])
+    return result

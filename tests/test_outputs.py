@@ -1,0 +1,198 @@
+"""outputs.py: finding files and texts in results, downloading (never with the key), exports."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shlex
+from pathlib import Path
+
+import httpx
+import pytest
+from http_recorder import Recorder
+
+from faltui.core.config import Settings
+from faltui.core.errors import NotFoundError
+from faltui.core.outputs import (
+    OutputFile,
+    download,
+    export_cli,
+    export_curl,
+    export_python,
+    file_name_for,
+    find_outputs,
+    find_texts,
+    kind_of,
+)
+
+SECRET = "secret-key-id:secret-key-value"
+
+FLUX_RESULT = {
+    "images": [
+        {
+            "url": "https://v3.fal.media/files/rabbit/abc_out.png",
+            "width": 1024,
+            "height": 768,
+            "content_type": "image/png",
+        },
+        {"url": "https://v3.fal.media/files/rabbit/def.jpeg", "content_type": "image/jpeg"},
+    ],
+    "seed": 42,
+    "has_nsfw_concepts": [False, False],
+    "prompt": "a cat",
+}
+
+
+def test_find_outputs_image_objects() -> None:
+    found = find_outputs(FLUX_RESULT)
+    assert [o.url for o in found] == [i["url"] for i in FLUX_RESULT["images"]]
+    first = found[0]
+    assert first.kind == "image"
+    assert (first.width, first.height) == (1024, 768)
+    assert first.path == ("images", 0)
+    assert first.label == "images[0]"
+
+
+def test_find_outputs_mixed_shapes_and_kinds() -> None:
+    result = {
+        "video": {"url": "https://cdn.example/v/clip", "content_type": "video/mp4"},
+        "audio_url": "https://cdn.example/a/speech.wav",
+        "model_mesh": {"url": "https://cdn.example/m/thing.glb", "file_size": 1234},
+        "frame_urls": ["https://cdn.example/f/1.webp", "https://cdn.example/f/2.webp"],
+        "thumbnail_url": "not a url",
+        "description": "https://example.com/not-a-file-field",
+        "inline": {"url": "data:image/png;base64,iVBORw0KGgo=", "file_name": "x.png"},
+        "file": {"url": "https://cdn.example/blob"},
+        "duplicate_url": "https://cdn.example/a/speech.wav",
+    }
+    found = {o.label: o for o in find_outputs(result)}
+    assert set(found) == {
+        "video",
+        "audio_url",
+        "model_mesh",
+        "frame_urls[0]",
+        "frame_urls[1]",
+        "inline",
+        "file",
+    }
+    assert found["video"].kind == "video"
+    assert found["audio_url"].kind == "audio"
+    assert found["model_mesh"].kind == "mesh"
+    assert found["model_mesh"].file_size == 1234
+    assert found["frame_urls[1]"].kind == "image"
+    assert found["inline"].content_type == "image/png"
+    assert found["file"].kind == "file"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "name", "kind"),
+    [
+        ("image/webp", None, "image"),
+        ("model/gltf-binary", None, "mesh"),
+        ("application/octet-stream", "x.GLB", "mesh"),
+        (None, "song.mp3", "audio"),
+        (None, "subs.srt", "text"),
+        ("text/plain; charset=utf-8", None, "text"),
+        (None, "archive.zip", "file"),
+    ],
+)
+def test_kind_of(content_type: str | None, name: str | None, kind: str) -> None:
+    assert kind_of(content_type, name) == kind
+
+
+def test_find_texts() -> None:
+    assert find_texts({"output": "Hello", "usage": {"tokens": 3}}) == [("output", "Hello")]
+    whisper = {"text": "full text", "chunks": [{"text": "full"}, {"text": "text"}]}
+    assert find_texts(whisper) == [("text", "full text")]
+    assert find_texts({"chunks": [{"text": " a "}, {"text": "b"}]}) == [("chunks", "a b")]
+    assert find_texts({"text": "https://cdn.example/x.txt"}) == []
+    assert find_texts(FLUX_RESULT) == []
+
+
+def test_file_name_for_sanitises_and_adds_extension() -> None:
+    out = OutputFile("https://x/files/a/..%2F..%2Fevil", ("x",), "image", "image/png")
+    name = file_name_for(out)
+    assert "/" not in name and not name.startswith(".")
+    assert name.endswith(".png")
+    named = OutputFile("https://x/y.bin", ("x",), "file", None, file_name="report 1.txt")
+    assert file_name_for(named) == "report 1.txt"
+
+
+async def test_download_streams_without_key_and_never_overwrites(tmp_path: Path) -> None:
+    payload = bytes(range(256)) * 4000  # ~1 MB
+    with Recorder() as rec:
+        url = rec.serve("/files/b/out.png", payload, content_type="image/png")
+        output = find_outputs({"images": [{"url": url, "content_type": "image/png"}]})[0]
+        # Even a client with a default Authorization header must not leak it to a download.
+        async with httpx.AsyncClient(headers={"Authorization": f"Key {SECRET}"}) as http:
+            seen: list[tuple[int, int]] = []
+
+            def note(a: int, b: int) -> None:
+                seen.append((a, b))
+
+            first = await download(http, output, tmp_path / "dl", progress=note)
+            second = await download(http, output, tmp_path / "dl")
+    assert first.read_bytes() == payload
+    assert first.name == "out.png"
+    assert second.name == "out-1.png"
+    assert second.read_bytes() == payload
+    assert seen[-1] == (len(payload), len(payload))
+    assert rec.headers_seen("authorization") == [None, None]
+
+
+async def test_download_error_leaves_no_file(tmp_path: Path) -> None:
+    with Recorder() as rec:
+        output = OutputFile(rec.base_url + "/files/gone.png", ("image",), "image")
+        async with httpx.AsyncClient() as http:
+            with pytest.raises(NotFoundError):
+                await download(http, output, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_download_data_url(tmp_path: Path) -> None:
+    raw = b"\x89PNG fake bytes"
+    url = "data:image/png;base64," + base64.b64encode(raw).decode()
+    output = find_outputs({"image": {"url": url}})[0]
+    async with httpx.AsyncClient() as http:
+        path = await download(http, output, tmp_path)
+    assert path.read_bytes() == raw
+    assert path.suffix == ".png"
+
+
+def _settings(**urls: str) -> Settings:
+    return Settings(key=SECRET).with_urls(**urls)
+
+
+def test_export_curl_masks_key_and_round_trips_payload() -> None:
+    payload = {"prompt": 'it\'s a "quoted" cat', "num_images": 2, "image_size": {"width": 5}}
+    text = export_curl("fal-ai/flux/dev", payload, _settings())
+    assert SECRET not in text
+    assert "$FAL_KEY" in text
+    words = shlex.split(text.replace("\\\n", " "))
+    assert words[:4] == ["curl", "-X", "POST", "https://queue.fal.run/fal-ai/flux/dev"]
+    assert json.loads(words[words.index("-d") + 1]) == payload
+    sync = export_curl("fal-ai/flux/dev", payload, _settings(), sync=True)
+    assert "https://fal.run/fal-ai/flux/dev" in sync
+
+
+def test_export_python_is_valid_and_masks_key() -> None:
+    payload = {"prompt": "a cat", "enable_safety_checker": True, "seed": None}
+    for settings in (_settings(), _settings(queue="http://127.0.0.1:9999")):
+        text = export_python("fal-ai/flux/dev", payload, settings)
+        assert SECRET not in text
+        compile(text, "<export>", "exec")
+        assert "FAL_KEY" in text
+    assert "fal_client.subscribe" in export_python("fal-ai/flux/dev", payload, _settings())
+    emu = export_python("fal-ai/flux/dev", payload, _settings(queue="http://127.0.0.1:9999"))
+    assert "http://127.0.0.1:9999/fal-ai/flux/dev" in emu
+
+
+def test_export_cli_round_trips_through_param_syntax() -> None:
+    payload = {"prompt": "a 'cat'", "num_images": 2, "loras": [{"path": "x", "scale": 0.5}]}
+    text = export_cli("fal-ai/flux/dev", payload, _settings())
+    assert SECRET not in text
+    words = shlex.split(text)
+    assert words[:4] == ["faltui", "run", "-m", "fal-ai/flux/dev"]
+    params = [words[i + 1] for i, w in enumerate(words) if w == "--param"]
+    rebuilt = {p.split(":=", 1)[0]: json.loads(p.split(":=", 1)[1]) for p in params}
+    assert rebuilt == payload
