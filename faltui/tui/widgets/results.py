@@ -1,0 +1,584 @@
+"""The results pane: the outputs of the selected job, and what to do with them.
+
+Every file of the result (images, video, audio, meshes, other files) and every text output
+(transcriptions, LLM answers) is listed; the highlighted one is shown below the list — an image
+inline (textual-image; half-cell blocks where the terminal has no graphics), a text in full, a
+file's details otherwise. ``c``/``y`` copy (a URL, or a text itself), ``o`` opens (over SSH it
+copies instead), ``d`` downloads with progress, ``v`` shows the raw result JSON.
+
+Everything from the server is shown literally (``rich.text.Text``, control characters removed).
+Previews and downloads never send the fal key: they use their own plain HTTP client.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import json
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import httpx
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
+
+from faltui.tui.clipboard import copy_text, describe, is_ssh
+from faltui.tui.opener import open_target
+from faltui.tui.widgets.job_table import (
+    format_duration,
+    literal,
+    one_line,
+    state_label,
+    state_of,
+)
+
+try:  # imported early on purpose: textual-image asks the terminal about itself at import time
+    from textual_image.widget import Image as PreviewImage
+except Exception:  # pragma: no cover - missing or unusable textual-image: no inline previews
+    PreviewImage = None  # type: ignore[assignment,misc]
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
+
+    from faltui.core.jobs import Job
+
+#: Largest image fetched for an inline preview.
+PREVIEW_MAX_BYTES = 16 * 1024 * 1024
+#: Previews kept in memory (by URL).
+PREVIEW_CACHE = 8
+#: Log lines shown for a job that is not done.
+LOG_TAIL = 30
+#: Environment variable that turns inline image previews off.
+NO_PREVIEW_ENV = "FALTUI_NO_PREVIEW"
+
+
+@dataclass
+class ResultItem:
+    """One entry of the outputs list: a file (``url``) or a text output (``text``)."""
+
+    kind: str
+    title: str
+    url: str | None = None
+    text: str | None = None
+    output: Any = None
+    content_type: str = ""
+    size: int | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+def human_size(size: int | None) -> str:
+    """``"812 B"``, ``"1.2 KiB"``, ``"3.4 MiB"``; empty when unknown."""
+    if size is None:
+        return ""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return ""  # pragma: no cover
+
+
+def items_for(result: dict[str, Any] | None) -> list[ResultItem]:
+    """The files and texts of a result, in the order the result lists them."""
+    if not isinstance(result, dict):
+        return []
+    from faltui.core.outputs import find_outputs, find_texts
+
+    items: list[ResultItem] = []
+    for output in find_outputs(result):
+        items.append(
+            ResultItem(
+                kind=str(output.kind or "file"),
+                title=one_line(output.file_name or output.url.rsplit("/", 1)[-1]),
+                url=output.url,
+                output=output,
+                content_type=one_line(output.content_type or ""),
+                size=output.file_size,
+                width=output.width,
+                height=output.height,
+            )
+        )
+    for label, text in find_texts(result):
+        items.append(ResultItem(kind="text", title=one_line(label), text=str(text)))
+    return items
+
+
+def item_prompt(item: ResultItem) -> Text:
+    """One line of the outputs list: kind, name, type, size, dimensions."""
+    line = Text(no_wrap=True, overflow="ellipsis", end="")
+    line.append(f"{item.kind:<6} ", style="bold")
+    line.append(item.title)
+    details: list[str] = []
+    if item.text is not None:
+        details.append(f"{len(item.text)} chars")
+    if item.content_type:
+        details.append(item.content_type)
+    if item.size is not None:
+        details.append(human_size(item.size))
+    if item.width and item.height:
+        details.append(f"{item.width}×{item.height}")
+    if details:
+        line.append("  " + " · ".join(details), style="dim")
+    return line
+
+
+def decode_data_url(url: str) -> bytes:
+    """The bytes of a ``data:`` URL (base64 or percent-encoded)."""
+    from urllib.parse import unquote_to_bytes
+
+    header, _, payload = url.partition(",")
+    if header.endswith(";base64"):
+        try:
+            return base64.b64decode(payload, validate=False)
+        except binascii.Error as exc:
+            raise ValueError(f"bad base64 data URL: {exc}") from None
+    return unquote_to_bytes(payload)
+
+
+async def fetch_image_bytes(url: str, *, limit: int = PREVIEW_MAX_BYTES) -> bytes:
+    """Image bytes for a preview: decoded ``data:`` URL or an unauthenticated GET, capped."""
+    if url.startswith("data:"):
+        data = decode_data_url(url)
+        if len(data) > limit:
+            raise ValueError(f"image larger than {human_size(limit)}")
+        return data
+    timeout = httpx.Timeout(30.0, connect=10.0)
+    async with (
+        httpx.AsyncClient(follow_redirects=True, timeout=timeout) as http,
+        http.stream("GET", url) as response,
+    ):
+        response.raise_for_status()
+        chunks: list[bytes] = []
+        total = 0
+        async for chunk in response.aiter_bytes():
+            total += len(chunk)
+            if total > limit:
+                raise ValueError(f"image larger than {human_size(limit)}; not previewed")
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def open_image(data: bytes) -> PILImage:
+    """A fully loaded PIL image (first frame of animations), converted for display."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    if image.mode not in ("RGB", "RGBA"):
+        image = image.convert("RGBA")
+    return image
+
+
+def pretty_json(value: Any) -> str:
+    """Indented JSON (non-ASCII kept), falling back to ``repr`` for odd values."""
+    try:
+        return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+class OutputList(OptionList):
+    """The outputs of the job, with vi-style movement."""
+
+    BINDINGS: ClassVar = [
+        Binding("j", "cursor_down", "Down", show=False, id="results.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="results.up"),
+    ]
+
+
+class ResultsPane(Widget):
+    """Outputs of the selected job: list, preview, copy / open / download / raw JSON."""
+
+    DEFAULT_CSS = """
+    ResultsPane { layout: vertical; height: 1fr; }
+    ResultsPane #results-head { height: auto; max-height: 3; padding: 0 1; }
+    ResultsPane #results-list { height: auto; max-height: 8; border: none;
+        text-wrap: nowrap; text-overflow: ellipsis; }
+    ResultsPane #results-list.-none { display: none; }
+    ResultsPane #results-progress { display: none; height: 1; padding: 0 1; }
+    ResultsPane.-downloading #results-progress { display: block; }
+    ResultsPane #results-body { height: 1fr; border-top: solid $panel-lighten-2; }
+    ResultsPane #results-text { padding: 0 1; height: auto; }
+    ResultsPane #results-image { display: none; height: 14; width: auto; margin: 0 1; }
+    ResultsPane.-preview #results-image { display: block; }
+    """
+
+    BINDINGS: ClassVar = [
+        Binding("c,y", "copy", "Copy", id="results.copy"),
+        Binding("o", "open", "Open", id="results.open"),
+        Binding("d", "download", "Download", id="results.download"),
+        Binding("v", "toggle_raw", "Raw JSON", id="results.raw"),
+    ]
+
+    #: Show images inline (off with ``FALTUI_NO_PREVIEW`` set, or in tests via the class).
+    preview_images: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        *,
+        download_dir: Path | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.job: Job | None = None
+        self.items: list[ResultItem] = []
+        self.raw = False
+        self._download_dir = download_dir
+        self._shown_key: tuple[Any, ...] | None = None
+        self._item_index: int | None = None
+        self._previews: OrderedDict[str, PILImage] = OrderedDict()
+        self._downloaded: dict[str, Path] = {}
+
+    # -- composition -----------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static("Select a job to see its results.", id="results-head", markup=False)
+        yield OutputList(id="results-list", classes="-none")
+        yield ProgressBar(id="results-progress", show_eta=False)
+        with VerticalScroll(id="results-body"):
+            if PreviewImage is not None:
+                yield PreviewImage(id="results-image")
+            yield Static("", id="results-text", markup=False)
+
+    @property
+    def previews_enabled(self) -> bool:
+        """Whether images are previewed inline."""
+        return (
+            self.preview_images and PreviewImage is not None and not os.environ.get(NO_PREVIEW_ENV)
+        )
+
+    @property
+    def download_dir(self) -> Path:
+        """Where ``d`` saves files: the given folder, else the app's settings, else cwd."""
+        if self._download_dir is not None:
+            return self._download_dir
+        settings = getattr(self.app, "settings", None)
+        paths = getattr(settings, "paths", None)
+        folder = getattr(paths, "download_dir", None)
+        return Path(folder) if folder else Path.cwd()
+
+    @property
+    def selected_item(self) -> ResultItem | None:
+        """The highlighted output (``None`` when the job has none)."""
+        if self._item_index is None or not (0 <= self._item_index < len(self.items)):
+            return None
+        return self.items[self._item_index]
+
+    # -- showing a job ---------------------------------------------------------------
+
+    def show(self, job: Job | None) -> None:
+        """Show a job (``None``: nothing). Cheap when called again for the same job."""
+        if job is None:
+            self.job = None
+            self._shown_key = None
+            self._set_items([])
+            self._head(Text("Select a job to see its results."))
+            self._body(Text(""))
+            return
+        key = (job.id, state_of(job), id(job.result))
+        same = self.job is not None and key == self._shown_key
+        self.job = job
+        self._head(self._head_text(job))
+        if same:
+            if state_of(job) != "done" and not self.raw:
+                self._body(self.status_text(job))
+            return
+        self._shown_key = key
+        if state_of(job) == "done":
+            try:
+                items = items_for(job.result)
+            except ImportError:  # outputs module not available: raw JSON still works
+                items = []
+            self._set_items(items)
+        else:
+            self._set_items([])
+        self._show_selection()
+
+    def _head_text(self, job: Job) -> Text:
+        text = Text(no_wrap=False, end="")
+        text.append(one_line(job.endpoint_id), style="bold")
+        text.append(f"  {state_label(job)}")
+        elapsed = getattr(job, "elapsed", None)
+        if elapsed is not None and (job.finished_at or state_of(job) == "running"):
+            text.append(f"  {format_duration(elapsed)}")
+        if job.request_id:
+            text.append(f"  request {literal(job.request_id)}", style="dim")
+        return text
+
+    def _head(self, text: Text) -> None:
+        self.query_one("#results-head", Static).update(text)
+
+    def _body(self, text: Text) -> None:
+        self.query_one("#results-text", Static).update(text)
+
+    def _set_items(self, items: list[ResultItem]) -> None:
+        self.items = items
+        listing = self.query_one(OutputList)
+        listing.clear_options()
+        listing.add_options([Option(item_prompt(item)) for item in items])
+        listing.set_class(not items, "-none")
+        self._item_index = 0 if items else None
+        if items:
+            listing.highlighted = 0
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        if event.option_index != self._item_index:
+            self._item_index = event.option_index
+            self._show_selection()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+
+    def _show_selection(self) -> None:
+        """Fill the body: raw JSON, the selected output, or the job's status."""
+        job = self.job
+        self._set_preview(None)
+        if job is None:
+            return
+        if self.raw:
+            self._body(Text(pretty_json(job.result) if job.result is not None else "No result."))
+            return
+        if state_of(job) != "done":
+            self._body(self.status_text(job))
+            return
+        item = self.selected_item
+        if item is None:
+            note = Text("The result has no files or texts. Press v for the raw JSON.\n\n")
+            note.append(pretty_json(job.result))
+            self._body(note)
+            return
+        if item.text is not None:
+            self._body(Text(literal_block(item.text)))
+            return
+        self._body(self.file_text(item))
+        if item.kind == "image" and item.url and self.previews_enabled:
+            self._load_preview(item.url)
+
+    def file_text(self, item: ResultItem) -> Text:
+        """Details of a file output (literal)."""
+        text = Text(end="")
+        rows = [
+            ("kind", item.kind),
+            ("file", item.title),
+            ("type", item.content_type),
+            ("size", human_size(item.size)),
+            ("dimensions", f"{item.width}×{item.height}" if item.width and item.height else ""),
+            ("url", one_line(item.url) if item.url and len(item.url) < 2000 else "(data URL)"),
+        ]
+        saved = self._downloaded.get(item.url or "")
+        if saved is not None:
+            rows.append(("saved", str(saved)))
+        for label, value in rows:
+            if value:
+                text.append(f"{label:>10}  ", style="dim")
+                text.append(f"{value}\n")
+        if item.kind == "image" and not self.previews_enabled:
+            text.append("\n(inline preview off)", style="dim")
+        else:
+            text.append("\nc copy URL · o open · d download", style="dim")
+        return text
+
+    def status_text(self, job: Job) -> Text:
+        """A not-done job: state, queue position, error and field errors, latest logs."""
+        text = Text(end="")
+        state = state_of(job)
+        text.append("State: ", style="dim")
+        text.append(state_label(job) + "\n")
+        if job.queue_position is not None and state == "queued":
+            text.append("Queue position: ", style="dim")
+            text.append(f"{job.queue_position}\n")
+        if job.error:
+            kind = f" ({one_line(job.error_type)})" if job.error_type else ""
+            text.append(f"Error{kind}:\n", style="bold")
+            text.append(literal_block(job.error) + "\n", style="red")
+        for error in getattr(job, "field_errors", None) or []:
+            path = getattr(error, "dotted", None) or ".".join(map(str, error.path))
+            text.append(f"  {one_line(path)}: ", style="bold")
+            text.append(one_line(error.message) + "\n")
+        logs = list(job.logs)[-LOG_TAIL:]
+        if logs:
+            text.append(f"\nLogs (last {len(logs)} of {len(job.logs)}):\n", style="dim")
+            for line in logs:
+                text.append(one_line(line.message) + "\n")
+        elif state in ("pending", "queued", "running"):
+            text.append("\nNo logs yet.", style="dim")
+        return text
+
+    # -- preview ---------------------------------------------------------------------
+
+    def _set_preview(self, image: PILImage | None) -> None:
+        if PreviewImage is None:
+            return
+        widget = self.query_one("#results-image", PreviewImage)
+        widget.image = image
+        self.set_class(image is not None, "-preview")
+
+    @work(group="results-preview", exclusive=True, exit_on_error=False)
+    async def _load_preview(self, url: str) -> None:
+        image = self._previews.get(url)
+        if image is None:
+            try:
+                data = await fetch_image_bytes(url)
+                image = open_image(data)
+            except Exception as exc:
+                if self._current_url() == url:
+                    self._body(self.file_text(self.selected_item) + Text(f"\n\nno preview: {exc}"))
+                return
+            self._previews[url] = image
+            while len(self._previews) > PREVIEW_CACHE:
+                self._previews.popitem(last=False)
+        if self._current_url() == url and not self.raw:
+            self._set_preview(image)
+
+    def _current_url(self) -> str | None:
+        item = self.selected_item
+        return item.url if item is not None else None
+
+    # -- actions ---------------------------------------------------------------------
+
+    def _copy(self, text: str, what: str) -> str:
+        how = copy_text(self.app, text)
+        self.notify(f"Copied {what} {describe(how)}.", title="Copied", markup=False)
+        return how
+
+    def action_copy(self) -> None:
+        """Copy the URL of the selected file, the selected text, or (raw view) the JSON."""
+        job = self.job
+        if job is None:
+            self.notify("No job selected.", markup=False)
+            return
+        if self.raw and job.result is not None:
+            self._copy(pretty_json(job.result), "the result JSON")
+            return
+        item = self.selected_item
+        if item is not None and item.text is not None:
+            self._copy(item.text, f"the text {item.title!r} ({len(item.text)} chars)")
+        elif item is not None and item.url:
+            self._copy(item.url, f"the URL of {item.title}")
+        elif job.error:
+            self._copy(job.error, "the error message")
+        else:
+            self.notify("Nothing to copy yet: the job has no outputs.", markup=False)
+
+    def action_open(self) -> None:
+        """Open the selected file (its download if saved); over SSH copy the URL instead."""
+        item = self.selected_item
+        if item is None or not item.url:
+            hint = "text outputs have no URL; c copies the text" if item else "no output selected"
+            self.notify(f"Nothing to open: {hint}.", markup=False)
+            return
+        if is_ssh():
+            how = copy_text(self.app, item.url)
+            self.notify(
+                f"Over SSH nothing opens on your machine; copied the URL {describe(how)} instead.",
+                title="Copied",
+                markup=False,
+            )
+            return
+        saved = self._downloaded.get(item.url)
+        target: str | Path = saved if saved is not None and saved.exists() else item.url
+        if open_target(target):
+            self.notify(f"Opening {item.title}…", markup=False)
+            return
+        how = copy_text(self.app, item.url)
+        self.notify(
+            f"No browser could be started here; copied the URL {describe(how)} instead.",
+            title="Copied",
+            markup=False,
+        )
+
+    def action_download(self) -> None:
+        """Save the selected output to the download folder (in the background)."""
+        item = self.selected_item
+        if item is None:
+            self.notify("No output to download.", markup=False)
+            return
+        self._download(item)
+
+    @work(group="results-download", exit_on_error=False)
+    async def _download(self, item: ResultItem) -> None:
+        folder = self.download_dir
+        bar = self.query_one("#results-progress", ProgressBar)
+        bar.update(total=item.size or None, progress=0)
+        self.add_class("-downloading")
+
+        def progress(done: int, total: int | None = None) -> None:
+            bar.update(total=total or None, progress=done)
+
+        try:
+            if item.text is not None:
+                path = save_text(folder, self.job, item)
+            else:
+                from faltui.core.outputs import download
+
+                timeout = httpx.Timeout(60.0, connect=10.0)
+                async with httpx.AsyncClient(follow_redirects=True, timeout=timeout) as http:
+                    path = await download(http, item.output, folder, progress=progress)
+        except Exception as exc:
+            self.notify(
+                f"Could not download {item.title}: {exc}",
+                title="Download failed",
+                severity="error",
+                markup=False,
+            )
+            return
+        finally:
+            self.remove_class("-downloading")
+        if item.url:
+            self._downloaded[item.url] = Path(path)
+        self.notify(f"Saved {path}", title="Downloaded", markup=False)
+        if self.selected_item is item and item.text is None and not self.raw:
+            self._body(self.file_text(item))
+
+    def action_toggle_raw(self) -> None:
+        """Switch between the outputs view and the raw result JSON."""
+        self.raw = not self.raw
+        self._show_selection()
+
+
+def literal_block(text: str) -> str:
+    """Multi-line server text made safe: control characters removed, newlines and tabs kept."""
+    return "\n".join(literal(line.replace("\t", "    ")) for line in str(text).splitlines())
+
+
+def save_text(folder: Path, job: Job | None, item: ResultItem) -> Path:
+    """Write a text output to ``folder`` (``<request id>-<label>.txt``, never overwriting)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in item.title) or "text"
+    prefix = (getattr(job, "request_id", None) or getattr(job, "id", "") or "job")[:16]
+    path = folder / f"{prefix}-{stem}.txt"
+    counter = 1
+    while path.exists():
+        path = folder / f"{prefix}-{stem}-{counter}.txt"
+        counter += 1
+    path.write_text(item.text or "", encoding="utf-8")
+    return path
+
+
+__all__ = [
+    "NO_PREVIEW_ENV",
+    "PREVIEW_MAX_BYTES",
+    "OutputList",
+    "ResultItem",
+    "ResultsPane",
+    "fetch_image_bytes",
+    "human_size",
+    "item_prompt",
+    "items_for",
+    "open_image",
+    "pretty_json",
+]
