@@ -9,16 +9,31 @@ job completes, and reports every change through a cheap synchronous ``on_event``
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import copy
+import random
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from faltui.core.errors import FieldError
+from faltui.core.errors import (
+    AlreadyCompletedError,
+    ApiError,
+    FaltuiError,
+    FieldError,
+    NotFoundError,
+    RateLimitedError,
+    TransportError,
+)
 
 if TYPE_CHECKING:
-    from faltui.core.client import LogLine, QueueHandle
+    from faltui.core.client import FalClient, LogDeduper, LogLine, QueueHandle, Status
+    from faltui.core.journal import Journal
 
 #: Most log lines kept per job (oldest dropped first); fal's logs can be long.
 MAX_LOG_LINES = 2000
@@ -186,3 +201,500 @@ class JobEvent:
 
     job: Job
     kind: str
+
+
+EventCallback = Callable[[JobEvent], Any]
+
+#: Header names containing these words are never kept in a job's options (nor journaled).
+_SECRET_WORDS = ("authorization", "key", "token", "secret", "cookie", "password")
+
+#: Attempts at fetching the result of a completed request before the job is marked failed.
+RESULT_ATTEMPTS = 8
+
+UNCONFIRMED_SUBMIT = (
+    "fal may have received this request, but its answer never arrived ({detail}). It was not "
+    "resubmitted, to avoid running (and paying for) it twice: check your request history on "
+    "fal before re-running it."
+)
+
+
+def safe_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Submit options worth keeping for a re-run, without anything that looks like a secret."""
+    kept: dict[str, Any] = {}
+    for name, value in options.items():
+        if value is None:
+            continue
+        if name == "headers" and isinstance(value, dict):
+            headers = {
+                str(k): str(v)
+                for k, v in value.items()
+                if not any(word in str(k).lower() for word in _SECRET_WORDS)
+            }
+            if headers:
+                kept["headers"] = headers
+        elif isinstance(value, str | int | float | bool):
+            kept[name] = value
+    return kept
+
+
+def vary_seed(
+    payload: dict[str, Any], n: int, *, rng: random.Random | None = None
+) -> list[dict[str, Any]]:
+    """``n`` copies of ``payload``; with ``n > 1`` each gets a distinct random ``seed``.
+
+    A single copy keeps the payload as it is (its seed, if any, included).
+    """
+    if n < 1:
+        raise ValueError("the number of jobs must be at least 1")
+    if n == 1:
+        return [copy.deepcopy(payload)]
+    seeds = (rng or random.Random()).sample(range(1, 2**31 - 1), n)
+    return [{**copy.deepcopy(payload), "seed": seed} for seed in seeds]
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+
+
+class JobManager:
+    """Submits jobs, tracks them all with one ``Scheduler``, journals and reports every change.
+
+    ``client`` is a ``FalClient``; ``journal`` (optional) a ``Journal``. ``max_active`` bounds
+    the status streams open at once (other live jobs are polled). ``on_event`` is called
+    synchronously, on the event loop, with a ``JobEvent`` on every change: keep it cheap.
+    ``clock`` and ``sleep`` are injectable for tests; ``poll_interval`` defaults to
+    ``client.settings.poll_interval``.
+    """
+
+    def __init__(
+        self,
+        client: FalClient,
+        journal: Journal | None = None,
+        *,
+        max_active: int = 64,
+        clock: Callable[[], float] = time.time,
+        on_event: EventCallback | None = None,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        poll_interval: float | None = None,
+        max_poll_interval: float | None = None,
+        poll_concurrency: int = 16,
+        submit_concurrency: int = 8,
+        stream: bool = True,
+        result_attempts: int = RESULT_ATTEMPTS,
+    ) -> None:
+        from faltui.core.scheduler import Scheduler
+
+        self.client = client
+        self.journal = journal
+        self.clock = clock
+        self.on_event = on_event
+        self.submit_concurrency = max(1, submit_concurrency)
+        self.result_attempts = max(1, result_attempts)
+        settings = getattr(client, "settings", None)
+        base = poll_interval if poll_interval is not None else settings.poll_interval
+        self.scheduler = Scheduler(
+            client,
+            self,
+            poll_interval=base,
+            max_poll_interval=max_poll_interval,
+            max_streams=max_active,
+            poll_concurrency=poll_concurrency,
+            stream=stream,
+            clock=clock,
+            sleep=sleep,
+        )
+        self._jobs: dict[str, Job] = {}
+        self._cancel_requested: set[str] = set()
+        self._result_tries: dict[str, int] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._submitting = 0
+        self._no_submits = asyncio.Event()
+        self._no_submits.set()
+        #: Problems that could not be raised where they happened (journal writes, callbacks).
+        self.problems: list[str] = []
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def jobs(self) -> list[Job]:
+        """Every job this manager knows, oldest first."""
+        return list(self._jobs.values())
+
+    def get(self, job_id: str) -> Job | None:
+        """One job by its local id."""
+        return self._jobs.get(job_id)
+
+    vary_seed = staticmethod(vary_seed)
+
+    # -- submit ----------------------------------------------------------------------------
+
+    async def submit(
+        self, endpoint_id: str, payload: dict[str, Any], *, label: str = "", **submit_kwargs: Any
+    ) -> Job:
+        """Submit one job and start tracking it; returns the job.
+
+        Local files in ``*_url`` fields are uploaded first (progress shows as job logs). The
+        handle fal returns is journaled before anything else happens. A refused submit, or one
+        whose answer was lost, gives a ``failed`` job (kept, with the reason) instead of raising;
+        a submit whose answer was lost is never resent.
+        """
+        job = Job(
+            endpoint_id=endpoint_id,
+            input=copy.deepcopy(payload),
+            label=label,
+            created_at=self.clock(),
+            options=safe_options(submit_kwargs),
+        )
+        self._jobs[job.id] = job
+        self._submitting += 1
+        self._no_submits.clear()
+        try:
+            self._record(job)
+            self._emit(job, "added")
+            await self._submit(job, submit_kwargs)
+        finally:
+            self._submitting -= 1
+            if not self._submitting:
+                self._no_submits.set()
+        return job
+
+    async def _submit(self, job: Job, submit_kwargs: dict[str, Any]) -> None:
+        try:
+            job.input = await self._upload(job, job.input)
+            if job.id in self._cancel_requested:
+                self._finish(
+                    job, JobState.cancelled, "cancelled before it was submitted", "client_cancelled"
+                )
+                return
+            handle = await self.client.submit(job.endpoint_id, job.input, **submit_kwargs)
+        except asyncio.CancelledError:
+            self._finish(
+                job,
+                JobState.failed,
+                UNCONFIRMED_SUBMIT.format(detail="the submit was interrupted"),
+                "submit_unconfirmed",
+            )
+            raise
+        except TransportError as exc:
+            if exc.maybe_sent:
+                detail = UNCONFIRMED_SUBMIT.format(detail=exc.message)
+                self._finish(job, JobState.failed, detail, "submit_unconfirmed")
+            else:
+                self._finish(job, JobState.failed, exc.message, exc.error_type or "transport")
+            return
+        except ApiError as exc:
+            self._finish(
+                job, JobState.failed, exc.message or str(exc), exc.error_type, exc.field_errors
+            )
+            return
+        except (FaltuiError, OSError, ValueError) as exc:
+            self._finish(job, JobState.failed, str(exc) or type(exc).__name__, "submit_error")
+            return
+        job.handle = handle
+        job.request_id = handle.request_id
+        job.submitted_at = self.clock()
+        job.state = JobState.running if handle.status == "IN_PROGRESS" else JobState.queued
+        if job.state is JobState.running:
+            job.started_at = job.submitted_at
+        job.queue_position = handle.queue_position
+        self._record(job)  # the request id and URLs are on disk before anything else
+        self._emit(job, "updated")
+        self.scheduler.track(job)
+        if job.id in self._cancel_requested:  # cancel asked for while the submit was in flight
+            self._spawn(self._send_cancel(job))
+
+    async def _upload(self, job: Job, payload: dict[str, Any]) -> dict[str, Any]:
+        from faltui.core import storage
+
+        found = storage.find_local_files(payload)
+        if not found:
+            return payload
+        names = ", ".join(path.name for _, path in found)
+        self._log(job, f"Uploading {len(found)} local file(s): {names}")
+        marks: set[int] = set()
+
+        def progress(sent: int, total: int, *_: Any) -> None:
+            if total <= 0:
+                return
+            step = min(100, int(sent * 100 / total)) // 25 * 25
+            if step not in marks:
+                marks.add(step)
+                self._log(job, f"Uploaded {step}% ({sent:,} of {total:,} bytes)")
+
+        uploaded = await storage.upload_local_files(self.client, payload, progress=progress)
+        self._log(job, "Upload finished")
+        return uploaded
+
+    async def submit_batch(
+        self,
+        endpoint_id: str,
+        payloads: list[dict[str, Any]],
+        *,
+        label: str = "",
+        **submit_kwargs: Any,
+    ) -> list[Job]:
+        """Submit many jobs, at most ``submit_concurrency`` at a time; jobs in input order."""
+        gate = asyncio.Semaphore(self.submit_concurrency)
+        many = len(payloads) > 1
+
+        async def one(index: int, payload: dict[str, Any]) -> Job:
+            async with gate:
+                name = f"{label} #{index + 1}" if label and many else label
+                return await self.submit(endpoint_id, payload, label=name, **submit_kwargs)
+
+        return list(await asyncio.gather(*(one(i, p) for i, p in enumerate(payloads))))
+
+    async def rerun(self, job_id: str) -> Job:
+        """Submit a new job with the same endpoint, input, label and options."""
+        job = self._require(job_id)
+        return await self.submit(
+            job.endpoint_id, copy.deepcopy(job.input), label=job.label, **job.options
+        )
+
+    # -- cancel ----------------------------------------------------------------------------
+
+    async def cancel(self, job_id: str) -> None:
+        """Ask fal to cancel ``job_id``; a job that already finished is left alone.
+
+        The job turns ``cancelled`` once fal reports it; errors other than "already
+        completed" are raised (the job keeps being tracked).
+        """
+        job = self._require(job_id)
+        if job.final:
+            return
+        self._cancel_requested.add(job_id)
+        if job.handle is None:
+            return  # still uploading/submitting: _submit cancels it once fal answers
+        await self._send_cancel(job, raise_errors=True)
+
+    async def _send_cancel(self, job: Job, *, raise_errors: bool = False) -> None:
+        assert job.handle is not None
+        try:
+            await self.client.cancel(job.handle)
+        except AlreadyCompletedError:
+            self._cancel_requested.discard(job.id)
+        except ApiError as exc:
+            self._cancel_requested.discard(job.id)
+            if raise_errors:
+                raise
+            self.problems.append(f"cancel of {job.request_id}: {exc}")
+        self.scheduler.poke(job.id)
+
+    # -- resume ----------------------------------------------------------------------------
+
+    async def resume_unfinished(self) -> list[Job]:
+        """Re-attach to the journal's unfinished jobs and track them; returns them.
+
+        Journaled jobs that never got a request id (faltui stopped mid-submit) are marked
+        failed: fal may or may not have received them, and they are not resent.
+        """
+        if self.journal is None:
+            return []
+        for job in self.journal.interrupted():
+            if job.id in self._jobs:
+                continue
+            self._jobs[job.id] = job
+            self._emit(job, "added")
+            detail = "faltui stopped before fal confirmed the submit"
+            self._finish(
+                job, JobState.failed, UNCONFIRMED_SUBMIT.format(detail=detail), "submit_unconfirmed"
+            )
+        resumed: list[Job] = []
+        for job in self.journal.unfinished():
+            if job.id in self._jobs:
+                continue
+            if job.handle is None:
+                assert job.request_id is not None
+                job.handle = self.client.handle_for(job.endpoint_id, job.request_id)
+            self._jobs[job.id] = job
+            self._emit(job, "added")
+            self.scheduler.track(job, delay=0.0)
+            resumed.append(job)
+        return resumed
+
+    def load_history(self, limit: int | None = None) -> list[Job]:
+        """Add the journal's finished jobs (newest ``limit``) to the list, without tracking."""
+        if self.journal is None:
+            return []
+        finished = [job for job in self.journal.load_all() if job.final]
+        if limit is not None:
+            finished = finished[-limit:] if limit > 0 else []
+        added = [job for job in finished if job.id not in self._jobs]
+        if added:
+            merged = {job.id: job for job in added}
+            merged.update(self._jobs)
+            self._jobs = merged
+            for job in added:
+                self._emit(job, "added")
+        return added
+
+    # -- waiting and shutdown ------------------------------------------------------------------
+
+    async def wait_all(self, timeout: float | None = None) -> bool:
+        """Wait until every submitted job is final; False if ``timeout`` ran out first."""
+
+        async def settled() -> None:
+            while True:
+                await self._no_submits.wait()
+                await self.scheduler.wait_idle()
+                if not self._submitting and not self.scheduler.tracked:
+                    return
+
+        try:
+            await asyncio.wait_for(settled(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    async def aclose(self) -> None:
+        """Stop tracking (streams, polls, pending cancels). Jobs and journal stay as they are."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.scheduler.aclose()
+
+    # -- StatusHandler (called by the scheduler) ---------------------------------------------
+
+    def on_status(self, job: Job, status: Status, deduper: LogDeduper) -> bool:
+        """Apply one status to ``job``; True if anything visible changed."""
+        if job.final:
+            return False
+        changed = False
+        fresh = deduper.new(status.logs)
+        if fresh:
+            job.add_logs(fresh)
+            self._emit(job, "log")
+            changed = True
+        if status.state == "IN_QUEUE":
+            state, position = JobState.queued, status.queue_position
+        elif status.state == "IN_PROGRESS":
+            state, position = JobState.running, None
+        else:
+            return changed  # COMPLETED is on_done's business; unknown states change nothing
+        moved = False
+        if state is not job.state:
+            job.state = state
+            if state is JobState.running and job.started_at is None:
+                job.started_at = self.clock()
+            self._record(job)
+            moved = True
+        if position != job.queue_position:
+            job.queue_position = position
+            moved = True
+        if moved:
+            self._emit(job, "updated")
+        return changed or moved
+
+    async def on_done(self, job: Job, status: Status) -> bool:
+        """Finish a ``COMPLETED`` job: fetch its result at once. False: try again later."""
+        if job.final:
+            return True
+        assert job.handle is not None
+        if status.metrics:
+            job.metrics = dict(status.metrics)
+        cancelled = status.failed and (
+            job.id in self._cancel_requested or status.error_type == "client_cancelled"
+        )
+        if cancelled:
+            self._finish(job, JobState.cancelled, status.error or "cancelled", "client_cancelled")
+            return True
+        try:
+            result = await self.client.result(job.handle)
+        except NotFoundError as exc:
+            if status.failed:
+                self._finish(job, JobState.failed, status.error or exc.message, status.error_type)
+            else:
+                detail = (
+                    "fal no longer has the result of this request (results are kept for an "
+                    f"hour or less): {exc.message}"
+                )
+                self._finish(job, JobState.lost, detail, exc.error_type or "result_expired")
+            return True
+        except ApiError as exc:
+            transient = isinstance(exc, TransportError | RateLimitedError) or (
+                not status.failed and exc.status in (408, 502, 503, 504)
+            )
+            tries = self._result_tries.get(job.id, 0) + 1
+            if transient and tries < self.result_attempts:
+                self._result_tries[job.id] = tries
+                return False
+            if transient:
+                message = f"the request completed but its result could not be fetched: {exc}"
+                self._finish(job, JobState.failed, message, "result_unavailable")
+                return True
+            error_type = exc.error_type or status.error_type
+            if error_type == "client_cancelled":
+                self._finish(job, JobState.cancelled, exc.message, error_type)
+                return True
+            message = exc.message or status.error or str(exc)
+            self._finish(job, JobState.failed, message, error_type, exc.field_errors)
+            return True
+        if status.failed:
+            job.result = result
+            self._finish(job, JobState.failed, status.error or "failed", status.error_type)
+            return True
+        job.result = result
+        self._finish(job, JobState.done, None, None)
+        return True
+
+    def on_gone(self, job: Job, error: NotFoundError) -> None:
+        """fal answers 404 for the request: it expired or never existed."""
+        if not job.final:
+            detail = f"fal does not know this request (any more): {error.message}"
+            self._finish(job, JobState.lost, detail, error.error_type or "not_found")
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _require(self, job_id: str) -> Job:
+        job = self._jobs.get(job_id)
+        if job is None:
+            raise KeyError(f"no job {job_id!r}")
+        return job
+
+    def _finish(
+        self,
+        job: Job,
+        state: JobState,
+        error: str | None,
+        error_type: str | None,
+        field_errors: list[FieldError] | None = None,
+    ) -> None:
+        job.state = state
+        job.error = error
+        job.error_type = error_type
+        job.field_errors = list(field_errors or [])
+        job.queue_position = None
+        job.finished_at = self.clock()
+        self._cancel_requested.discard(job.id)
+        self._result_tries.pop(job.id, None)
+        self._record(job)
+        self._emit(job, "finished")
+
+    def _log(self, job: Job, message: str) -> None:
+        from faltui.core.client import LogLine
+
+        job.add_logs([LogLine(message, _iso(self.clock()), "INFO")])
+        self._emit(job, "log")
+
+    def _record(self, job: Job) -> None:
+        if self.journal is None:
+            return
+        try:
+            self.journal.record(job)
+        except Exception as exc:  # a full disk must not stop tracking
+            self.problems.append(f"journal: could not save job {job.id}: {exc}")
+
+    def _emit(self, job: Job, kind: str) -> None:
+        if self.on_event is None:
+            return
+        try:
+            self.on_event(JobEvent(job, kind))
+        except Exception as exc:  # a broken listener must not stop tracking
+            self.problems.append(f"on_event({kind}) failed: {exc!r}")
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

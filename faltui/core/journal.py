@@ -170,6 +170,16 @@ class Journal:
         )
         return [job for job in map(_row_to_job, rows) if job is not None]
 
+    def interrupted(self) -> list[Job]:
+        """Jobs that never got a request id and are not final (faltui stopped mid-submit)."""
+        marks = ",".join("?" * len(_FINAL))
+        rows = self._query(
+            f"SELECT {_COLUMNS} FROM jobs WHERE request_id IS NULL "
+            f"AND state NOT IN ({marks}) ORDER BY created_at, rowid",
+            _FINAL,
+        )
+        return [job for job in map(_row_to_job, rows) if job is not None]
+
     def get(self, job_id: str) -> Job | None:
         """One job by its local id."""
         rows = self._query(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
