@@ -1,0 +1,164 @@
+"""Everything about one job: timings, request id, error, input and result JSON, every log line.
+
+All server text is shown literally. While the job is still active the screen refreshes itself
+once a second. ``escape`` closes it, ``c`` copies the request id.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static
+
+from faltui.tui.clipboard import copy_text, describe
+from faltui.tui.widgets.job_table import format_duration, literal, one_line, state_label, state_of
+from faltui.tui.widgets.results import literal_block, pretty_json
+
+if TYPE_CHECKING:
+    from faltui.core.jobs import Job
+
+#: Seconds between refreshes while the job is still active.
+REFRESH_INTERVAL = 1.0
+
+
+def format_time(timestamp: float | None) -> str:
+    """A local timestamp with its UTC offset, or ``"—"``."""
+    if not timestamp:
+        return "—"
+    return datetime.fromtimestamp(timestamp).astimezone().strftime("%Y-%m-%d %H:%M:%S %z")
+
+
+def _since(later: float | None, earlier: float | None) -> str:
+    if not later or not earlier:
+        return ""
+    return f"  (+{format_duration(max(0.0, later - earlier))})"
+
+
+def detail_text(job: Job) -> Text:
+    """The whole detail view of a job as one literal ``Text``."""
+    text = Text(end="")
+
+    def heading(title: str) -> None:
+        text.append(f"\n{title}\n", style="bold underline")
+
+    def row(label: str, value: str) -> None:
+        text.append(f"{label:>12}  ", style="dim")
+        text.append(f"{value}\n")
+
+    text.append(one_line(job.endpoint_id), style="bold")
+    text.append(f"  {state_label(job)}\n")
+    if getattr(job, "label", ""):
+        row("label", one_line(job.label))
+    row("request id", literal(job.request_id) if job.request_id else "— (not submitted)")
+    row("job id", job.id)
+
+    heading("Timings")
+    row("created", format_time(job.created_at))
+    row("submitted", format_time(job.submitted_at) + _since(job.submitted_at, job.created_at))
+    row("started", format_time(job.started_at) + _since(job.started_at, job.submitted_at))
+    row("finished", format_time(job.finished_at) + _since(job.finished_at, job.started_at))
+    row("elapsed", format_duration(getattr(job, "elapsed", None)))
+    if job.queue_position is not None and state_of(job) == "queued":
+        row("queue pos.", str(job.queue_position))
+    for key, value in (job.metrics or {}).items():
+        row(one_line(key), one_line(value))
+
+    if job.error or job.field_errors:
+        heading("Error")
+        if job.error_type:
+            row("type", one_line(job.error_type))
+        if job.error:
+            text.append(literal_block(job.error) + "\n", style="red")
+        for error in job.field_errors:
+            path = getattr(error, "dotted", None) or ".".join(map(str, error.path))
+            text.append(f"  {one_line(path)}: ", style="bold")
+            text.append(one_line(error.message) + "\n")
+
+    heading("Input")
+    text.append(pretty_json(job.input) + "\n")
+    heading("Result")
+    text.append((pretty_json(job.result) if job.result is not None else "—") + "\n")
+
+    heading(f"Logs ({len(job.logs)})")
+    if not job.logs:
+        text.append("—\n", style="dim")
+    for line in job.logs:
+        stamp = one_line(getattr(line, "timestamp", ""))
+        level = one_line(getattr(line, "level", ""))
+        if stamp:
+            text.append(f"{stamp} ", style="dim")
+        if level and level != "INFO":
+            text.append(f"{level} ", style="bold")
+        text.append(literal_block(line.message) + "\n")
+    return text
+
+
+class JobDetailScreen(ModalScreen[None]):
+    """A scrollable report on one job."""
+
+    DEFAULT_CSS = """
+    JobDetailScreen { align: center middle; }
+    JobDetailScreen #detail-panel { width: 92%; height: 92%; border: round $primary;
+        background: $surface; }
+    JobDetailScreen #detail-scroll { height: 1fr; }
+    JobDetailScreen #detail-text { padding: 0 1; }
+    """
+
+    BINDINGS: ClassVar = [
+        Binding("escape", "close", "Close", id="detail.close"),
+        Binding("c", "copy_request_id", "Copy request id", id="detail.copy"),
+        Binding("j", "scroll_down", "Down", show=False, id="detail.down"),
+        Binding("k", "scroll_up", "Up", show=False, id="detail.up"),
+    ]
+
+    def __init__(self, job: Job) -> None:
+        super().__init__()
+        self.job = job
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="detail-panel"):
+            with VerticalScroll(id="detail-scroll"):
+                yield Static(detail_text(self.job), id="detail-text", markup=False)
+            yield Footer()
+
+    def on_mount(self) -> None:
+        panel = self.query_one("#detail-panel")
+        panel.border_title = f"Job {one_line(self.job.request_id or self.job.id)}"
+        panel.border_subtitle = "escape close · c copy request id"
+        self.query_one("#detail-scroll").focus()
+        if not getattr(self.job, "final", False):
+            self.set_interval(REFRESH_INTERVAL, self.refresh_detail)
+
+    def refresh_detail(self) -> None:
+        """Re-render from the (live, shared) job object."""
+        self.query_one("#detail-text", Static).update(detail_text(self.job))
+
+    def action_close(self) -> None:
+        """Close the screen."""
+        self.dismiss(None)
+
+    def action_copy_request_id(self) -> None:
+        """Copy the job's fal request id."""
+        request_id = self.job.request_id
+        if not request_id:
+            self.notify("This job has no request id (it was never accepted by fal).")
+            return
+        how = copy_text(self.app, request_id)
+        self.notify(f"Copied request id {request_id} {describe(how)}.", markup=False)
+
+    def action_scroll_down(self) -> None:
+        """Scroll one line down."""
+        self.query_one("#detail-scroll", VerticalScroll).scroll_down(animate=False)
+
+    def action_scroll_up(self) -> None:
+        """Scroll one line up."""
+        self.query_one("#detail-scroll", VerticalScroll).scroll_up(animate=False)
+
+
+__all__ = ["JobDetailScreen", "detail_text", "format_time"]
