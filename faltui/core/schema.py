@@ -1,0 +1,34 @@
+"""Model input/output schemas: parse fal OpenAPI documents, type CLI values, validate.
+
+The public face of the schema layer (fal-protocol.md §10); the work is split over
+``schema_model`` (data types), ``schema_parse`` (OpenAPI → fields), ``schema_coerce``
+(text → values, ``parse_params``), ``schema_validate`` (``validate``, ``defaults``) and
+``schema_rows`` (printable listings).
+"""
+
+from __future__ import annotations
+
+from faltui.core.schema_coerce import close_matches, coerce, parse_params
+from faltui.core.schema_model import KINDS, EndpointSchema, Field, FieldRow
+from faltui.core.schema_parse import Resolver, find_input_schema, find_output_schema, parse_openapi
+from faltui.core.schema_rows import default_text, field_rows, type_label
+from faltui.core.schema_validate import defaults, validate
+
+__all__ = [
+    "KINDS",
+    "EndpointSchema",
+    "Field",
+    "FieldRow",
+    "Resolver",
+    "close_matches",
+    "coerce",
+    "default_text",
+    "defaults",
+    "field_rows",
+    "find_input_schema",
+    "find_output_schema",
+    "parse_openapi",
+    "parse_params",
+    "type_label",
+    "validate",
+]

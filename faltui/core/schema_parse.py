@@ -1,0 +1,629 @@
+"""Turn a fal OpenAPI document into :class:`~faltui.core.schema_model.Field` trees.
+
+Follows fal-protocol.md §10. Everything here degrades instead of failing: a construct it
+does not understand becomes a field of kind ``"json"``; a document without an input
+schema gives an empty field list. No exception escapes :func:`parse_openapi`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import textwrap
+from typing import Any
+
+from faltui.core.schema_model import EndpointSchema, Field
+
+log = logging.getLogger(__name__)
+
+#: Deepest nesting followed before giving up on a branch (kind "json").
+MAX_DEPTH = 24
+
+#: String fields shown as multi-line "text" boxes.
+TEXT_NAMES = frozenset(
+    {
+        "prompt",
+        "negative_prompt",
+        "text",
+        "lyrics",
+        "system_prompt",
+        "gen_text",
+        "ref_text",
+        "style_prompt",
+        "lyrics_prompt",
+        "texture_prompt",
+        "previous_text",
+        "next_text",
+        "structured_instruction",
+    }
+)
+
+#: Top-level inputs that are never "advanced" even when optional.
+MAIN_NAMES = frozenset(
+    {
+        "prompt",
+        "text",
+        "lyrics",
+        "gen_text",
+        "input",
+        "query",
+        "messages",
+        "image_size",
+        "aspect_ratio",
+        "duration",
+        "resolution",
+        "num_images",
+        "multi_prompt",
+        "style",
+        "voice",
+        "model",
+    }
+)
+
+#: Inputs that are "advanced" unless required, whatever else holds.
+ADVANCED_NAMES = frozenset(
+    {
+        "seed",
+        "sync_mode",
+        "enable_safety_checker",
+        "safety_tolerance",
+        "num_inference_steps",
+        "guidance_scale",
+        "acceleration",
+        "output_format",
+        "enable_output_safety_checker",
+    }
+)
+
+_FILE_UI_HINTS = frozenset({"image", "video", "audio", "file", "image_url", "file_url"})
+_PROMPT_WORD = re.compile(r"\bprompts?\b", re.IGNORECASE)
+
+
+def clean_text(value: Any) -> str:
+    """A description/title as clean text: dedented, stripped; non-strings give ``""``."""
+    if not isinstance(value, str):
+        return ""
+    return textwrap.dedent(value.strip("\n")).strip()
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` on top of ``base``; properties/required/order lists are combined."""
+    out = dict(base)
+    for key, value in over.items():
+        old = out.get(key)
+        if key == "properties" and isinstance(old, dict) and isinstance(value, dict):
+            out[key] = {**old, **value}
+        elif key in ("required", "x-fal-order-properties") and isinstance(old, list):
+            if isinstance(value, list):
+                out[key] = old + [v for v in value if v not in old]
+        else:
+            out[key] = value
+    return out
+
+
+class Resolver:
+    """Follows ``$ref`` pointers inside one document and merges ``allOf`` wrappers."""
+
+    def __init__(self, doc: Any) -> None:
+        self.doc = doc if isinstance(doc, dict) else {}
+
+    def lookup(self, ref: Any) -> dict[str, Any] | None:
+        """The schema a local ``#/...`` pointer names, or None when it is missing."""
+        if not isinstance(ref, str) or not ref.startswith("#"):
+            return None
+        node: Any = self.doc
+        for part in ref.lstrip("#").strip("/").split("/"):
+            if not part:
+                continue
+            part = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                return None
+        return node if isinstance(node, dict) else None
+
+    def resolve(
+        self, schema: Any, seen: frozenset[str] = frozenset(), depth: int = 0
+    ) -> tuple[dict[str, Any], frozenset[str], str]:
+        """Resolve the top of ``schema``: ``$ref`` (siblings win) and ``allOf`` merged.
+
+        Returns the merged dict, the refs followed so far (cycle guard for children) and the
+        name of the first component followed ("" if none). A cycle or missing target leaves
+        a dict with ``x-faltui-unresolved`` set.
+        """
+        if not isinstance(schema, dict):
+            return {}, seen, ""
+        if depth > MAX_DEPTH:
+            return {"x-faltui-unresolved": "too deep"}, seen, ""
+        ref_name = ""
+        out = schema
+        if "$ref" in schema:
+            ref = schema["$ref"]
+            siblings = {k: v for k, v in schema.items() if k != "$ref"}
+            ref_name = ref.rsplit("/", 1)[-1] if isinstance(ref, str) else ""
+            if not isinstance(ref, str) or ref in seen:
+                return {**siblings, "x-faltui-unresolved": f"cycle at {ref}"}, seen, ref_name
+            target = self.lookup(ref)
+            if target is None:
+                return {**siblings, "x-faltui-unresolved": f"missing {ref}"}, seen, ref_name
+            seen = seen | {ref}
+            resolved, seen, inner = self.resolve(target, seen, depth + 1)
+            out = _merge(resolved, siblings)
+            ref_name = ref_name or inner
+        parts = out.get("allOf")
+        if isinstance(parts, list) and parts:
+            merged: dict[str, Any] = {}
+            for part in parts:
+                resolved, seen2, inner = self.resolve(part, seen, depth + 1)
+                merged = _merge(merged, resolved)
+                seen = seen | seen2
+                ref_name = ref_name or inner
+            rest = {k: v for k, v in out.items() if k != "allOf"}
+            out = _merge(merged, rest)
+        return out, seen, ref_name
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+def _value_type(values: list[Any]) -> str:
+    types = set()
+    for v in values:
+        if isinstance(v, bool):
+            types.add("boolean")
+        elif isinstance(v, int):
+            types.add("integer")
+        elif isinstance(v, float):
+            types.add("number")
+        elif isinstance(v, str):
+            types.add("string")
+        else:
+            types.add("json")
+    if types == {"integer", "number"}:
+        return "number"
+    return types.pop() if len(types) == 1 else ""
+
+
+def _is_text(name: str, schema: dict[str, Any], max_length: int | None) -> bool:
+    if name in TEXT_NAMES or name.endswith("_prompt") or name.endswith("prompt"):
+        return True
+    if max_length is not None and max_length > 200:
+        return True
+    return bool(_PROMPT_WORD.search(clean_text(schema.get("description"))))
+
+
+def _is_file_string(name: str, schema: dict[str, Any]) -> bool:
+    if name.endswith("_url"):
+        return True
+    if schema.get("format") in ("uri", "binary", "url", "uri-reference"):
+        return True
+    hint = schema.get("_fal_ui_field")
+    return isinstance(hint, str) and hint in _FILE_UI_HINTS
+
+
+class FieldBuilder:
+    """Builds :class:`Field` objects from (resolved) schemas of one document."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+
+    # -- objects -----------------------------------------------------------------------
+
+    def properties(
+        self, schema: dict[str, Any], path: tuple[str, ...], seen: frozenset[str], depth: int
+    ) -> list[Field]:
+        """The ordered child fields of an object schema (``x-fal-order-properties`` first)."""
+        props = schema.get("properties")
+        if not isinstance(props, dict):
+            return []
+        required_raw = schema.get("required")
+        required = (
+            set(r for r in required_raw if isinstance(r, str))
+            if isinstance(required_raw, list)
+            else set()
+        )
+        order: list[str] = []
+        declared = schema.get("x-fal-order-properties")
+        if isinstance(declared, list):
+            for name in declared:
+                if isinstance(name, str) and name in props and name not in order:
+                    order.append(name)
+        order += [str(n) for n in props if n not in order]
+        fields = []
+        for name in order:
+            fields.append(
+                self.build(name, (*path, name), props.get(name), name in required, seen, depth)
+            )
+        return fields
+
+    # -- one field ---------------------------------------------------------------------
+
+    def build(
+        self,
+        name: str,
+        path: tuple[str, ...],
+        raw: Any,
+        required: bool,
+        seen: frozenset[str],
+        depth: int,
+    ) -> Field:
+        """The field ``name`` described by ``raw`` (never raises; unknown → kind json)."""
+        try:
+            return self._build(name, path, raw, required, seen, depth)
+        except Exception:  # a construct we did not foresee: degrade, never fail
+            log.debug("schema field %s degraded to json", ".".join(path), exc_info=True)
+            return Field(name=name, path=path, kind="json", required=required)
+
+    def _build(
+        self,
+        name: str,
+        path: tuple[str, ...],
+        raw: Any,
+        required: bool,
+        seen: frozenset[str],
+        depth: int,
+    ) -> Field:
+        f = Field(name=name, path=path, kind="json", required=required)
+        if not isinstance(raw, dict) or depth > MAX_DEPTH:
+            return f
+        schema, seen, ref = self.resolver.resolve(raw, seen)
+        f.schema = schema
+        f.ref = ref
+        self._meta(f, schema)
+        if "x-faltui-unresolved" in schema:
+            return f
+        union = schema.get("anyOf")
+        if not isinstance(union, list):
+            union = schema.get("oneOf")
+        if isinstance(union, list):
+            self._union(f, schema, union, seen, depth)
+        else:
+            self._typed(f, schema, seen, depth)
+        if schema.get("nullable") is True:
+            f.nullable = True
+        return f
+
+    def _meta(self, f: Field, schema: dict[str, Any]) -> None:
+        f.title = clean_text(schema.get("title"))
+        f.description = clean_text(schema.get("description"))
+        if "default" in schema:
+            f.default = schema["default"]
+            f.has_default = True
+        examples = schema.get("examples")
+        if isinstance(examples, list):
+            f.examples = list(examples)
+        elif "example" in schema:
+            f.examples = [schema["example"]]
+        f.deprecated = schema.get("deprecated") is True
+
+    def _typed(self, f: Field, schema: dict[str, Any], seen: frozenset[str], depth: int) -> None:
+        """Fill ``f`` from a schema that is not a union."""
+        if "const" in schema:
+            f.kind = "const"
+            f.const = schema["const"]
+            f.enum = [schema["const"]]
+            f.value_type = _value_type(f.enum)
+            return
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            types = [t for t in kind if isinstance(t, str) and t != "null"]
+            if "null" in kind:
+                f.nullable = True
+            if len(types) > 1:
+                branches = [{**schema, "type": t} for t in types]
+                self._union(
+                    f, {k: v for k, v in schema.items() if k != "type"}, branches, seen, depth
+                )
+                return
+            kind = types[0] if types else "null"
+        enum = schema.get("enum")
+        if isinstance(enum, list) and enum:
+            values = [v for v in enum if v is not None]
+            if len(values) < len(enum):
+                f.nullable = True
+            if values:
+                f.kind = "enum"
+                f.enum = values
+                f.value_type = _value_type(values)
+                return
+        if not isinstance(kind, str):
+            if isinstance(schema.get("properties"), dict):
+                kind = "object"
+            elif "items" in schema or "prefixItems" in schema:
+                kind = "array"
+        if kind == "string":
+            self._string(f, schema)
+        elif kind in ("integer", "number"):
+            f.kind = kind
+            f.value_type = kind
+            self._bounds(f, schema)
+        elif kind == "boolean":
+            f.kind = "boolean"
+            f.value_type = "boolean"
+        elif kind == "array":
+            self._array(f, schema, seen, depth)
+        elif kind == "object":
+            f.kind = "object"
+            f.children = self.properties(schema, f.path, seen, depth + 1)
+        elif kind == "null":
+            f.nullable = True
+
+    def _string(self, f: Field, schema: dict[str, Any]) -> None:
+        f.min_length = _int(schema.get("minLength"))
+        f.max_length = _int(schema.get("maxLength"))
+        f.value_type = "string"
+        if _is_file_string(f.name, schema):
+            f.kind = "file"
+        elif _is_text(f.name, schema, f.max_length):
+            f.kind = "text"
+        else:
+            f.kind = "string"
+
+    def _bounds(self, f: Field, schema: dict[str, Any]) -> None:
+        f.minimum = _number(schema.get("minimum", schema.get("ge")))
+        f.maximum = _number(schema.get("maximum", schema.get("le")))
+        low, high = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
+        if low is True:  # OpenAPI 3.0 style: the boolean makes ``minimum`` exclusive
+            f.exclusive_minimum, f.minimum = f.minimum, None
+        else:
+            f.exclusive_minimum = _number(low if low is not None else schema.get("gt"))
+        if high is True:
+            f.exclusive_maximum, f.maximum = f.maximum, None
+        else:
+            f.exclusive_maximum = _number(high if high is not None else schema.get("lt"))
+
+    def _array(self, f: Field, schema: dict[str, Any], seen: frozenset[str], depth: int) -> None:
+        f.kind = "array"
+        f.min_items = _int(schema.get("minItems"))
+        f.max_items = _int(schema.get("maxItems"))
+        items = schema.get("items")
+        if not isinstance(items, dict) or not items:
+            prefix = schema.get("prefixItems")
+            items = prefix[0] if isinstance(prefix, list) and prefix else items
+        item = self.build(f.name, (*f.path, "[]"), items, False, seen, depth + 1)
+        f.item = item
+        if f.name.endswith("_urls") and item.kind in ("string", "text", "file"):
+            f.kind = "file_list"
+            item.kind = "file"
+
+    # -- unions ------------------------------------------------------------------------
+
+    def _union(
+        self,
+        f: Field,
+        schema: dict[str, Any],
+        branches: list[Any],
+        seen: frozenset[str],
+        depth: int,
+    ) -> None:
+        """``anyOf``/``oneOf``: nullable, image_size, enum merges, else a general union."""
+        variants: list[Field] = []
+        for branch in branches:
+            resolved, _, _ = self.resolver.resolve(branch, seen)
+            if not isinstance(branch, dict):
+                continue
+            if resolved.get("type") == "null" or resolved.get("enum") == [None]:
+                f.nullable = True
+                continue
+            v = self.build(f.name, f.path, branch, f.required, seen, depth + 1)
+            if v.nullable:
+                f.nullable = True
+            variants.append(v)
+        if not variants:
+            return
+        if len(variants) == 1:
+            self._adopt(f, variants[0])
+            return
+        if self._image_size(f, variants):
+            return
+        if all(v.kind in ("enum", "const", "string") for v in variants) and any(
+            v.kind in ("enum", "const") for v in variants
+        ):
+            values: list[Any] = []
+            for v in variants:
+                values += [x for x in (v.enum or []) if x not in values]
+            f.kind = "enum"
+            f.enum = values
+            f.value_type = _value_type(values)
+            f.open_enum = any(v.kind == "string" for v in variants)
+            f.variants = variants
+            return
+        main = next((v for v in variants if v.kind != "json"), None)
+        if main is not None:
+            self._adopt(f, main)
+        f.variants = variants
+
+    def _adopt(self, f: Field, v: Field) -> None:
+        """Copy the shape of variant ``v`` into ``f`` (keeping ``f``'s own metadata)."""
+        f.kind = v.kind
+        f.enum = v.enum
+        f.const = v.const
+        f.value_type = v.value_type
+        f.open_enum = v.open_enum
+        for attr in (
+            "minimum",
+            "maximum",
+            "exclusive_minimum",
+            "exclusive_maximum",
+            "min_length",
+            "max_length",
+            "min_items",
+            "max_items",
+        ):
+            setattr(f, attr, getattr(v, attr))
+        f.children = v.children
+        f.item = v.item
+        f.variants = v.variants
+        f.ref = f.ref or v.ref
+        if not f.title:
+            f.title = v.title
+        if not f.description:
+            f.description = v.description
+        if not f.has_default and v.has_default:
+            f.default, f.has_default = v.default, True
+        if not f.examples:
+            f.examples = v.examples
+        if v.kind == "string" and f.kind == "string":
+            # the outer schema's name/description may make it a prompt-like text
+            f.kind = "file" if _is_file_string(f.name, v.schema) else f.kind
+            if f.kind == "string" and _is_text(f.name, f.schema, f.max_length):
+                f.kind = "text"
+
+    def _image_size(self, f: Field, variants: list[Field]) -> bool:
+        """A preset enum plus a ``{width, height}`` object → kind ``image_size``."""
+        size = next(
+            (
+                v
+                for v in variants
+                if v.kind == "object"
+                and ({"width", "height"} <= {c.name for c in v.children} or v.ref == "ImageSize")
+            ),
+            None,
+        )
+        presets = [v for v in variants if v.kind in ("enum", "const") and v.value_type == "string"]
+        if size is None or not presets or len(variants) != 1 + len(presets):
+            return False
+        f.kind = "image_size"
+        f.enum = [x for v in presets for x in (v.enum or [])]
+        f.value_type = "string"
+        f.variants = variants
+        f.children = size.children
+        return True
+
+
+def mark_advanced(fields: list[Field], top: bool = True) -> None:
+    """Set :attr:`Field.advanced`: optional fields that are not a model's main inputs."""
+    for f in fields:
+        if f.required:
+            f.advanced = False
+        elif f.name in ADVANCED_NAMES:
+            f.advanced = True
+        elif f.name in MAIN_NAMES or f.kind in ("file", "file_list"):
+            f.advanced = False
+        elif f.kind == "const":
+            f.advanced = True
+        else:
+            # optional with no default and no null: the model has no fallback for it
+            f.advanced = f.has_default or f.nullable or not top
+        if f.children:
+            mark_advanced(f.children, top=False)
+        if f.item is not None and f.item.children:
+            mark_advanced(f.item.children, top=False)
+
+
+# -- locating the input and output schemas in the document -----------------------------
+
+
+def _json_schema(container: Any) -> Any:
+    """The schema under ``content["application/json"]`` (or the first content type)."""
+    if not isinstance(container, dict):
+        return None
+    content = container.get("content")
+    if not isinstance(content, dict) or not content:
+        return None
+    media = content.get("application/json")
+    if not isinstance(media, dict):
+        media = next((m for m in content.values() if isinstance(m, dict)), None)
+    return media.get("schema") if isinstance(media, dict) else None
+
+
+def _paths(doc: dict[str, Any]) -> dict[str, Any]:
+    paths = doc.get("paths")
+    return paths if isinstance(paths, dict) else {}
+
+
+def find_input_schema(doc: dict[str, Any], endpoint_id: str | None) -> Any:
+    """The POST requestBody schema of the submit path (prefer ``/<endpoint_id>``)."""
+    candidates: list[tuple[int, Any]] = []
+    for path, item in _paths(doc).items():
+        post = item.get("post") if isinstance(item, dict) else None
+        if not isinstance(post, dict):
+            continue
+        schema = _json_schema(post.get("requestBody"))
+        if schema is None:
+            continue
+        rank = 0 if endpoint_id and path == "/" + endpoint_id.strip("/") else 1
+        rank += 2 if "/requests/" in str(path) else 0
+        candidates.append((rank, schema))
+    candidates.sort(key=lambda c: c[0])
+    return candidates[0][1] if candidates else None
+
+
+def find_output_schema(doc: dict[str, Any]) -> Any:
+    """The 200 schema of ``GET /<id>/requests/{request_id}`` (the result)."""
+    for path, item in _paths(doc).items():
+        if not isinstance(item, dict) or not str(path).rstrip("/").endswith("}"):
+            continue
+        if "/requests/" not in str(path) or str(path).endswith("/status"):
+            continue
+        get = item.get("get")
+        responses = get.get("responses") if isinstance(get, dict) else None
+        if not isinstance(responses, dict):
+            continue
+        ok = responses.get("200", responses.get(200))
+        schema = _json_schema(ok)
+        if schema is not None:
+            return schema
+    return None
+
+
+def _component(doc: dict[str, Any], suffix: str) -> Any:
+    comps = doc.get("components")
+    schemas = comps.get("schemas") if isinstance(comps, dict) else None
+    if not isinstance(schemas, dict):
+        return None
+    for name, schema in schemas.items():
+        if str(name).endswith(suffix) and isinstance(schema, dict):
+            return {"$ref": f"#/components/schemas/{name}"}
+    return None
+
+
+def _endpoint_id(doc: dict[str, Any]) -> str | None:
+    info = doc.get("info")
+    meta = info.get("x-fal-metadata") if isinstance(info, dict) else None
+    if isinstance(meta, dict) and isinstance(meta.get("endpointId"), str):
+        return meta["endpointId"]
+    for path, item in _paths(doc).items():
+        if isinstance(item, dict) and "post" in item and "/requests/" not in str(path):
+            return str(path).strip("/") or None
+    return None
+
+
+def _top(
+    builder: FieldBuilder, ref_or_schema: Any, fallback_suffix: str, doc: dict[str, Any]
+) -> tuple[dict[str, Any], list[Field]]:
+    """Resolve a top-level input/output schema and build its fields."""
+    resolver = builder.resolver
+    schema, seen, _ = resolver.resolve(ref_or_schema)
+    if (not schema or "x-faltui-unresolved" in schema) and fallback_suffix:
+        schema, seen, _ = resolver.resolve(_component(doc, fallback_suffix))
+    schema = {k: v for k, v in schema.items() if k != "x-faltui-unresolved"}
+    fields = builder.properties(schema, (), seen, 0)
+    return schema, fields
+
+
+def parse_openapi(doc: Any, endpoint_id: str | None = None) -> EndpointSchema:
+    """Parse a fal per-endpoint OpenAPI document (never raises on odd constructs)."""
+    if not isinstance(doc, dict):
+        return EndpointSchema(endpoint_id, [], [], {}, {}, {})
+    try:
+        endpoint_id = endpoint_id or _endpoint_id(doc)
+        builder = FieldBuilder(Resolver(doc))
+        in_schema, inputs = _top(builder, find_input_schema(doc, endpoint_id), "Input", doc)
+        out_schema, outputs = _top(builder, find_output_schema(doc), "Output", doc)
+        mark_advanced(inputs)
+    except Exception:  # pragma: no cover - last-resort guard, builders already degrade
+        log.warning("could not parse the OpenAPI document of %s", endpoint_id, exc_info=True)
+        return EndpointSchema(endpoint_id, [], [], {}, {}, doc)
+    return EndpointSchema(endpoint_id, inputs, outputs, in_schema, out_schema, doc)
