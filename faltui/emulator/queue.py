@@ -1,0 +1,302 @@
+"""Queue API (submit, status, status stream, result, cancel) and the synchronous run API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from faltui.emulator.common import Context, check_key, guarded, json_response, sse_event
+from faltui.emulator.state import COMPLETED, IN_QUEUE, EmulatedJob
+
+_REQUEST_PATH = re.compile(
+    r"^(?P<app>.+?)/requests/(?P<rid>[^/]+)(?P<tail>/status/stream|/status|/cancel)?/?$"
+)
+_NAMESPACES = {"workflows", "comfy"}
+#: Request headers not kept on ``EmulatedJob.headers``.
+_SECRET_HEADERS = {"authorization", "cookie"}
+
+
+def app_of(endpoint_id: str) -> str:
+    """``owner/app`` (or ``ns/owner/app``) of an endpoint id."""
+    parts = endpoint_id.split("/")
+    size = 3 if parts[0] in _NAMESPACES else 2
+    return "/".join(parts[:size])
+
+
+def urls_for(ctx: Context, job: EmulatedJob) -> dict[str, str]:
+    """The three URLs fal returns for a request (``owner/app`` form, emulator base)."""
+    base = f"{ctx.base_url}/{job.app}/requests/{job.request_id}"
+    return {"response_url": base, "status_url": base + "/status", "cancel_url": base + "/cancel"}
+
+
+def status_body(ctx: Context, job: EmulatedJob, *, logs: bool, now: float) -> dict[str, Any]:
+    """A §4.2 status object."""
+    snap = job.snapshot(now, logs=logs, window=ctx.log_window)
+    body: dict[str, Any] = {"status": snap.state, "request_id": job.request_id}
+    if snap.state == IN_QUEUE:
+        body["queue_position"] = snap.queue_position
+    body.update(urls_for(ctx, job))
+    body["logs"] = snap.logs if logs else None
+    if snap.state == COMPLETED:
+        body["metrics"] = snap.metrics
+        if snap.failure is not None:
+            body["error"] = snap.failure.error
+            body["error_type"] = snap.failure.error_type
+    return body
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+async def _read_payload(request: Request) -> tuple[Any, Response | None]:
+    raw = await request.body()
+    try:
+        payload = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        detail = [{"loc": ["body", 0], "msg": f"JSON decode error: {exc}", "type": "json_invalid"}]
+        return None, json_response({"detail": detail}, 422)
+    if not isinstance(payload, dict):
+        detail = [
+            {"loc": ["body"], "msg": "Input should be a valid dictionary", "type": "dict_type"}
+        ]
+        return None, json_response({"detail": detail}, 422)
+    return payload, None
+
+
+def _kept_headers(request: Request) -> httpx.Headers:
+    return httpx.Headers(
+        [(k, v) for k, v in request.headers.items() if k.lower() not in _SECRET_HEADERS]
+    )
+
+
+def _not_found_app(path: str) -> Response:
+    return json_response({"detail": f"Application '{path.strip('/')}' not found"}, 404)
+
+
+class QueueRoutes:
+    """Handlers bound to one emulator context."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def routes(self) -> list[Route]:
+        """Sync run routes first, then the queue catch-all."""
+        return [
+            Route("/run/{path:path}", self.run, methods=["POST"]),
+            Route("/{path:path}", self.dispatch, methods=["GET", "POST", "PUT"]),
+        ]
+
+    # --- dispatch ----------------------------------------------------------------------------
+
+    async def dispatch(self, request: Request) -> Response:
+        """Route a queue URL to submit / status / stream / result / cancel."""
+        path = request.path_params["path"]
+        match = _REQUEST_PATH.match(path)
+        if match is None:
+            if request.method != "POST":
+                return json_response({"detail": "Not Found"}, 404)
+            return await guarded(self.ctx, "submit", lambda: self.submit(request, path))
+        app, rid, tail = match.group("app"), match.group("rid"), match.group("tail") or ""
+        if tail == "/status" and request.method == "GET":
+            return await guarded(self.ctx, "status", lambda: self.status(request, app, rid))
+        if tail == "/status/stream" and request.method == "GET":
+            return await guarded(self.ctx, "status_stream", lambda: self.stream(request, app, rid))
+        if tail == "/cancel" and request.method == "PUT":
+            return await guarded(self.ctx, "cancel", lambda: self.cancel(request, app, rid))
+        if tail == "" and request.method == "GET":
+            return await guarded(self.ctx, "result", lambda: self.result(request, app, rid))
+        return json_response({"detail": "Method Not Allowed"}, 405)
+
+    def _job(self, app: str, rid: str) -> EmulatedJob | None:
+        job = self.ctx.store.jobs.get(rid)
+        if job is None:
+            return None
+        app = app.strip("/")
+        if app in (job.app, job.endpoint_id) or job.endpoint_id.startswith(app + "/"):
+            return job
+        return None
+
+    # --- handlers ----------------------------------------------------------------------------
+
+    async def submit(self, request: Request, path: str) -> Response:
+        """POST {queue}/{endpoint id}[/extra]."""
+        denied = check_key(self.ctx, request)
+        if denied is not None:
+            return denied
+        matched = self.ctx.catalog.match(path)
+        if matched is None:
+            return _not_found_app(path)
+        endpoint_id, _extra = matched
+        payload, error = await _read_payload(request)
+        if error is not None:
+            return error
+        job = self.ctx.store.create(
+            endpoint_id,
+            app_of(endpoint_id),
+            payload,
+            _kept_headers(request),
+            validation_errors=self.ctx.catalog.validate(endpoint_id, payload),
+            webhook=request.query_params.get("fal_webhook") or None,
+        )
+        body = status_body(self.ctx, job, logs=False, now=self.ctx.store.clock())
+        body.pop("logs", None)
+        return json_response(body, 200, {"x-fal-request-id": job.request_id})
+
+    async def status(self, request: Request, app: str, rid: str) -> Response:
+        """GET …/requests/{rid}/status[?logs=1]."""
+        denied = check_key(self.ctx, request)
+        if denied is not None:
+            return denied
+        job = self._job(app, rid)
+        if job is None:
+            return json_response({"detail": f"Request {rid} not found"}, 404)
+        body = status_body(
+            self.ctx,
+            job,
+            logs=_truthy(request.query_params.get("logs")),
+            now=self.ctx.store.clock(),
+        )
+        code = 200 if body["status"] == COMPLETED else 202
+        return json_response(body, code, {"x-fal-request-id": rid})
+
+    async def stream(self, request: Request, app: str, rid: str) -> Response:
+        """GET …/status/stream: SSE of status changes, keep-alive comments, closes at the end."""
+        denied = check_key(self.ctx, request)
+        if denied is not None:
+            return denied
+        job = self._job(app, rid)
+        if job is None:
+            return json_response({"detail": f"Request {rid} not found"}, 404)
+        logs = _truthy(request.query_params.get("logs"))
+        return StreamingResponse(
+            self._events(job, logs),
+            media_type="text/event-stream",
+            headers={"x-fal-request-id": rid, "cache-control": "no-cache"},
+        )
+
+    async def _events(self, job: EmulatedJob, logs: bool) -> AsyncIterator[str]:
+        ctx = self.ctx
+        clock = ctx.store.clock
+        seen: set[tuple[str, str]] = set()
+        last_key: tuple[Any, ...] | None = None
+        last_sent = asyncio.get_running_loop().time()
+        step = min(max(job.tick / 2, 0.005), 0.25)
+        while not ctx.closing:
+            body = status_body(ctx, job, logs=logs, now=clock())
+            if logs:
+                fresh = [e for e in body["logs"] if (e["timestamp"], e["message"]) not in seen]
+                seen.update((e["timestamp"], e["message"]) for e in fresh)
+                body["logs"] = fresh
+            key = (body["status"], body.get("queue_position"))
+            now = asyncio.get_running_loop().time()
+            if key != last_key or (logs and body["logs"]):
+                last_key = key
+                last_sent = now
+                yield sse_event(body)
+                if body["status"] == COMPLETED:
+                    return
+            elif now - last_sent >= ctx.sse_keepalive:
+                last_sent = now
+                yield ": keepalive\n\n"
+            await asyncio.sleep(step)
+
+    async def result(self, request: Request, app: str, rid: str) -> Response:
+        """GET …/requests/{rid}: output, replayed failure, 400 in progress, 404 unknown."""
+        denied = check_key(self.ctx, request)
+        if denied is not None:
+            return denied
+        job = self._job(app, rid)
+        now = self.ctx.store.clock()
+        ttl = self.ctx.result_ttl
+        if job is None or (ttl is not None and job.done(now) and now - job.finished_at > ttl):
+            return json_response({"detail": f"Request {rid} not found"}, 404)
+        if not job.done(now):
+            return json_response(
+                {"detail": "Request is still in progress"}, 400, {"x-fal-request-id": rid}
+            )
+        return self._outcome_response(job)
+
+    def _outcome_response(self, job: EmulatedJob) -> Response:
+        failure = job.failure()
+        headers = {"x-fal-request-id": job.request_id}
+        if failure is not None:
+            return json_response(failure.body, failure.status_code, {**failure.headers, **headers})
+        return json_response(self.output(job), 200, headers)
+
+    def output(self, job: EmulatedJob) -> dict[str, Any]:
+        """The job's output JSON (built once)."""
+        if job.result is None:
+            job.result = self.ctx.outputs.build(
+                job.endpoint_id, job.input, job.request_id, self.ctx.base_url
+            )
+        return job.result
+
+    async def cancel(self, request: Request, app: str, rid: str) -> Response:
+        """PUT …/cancel: 202 requested, 400 already completed, 404 unknown."""
+        denied = check_key(self.ctx, request)
+        if denied is not None:
+            return denied
+        job = self._job(app, rid)
+        if job is None:
+            return json_response({"status": "NOT_FOUND"}, 404)
+        now = self.ctx.store.clock()
+        headers = {"x-fal-request-id": rid}
+        if job.done(now) or job.cancelled_at is not None:
+            return json_response({"status": "ALREADY_COMPLETED"}, 400, headers)
+        job.cancelled_at = now
+        return json_response({"status": "CANCELLATION_REQUESTED"}, 202, headers)
+
+    async def run(self, request: Request) -> Response:
+        """POST {run}/{endpoint id}: the model runs at once; ``…/stream`` answers with SSE."""
+        path = request.path_params["path"]
+
+        async def handle() -> Response:
+            denied = check_key(self.ctx, request)
+            if denied is not None:
+                return denied
+            matched = self.ctx.catalog.match(path)
+            if matched is None:
+                return _not_found_app(path)
+            endpoint_id, extra = matched
+            payload, error = await _read_payload(request)
+            if error is not None:
+                return error
+            errors = self.ctx.catalog.validate(endpoint_id, payload)
+            if errors:
+                return json_response({"detail": errors}, 422)
+            job = self.ctx.store.create(
+                endpoint_id,
+                app_of(endpoint_id),
+                payload,
+                _kept_headers(request),
+                validation_errors=[],
+                sync=True,
+            )
+            if extra == "stream" and job.failure() is None:
+                return StreamingResponse(
+                    self._partials(job),
+                    media_type="text/event-stream",
+                    headers={"x-fal-request-id": job.request_id},
+                )
+            return self._outcome_response(job)
+
+        return await guarded(self.ctx, "run", handle)
+
+    async def _partials(self, job: EmulatedJob) -> AsyncIterator[str]:
+        output = self.output(job)
+        text = output.get("output")
+        if isinstance(text, str):
+            words = text.split(" ")
+            for count in range(1, len(words)):
+                yield sse_event({**output, "output": " ".join(words[:count]), "partial": True})
+                await asyncio.sleep(0)
+        yield sse_event(output)

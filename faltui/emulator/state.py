@@ -1,0 +1,270 @@
+"""Emulated queue requests and their timelines.
+
+A job's whole life is fixed at submit time: ``queue_ticks`` ticks ``IN_QUEUE`` (the position
+counts down to 0), then ``progress_ticks`` ticks ``IN_PROGRESS`` (one log line per tick), then
+``COMPLETED``. Every read computes the state from the clock, so thousands of concurrent jobs cost
+nothing between requests (no task or timer per job). A tick lasts ``TICK_SECONDS * time_scale``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+TICK_SECONDS = 1.0
+QUEUE_TICKS = 3
+PROGRESS_TICKS = 5
+#: Outcomes accepted by ``Emulator.script_next_jobs``.
+OUTCOMES = ("ok", "app_error", "validation", "timeout", "slow", "fast")
+
+IN_QUEUE = "IN_QUEUE"
+IN_PROGRESS = "IN_PROGRESS"
+COMPLETED = "COMPLETED"
+
+
+def iso(ts: float) -> str:
+    """ISO-8601 UTC timestamp with microseconds and offset."""
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="microseconds")
+
+
+@dataclass
+class Failure:
+    """How a failed job ends: the status ``error``/``error_type`` and the replayed result."""
+
+    error: str
+    error_type: str
+    status_code: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Snapshot:
+    """A job's status at one instant."""
+
+    state: str
+    queue_position: int | None
+    logs: list[dict[str, Any]]
+    failure: Failure | None
+    metrics: dict[str, Any]
+
+
+@dataclass
+class EmulatedJob:
+    """One queue request: what was sent and the timeline it follows."""
+
+    request_id: str
+    endpoint_id: str
+    app: str
+    input: Any
+    headers: dict[str, str]
+    created_at: float
+    tick: float
+    queue_ticks: int
+    progress_ticks: int
+    outcome: str = "ok"
+    validation_errors: list[dict[str, Any]] = field(default_factory=list)
+    webhook: str | None = None
+    cancelled_at: float | None = None
+    clock: Callable[[], float] = field(default=time.time, repr=False)
+    result: dict[str, Any] | None = field(default=None, repr=False)
+    webhook_sent: bool = False
+    sync: bool = False
+
+    @property
+    def started_at(self) -> float:
+        """When the job leaves the queue."""
+        return self.created_at + self.queue_ticks * self.tick
+
+    @property
+    def natural_end(self) -> float:
+        """When the job would complete if nobody cancelled it."""
+        if self.outcome == "timeout":
+            return self.started_at
+        return self.started_at + self.progress_ticks * self.tick
+
+    @property
+    def finished_at(self) -> float:
+        """When the job reaches ``COMPLETED`` (earlier when cancelled)."""
+        end = self.natural_end
+        cancel = self.cancelled_at
+        if cancel is None or cancel >= end:
+            return end
+        if cancel < self.started_at:
+            return cancel
+        ticks_done = math.floor((cancel - self.started_at) / self.tick) + 1
+        return min(end, self.started_at + ticks_done * self.tick)
+
+    @property
+    def cancelled(self) -> bool:
+        """True when a cancel arrived before the natural end."""
+        return self.cancelled_at is not None and self.cancelled_at < self.natural_end
+
+    @property
+    def state(self) -> str:
+        """Current state by the job's clock."""
+        return self.snapshot(self.clock(), logs=False).state
+
+    def done(self, now: float) -> bool:
+        """True once COMPLETED."""
+        return now >= self.finished_at
+
+    def failure(self) -> Failure | None:
+        """The failure this job ends with, or ``None`` for success."""
+        if self.cancelled:
+            return Failure(
+                "Request was cancelled",
+                "client_cancelled",
+                499,
+                {"detail": "Request was cancelled", "error_type": "client_cancelled"},
+                {"X-Fal-Error-Type": "client_cancelled"},
+            )
+        if self.validation_errors or self.outcome == "validation":
+            detail = self.validation_errors or [
+                {
+                    "loc": ["body", "prompt"],
+                    "msg": "Emulated validation failure",
+                    "type": "value_error",
+                }
+            ]
+            return Failure("Invalid status code: 422", "validation_error", 422, {"detail": detail})
+        if self.outcome == "app_error":
+            return Failure(
+                "Invalid status code: 500",
+                "runner_server_error",
+                500,
+                {"detail": "Emulated model crash", "error_type": "runner_server_error"},
+                {"X-Fal-Error-Type": "runner_server_error", "X-Fal-Retryable": "false"},
+            )
+        if self.outcome == "timeout":
+            headers = {"X-Fal-Error-Type": "request_timeout"}
+            if any(k.lower() == "x-fal-request-timeout" for k in self.headers):
+                headers["X-Fal-Request-Timeout-Type"] = "user"
+            return Failure(
+                "Request timed out",
+                "request_timeout",
+                504,
+                {"detail": "Request timed out", "error_type": "request_timeout"},
+                headers,
+            )
+        return None
+
+    def log_lines(self) -> list[tuple[float, str, str]]:
+        """(time, level, message) of every log line the job will ever print."""
+        start, tick = self.started_at, self.tick
+        lines: list[tuple[float, str, str]] = []
+        for index in range(self.progress_ticks if self.outcome != "timeout" else 0):
+            at = start + index * tick
+            if index == 0:
+                message = f"Loading model {self.endpoint_id}"
+            elif index == self.progress_ticks - 1 and self.outcome == "app_error":
+                trace = "Traceback (most recent call last):\nRuntimeError: Emulated model crash"
+                lines.append((at, "ERROR", json.dumps({"traceback": trace})))
+                continue
+            else:
+                message = f"Step {index}/{self.progress_ticks - 1}: denoising"
+            lines.append((at, "INFO", message))
+        return lines
+
+    def snapshot(self, now: float, *, logs: bool = True, window: int | None = None) -> Snapshot:
+        """The status at ``now``; ``window`` keeps only the last N visible log lines."""
+        visible_until = min(now, self.finished_at)
+        entries: list[dict[str, Any]] = []
+        if logs:
+            for at, level, message in self.log_lines():
+                if at <= visible_until:
+                    entries.append(
+                        {"message": message, "level": level, "source": "USER", "timestamp": iso(at)}
+                    )
+            if window is not None and window > 0:
+                entries = entries[-window:]
+        if now >= self.finished_at:
+            failure = self.failure()
+            metrics: dict[str, Any] = {}
+            if failure is None:
+                metrics = {"inference_time": round(self.finished_at - self.started_at, 6)}
+            return Snapshot(COMPLETED, None, entries, failure, metrics)
+        if now >= self.started_at:
+            return Snapshot(IN_PROGRESS, None, entries, None, {})
+        elapsed = math.floor((now - self.created_at) / self.tick) if self.tick > 0 else 0
+        position = max(0, self.queue_ticks - 1 - elapsed)
+        return Snapshot(IN_QUEUE, position, entries, None, {})
+
+
+class JobStore:
+    """All requests the emulator has seen, plus the outcomes scripted for the next ones."""
+
+    def __init__(self, clock: Callable[[], float], time_scale: float) -> None:
+        self.clock = clock
+        self.time_scale = time_scale
+        self.jobs: dict[str, EmulatedJob] = {}
+        self._script: list[str] = []
+        self._lock = threading.Lock()
+
+    @property
+    def tick(self) -> float:
+        """Length of one timeline tick in clock seconds."""
+        return TICK_SECONDS * self.time_scale
+
+    def script(self, outcome: str, count: int = 1) -> None:
+        """Make the next ``count`` jobs end with ``outcome``."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
+        with self._lock:
+            self._script.extend([outcome] * count)
+
+    def _next_outcome(self) -> str:
+        with self._lock:
+            return self._script.pop(0) if self._script else "ok"
+
+    def create(
+        self,
+        endpoint_id: str,
+        app: str,
+        payload: Any,
+        headers: dict[str, str],
+        *,
+        validation_errors: list[dict[str, Any]],
+        webhook: str | None = None,
+        sync: bool = False,
+    ) -> EmulatedJob:
+        """Register a new request with its timeline starting now."""
+        outcome = self._next_outcome()
+        queue_ticks, progress_ticks = QUEUE_TICKS, PROGRESS_TICKS
+        if outcome == "slow":
+            progress_ticks *= 10
+        elif outcome == "fast":
+            queue_ticks = 0
+        if validation_errors or outcome == "validation":
+            progress_ticks = 1
+        job = EmulatedJob(
+            request_id=str(uuid.uuid4()),
+            endpoint_id=endpoint_id,
+            app=app,
+            input=payload,
+            headers=headers,
+            created_at=self.clock(),
+            tick=self.tick,
+            queue_ticks=0 if sync else queue_ticks,
+            progress_ticks=0 if sync else progress_ticks,
+            outcome=outcome,
+            validation_errors=validation_errors,
+            webhook=webhook,
+            clock=self.clock,
+            sync=sync,
+        )
+        self.jobs[job.request_id] = job
+        return job
+
+    def pending_webhooks(self, now: float) -> list[EmulatedJob]:
+        """Completed jobs whose webhook has not been delivered yet."""
+        return [
+            j for j in list(self.jobs.values()) if j.webhook and not j.webhook_sent and j.done(now)
+        ]
