@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 
 from faltui.core import bundled
 from faltui.core.catalog import FEATURED, Catalog, ModelInfo, rank, score
 from faltui.core.config import Paths, Settings
-from faltui.core.errors import NotFoundError
+from faltui.core.errors import (
+    ApiError,
+    NotFoundError,
+    RateLimitedError,
+    TransportError,
+    UnauthorizedError,
+)
 
 
 class FakeClock:
@@ -172,3 +180,161 @@ async def test_get_schema_parses_bundled_document(tmp_path: Path) -> None:
     schema = await Catalog(offline_settings(tmp_path)).get_schema("fal-ai/flux/dev")
     assert schema.endpoint_id == "fal-ai/flux/dev"
     assert any(f.name == "prompt" for f in schema.input)
+
+
+# -- against the emulator (real loopback HTTP) -----------------------------------------------
+
+
+def recording_http(seen: list[httpx.Request]) -> httpx.AsyncClient:
+    """An AsyncClient that remembers every request it sends."""
+
+    async def hook(request: httpx.Request) -> None:
+        seen.append(request)
+
+    return httpx.AsyncClient(event_hooks={"request": [hook]}, timeout=10)
+
+
+async def test_list_models_pages_filters_and_sends_the_key(emulator, emu_settings) -> None:
+    seen: list[httpx.Request] = []
+    async with recording_http(seen) as http:
+        catalog = Catalog(emu_settings, http)
+        first, page2 = await catalog.list_models(limit=7)
+        assert len(first) == 7 and page2
+        second, _ = await catalog.list_models(limit=7, cursor=page2)
+        assert not {x.endpoint_id for x in first} & {x.endpoint_id for x in second}
+        tts, _ = await catalog.list_models(category="text-to-speech", limit=100)
+        assert tts and all(x.category == "text-to-speech" for x in tts)
+        found, cursor = await catalog.list_models(q="whisper", status="active", limit=100)
+        assert "fal-ai/whisper" in {x.endpoint_id for x in found} and cursor is None
+        ids = ["fal-ai/flux/dev", "openrouter/router"]
+        picked, _ = await catalog.list_models(endpoint_ids=ids)
+        assert [x.endpoint_id for x in picked] == ids
+    assert emulator.counters["models"] == 5
+    assert all(r.headers["authorization"] == f"Key {emu_settings.key}" for r in seen)
+    assert seen[-1].url.params.get_list("endpoint_id") == ids
+    assert seen[1].url.params["cursor"] == page2
+    assert seen[0].url.params["limit"] == "7"
+
+
+async def test_list_models_expand_caches_openapi_and_models(emulator, emu_settings) -> None:
+    async with httpx.AsyncClient() as http:
+        catalog = Catalog(emu_settings, http)
+        models, _ = await catalog.list_models(
+            endpoint_ids=["fal-ai/trellis", "fal-ai/whisper"], expand=["openapi-3.0"]
+        )
+        assert {x.endpoint_id for x in models} == {"fal-ai/trellis", "fal-ai/whisper"}
+        assert "openapi" in models[0].raw
+        before = emulator.counters["openapi"]
+        doc = await catalog.get_openapi("fal-ai/trellis")  # from the cache written by expand
+        assert doc == bundled.bundled_openapi("fal-ai/trellis")
+        assert emulator.counters["openapi"] == before
+    cached = json.loads(catalog.models_cache_file.read_text())
+    assert all("openapi" not in obj for obj in cached["models"])
+
+
+async def test_iter_models_local_first_then_new_live_pages(emulator, emu_settings) -> None:
+    async with httpx.AsyncClient() as http:
+        catalog = Catalog(emu_settings, http)
+        pages = [page async for page in catalog.iter_models()]
+    local = catalog.search("")
+    assert [x.endpoint_id for x in pages[0]] == [x.endpoint_id for x in local]
+    # The emulator serves the bundled catalog: live pages add nothing new, but they were read.
+    assert emulator.counters["models"] >= 2
+    assert len({x.endpoint_id for page in pages for x in page}) == sum(len(p) for p in pages)
+
+
+async def test_iter_models_without_key_stays_local(emulator, emu_settings) -> None:
+    settings = dataclasses.replace(emu_settings, key=None)
+    catalog = Catalog(settings)
+    pages = [page async for page in catalog.iter_models(q="flux")]
+    assert len(pages) == 1 and pages[0][0].endpoint_id.startswith("fal-ai/flux")
+    assert emulator.counters["models"] == 0
+    await catalog.aclose()
+
+
+async def test_iter_models_merges_new_live_models_and_caches_them(
+    emulator, emu_settings, tmp_path
+) -> None:
+    extra = {
+        "endpoint_id": "newco/fresh-model",
+        "metadata": {"display_name": "Fresh", "category": "text-to-image", "tags": []},
+    }
+    emulator.catalog.models.append(extra)
+    emulator.catalog.by_id["newco/fresh-model"] = extra
+    async with httpx.AsyncClient() as http:
+        catalog = Catalog(emu_settings, http)
+        pages = [page async for page in catalog.iter_models(category="text-to-image")]
+    live_ids = {x.endpoint_id for page in pages[1:] for x in page}
+    assert live_ids == {"newco/fresh-model"}
+    # Next start, offline: the live model is known from the cache.
+    offline = Catalog(offline_settings(tmp_path / "x"))
+    offline_cache = offline.models_cache_file
+    offline_cache.parent.mkdir(parents=True)
+    offline_cache.write_bytes(catalog.models_cache_file.read_bytes())
+    assert offline.search("fresh")[0].endpoint_id == "newco/fresh-model"
+
+
+async def test_list_models_maps_platform_errors(emulator, emu_settings) -> None:
+    async with httpx.AsyncClient() as http:
+        bad = Catalog(dataclasses.replace(emu_settings, key="wrong:key"), http)
+        with pytest.raises(UnauthorizedError) as info:
+            await bad.list_models()
+        assert info.value.error_type == "authorization_error"
+        catalog = Catalog(emu_settings, http)
+        with pytest.raises(ApiError) as info:
+            await catalog.list_models(cursor="not a cursor!")
+        assert info.value.status == 400 and info.value.error_type == "validation_error"
+        emulator.chaos.fail_next("models", 429)
+        with pytest.raises(RateLimitedError):
+            await catalog.list_models()
+
+
+async def test_get_schema_live_then_cache_then_stale_when_emulator_stops(
+    emulator, emu_settings
+) -> None:
+    clock = FakeClock()
+    settings = dataclasses.replace(emu_settings, catalog_ttl=100.0)
+    seen: list[httpx.Request] = []
+    async with recording_http(seen) as http:
+        catalog = Catalog(settings, http, clock=clock)
+        schema = await catalog.get_schema("fal-ai/flux/dev")
+        assert any(f.name == "prompt" for f in schema.input)
+        assert emulator.counters["openapi"] == 1
+        assert seen[0].url.params["endpoint_id"] == "fal-ai/flux/dev"
+        await catalog.get_schema("fal-ai/flux/dev")  # fresh cache: no request
+        assert emulator.counters["openapi"] == 1
+        clock.now += 101  # stale: asks again
+        await catalog.get_openapi("fal-ai/flux/dev")
+        assert emulator.counters["openapi"] == 2
+        with pytest.raises(NotFoundError):  # the live 404, nothing local
+            await catalog.get_openapi("nobody/nothing")
+        emulator.stop()
+        clock.now += 101
+        doc = await catalog.get_openapi("fal-ai/flux/dev")  # stale cache, network down
+        assert doc["info"]["x-fal-metadata"]["endpointId"] == "fal-ai/flux/dev"
+        assert (await catalog.get_openapi("fal-ai/whisper")) == bundled.bundled_openapi(
+            "fal-ai/whisper"
+        )  # never cached: bundled copy
+        with pytest.raises(TransportError):  # unknown anywhere and fal unreachable
+            await catalog.get_openapi("nobody/else")
+
+
+async def test_openapi_without_key_still_fetches_from_emulator_without_auth(
+    emulator, emu_settings
+) -> None:
+    seen: list[httpx.Request] = []
+    async with recording_http(seen) as http:
+        catalog = Catalog(dataclasses.replace(emu_settings, key=None), http)
+        await catalog.get_openapi("fal-ai/whisper")
+    assert emulator.counters["openapi"] == 1
+    assert "authorization" not in seen[0].headers
+
+
+async def test_key_not_sent_to_a_foreign_openapi_host(emulator, emu_settings) -> None:
+    # The OpenAPI URL points at a different origin than the keyed services.
+    foreign = emulator.urls["openapi"].replace("127.0.0.1", "localhost")
+    settings = emu_settings.with_urls(openapi=foreign)
+    seen: list[httpx.Request] = []
+    async with recording_http(seen) as http:
+        await Catalog(settings, http).get_openapi("fal-ai/trellis")
+    assert seen and "authorization" not in seen[0].headers
