@@ -356,13 +356,29 @@ def test_nullable_array_of_enums_and_const_unions() -> None:
 
 
 def test_general_union_kind_from_first_usable_variant() -> None:
+    doc = _doc(
+        {
+            "type": "object",
+            "properties": {
+                "u": {"anyOf": [{"$ref": "#/components/schemas/Missing"}, {"type": "integer"}]},
+                "v": {"anyOf": [{"type": "object"}, {"type": "number"}]},
+            },
+        }
+    )
+    schema = parse_openapi(doc)
+    assert [v.kind for v in field(schema, "u").variants] == ["json", "integer"]
+    assert field(schema, "u").kind == "integer"  # the missing ref is not usable
+    assert field(schema, "v").kind == "object"
+
+
+def test_general_union_prefers_the_variant_of_its_default() -> None:
     general = load("fal-ai__flux-general__image-to-image")
     scale = field(general, "loras[].scale")
-    assert scale.kind == "object"
+    assert (scale.kind, scale.default) == ("number", 1)
     assert [v.kind for v in scale.variants] == ["object", "number"]
     assert coerce(scale, "0.7") == 0.7
     assert coerce(scale, '{"a": 1}') == {"a": 1}
-    with pytest.raises(ValueError, match="JSON object or a number"):
+    with pytest.raises(ValueError, match="a JSON object or a number"):
         coerce(scale, "big")
     assert validate(general, {"prompt": "p", "image_url": "u", "loras": [{"path": "x"}]}) == []
     errors = validate(general, {"prompt": "p", "image_url": "u", "loras": [{"scale": "s"}]})
@@ -478,6 +494,24 @@ def test_hostile_documents_degrade(doc: Any) -> None:
     validate(schema, {})
     validate(schema, {"a": 1, "n": {"next": {"next": None}}})
     defaults(schema)
+
+
+def test_python_level_cycles_and_explosions_terminate() -> None:
+    node: dict[str, Any] = {"type": "object", "properties": {}}
+    node["properties"]["self"] = node
+    node["properties"]["both"] = {"anyOf": [node, node]}
+    schema = parse_openapi(_doc(node))
+    assert [f.name for f in schema.input] == ["self", "both"]
+    assert schema.input[0].kind == "object"
+    # a $ref DAG that doubles at every level stays within the field budget
+    comps = {
+        f"L{i}": {"anyOf": [{"$ref": f"#/components/schemas/L{i + 1}"}] * 2 + [{"type": "null"}]}
+        for i in range(40)
+    }
+    comps["L40"] = {"type": "integer"}
+    doc = _doc({"properties": {"deep": {"$ref": "#/components/schemas/L0"}}}, comps)
+    schema = parse_openapi(doc)
+    assert schema.input[0].name == "deep"
 
 
 def test_cycles_are_cut_not_followed() -> None:

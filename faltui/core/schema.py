@@ -12,7 +12,7 @@ from faltui.core.schema_coerce import close_matches, coerce, parse_params
 from faltui.core.schema_model import KINDS, EndpointSchema, Field, FieldRow
 from faltui.core.schema_parse import Resolver, find_input_schema, find_output_schema, parse_openapi
 from faltui.core.schema_rows import default_text, field_rows, type_label
-from faltui.core.schema_validate import defaults, validate
+from faltui.core.schema_validate import check_value, defaults, validate
 
 __all__ = [
     "KINDS",
@@ -20,6 +20,7 @@ __all__ = [
     "Field",
     "FieldRow",
     "Resolver",
+    "check_value",
     "close_matches",
     "coerce",
     "default_text",

@@ -5,6 +5,7 @@ Kept free of parsing logic so every other ``schema_*`` module can import them.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,8 +100,6 @@ class Field:
                 continue
             if isinstance(ex, str):
                 return ex
-            import json
-
             return json.dumps(ex, ensure_ascii=False)
         return ""
 

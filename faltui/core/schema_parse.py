@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 #: Deepest nesting followed before giving up on a branch (kind "json").
 MAX_DEPTH = 24
 
+#: Most fields built for one document (guards against crafted exponential documents).
+MAX_FIELDS = 5_000
+
 #: String fields shown as multi-line "text" boxes.
 TEXT_NAMES = frozenset(
     {
@@ -215,8 +218,9 @@ def _is_file_string(name: str, schema: dict[str, Any]) -> bool:
 class FieldBuilder:
     """Builds :class:`Field` objects from (resolved) schemas of one document."""
 
-    def __init__(self, resolver: Resolver) -> None:
+    def __init__(self, resolver: Resolver, budget: int = MAX_FIELDS) -> None:
         self.resolver = resolver
+        self.budget = budget
 
     # -- objects -----------------------------------------------------------------------
 
@@ -275,7 +279,8 @@ class FieldBuilder:
         depth: int,
     ) -> Field:
         f = Field(name=name, path=path, kind="json", required=required)
-        if not isinstance(raw, dict) or depth > MAX_DEPTH:
+        self.budget -= 1
+        if not isinstance(raw, dict) or depth > MAX_DEPTH or self.budget < 0:
             return f
         schema, seen, ref = self.resolver.resolve(raw, seen)
         f.schema = schema
@@ -439,7 +444,9 @@ class FieldBuilder:
             f.open_enum = any(v.kind == "string" for v in variants)
             f.variants = variants
             return
-        main = next((v for v in variants if v.kind != "json"), None)
+        usable = [v for v in variants if v.kind != "json"]
+        main = next((v for v in usable if f.has_default and _accepts(v, f.default)), None)
+        main = main or (usable[0] if usable else None)
         if main is not None:
             self._adopt(f, main)
         f.variants = variants
@@ -500,6 +507,13 @@ class FieldBuilder:
         f.variants = variants
         f.children = size.children
         return True
+
+
+def _accepts(f: Field, value: Any) -> bool:
+    """Whether ``value`` is valid for variant ``f`` (used to pick a union's main kind)."""
+    from faltui.core.schema_validate import check_value
+
+    return not check_value(f, value)
 
 
 def mark_advanced(fields: list[Field], top: bool = True) -> None:

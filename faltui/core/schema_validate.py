@@ -210,6 +210,13 @@ class _Checker:
             self.check(child, value[child.name], (*path, child.name))
 
 
+def check_value(f: Field, value: Any, path: Path = ()) -> list[FieldError]:
+    """Every problem of one ``value`` against field ``f`` (paths relative to ``path``)."""
+    checker = _Checker()
+    checker.check(f, value, path)
+    return checker.errors
+
+
 def validate(schema: EndpointSchema, payload: Any, *, unknown: bool = False) -> list[FieldError]:
     """Every problem of ``payload`` against ``schema.input``, each with its path.
 
