@@ -223,6 +223,8 @@ class ResultsPane(Widget):
 
     #: Show images inline (off with ``FALTUI_NO_PREVIEW`` set, or in tests via the class).
     preview_images: ClassVar[bool] = True
+    #: The textual-image widget class (tests pin ``HalfcellImage`` for stable snapshots).
+    image_widget: ClassVar[type[Widget] | None] = PreviewImage
 
     def __init__(
         self,
@@ -249,15 +251,17 @@ class ResultsPane(Widget):
         yield OutputList(id="results-list", classes="-none")
         yield ProgressBar(id="results-progress", show_eta=False)
         with VerticalScroll(id="results-body"):
-            if PreviewImage is not None:
-                yield PreviewImage(id="results-image")
+            if self.image_widget is not None:
+                yield self.image_widget(id="results-image")
             yield Static("", id="results-text", markup=False)
 
     @property
     def previews_enabled(self) -> bool:
         """Whether images are previewed inline."""
         return (
-            self.preview_images and PreviewImage is not None and not os.environ.get(NO_PREVIEW_ENV)
+            self.preview_images
+            and self.image_widget is not None
+            and not os.environ.get(NO_PREVIEW_ENV)
         )
 
     @property
@@ -377,7 +381,7 @@ class ResultsPane(Widget):
             ("type", item.content_type),
             ("size", human_size(item.size)),
             ("dimensions", f"{item.width}×{item.height}" if item.width and item.height else ""),
-            ("url", one_line(item.url) if item.url and len(item.url) < 2000 else "(data URL)"),
+            ("url", display_url(item.url)),
         ]
         saved = self._downloaded.get(item.url or "")
         if saved is not None:
@@ -421,10 +425,10 @@ class ResultsPane(Widget):
     # -- preview ---------------------------------------------------------------------
 
     def _set_preview(self, image: PILImage | None) -> None:
-        if PreviewImage is None:
+        if self.image_widget is None:
             return
-        widget = self.query_one("#results-image", PreviewImage)
-        widget.image = image
+        widget = self.query_one("#results-image")
+        widget.image = image  # type: ignore[attr-defined]
         self.set_class(image is not None, "-preview")
 
     @work(group="results-preview", exclusive=True, exit_on_error=False)
@@ -548,6 +552,16 @@ class ResultsPane(Widget):
         """Switch between the outputs view and the raw result JSON."""
         self.raw = not self.raw
         self._show_selection()
+
+
+def display_url(url: str | None) -> str:
+    """A URL for display; inline ``data:`` URLs are summarised, not dumped."""
+    if not url:
+        return ""
+    if url.startswith("data:"):
+        kind = one_line(url[5:].split(",", 1)[0]) or "data"
+        return f"(inline data: URL, {kind}, {human_size(len(url))})"
+    return one_line(url)
 
 
 def literal_block(text: str) -> str:
