@@ -107,6 +107,8 @@ def test_find_texts() -> None:
     assert find_texts({"chunks": [{"text": " a "}, {"text": "b"}]}) == [("chunks", "a b")]
     assert find_texts({"text": "https://cdn.example/x.txt"}) == []
     assert find_texts(FLUX_RESULT) == []
+    chat = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "Hi!"}}]}
+    assert find_texts(chat) == [("choices[0]", "Hi!")]
 
 
 def test_file_name_for_sanitises_and_adds_extension() -> None:
@@ -196,3 +198,47 @@ def test_export_cli_round_trips_through_param_syntax() -> None:
     params = [words[i + 1] for i, w in enumerate(words) if w == "--param"]
     rebuilt = {p.split(":=", 1)[0]: json.loads(p.split(":=", 1)[1]) for p in params}
     assert rebuilt == payload
+
+
+# -- against the emulator -------
+
+
+async def test_emulator_image_result_downloads_as_real_png(
+    emu_settings: Settings, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    from faltui.core.client import FalClient
+
+    async with FalClient(emu_settings) as fal:
+        payload = {"prompt": "a red fox", "image_size": {"width": 320, "height": 200}}
+        result = await fal.run("fal-ai/flux/dev", payload)
+        outputs = find_outputs(result)
+        assert outputs and outputs[0].kind == "image"
+        path = await download(fal.http, outputs[0], tmp_path)
+    with Image.open(path) as image:
+        assert image.size == (320, 200)
+    assert (outputs[0].width, outputs[0].height) == (320, 200)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "payload", "label"),
+    [
+        ("fal-ai/whisper", {"audio_url": "https://example.com/a.wav"}, "text"),
+        ("openrouter/router", {"prompt": "Say hi", "model": "google/gemini-2.5-flash"}, "output"),
+        (
+            "openrouter/router/openai/v1/chat/completions",
+            {"model": "x", "messages": [{"role": "user", "content": "hi"}]},
+            "choices[0]",
+        ),
+    ],
+)
+async def test_emulator_text_outputs(
+    emu_settings: Settings, endpoint: str, payload: dict, label: str
+) -> None:
+    from faltui.core.client import FalClient
+
+    async with FalClient(emu_settings) as fal:
+        result = await fal.run(endpoint, payload)
+    texts = dict(find_texts(result))
+    assert label in texts and texts[label].strip()

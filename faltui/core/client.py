@@ -17,6 +17,7 @@ Rules it follows (fal-protocol §3–§7, §12):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import inspect
 import json
@@ -367,7 +368,8 @@ class FalClient:
         """Status events over server-sent events until ``COMPLETED``.
 
         Keep-alive comments are skipped. Raises ``TransportError`` when the stream breaks or
-        ends before completion, and the typed error when it cannot be opened.
+        ends before completion, and the typed error when it cannot be opened. A consumer that
+        stops early should wrap it in ``contextlib.aclosing`` so the connection is released.
         """
         url = handle.status_stream_url
         action = f"status stream of {handle.request_id}"
@@ -497,10 +499,11 @@ class FalClient:
         self, handle: QueueHandle, emit: Callable[[Status], Awaitable[None]], logs: bool
     ) -> Status | None:
         try:
-            async for status in self.stream_status(handle, logs=logs):
-                await emit(status)
-                if status.done:
-                    return status
+            async with contextlib.aclosing(self.stream_status(handle, logs=logs)) as events:
+                async for status in events:
+                    await emit(status)
+                    if status.done:
+                        return status
         except (UnauthorizedError, MissingKeyError):
             raise
         except FaltuiError:

@@ -42,7 +42,16 @@ _EXTENSION_KIND = {
 }
 _MESH_TYPES = ("model/", "application/octet-stream+glb")
 #: Result keys whose string values are text output (LLMs, speech-to-text, captioning).
-TEXT_KEYS = ("output", "text", "transcript", "transcription", "response", "answer", "caption")
+TEXT_KEYS = (
+    "output",
+    "text",
+    "transcript",
+    "transcription",
+    "response",
+    "answer",
+    "caption",
+    "results",
+)
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._\- ()+=,@]+")
 _CHUNK = 256 * 1024
 
@@ -179,7 +188,8 @@ def find_outputs(result: Any) -> list[OutputFile]:
 
 def find_texts(result: Any) -> list[tuple[str, str]]:
     """``(label, text)`` for text outputs: top-level string fields named like ``output``,
-    ``text``, ``transcript``…; a whisper-style ``chunks`` list is joined when no ``text``."""
+    ``text``, ``transcript``…, OpenAI-style ``choices[i].message.content``; a whisper-style
+    ``chunks`` list is joined when there is no ``text``."""
     if not isinstance(result, dict):
         return []
     texts: list[tuple[str, str]] = []
@@ -187,6 +197,13 @@ def find_texts(result: Any) -> list[tuple[str, str]]:
         value = result.get(key)
         if isinstance(value, str) and value.strip() and not _is_media_url(value):
             texts.append((key, value))
+    choices = result.get("choices")
+    if isinstance(choices, list):
+        for i, choice in enumerate(choices):
+            message = choice.get("message") if isinstance(choice, dict) else None
+            content = message.get("content") if isinstance(message, dict) else None
+            if isinstance(content, str) and content.strip():
+                texts.append((f"choices[{i}]", content))
     chunks = result.get("chunks")
     if not texts and isinstance(chunks, list):
         parts = [c.get("text") for c in chunks if isinstance(c, dict)]
