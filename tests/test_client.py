@@ -296,6 +296,43 @@ async def test_dropped_submit_is_not_resent(client: FalClient, emulator: Any) ->
     assert len(emulator.jobs) == 1  # fal did create it: resending would double-bill
 
 
+async def test_submit_read_timeout_is_not_resent(emu_settings: Settings, emulator: Any) -> None:
+    from dataclasses import replace
+
+    emulator.chaos.latency = 0.3
+    sleeps = Sleeps()
+    async with FalClient(replace(emu_settings, read_timeout=0.1), sleep=sleeps) as fal:
+        with pytest.raises(TransportError) as info:
+            await fal.submit(FLUX, PROMPT)
+    assert info.value.maybe_sent is True
+    assert emulator.counters["submit"] == 1
+    assert sleeps.calls == []
+
+
+async def test_status_read_timeout_is_retried(emu_settings: Settings, emulator: Any) -> None:
+    from dataclasses import replace
+
+    async with FalClient(replace(emu_settings, read_timeout=0.15), sleep=Sleeps()) as fal:
+        handle = await fal.submit(FLUX, PROMPT)
+        emulator.chaos.latency = 0.3
+        with pytest.raises(TransportError) as info:
+            await fal.status(handle)
+    assert emulator.counters["status"] == fal.retry.attempts
+    assert "did not answer" in str(info.value)
+
+
+def test_http_client_settings(emu_settings: Settings) -> None:
+    from dataclasses import replace
+
+    from faltui.core.client import make_http_client
+
+    http = make_http_client(replace(emu_settings, connect_timeout=3.0, read_timeout=42.0))
+    assert http.timeout.connect == 3.0
+    assert http.timeout.read == 42.0
+    assert "authorization" not in http.headers
+    assert http.follow_redirects is False
+
+
 async def test_submit_429_is_retried(client: FalClient, emulator: Any, sleeps: Sleeps) -> None:
     emulator.chaos.fail_next("submit", 429, headers={"Retry-After": "2"})
     handle = await client.submit(FLUX, PROMPT)

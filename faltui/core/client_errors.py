@@ -10,6 +10,7 @@ text (callers show it literally), prefixed with what it means for the user.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import httpx
@@ -28,6 +29,7 @@ from faltui.core.errors import (
 
 #: Longest stretch of a non-JSON error body kept in a message.
 MAX_TEXT = 300
+_TAG = re.compile(r"<[^>]*>")
 
 
 def parse_body(response: httpx.Response) -> Any:
@@ -86,7 +88,7 @@ def detail_text(body: Any) -> str:
             return str(body["status"])
         return json.dumps(body)[:MAX_TEXT] if body else ""
     if isinstance(body, str):
-        text = " ".join(body.split())
+        text = " ".join(_TAG.sub(" ", body).split())
         return text[:MAX_TEXT] + ("…" if len(text) > MAX_TEXT else "")
     if body is None:
         return ""
@@ -135,7 +137,7 @@ def error_from_response(response: httpx.Response, *, action: str = "") -> ApiErr
     if request_id is None and isinstance(body, dict) and isinstance(body.get("request_id"), str):
         request_id = body["request_id"]
     retryable = _retryable(headers)
-    reason = response.reason_phrase or "error"
+    reason = f" ({response.reason_phrase})" if response.reason_phrase else ""
     what = f"{action} failed" if action else "request failed"
 
     def msg(prefix: str) -> str:
@@ -167,8 +169,8 @@ def error_from_response(response: httpx.Response, *, action: str = "") -> ApiErr
             if any(f.kind == "content_policy_violation" for f in fields):
                 prefix = "the input was rejected (content policy)"
             message = f"{prefix} (request id {request_id})" if request_id else prefix
-            if error_type is None and len({f.kind for f in fields}) == 1 and fields[0].kind:
-                kwargs["error_type"] = fields[0].kind
+            if error_type is None and any(f.kind == "content_policy_violation" for f in fields):
+                kwargs["error_type"] = "content_policy_violation"
             return ApiValidationError(message, field_errors=fields, **kwargs)
         return ApiValidationError(msg("the input was rejected"), **kwargs)
     if status == 429:
@@ -178,8 +180,8 @@ def error_from_response(response: httpx.Response, *, action: str = "") -> ApiErr
         kwargs["retryable"] = False
         return AppError(msg("the request hit its own timeout"), **kwargs)
     if error_type:
-        return AppError(msg(f"{what} ({reason})"), **kwargs)
-    return ApiError(msg(f"{what}: HTTP {status} {reason}"), **kwargs)
+        return AppError(msg(f"{what}{reason}"), **kwargs)
+    return ApiError(msg(f"{what}{reason}"), **kwargs)
 
 
 def is_ingress_error(response: httpx.Response) -> bool:
