@@ -9,8 +9,9 @@ The public face of the schema layer (fal-protocol.md §10); the work is split ov
 from __future__ import annotations
 
 from faltui.core.schema_coerce import close_matches, coerce, parse_params
+from faltui.core.schema_doc import find_input_schema, find_output_schema, parse_openapi
 from faltui.core.schema_model import KINDS, EndpointSchema, Field, FieldRow
-from faltui.core.schema_parse import Resolver, find_input_schema, find_output_schema, parse_openapi
+from faltui.core.schema_resolve import Resolver
 from faltui.core.schema_rows import default_text, field_rows, type_label
 from faltui.core.schema_validate import check_value, defaults, validate
 

@@ -1,23 +1,21 @@
-"""Turn a fal OpenAPI document into :class:`~faltui.core.schema_model.Field` trees.
+"""Build :class:`~faltui.core.schema_model.Field` trees from (OpenAPI) JSON schemas.
 
-Follows fal-protocol.md §10. Everything here degrades instead of failing: a construct it
-does not understand becomes a field of kind ``"json"``; a document without an input
-schema gives an empty field list. No exception escapes :func:`parse_openapi`.
+Follows fal-protocol.md §10.3: kinds from types and name conventions (``*_url`` files,
+prompt-like text), unions (nullable, image_size, enums, general), bounds, defaults, order.
+Everything degrades instead of failing: a construct it does not understand becomes a field
+of kind ``"json"``.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import textwrap
 from typing import Any
 
-from faltui.core.schema_model import EndpointSchema, Field
+from faltui.core.schema_model import Field
+from faltui.core.schema_resolve import MAX_DEPTH, Resolver, clean_text
 
 log = logging.getLogger(__name__)
-
-#: Deepest nesting followed before giving up on a branch (kind "json").
-MAX_DEPTH = 24
 
 #: Most fields built for one document (guards against crafted exponential documents).
 MAX_FIELDS = 5_000
@@ -80,92 +78,6 @@ ADVANCED_NAMES = frozenset(
 
 _FILE_UI_HINTS = frozenset({"image", "video", "audio", "file", "image_url", "file_url"})
 _PROMPT_WORD = re.compile(r"\bprompts?\b", re.IGNORECASE)
-
-
-def clean_text(value: Any) -> str:
-    """A description/title as clean text: dedented, stripped; non-strings give ``""``."""
-    if not isinstance(value, str):
-        return ""
-    return textwrap.dedent(value.strip("\n")).strip()
-
-
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """``over`` on top of ``base``; properties/required/order lists are combined."""
-    out = dict(base)
-    for key, value in over.items():
-        old = out.get(key)
-        if key == "properties" and isinstance(old, dict) and isinstance(value, dict):
-            out[key] = {**old, **value}
-        elif key in ("required", "x-fal-order-properties") and isinstance(old, list):
-            if isinstance(value, list):
-                out[key] = old + [v for v in value if v not in old]
-        else:
-            out[key] = value
-    return out
-
-
-class Resolver:
-    """Follows ``$ref`` pointers inside one document and merges ``allOf`` wrappers."""
-
-    def __init__(self, doc: Any) -> None:
-        self.doc = doc if isinstance(doc, dict) else {}
-
-    def lookup(self, ref: Any) -> dict[str, Any] | None:
-        """The schema a local ``#/...`` pointer names, or None when it is missing."""
-        if not isinstance(ref, str) or not ref.startswith("#"):
-            return None
-        node: Any = self.doc
-        for part in ref.lstrip("#").strip("/").split("/"):
-            if not part:
-                continue
-            part = part.replace("~1", "/").replace("~0", "~")
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                return None
-        return node if isinstance(node, dict) else None
-
-    def resolve(
-        self, schema: Any, seen: frozenset[str] = frozenset(), depth: int = 0
-    ) -> tuple[dict[str, Any], frozenset[str], str]:
-        """Resolve the top of ``schema``: ``$ref`` (siblings win) and ``allOf`` merged.
-
-        Returns the merged dict, the refs followed so far (cycle guard for children) and the
-        name of the first component followed ("" if none). A cycle or missing target leaves
-        a dict with ``x-faltui-unresolved`` set.
-        """
-        if not isinstance(schema, dict):
-            return {}, seen, ""
-        if depth > MAX_DEPTH:
-            return {"x-faltui-unresolved": "too deep"}, seen, ""
-        ref_name = ""
-        out = schema
-        if "$ref" in schema:
-            ref = schema["$ref"]
-            siblings = {k: v for k, v in schema.items() if k != "$ref"}
-            ref_name = ref.rsplit("/", 1)[-1] if isinstance(ref, str) else ""
-            if not isinstance(ref, str) or ref in seen:
-                return {**siblings, "x-faltui-unresolved": f"cycle at {ref}"}, seen, ref_name
-            target = self.lookup(ref)
-            if target is None:
-                return {**siblings, "x-faltui-unresolved": f"missing {ref}"}, seen, ref_name
-            seen = seen | {ref}
-            resolved, seen, inner = self.resolve(target, seen, depth + 1)
-            out = _merge(resolved, siblings)
-            ref_name = ref_name or inner
-        parts = out.get("allOf")
-        if isinstance(parts, list) and parts:
-            merged: dict[str, Any] = {}
-            for part in parts:
-                resolved, seen2, inner = self.resolve(part, seen, depth + 1)
-                merged = _merge(merged, resolved)
-                seen = seen | seen2
-                ref_name = ref_name or inner
-            rest = {k: v for k, v in out.items() if k != "allOf"}
-            out = _merge(merged, rest)
-        return out, seen, ref_name
 
 
 def _number(value: Any) -> float | None:
@@ -536,108 +448,10 @@ def mark_advanced(fields: list[Field], top: bool = True) -> None:
             mark_advanced(f.item.children, top=False)
 
 
-# -- locating the input and output schemas in the document -----------------------------
+def __getattr__(name: str) -> Any:
+    """Keep ``from faltui.core.schema_parse import parse_openapi`` working (moved to schema_doc)."""
+    if name in ("parse_openapi", "find_input_schema", "find_output_schema"):
+        from faltui.core import schema_doc
 
-
-def _json_schema(container: Any) -> Any:
-    """The schema under ``content["application/json"]`` (or the first content type)."""
-    if not isinstance(container, dict):
-        return None
-    content = container.get("content")
-    if not isinstance(content, dict) or not content:
-        return None
-    media = content.get("application/json")
-    if not isinstance(media, dict):
-        media = next((m for m in content.values() if isinstance(m, dict)), None)
-    return media.get("schema") if isinstance(media, dict) else None
-
-
-def _paths(doc: dict[str, Any]) -> dict[str, Any]:
-    paths = doc.get("paths")
-    return paths if isinstance(paths, dict) else {}
-
-
-def find_input_schema(doc: dict[str, Any], endpoint_id: str | None) -> Any:
-    """The POST requestBody schema of the submit path (prefer ``/<endpoint_id>``)."""
-    candidates: list[tuple[int, Any]] = []
-    for path, item in _paths(doc).items():
-        post = item.get("post") if isinstance(item, dict) else None
-        if not isinstance(post, dict):
-            continue
-        schema = _json_schema(post.get("requestBody"))
-        if schema is None:
-            continue
-        rank = 0 if endpoint_id and path == "/" + endpoint_id.strip("/") else 1
-        rank += 2 if "/requests/" in str(path) else 0
-        candidates.append((rank, schema))
-    candidates.sort(key=lambda c: c[0])
-    return candidates[0][1] if candidates else None
-
-
-def find_output_schema(doc: dict[str, Any]) -> Any:
-    """The 200 schema of ``GET /<id>/requests/{request_id}`` (the result)."""
-    for path, item in _paths(doc).items():
-        if not isinstance(item, dict) or not str(path).rstrip("/").endswith("}"):
-            continue
-        if "/requests/" not in str(path) or str(path).endswith("/status"):
-            continue
-        get = item.get("get")
-        responses = get.get("responses") if isinstance(get, dict) else None
-        if not isinstance(responses, dict):
-            continue
-        ok = responses.get("200", responses.get(200))
-        schema = _json_schema(ok)
-        if schema is not None:
-            return schema
-    return None
-
-
-def _component(doc: dict[str, Any], suffix: str) -> Any:
-    comps = doc.get("components")
-    schemas = comps.get("schemas") if isinstance(comps, dict) else None
-    if not isinstance(schemas, dict):
-        return None
-    for name, schema in schemas.items():
-        if str(name).endswith(suffix) and isinstance(schema, dict):
-            return {"$ref": f"#/components/schemas/{name}"}
-    return None
-
-
-def _endpoint_id(doc: dict[str, Any]) -> str | None:
-    info = doc.get("info")
-    meta = info.get("x-fal-metadata") if isinstance(info, dict) else None
-    if isinstance(meta, dict) and isinstance(meta.get("endpointId"), str):
-        return meta["endpointId"]
-    for path, item in _paths(doc).items():
-        if isinstance(item, dict) and "post" in item and "/requests/" not in str(path):
-            return str(path).strip("/") or None
-    return None
-
-
-def _top(
-    builder: FieldBuilder, ref_or_schema: Any, fallback_suffix: str, doc: dict[str, Any]
-) -> tuple[dict[str, Any], list[Field]]:
-    """Resolve a top-level input/output schema and build its fields."""
-    resolver = builder.resolver
-    schema, seen, _ = resolver.resolve(ref_or_schema)
-    if (not schema or "x-faltui-unresolved" in schema) and fallback_suffix:
-        schema, seen, _ = resolver.resolve(_component(doc, fallback_suffix))
-    schema = {k: v for k, v in schema.items() if k != "x-faltui-unresolved"}
-    fields = builder.properties(schema, (), seen, 0)
-    return schema, fields
-
-
-def parse_openapi(doc: Any, endpoint_id: str | None = None) -> EndpointSchema:
-    """Parse a fal per-endpoint OpenAPI document (never raises on odd constructs)."""
-    if not isinstance(doc, dict):
-        return EndpointSchema(endpoint_id, [], [], {}, {}, {})
-    try:
-        endpoint_id = endpoint_id or _endpoint_id(doc)
-        builder = FieldBuilder(Resolver(doc))
-        in_schema, inputs = _top(builder, find_input_schema(doc, endpoint_id), "Input", doc)
-        out_schema, outputs = _top(builder, find_output_schema(doc), "Output", doc)
-        mark_advanced(inputs)
-    except Exception:  # pragma: no cover - last-resort guard, builders already degrade
-        log.warning("could not parse the OpenAPI document of %s", endpoint_id, exc_info=True)
-        return EndpointSchema(endpoint_id, [], [], {}, {}, doc)
-    return EndpointSchema(endpoint_id, inputs, outputs, in_schema, out_schema, doc)
+        return getattr(schema_doc, name)
+    raise AttributeError(name)
