@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import struct
 import time
 import wave
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from threading import Thread
 from typing import Any
 
 import httpx
@@ -247,3 +250,270 @@ def test_wav_glb_video_and_text_outputs(http):
 
     llm = run(http, "openrouter/router", {"prompt": "Why?", "model": "m"}).json()
     assert "Why?" in llm["output"]
+
+
+# --- cancel ----------------------------------------------------------------------------------
+
+
+def test_cancel_in_queue_completes_with_client_cancelled(emulator, http):
+    job = submit(http)
+    response = http.put(job["cancel_url"])
+    assert response.status_code == 202
+    assert response.json() == {"status": "CANCELLATION_REQUESTED"}
+    body = http.get(job["status_url"]).json()
+    assert body["status"] == "COMPLETED"
+    assert body["error"] == "Request was cancelled"
+    assert body["error_type"] == "client_cancelled"
+    result = http.get(job["response_url"])
+    assert result.status_code == 499 and result.json()["error_type"] == "client_cancelled"
+    again = http.put(job["cancel_url"])
+    assert again.status_code == 400 and again.json() == {"status": "ALREADY_COMPLETED"}
+    assert http.put("/fal-ai/flux/requests/nope/cancel").json() == {"status": "NOT_FOUND"}
+    assert emulator.counters["cancel"] == 3
+
+
+def test_cancel_in_progress_completes_on_next_tick(emulator, http):
+    emulator.script_next_jobs("fast")
+    job = submit(http)
+    assert job["status"] == "IN_PROGRESS" and "queue_position" not in job
+    assert http.put(job["cancel_url"]).status_code == 202
+    assert http.get(job["status_url"]).json()["status"] == "IN_PROGRESS"
+    body = wait_done(http, job["status_url"], timeout=1)
+    assert body["error_type"] == "client_cancelled"
+
+
+def test_cancel_after_completion_is_already_completed(http):
+    job = submit(http)
+    wait_done(http, job["status_url"])
+    response = http.put(job["cancel_url"])
+    assert response.status_code == 400
+    assert response.json() == {"status": "ALREADY_COMPLETED"}
+
+
+# --- scripted outcomes and input validation --------------------------------------------------
+
+
+def test_scripted_app_error_and_timeout(http, emulator):
+    emulator.script_next_jobs("app_error")
+    emulator.script_next_jobs("timeout")
+    crash = submit(http)
+    late = submit(http, headers={"X-Fal-Request-Timeout": "5"})
+    fine = submit(http)
+    body = wait_done(http, crash["status_url"])
+    assert (body["error"], body["error_type"]) == (
+        "Invalid status code: 500",
+        "runner_server_error",
+    )
+    logs = http.get(crash["status_url"], params={"logs": 1}).json()["logs"]
+    assert "traceback" in json.loads(logs[-1]["message"])
+    result = http.get(crash["response_url"])
+    assert result.status_code == 500
+    assert result.headers["x-fal-error-type"] == "runner_server_error"
+    assert result.json()["detail"] == "Emulated model crash"
+
+    assert wait_done(http, late["status_url"])["error_type"] == "request_timeout"
+    timed_out = http.get(late["response_url"])
+    assert timed_out.status_code == 504
+    assert timed_out.headers["x-fal-request-timeout-type"] == "user"
+    assert "error" not in wait_done(http, fine["status_url"])
+
+
+def test_invalid_input_is_accepted_then_fails_with_422_detail(http):
+    job = submit(http, payload={"image_size": "huge", "num_images": "two", "seed": 1.5})
+    body = wait_done(http, job["status_url"])
+    assert body["error"] == "Invalid status code: 422"
+    result = http.get(job["response_url"])
+    assert result.status_code == 422
+    detail = result.json()["detail"]
+    by_field = {tuple(item["loc"]): item for item in detail}
+    assert by_field[("body", "prompt")]["type"] == "missing"
+    assert by_field[("body", "num_images")]["type"] == "int_type"
+    assert by_field[("body", "seed")]["type"] in {"int_type", "none_required"}
+    assert "square_hd" in by_field[("body", "image_size")]["msg"]
+
+
+def test_sync_run_validation_enum_and_bounds(http):
+    response = run(http, FLUX, {"prompt": "x", "output_format": "gif", "num_images": 9})
+    assert response.status_code == 422
+    detail = {item["loc"][-1]: item for item in response.json()["detail"]}
+    assert detail["output_format"]["type"] == "literal_error"
+    assert detail["output_format"]["msg"] == "Input should be 'jpeg' or 'png'"
+    assert detail["num_images"]["type"] == "less_than_equal"
+    kling = "fal-ai/kling-video/v3/pro/text-to-video"
+    assert run(http, kling, {"prompt": "x", "duration": 5}).status_code == 422
+    assert run(http, kling, {"prompt": "x", "duration": "5"}).status_code == 200
+
+
+def test_scripted_validation_outcome(emulator, http):
+    emulator.script_next_jobs("validation")
+    job = submit(http)
+    assert wait_done(http, job["status_url"])["error"] == "Invalid status code: 422"
+    assert http.get(job["response_url"]).json()["detail"][0]["loc"][0] == "body"
+    with pytest.raises(ValueError):
+        emulator.script_next_jobs("explode")
+
+
+# --- status stream ---------------------------------------------------------------------------
+
+
+def read_events(http: httpx.Client, url: str) -> tuple[list[dict], list[str]]:
+    events: list[dict] = []
+    comments: list[str] = []
+    with http.stream("GET", url, params={"logs": "1"}) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                events.append(json.loads(line[6:]))
+            elif line.startswith(":"):
+                comments.append(line)
+    return events, comments
+
+
+def test_status_stream_sends_changes_new_logs_and_closes(emulator, http):
+    emulator.sse_keepalive = 0.01
+    emulator.script_next_jobs("slow")
+    job = submit(http)
+    events, comments = read_events(http, job["status_url"] + "/stream")
+    states = [e["status"] for e in events]
+    assert states[0] == "IN_QUEUE" and states[-1] == "COMPLETED"
+    assert "IN_PROGRESS" in states
+    positions = [e["queue_position"] for e in events if e["status"] == "IN_QUEUE"]
+    assert positions == sorted(positions, reverse=True)
+    messages = [entry["message"] for e in events for entry in e["logs"]]
+    assert len(messages) == len(set(messages)) == 50  # each line sent exactly once
+    assert comments and all(c == ": keepalive" for c in comments)
+    assert events[-1]["metrics"]["inference_time"] > 0
+    assert emulator.counters["status_stream"] == 1
+
+
+def test_status_stream_of_finished_job_sends_one_event(http):
+    job = submit(http)
+    wait_done(http, job["status_url"])
+    events, _ = read_events(http, job["status_url"] + "/stream")
+    assert [e["status"] for e in events] == ["COMPLETED"]
+    assert http.get("/fal-ai/flux/requests/nope/status/stream").status_code == 404
+
+
+# --- chaos -----------------------------------------------------------------------------------
+
+
+def test_fail_next_with_and_without_request_id(emulator, http):
+    emulator.chaos.fail_next("submit", 429, count=2)
+    emulator.chaos.fail_next("status", 503, with_request_id=False)
+    first = http.post(f"/{FLUX}", json={"prompt": "x"})
+    assert first.status_code == 429 and "x-fal-request-id" in first.headers
+    assert http.post(f"/{FLUX}", json={"prompt": "x"}).status_code == 429
+    assert emulator.jobs == {}  # the handler did not run
+    job = submit(http)
+    ingress = http.get(job["status_url"])
+    assert ingress.status_code == 503
+    assert "x-fal-request-id" not in ingress.headers and "nginx" in ingress.text
+    assert http.get(job["status_url"]).status_code == 202
+    assert emulator.counters["submit"] == 3 and emulator.counters["status"] == 2
+
+
+def test_fail_next_custom_body_and_headers(emulator, http):
+    emulator.chaos.fail_next(
+        "result", 500, body={"detail": "boom"}, headers={"X-Fal-Retryable": "1"}
+    )
+    response = http.get("/fal-ai/flux/requests/any")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "boom"}
+    assert response.headers["x-fal-retryable"] == "1"
+
+
+def test_drop_next_runs_handler_then_closes_without_response(emulator, http):
+    emulator.chaos.drop_next("submit")
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.post(f"/{FLUX}", json={"prompt": "x"})
+    assert len(emulator.jobs) == 1  # the submit was created
+    assert submit(http)["request_id"] in emulator.jobs
+
+
+def test_latency_is_added_to_responses(emulator, http):
+    emulator.chaos.latency = 0.2
+    started = time.monotonic()
+    http.get("/fal-ai/flux/requests/nope/status")
+    assert time.monotonic() - started >= 0.2
+    emulator.chaos.reset()
+    started = time.monotonic()
+    http.get("/fal-ai/flux/requests/nope/status")
+    assert time.monotonic() - started < 0.2
+
+
+# --- webhooks, clock, load -------------------------------------------------------------------
+
+
+def test_webhook_posted_when_done(emulator, http):
+    received: list[dict] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(json.loads(self.rfile.read(int(self.headers["content-length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/hook"
+        ok = submit(http, params={"fal_webhook": url})
+        emulator.script_next_jobs("validation")
+        bad = submit(http, params={"fal_webhook": url})
+        deadline = time.monotonic() + 5
+        while len(received) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        server.shutdown()
+    by_id = {r["request_id"]: r for r in received}
+    assert by_id[ok["request_id"]]["status"] == "OK"
+    assert by_id[ok["request_id"]]["payload"]["images"]
+    assert by_id[bad["request_id"]]["status"] == "ERROR"
+    assert by_id[bad["request_id"]]["error"] == "Invalid status code: 422"
+    assert by_id[bad["request_id"]]["payload"]["detail"]
+    assert all(w["status_code"] == 200 for w in emulator.webhooks)
+
+
+def test_injected_clock_drives_the_timeline():
+    now = [1000.0]
+    emu = Emulator(time_scale=1.0, clock=lambda: now[0])
+    with emu, httpx.Client(base_url=emu.base_url, headers=AUTH) as client:
+        job = submit(client)
+        job_obj = emu.jobs[job["request_id"]]
+        assert job_obj.state == "IN_QUEUE"
+        assert client.get(job["status_url"]).json()["queue_position"] == 2
+        now[0] += 1.0
+        assert client.get(job["status_url"]).json()["queue_position"] == 1
+        now[0] += 2.0
+        body = client.get(job["status_url"], params={"logs": 1}).json()
+        assert body["status"] == "IN_PROGRESS" and len(body["logs"]) == 1
+        now[0] += 100
+        assert client.get(job["status_url"]).json()["metrics"] == {"inference_time": 5.0}
+        emu.result_ttl = 10
+        assert client.get(job["response_url"]).status_code == 404
+        emu.log_window = 2
+        logs = client.get(job["status_url"], params={"logs": 1}).json()["logs"]
+        assert [e["message"] for e in logs] == ["Step 3/4: denoising", "Step 4/4: denoising"]
+
+
+async def test_two_hundred_concurrent_jobs(emulator):
+    async with httpx.AsyncClient(base_url=emulator.base_url, headers=AUTH, timeout=30) as client:
+
+        async def one(index: int) -> dict:
+            payload = {"prompt": "batch", "seed": index, "output_format": "png"}
+            job = (await client.post(f"/{FLUX}", json=payload)).json()
+            while (await client.get(job["status_url"])).json()["status"] != "COMPLETED":
+                await asyncio.sleep(0.2)
+            return (await client.get(job["response_url"])).json()
+
+        started = time.monotonic()
+        results = await asyncio.gather(*(one(i) for i in range(200)))
+        elapsed = time.monotonic() - started
+    assert len({r["images"][0]["url"] for r in results}) == 200
+    assert {r["seed"] for r in results} == set(range(200))
+    print(f"200 jobs polled to completion in {elapsed:.2f}s")
+    assert elapsed < 60, elapsed  # generous: CI machines are shared

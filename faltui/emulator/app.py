@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
 from faltui.emulator.chaos import CycleCaptureMiddleware
@@ -23,11 +24,12 @@ async def deliver_webhooks(ctx: Context, queue: QueueRoutes) -> None:
             for job in ctx.store.pending_webhooks(ctx.store.clock()):
                 job.webhook_sent = True
                 failure = job.failure()
+                payload = failure.body if failure else await run_in_threadpool(queue.output, job)
                 body: dict[str, Any] = {
                     "request_id": job.request_id,
                     "gateway_request_id": job.request_id,
                     "status": "OK" if failure is None else "ERROR",
-                    "payload": queue.output(job) if failure is None else failure.body,
+                    "payload": payload,
                 }
                 if failure is not None:
                     body["error"] = failure.error

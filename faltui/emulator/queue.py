@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
@@ -223,14 +224,15 @@ class QueueRoutes:
             return json_response(
                 {"detail": "Request is still in progress"}, 400, {"x-fal-request-id": rid}
             )
-        return self._outcome_response(job)
+        return await self._outcome_response(job)
 
-    def _outcome_response(self, job: EmulatedJob) -> Response:
+    async def _outcome_response(self, job: EmulatedJob) -> Response:
         failure = job.failure()
         headers = {"x-fal-request-id": job.request_id}
         if failure is not None:
             return json_response(failure.body, failure.status_code, {**failure.headers, **headers})
-        return json_response(self.output(job), 200, headers)
+        output = await run_in_threadpool(self.output, job)
+        return json_response(output, 200, headers)
 
     def output(self, job: EmulatedJob) -> dict[str, Any]:
         """The job's output JSON (built once)."""
@@ -287,12 +289,12 @@ class QueueRoutes:
                     media_type="text/event-stream",
                     headers={"x-fal-request-id": job.request_id},
                 )
-            return self._outcome_response(job)
+            return await self._outcome_response(job)
 
         return await guarded(self.ctx, "run", handle)
 
     async def _partials(self, job: EmulatedJob) -> AsyncIterator[str]:
-        output = self.output(job)
+        output = await run_in_threadpool(self.output, job)
         text = output.get("output")
         if isinstance(text, str):
             words = text.split(" ")

@@ -139,13 +139,17 @@ def validate_value(
     if isinstance(variants, list) and variants:
         if value is None and schema.get("nullable"):
             return []
-        collected: list[dict[str, Any]] = []
+        attempts: list[list[dict[str, Any]]] = []
         for variant in variants:
             errors = validate_value(variant, value, doc, loc, depth + 1)
             if not errors:
                 return []
-            collected.extend(errors)
-        return collected[:1]
+            attempts.append(errors)
+        # Report the branch whose type matched (e.g. the enum for a string), else the first.
+        for errors in attempts:
+            if not errors[0]["type"].endswith(("_type", "none_required")):
+                return errors[:1]
+        return attempts[0][:1]
     if value is None and schema.get("nullable"):
         return []
     if "const" in schema and value != schema["const"]:
