@@ -231,6 +231,10 @@ def test_missing_local_file_is_a_clear_error(tmp_path: Path) -> None:
     errors = missing_local_files(payload)
     assert [e.dotted for e in errors] == ["image_url", "video_urls[0]"]
     assert "no such file" in errors[0].message and "nope.png" in errors[0].message
+    with pytest.raises(ValidationFailed) as info:
+        find_local_files(payload)
+    assert info.value.errors == errors
+    assert find_local_files(payload, strict=False) == []
 
 
 async def test_upload_local_files_replaces_paths(tmp_path: Path) -> None:

@@ -393,8 +393,16 @@ def _file_values(payload: Any, path: PathKey = ()) -> list[tuple[PathKey, str]]:
     return found
 
 
-def find_local_files(payload: dict[str, Any]) -> list[tuple[PathKey, Path]]:
-    """Existing local files named by ``*_url`` / ``*_urls`` values (paths or ``file://``)."""
+def find_local_files(payload: dict[str, Any], *, strict: bool = True) -> list[tuple[PathKey, Path]]:
+    """Existing local files named by ``*_url`` / ``*_urls`` values (paths or ``file://``).
+
+    With ``strict`` (the default) a value that looks like a local path but names no file
+    raises ``ValidationFailed`` (see ``missing_local_files``) instead of being sent as-is.
+    """
+    if strict:
+        missing = missing_local_files(payload)
+        if missing:
+            raise ValidationFailed(missing)
     found: list[tuple[PathKey, Path]] = []
     for where, value in _file_values(payload):
         candidate = local_path(value)
