@@ -142,6 +142,19 @@ async def test_download_streams_without_key_and_never_overwrites(tmp_path: Path)
     assert rec.headers_seen("authorization") == [None, None]
 
 
+async def test_download_decodes_compressed_bodies(tmp_path: Path) -> None:
+    import gzip
+
+    text = b"transcript line\n" * 2000
+    with Recorder() as rec:
+        url = rec.serve(
+            "/files/t.txt", gzip.compress(text), content_type="text/plain", content_encoding="gzip"
+        )
+        async with httpx.AsyncClient() as http:
+            path = await download(http, OutputFile(url, ("text",), "text"), tmp_path)
+    assert path.read_bytes() == text
+
+
 async def test_download_error_leaves_no_file(tmp_path: Path) -> None:
     with Recorder() as rec:
         output = OutputFile(rec.base_url + "/files/gone.png", ("image",), "image")

@@ -310,12 +310,10 @@ async def _stream_to(
             raise error_from_response(response, action="download")
         length = response.headers.get("content-length")
         total = int(length) if length and length.isdigit() else (output.file_size or 0)
-        received = 0
-        async for chunk in response.aiter_raw(_CHUNK):
+        async for chunk in response.aiter_bytes(_CHUNK):  # decoded if the CDN compressed it
             sink.write(chunk)
-            received += len(chunk)
             if progress is not None:
-                progress(received, total)
+                progress(response.num_bytes_downloaded, total)
     except httpx.HTTPError as exc:
         raise TransportError(f"download of {output.url} broke off: {exc}") from exc
     finally:
