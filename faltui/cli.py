@@ -1,11 +1,232 @@
-"""Command-line entry point (placeholder until the CLI lands)."""
+"""Command-line entry point: no subcommand opens the TUI; subcommands serve scripts.
+
+Every subcommand prints JSON (or plain results) on stdout and messages on stderr, and exits
+non-zero on failure (1), bad usage or input (2), timeout (3) or interruption (130).
+``--demo`` anywhere on the line runs against the built-in fal emulator.
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import os
 import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from faltui import __version__
+from faltui.cli_support import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    CliFailure,
+    Console,
+    settings_for,
+)
+from faltui.core.config import Settings
+from faltui.core.errors import (
+    ApiError,
+    ConfigError,
+    EndpointIdError,
+    FaltuiError,
+    ValidationFailed,
+)
+
+Handler = Callable[[argparse.Namespace, Settings, Console], Coroutine[Any, Any, int]]
+
+
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    from faltui import cli_run
+
+    p = sub.add_parser(
+        "run",
+        aliases=["generate"],
+        help="run a model (queue; -w waits, -a prints the request id, --sync uses fal.run)",
+        description="Build the input from flags, validate it against the model's schema, submit.",
+    )
+    p.add_argument("-m", "--model", required=True, help="endpoint id, e.g. fal-ai/flux/dev")
+    p.add_argument("-p", "--prompt", help="prompt text")
+    p.add_argument("-t", "--text", help="text input (text-to-speech models)")
+    p.add_argument("--image-url", help="image URL or local path (uploaded automatically)")
+    p.add_argument("--video-url", help="video URL or local path (uploaded automatically)")
+    p.add_argument("--audio-url", help="audio URL or local path (uploaded automatically)")
+    p.add_argument("--aspect-ratio", help="aspect ratio, e.g. 16:9")
+    p.add_argument("--duration", help="duration (typed by the model's schema)")
+    p.add_argument("--seed", help="seed (integer)")
+    p.add_argument(
+        "--size", help="image_size preset: square, portrait, landscape, a fal preset or WxH"
+    )
+    p.add_argument("--num-images", help="number of images")
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="any input: k=v (typed by the schema), k:=<json>, nested a.b=v; repeatable",
+    )
+    p.add_argument("--json-input", metavar="FILE", help="start from a JSON input file (- = stdin)")
+    p.add_argument("--webhook", default=os.environ.get("FAL_WEBHOOK"), help="fal_webhook URL")
+    p.add_argument("--priority", choices=["normal", "low"], help="queue priority")
+    p.add_argument("--lifecycle", type=int, metavar="SECONDS", help="output object lifetime")
+    p.add_argument("--start-timeout", type=float, metavar="SECONDS", help="X-Fal-Request-Timeout")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("-w", "--wait", action="store_true", help="wait and print the result JSON")
+    mode.add_argument("-a", "--async", dest="async_", action="store_true", help="print the id")
+    mode.add_argument("--sync", action="store_true", help="run synchronously (fal.run)")
+    p.add_argument("--logs", action="store_true", help="print the model's log lines while waiting")
+    p.add_argument("--timeout", type=float, help="give up waiting after SECONDS (exit 3)")
+    p.add_argument("--download", metavar="DIR", help="download every output file into DIR")
+    p.add_argument("--no-validate", action="store_true", help="skip schema validation")
+    p.set_defaults(handler=cli_run.cmd_run)
+
+
+def _add_queue(sub: argparse._SubParsersAction) -> None:
+    from faltui import cli_queue
+
+    for name, handler, text in (
+        ("status", cli_queue.cmd_status, "one status check (with queue position and logs)"),
+        ("result", cli_queue.cmd_result, "the result JSON of a completed request"),
+        ("cancel", cli_queue.cmd_cancel, "cancel a queued or running request"),
+    ):
+        p = sub.add_parser(name, help=text, description=text)
+        p.add_argument("endpoint", help="endpoint id")
+        p.add_argument("request_id")
+        if name == "status":
+            p.add_argument("--logs", action="store_true", help="include log lines")
+        p.set_defaults(handler=handler)
+
+    p = sub.add_parser("poll", help="wait for a request and print its result")
+    p.add_argument("endpoint")
+    p.add_argument("request_id")
+    p.add_argument("--interval", type=float, default=None, help="poll interval (s)")
+    p.add_argument("--timeout", type=float, help="give up after SECONDS (exit 3)")
+    p.add_argument("--logs", action="store_true", help="print log lines")
+    p.add_argument("--download", metavar="DIR", help="download output files into DIR")
+    p.set_defaults(handler=cli_queue.cmd_poll)
+
+    p = sub.add_parser("history", help="jobs in the local journal")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cli_queue.cmd_history)
+
+    p = sub.add_parser("resume", help="wait for journaled jobs that had not finished")
+    p.add_argument("--timeout", type=float)
+    p.set_defaults(handler=cli_queue.cmd_resume)
+
+
+def _add_catalog(sub: argparse._SubParsersAction) -> None:
+    from faltui import cli_catalog
+
+    p = sub.add_parser("models", help="search and list models")
+    p.add_argument("query", nargs="?", help="search words")
+    p.add_argument("-c", "--category")
+    p.add_argument("-l", "--limit", type=int, default=20)
+    p.add_argument("--featured", action="store_true", help="a curated list, by category")
+    p.add_argument("--json", action="store_true", help="model objects as JSON")
+    p.set_defaults(handler=cli_catalog.cmd_models)
+
+    p = sub.add_parser("schema", help="a model's inputs and outputs")
+    p.add_argument("model", nargs="?", help="endpoint id")
+    p.add_argument("--file", help="a saved OpenAPI document instead of a model id")
+    p.add_argument("--json", action="store_true", help="print the raw OpenAPI document")
+    p.add_argument("--input", dest="only", action="store_const", const="input")
+    p.add_argument("--output", dest="only", action="store_const", const="output")
+    p.set_defaults(handler=cli_catalog.cmd_schema)
+
+    p = sub.add_parser("pricing", help="unit prices of models")
+    p.add_argument("models", nargs="+", metavar="ID")
+    p.set_defaults(handler=cli_catalog.cmd_pricing)
+
+
+def _add_misc(sub: argparse._SubParsersAction) -> None:
+    from faltui import cli_misc
+
+    p = sub.add_parser("upload", help="upload a local file to fal's CDN and print its URL")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="print {file, url} objects")
+    p.add_argument("--lifecycle", type=int, metavar="SECONDS")
+    p.set_defaults(handler=cli_misc.cmd_upload)
+
+    p = sub.add_parser("locate", help="where faltui keeps config, cache, journal, downloads")
+    p.set_defaults(handler=cli_misc.cmd_locate)
+
+    p = sub.add_parser("emulator", help="run the local fal emulator in the foreground")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8123)
+    p.set_defaults(handler=None, emulator=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="faltui",
+        description="A terminal workbench for fal.ai. With no command, opens the full-screen app.",
+        epilog="--demo (anywhere) runs against the built-in local fal emulator.",
+    )
+    parser.add_argument("--version", action="version", version=f"faltui {__version__}")
+    parser.add_argument("--demo", action="store_true", help="use the built-in fal emulator")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_run(sub)
+    _add_queue(sub)
+    _add_catalog(sub)
+    _add_misc(sub)
+    return parser
+
+
+def split_demo(argv: list[str]) -> tuple[list[str], bool]:
+    """Take ``--demo`` out of the arguments wherever it is (before a ``--``)."""
+    if "--" in argv:
+        cut = argv.index("--")
+        head, tail = argv[:cut], argv[cut:]
+    else:
+        head, tail = argv, []
+    demo = "--demo" in head
+    return [a for a in head if a != "--demo"] + tail, demo
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run faltui."""
-    print("faltui: not yet implemented", file=sys.stderr)
-    return 1
+    """Run faltui; returns the process exit code."""
+    args_list, demo = split_demo(list(sys.argv[1:] if argv is None else argv))
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    console = Console(sys.stdout, sys.stderr)
+    if getattr(args, "emulator", False):
+        from faltui.emulator import serve_forever
+
+        try:
+            serve_forever(args.host, args.port)
+        except KeyboardInterrupt:
+            return 0
+        return 0
+    try:
+        with settings_for(demo) as settings:
+            if args.command is None:
+                return _run_tui(settings)
+            return asyncio.run(args.handler(args, settings, console))
+    except KeyboardInterrupt:
+        console.note("interrupted")
+        return EXIT_INTERRUPTED
+    except CliFailure as exc:
+        console.note(f"faltui: {exc}")
+        return exc.code
+    except ValidationFailed as exc:
+        console.note("faltui: the input is not valid (nothing was sent):")
+        for error in exc.errors:
+            console.note(f"  {error}")
+        return EXIT_USAGE
+    except (ConfigError, EndpointIdError) as exc:
+        console.note(f"faltui: {exc}")
+        return EXIT_USAGE
+    except ApiError as exc:
+        console.note(f"faltui: {exc}")
+        return EXIT_FAILED
+    except FaltuiError as exc:
+        console.note(f"faltui: {exc}")
+        return EXIT_FAILED
+
+
+def _run_tui(settings: Settings) -> int:
+    from faltui.tui.app import FaltuiApp
+
+    FaltuiApp(settings).run()
+    return 0

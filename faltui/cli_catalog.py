@@ -1,0 +1,152 @@
+"""Discovery commands: ``models``, ``schema``, ``pricing``."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import textwrap
+from typing import Any
+
+from faltui.cli_support import EXIT_OK, EXIT_USAGE, CliFailure, Console, read_json_file, safe_text
+from faltui.core.catalog import FEATURED, Catalog, ModelInfo, rank
+from faltui.core.config import Settings
+from faltui.core.endpoints import EndpointId
+from faltui.core.pricing import get_prices
+from faltui.core.schema import EndpointSchema, field_rows, parse_openapi
+
+
+def _width() -> int:
+    return max(60, min(shutil.get_terminal_size((100, 24)).columns, 140))
+
+
+def model_line(model: ModelInfo, width: int) -> str:
+    """``endpoint id  display name  [category]`` padded into columns."""
+    head = f"{model.endpoint_id:<48} {model.display_name:<32} [{model.category}]"
+    return safe_text(head[:width])
+
+
+async def cmd_models(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    """Search the catalog (live when a key is set, otherwise the bundled snapshot)."""
+    catalog = Catalog(settings)
+    try:
+        if args.featured:
+            by_id = {m.endpoint_id: m for m in catalog.local_models()}
+            models = [by_id[i] for i in FEATURED if i in by_id]
+            if args.category:
+                models = [m for m in models if m.category == args.category]
+        else:
+            models = await _search(catalog, args, settings, console)
+    finally:
+        await catalog.aclose()
+    models = models[: args.limit]
+    if args.json:
+        console.json([m.raw for m in models])
+        return EXIT_OK
+    if not models:
+        console.note("no models match")
+        return EXIT_OK
+    width = _width()
+    if args.featured:
+        for category in dict.fromkeys(m.category for m in models):
+            console.line(f"{category}:")
+            for m in (x for x in models if x.category == category):
+                console.line("  " + model_line(m, width - 2))
+        return EXIT_OK
+    for m in models:
+        console.line(model_line(m, width))
+    return EXIT_OK
+
+
+async def _search(
+    catalog: Catalog, args: argparse.Namespace, settings: Settings, console: Console
+) -> list[ModelInfo]:
+    """Live search when a key is set (falling back to the snapshot), local otherwise."""
+    if settings.key:
+        try:
+            live, _ = await catalog.list_models(
+                q=args.query, category=args.category, status="active", limit=args.limit
+            )
+            return rank(live, args.query or "", args.category) if args.query else live
+        except Exception as exc:  # offline: the bundled snapshot still answers
+            console.note(f"live catalog unavailable ({exc}); searching the offline snapshot")
+    return catalog.search(args.query or "", args.category)
+
+
+def print_fields(console: Console, title: str, rows: list[Any], width: int) -> None:
+    """A readable, ordered list of fields: name, type, required/default, description."""
+    console.line(title)
+    if not rows:
+        console.line("  (none declared)")
+        return
+    for row in rows:
+        if row.required:
+            flags = "required"
+        else:
+            flags = f"default {row.default_text}" if row.default_text else "optional"
+        indent = "  " * (1 + row.depth)
+        console.line(safe_text(f"{indent}{row.path_dotted}  {row.type_label}  ({flags})"))
+        if row.description:
+            for line in textwrap.wrap(row.description, width - len(indent) - 4)[:6]:
+                console.line(indent + "    " + safe_text(line))
+
+
+async def cmd_schema(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    """A model's inputs and outputs, in the model's own order."""
+    if args.file:
+        doc = read_json_file(args.file)
+        if not isinstance(doc, dict):
+            raise CliFailure(f"{args.file} is not an OpenAPI document", EXIT_USAGE)
+        schema = parse_openapi(doc, args.model)
+    elif args.model:
+        endpoint_id = EndpointId.parse(args.model).full
+        catalog = Catalog(settings)
+        try:
+            if args.json:
+                console.json(await catalog.get_openapi(endpoint_id))
+                return EXIT_OK
+            schema = await catalog.get_schema(endpoint_id)
+        finally:
+            await catalog.aclose()
+    else:
+        raise CliFailure("give a model id or --file PATH", EXIT_USAGE)
+    if args.json:
+        console.json(schema.raw)
+        return EXIT_OK
+    show_schema(console, schema, args.only)
+    return EXIT_OK
+
+
+def show_schema(console: Console, schema: EndpointSchema, only: str | None) -> None:
+    """Print a schema for people."""
+    width = _width()
+    console.line(safe_text(schema.endpoint_id or "(unnamed endpoint)"))
+    if only in (None, "input"):
+        console.line()
+        print_fields(console, "Inputs:", field_rows(schema.input), width)
+    if only in (None, "output"):
+        console.line()
+        print_fields(console, "Outputs:", field_rows(schema.output), width)
+
+
+async def cmd_pricing(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    """Unit prices (needs a key)."""
+    settings.require_key()
+    ids = [EndpointId.parse(m).full for m in args.models]
+    prices = await get_prices(None, settings, ids)
+    console.json(
+        [
+            {
+                "endpoint_id": p.endpoint_id,
+                "unit_price": p.unit_price,
+                "unit": p.unit,
+                "currency": p.currency,
+            }
+            for p in prices
+        ]
+    )
+    for p in prices:
+        console.note(f"{p.endpoint_id}: {p.unit_price:g} {p.currency} per {p.unit}")
+    missing = set(ids) - {p.endpoint_id for p in prices}
+    for endpoint_id in sorted(missing):
+        console.note(f"{endpoint_id}: no price published")
+    return EXIT_OK

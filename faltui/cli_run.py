@@ -1,0 +1,198 @@
+"""``faltui run``: build, validate, submit (journaled), then wait, print or download."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+from faltui.cli_payload import build_payload, check_payload
+from faltui.cli_support import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, CliFailure, Console
+from faltui.core.catalog import Catalog
+from faltui.core.client import FalClient
+from faltui.core.config import Settings
+from faltui.core.endpoints import EndpointId
+from faltui.core.errors import ApiError, FaltuiError, NotFoundError
+from faltui.core.jobs import Job, JobEvent, JobManager, JobState
+from faltui.core.journal import Journal
+from faltui.core.outputs import download, find_outputs
+from faltui.core.schema import EndpointSchema
+from faltui.core.storage import upload_local_files
+
+
+async def load_schema(
+    catalog: Catalog, endpoint_id: str, console: Console
+) -> EndpointSchema | None:
+    """The model's schema, or None (with a warning) when it cannot be had."""
+    try:
+        return await catalog.get_schema(endpoint_id)
+    except NotFoundError:
+        console.note(f"warning: no schema found for {endpoint_id}; sending the input unchecked")
+    except (ApiError, FaltuiError) as exc:
+        console.note(f"warning: schema of {endpoint_id} unavailable ({exc}); input unchecked")
+    return None
+
+
+def describe(job: Job) -> str:
+    """One progress line: state, queue position, elapsed time, last log line."""
+    state = job.state.value
+    if job.state is JobState.queued and job.queue_position is not None:
+        state = f"in queue (position {job.queue_position})"
+    elif job.state is JobState.running:
+        state = "running"
+    return f"{job.endpoint_id}  {state}  {job.elapsed:.1f}s"
+
+
+class Progress:
+    """Prints job progress on stderr: state changes, new log lines (with ``--logs``)."""
+
+    def __init__(self, console: Console, logs: bool) -> None:
+        self.console = console
+        self.logs = logs
+        self.printed_logs = 0
+        self.last_line = ""
+
+    def __call__(self, event: JobEvent) -> None:
+        job = event.job
+        if self.logs:
+            for line in job.logs[self.printed_logs :]:
+                self.console.note(f"  {line.message}")
+            self.printed_logs = len(job.logs)
+        line = describe(job)
+        if line != self.last_line:
+            self.last_line = line
+            self.console.progress(line)
+
+
+async def wait_for(job: Job, timeout: float | None, poll: float = 0.05) -> bool:
+    """Wait until the job is final; False on timeout."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while not job.final:
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(poll)
+    return True
+
+
+async def download_all(
+    client: FalClient, result: dict[str, Any], folder: str, console: Console
+) -> list[Path]:
+    """Download every output file of a result into ``folder``."""
+    saved: list[Path] = []
+    target = Path(folder).expanduser()
+    for output in find_outputs(result):
+        path = await download(client.http, output, target)
+        console.note(f"saved {path}")
+        saved.append(path)
+    return saved
+
+
+def first_url_note(result: dict[str, Any], console: Console) -> None:
+    """Tell a human on stderr where the first output is (stdout stays pure JSON)."""
+    outputs = find_outputs(result)
+    if outputs:
+        console.note(f"{outputs[0].kind} URL: {outputs[0].url}")
+
+
+async def cmd_run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    """Run a model."""
+    endpoint_id = EndpointId.parse(args.model).full
+    settings.require_key()
+    client = FalClient(settings)
+    try:
+        catalog = Catalog(settings, client.http)
+        schema = await load_schema(catalog, endpoint_id, console)
+        payload = build_payload(args, schema)
+        if not args.no_validate:
+            check_payload(schema, payload)
+        if args.sync:
+            return await _run_sync(client, endpoint_id, payload, args, console)
+        return await _run_queued(client, settings, endpoint_id, payload, args, console)
+    finally:
+        await client.aclose()
+
+
+async def _run_sync(
+    client: FalClient,
+    endpoint_id: str,
+    payload: dict[str, Any],
+    args: argparse.Namespace,
+    console: Console,
+) -> int:
+    payload = await upload_local_files(client, payload, progress=_upload_progress(console))
+    result = await client.run(endpoint_id, payload, timeout=args.timeout)
+    console.json(result)
+    first_url_note(result, console)
+    if args.download:
+        await download_all(client, result, args.download, console)
+    return EXIT_OK
+
+
+def _upload_progress(console: Console):  # type: ignore[no-untyped-def]
+    def report(sent: int, total: int) -> None:
+        percent = 100 * sent / total if total else 100
+        console.progress(f"uploading {sent / 1e6:.1f}/{total / 1e6:.1f} MB ({percent:.0f}%)")
+
+    return report
+
+
+async def _run_queued(
+    client: FalClient,
+    settings: Settings,
+    endpoint_id: str,
+    payload: dict[str, Any],
+    args: argparse.Namespace,
+    console: Console,
+) -> int:
+    journal = Journal(settings.paths.journal_file)
+    progress = Progress(console, args.logs)
+    manager = JobManager(client, journal, max_active=settings.max_active_jobs, on_event=progress)
+    try:
+        job = await manager.submit(
+            endpoint_id,
+            payload,
+            webhook=args.webhook,
+            priority=args.priority,
+            lifecycle_seconds=args.lifecycle,
+            start_timeout=args.start_timeout,
+        )
+        if job.state is JobState.failed and not job.request_id:
+            raise CliFailure(job.error or "submit failed")
+        if args.async_:
+            console.line(job.request_id or "")
+            return EXIT_OK
+        if not args.wait:
+            handle = job.handle.to_dict() if job.handle else {"request_id": job.request_id}
+            console.json(handle)
+            console.note(f"submitted; follow it with: faltui poll {endpoint_id} {job.request_id}")
+            return EXIT_OK
+        finished = await wait_for(job, args.timeout)
+        console.end_progress()
+        if not finished:
+            console.note(
+                f"timed out after {args.timeout:g}s; the job is still "
+                f"{job.state.value}: faltui poll {endpoint_id} {job.request_id}"
+            )
+            return EXIT_TIMEOUT
+        return await _report(client, job, args, console)
+    finally:
+        await manager.aclose()
+        journal.close()
+
+
+async def _report(client: FalClient, job: Job, args: argparse.Namespace, console: Console) -> int:
+    if job.state is JobState.done and job.result is not None:
+        console.json(job.result)
+        console.note(f"completed in {job.elapsed:.1f}s")
+        first_url_note(job.result, console)
+        if args.download:
+            await download_all(client, job.result, args.download, console)
+        return EXIT_OK
+    detail = job.error or job.state.value
+    for error in job.field_errors:
+        detail += f"\n  {error}"
+    if job.logs and not args.logs:
+        detail += "\nlast log lines:\n" + "\n".join(f"  {x.message}" for x in job.logs[-5:])
+    raise CliFailure(f"{job.endpoint_id} {job.state.value}: {detail}", EXIT_FAILED)

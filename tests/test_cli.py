@@ -1,0 +1,260 @@
+"""Every CLI subcommand end to end against the emulator over loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+
+from faltui.cli import main, split_demo
+from faltui.emulator import DEMO_KEY, Emulator
+
+FLUX = "fal-ai/flux/dev"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def cli_env(emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    """Point a fresh faltui home and every base URL at the emulator."""
+    for name in (
+        "FAL_KEY_ID",
+        "FAL_KEY_SECRET",
+        "FAL_RUN_HOST",
+        "FAL_QUEUE_RUN_HOST",
+        "FAL_WEBHOOK",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("FALTUI_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("FAL_KEY", DEMO_KEY)
+    monkeypatch.chdir(tmp_path)
+    for name, url in emulator.urls.items():
+        monkeypatch.setenv(f"FALTUI_{name.upper()}_URL", url)
+    return emulator
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_split_demo_finds_the_flag_anywhere() -> None:
+    assert split_demo(["models", "--demo", "flux"]) == (["models", "flux"], True)
+    assert split_demo(["run", "-m", "x", "--", "--demo"]) == (
+        ["run", "-m", "x", "--", "--demo"],
+        False,
+    )
+
+
+def test_run_wait_prints_json_whose_image_downloads_as_png(cli_env, capsys) -> None:
+    code, out, err = run(capsys, "run", "-m", FLUX, "-p", "a lighthouse at dusk", "-w", "--logs")
+    assert code == 0, err
+    result = json.loads(out)
+    url = result["images"][0]["url"]
+    body = httpx.get(url).content
+    assert body.startswith(PNG_MAGIC)
+    assert "completed in" in err
+    job = next(iter(cli_env.jobs.values()))
+    assert job.input["prompt"] == "a lighthouse at dusk"
+
+
+def test_run_async_prints_only_the_id_then_status_poll_result(cli_env, capsys) -> None:
+    code, out, err = run(capsys, "run", "-m", FLUX, "-p", "x", "-a")
+    assert code == 0, err
+    request_id = out.strip()
+    assert re.fullmatch(r"[0-9a-f-]{20,}", request_id)
+
+    code, out, _ = run(capsys, "status", FLUX, request_id, "--logs")
+    assert code == 0
+    assert json.loads(out)["status"] in ("IN_QUEUE", "IN_PROGRESS", "COMPLETED")
+
+    code, out, err = run(capsys, "poll", FLUX, request_id, "--interval", "0.02", "--timeout", "30")
+    assert code == 0, err
+    assert json.loads(out)["images"]
+
+    code, out, _ = run(capsys, "result", FLUX, request_id)
+    assert code == 0
+    assert json.loads(out)["images"]
+
+
+def test_run_without_wait_prints_the_handle(cli_env, capsys) -> None:
+    code, out, err = run(capsys, "run", "-m", FLUX, "-p", "x")
+    assert code == 0, err
+    handle = json.loads(out)
+    assert handle["request_id"] and handle["status_url"].startswith(cli_env.base_url)
+    assert "faltui poll" in err
+
+
+def test_bad_param_is_named_and_nothing_is_sent(cli_env, capsys) -> None:
+    code, _out, err = run(
+        capsys, "run", "-m", FLUX, "-p", "x", "--param", "num_inference_steps=many", "-w"
+    )
+    assert code == 2
+    assert "num_inference_steps" in err
+    assert "Traceback" not in err
+    assert cli_env.counters["submit"] == 0
+
+
+def test_typo_param_suggests_the_real_name(cli_env, capsys) -> None:
+    code, _, err = run(capsys, "run", "-m", FLUX, "-p", "x", "--param", "guidance_scal=3", "-w")
+    assert code == 2
+    assert "guidance_scale" in err
+    assert cli_env.counters["submit"] == 0
+
+
+def test_missing_required_field_is_reported(cli_env, capsys) -> None:
+    code, _, err = run(capsys, "run", "-m", FLUX, "-w")
+    assert code == 2
+    assert "prompt" in err
+    assert cli_env.counters["submit"] == 0
+
+
+def test_kling_duration_is_typed_as_the_schema_says(cli_env, capsys) -> None:
+    model = "fal-ai/kling-video/v3/pro/text-to-video"
+    code, out, err = run(capsys, "run", "-m", model, "-p", "waves", "--duration", "5", "-w")
+    assert code == 0, err
+    job = next(iter(cli_env.jobs.values()))
+    assert job.input["duration"] == "5"
+    assert json.loads(out)["video"]["url"]
+
+
+def test_missing_key_is_a_clear_message(cli_env, capsys, monkeypatch) -> None:
+    monkeypatch.delenv("FAL_KEY")
+    code, _, err = run(capsys, "run", "-m", FLUX, "-p", "x", "-w")
+    assert code == 2
+    assert "FAL_KEY" in err and "Traceback" not in err
+
+
+def test_bad_endpoint_id_is_a_clear_message(cli_env, capsys) -> None:
+    code, _, err = run(capsys, "run", "-m", "flux", "-p", "x")
+    assert code == 2
+    assert "flux" in err and "Traceback" not in err
+
+
+def test_unreachable_host_is_a_clear_message(cli_env, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("FALTUI_QUEUE_URL", "http://127.0.0.1:9")
+    code, _, err = run(capsys, "run", "-m", FLUX, "-p", "x", "-w")
+    assert code == 1
+    assert "Traceback" not in err and err.strip()
+
+
+def test_failed_job_exits_1_with_the_error(cli_env, capsys) -> None:
+    cli_env.script_next_jobs("app_error")
+    code, out, err = run(capsys, "run", "-m", FLUX, "-p", "x", "-w")
+    assert code == 1
+    assert out == ""
+    assert "failed" in err
+
+
+def test_timeout_exits_3_and_says_how_to_follow(cli_env, capsys) -> None:
+    cli_env.script_next_jobs("slow")
+    code, _, err = run(capsys, "run", "-m", FLUX, "-p", "x", "-w", "--timeout", "0.2")
+    assert code == 3
+    assert "faltui poll" in err
+
+
+def test_cancel_a_queued_job(cli_env, capsys) -> None:
+    cli_env.script_next_jobs("slow")
+    _, out, _ = run(capsys, "run", "-m", FLUX, "-p", "x", "-a")
+    request_id = out.strip()
+    code, out, err = run(capsys, "cancel", FLUX, request_id)
+    assert code == 0, err
+    assert cli_env.counters["cancel"] == 1
+
+
+def test_download_saves_the_png(cli_env, capsys, tmp_path) -> None:
+    folder = tmp_path / "out"
+    code, _, err = run(capsys, "run", "-m", FLUX, "-p", "x", "-w", "--download", str(folder))
+    assert code == 0, err
+    files = list(folder.iterdir())
+    assert files and files[0].read_bytes().startswith(PNG_MAGIC)
+
+
+def test_sync_run(cli_env, capsys) -> None:
+    code, out, err = run(capsys, "run", "-m", FLUX, "-p", "x", "--sync")
+    assert code == 0, err
+    assert json.loads(out)["images"]
+    assert cli_env.counters["run"] == 1 and cli_env.counters["submit"] == 0
+
+
+def test_local_image_path_uploads_automatically(cli_env, capsys, tmp_path) -> None:
+    image = tmp_path / "in.png"
+    image.write_bytes(httpx.get(_png_url(cli_env, capsys)).content)
+    model = "fal-ai/kling-video/v1/standard/image-to-video"
+    code, _, err = run(capsys, "run", "-m", model, "-p", "wind", "--image-url", str(image), "-w")
+    assert code == 0, err
+    job = next(j for j in cli_env.jobs.values() if j.endpoint_id == model)
+    assert job.input["image_url"].startswith("http")
+    assert httpx.get(job.input["image_url"]).content == image.read_bytes()
+
+
+def _png_url(emulator: Emulator, capsys) -> str:
+    _, out, _ = run(capsys, "run", "-m", FLUX, "-p", "seed image", "-w")
+    return json.loads(out)["images"][0]["url"]
+
+
+def test_upload_prints_the_url(cli_env, capsys, tmp_path) -> None:
+    data = tmp_path / "clip.wav"
+    data.write_bytes(b"RIFF" + bytes(range(256)) * 40)
+    code, out, err = run(capsys, "upload", str(data))
+    assert code == 0, err
+    assert httpx.get(out.strip()).content == data.read_bytes()
+
+
+def test_upload_missing_file(cli_env, capsys) -> None:
+    code, _, err = run(capsys, "upload", "nope.png")
+    assert code == 2 and "nope.png" in err
+
+
+def test_models_search_and_json_and_featured(cli_env, capsys) -> None:
+    code, out, _ = run(capsys, "models", "flux")
+    assert code == 0
+    assert "fal-ai/flux/dev" in out
+    code, out, _ = run(capsys, "models", "--category", "speech-to-text", "--json")
+    models = json.loads(out)
+    assert models and all(m["metadata"]["category"] == "speech-to-text" for m in models)
+    code, out, _ = run(capsys, "models", "--featured")
+    assert code == 0 and "text-to-image:" in out
+
+
+def test_schema_prints_inputs_in_order(cli_env, capsys) -> None:
+    code, out, _ = run(capsys, "schema", "fal-ai/kling-video/v3/pro/text-to-video")
+    assert code == 0
+    assert "Inputs:" in out and "Outputs:" in out
+    assert out.index("prompt") < out.index("duration")
+
+
+def test_schema_from_a_file_and_raw_json(cli_env, capsys) -> None:
+    doc = Path(__file__).resolve().parents[1] / "faltui/data/schemas/fal-ai__whisper.json"
+    code, out, _ = run(capsys, "schema", "--file", str(doc))
+    assert code == 0 and "audio_url" in out
+    code, out, _ = run(capsys, "schema", FLUX, "--json")
+    assert "openapi" in json.loads(out)
+
+
+def test_pricing(cli_env, capsys) -> None:
+    code, out, _ = run(capsys, "pricing", FLUX)
+    assert code == 0
+    prices = json.loads(out)
+    assert prices[0]["endpoint_id"] == FLUX and prices[0]["unit_price"] > 0
+
+
+def test_history_and_locate_never_show_the_key(cli_env, capsys) -> None:
+    run(capsys, "run", "-m", FLUX, "-p", "remember me", "-w")
+    code, out, _ = run(capsys, "history", "--json")
+    assert code == 0
+    assert json.loads(out)[0]["input"]["prompt"] == "remember me"
+    code, out, _ = run(capsys, "locate")
+    assert DEMO_KEY not in out
+    assert json.loads(out)["key_source"] == "FAL_KEY"
+
+
+def test_demo_flag_starts_its_own_emulator(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("FALTUI_HOME", str(tmp_path))
+    monkeypatch.delenv("FAL_KEY", raising=False)
+    code, out, err = run(capsys, "--demo", "run", "-m", FLUX, "-p", "demo", "-w")
+    assert code == 0, err
+    assert json.loads(out)["images"][0]["url"].startswith("http://127.0.0.1:")
