@@ -393,6 +393,11 @@ def test_advanced_flags() -> None:
     main = [f.name for f in kling1.input if not f.advanced]
     assert {"prompt", "image_url", "duration", "tail_image_url"} <= set(main)
     assert field(kling1, "negative_prompt").advanced
+    sora = load("fal-ai__sora-2__text-to-video")
+    assert field(sora, "resolution").advanced  # const: nothing to choose
+    assert not field(sora, "duration").advanced
+    assert sora.input_field("duration") is field(sora, "duration")
+    assert sora.input_field("nope") is None
     colorize = load("bria__fibo-edit__colorize")
     assert {f.name for f in colorize.input if f.required} == {"image_url", "color"}
     assert not field(colorize, "color").advanced
@@ -552,8 +557,11 @@ def test_missing_ref_keeps_siblings() -> None:
             },
         }
     )
-    t = field(parse_openapi(doc), "t")
+    schema = parse_openapi(doc)
+    t = field(schema, "t")
     assert t.kind == "json" and t.description == "Points"
+    assert validate(schema, {"t": None}) == []  # unknown shape: anything goes
+    assert validate(schema, {"t": [{"x": 1}]}) == []
 
 
 def test_allof_merges_properties_and_required() -> None:

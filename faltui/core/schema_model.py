@@ -142,7 +142,7 @@ class EndpointSchema:
     output_schema: dict[str, Any]
     raw: dict[str, Any]
 
-    def field(self, name: str) -> Field | None:
+    def input_field(self, name: str) -> Field | None:
         """The top-level input field called ``name``."""
         return next((f for f in self.input if f.name == name), None)
 

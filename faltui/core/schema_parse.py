@@ -433,12 +433,10 @@ def mark_advanced(fields: list[Field], top: bool = True) -> None:
     for f in fields:
         if f.required:
             f.advanced = False
-        elif f.name in ADVANCED_NAMES:
+        elif f.name in ADVANCED_NAMES or f.kind == "const":
             f.advanced = True
         elif f.name in MAIN_NAMES or f.kind in ("file", "file_list"):
             f.advanced = False
-        elif f.kind == "const":
-            f.advanced = True
         else:
             # optional with no default and no null: the model has no fallback for it
             f.advanced = f.has_default or f.nullable or not top
