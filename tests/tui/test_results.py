@@ -93,7 +93,7 @@ class Host(App[None]):
         yield ResultsPane(id="results", download_dir=self.download_dir)
 
     def on_mount(self) -> None:
-        self.query_one(OutputList).focus()
+        self.query_one("#results-body").focus()  # the list takes over once it has items
 
     def notify(self, message: str, **kwargs: object) -> None:  # type: ignore[override]
         self.notes.append(message)
@@ -153,6 +153,7 @@ async def test_lists_outputs_and_shows_selection(tmp_path: Path) -> None:
         await pilot.pause()
         listing = app.query_one(OutputList)
         assert listing.option_count == 3
+        assert app.focused is listing  # focus moved from the body to the new list
         first = str(listing.get_option_at_index(0).prompt)
         assert "fox.png" in first and "image/png" in first
         assert "120.6 KiB" in first and "1024×768" in first
@@ -242,6 +243,7 @@ async def test_not_done_jobs_show_state_logs_and_errors(tmp_path: Path) -> None:
         assert "queued #4" in body(app) and "Queue position: 4" in body(app)
         assert "[i]waiting[/i]" in body(app)
         assert app.query_one(OutputList).option_count == 0
+        assert not app.query_one(OutputList).can_focus  # hidden while empty
         from faltui.core.errors import FieldError
 
         failed = make_job(

@@ -107,6 +107,7 @@ def test_results_image_preview(snap_compare) -> None:
     async def setup(pilot) -> None:
         pilot.app.query_one(ResultsPane).show(image_and_text_job())
         pilot.app.query_one(OutputList).focus()
+        assert pilot.app.focused is pilot.app.query_one(OutputList)
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
@@ -118,6 +119,7 @@ def test_results_text_output(snap_compare) -> None:
     async def setup(pilot) -> None:
         pilot.app.query_one(ResultsPane).show(image_and_text_job())
         pilot.app.query_one(OutputList).focus()
+        assert pilot.app.focused is pilot.app.query_one(OutputList)
         await pilot.press("j")
         await pilot.pause()
 

@@ -334,9 +334,17 @@ class ResultsPane(Widget):
         listing.clear_options()
         listing.add_options([Option(item_prompt(item)) for item in items])
         listing.set_class(not items, "-none")
+        if not items and listing.has_focus:
+            self.query_one("#results-body").focus()
+        listing.can_focus = bool(items)  # a hidden list must not hold the focus
+        if items and self.has_focus_within and not listing.has_focus:
+            listing.focus()
         self._item_index = 0 if items else None
         if items:
             listing.highlighted = 0
+
+    def on_mount(self) -> None:
+        self.query_one(OutputList).can_focus = False  # until a job with outputs is shown
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
