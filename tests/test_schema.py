@@ -683,6 +683,12 @@ def test_coerce_errors_are_clear(f: Field, text: str, message: str | None) -> No
     assert message in str(info.value)
 
 
+def test_coerce_accepts_non_text_input() -> None:
+    assert coerce(_f("integer"), 7) == 7  # type: ignore[arg-type]
+    assert coerce(_f("enum", enum=[512, 1024]), 1024) == 1024  # type: ignore[arg-type]
+    assert coerce(_f("string"), b"caf\xc3\xa9") == "café"  # type: ignore[arg-type]
+
+
 def test_long_enum_lists_are_elided(whisper: EndpointSchema) -> None:
     with pytest.raises(ValueError) as info:
         coerce(field(whisper, "language"), "klingon")

@@ -197,6 +197,9 @@ def coerce(field: Field, text: str) -> Any:
     Raises ``ValueError`` whose message names the expected type and allowed values.
     ``"null"`` gives None for nullable fields. Unions try their kind, then each variant.
     """
+    if not isinstance(text, str):
+        text = text if isinstance(text, (bytes, bytearray)) else str(text)
+        text = text.decode("utf-8", "replace") if isinstance(text, (bytes, bytearray)) else text
     if field.nullable and text.strip() in ("null", "None"):
         return None
     try:
