@@ -294,3 +294,34 @@ async def test_emulator_upload_local_files(emu_settings: Settings, tmp_path: Pat
         assert answer.headers["content-type"].startswith("audio/")
     finally:
         await client.aclose()
+
+
+async def test_emulator_retries_parts_and_renews_rejected_token(
+    emulator: Any, emu_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storage, "PART_SIZE", 100_000)
+    monkeypatch.setattr(storage, "MULTIPART_THRESHOLD", 150_000)
+    big = tmp_path / "big.bin"
+    write_pattern(big, 450_000)
+    small = tmp_path / "small.txt"
+    small.write_text("hello")
+    emulator.chaos.fail_next("multipart_part", 503, with_request_id=False)
+    emulator.chaos.drop_next("multipart_part")
+    sleeps: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    client = FalClient(emu_settings, sleep=sleep)
+    try:
+        url = await upload_file(client, big)
+        assert emulator.counters["multipart_part"] == 5 + 2
+        assert len(sleeps) == 2
+        emulator.chaos.fail_next("upload", 401)
+        small_url = await upload_file(client, small)
+        assert emulator.counters["storage_token"] == 2
+        async with httpx.AsyncClient() as http:
+            assert (await http.get(url)).content == big.read_bytes()
+            assert (await http.get(small_url)).text == "hello"
+    finally:
+        await client.aclose()
