@@ -29,6 +29,28 @@ def http(emulator: Emulator) -> Iterator[httpx.Client]:
         yield client
 
 
+class ManualClock:
+    """A clock tests move by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def manual() -> Iterator[tuple[Emulator, httpx.Client, ManualClock]]:
+    """An emulator on a hand-moved clock (1 tick = 1 s) and a client for it."""
+    clock = ManualClock()
+    emu = Emulator(time_scale=1.0, clock=clock)
+    with emu, httpx.Client(base_url=emu.base_url, headers=AUTH, timeout=10) as client:
+        yield emu, client, clock
+
+
 def submit(http: httpx.Client, endpoint: str = FLUX, payload: dict | None = None, **kw) -> dict:
     response = http.post(f"/{endpoint}", json=payload or {"prompt": "a red fox"}, **kw)
     assert response.status_code == 200, response.text
@@ -65,7 +87,8 @@ def test_submit_returns_owner_app_urls_and_request_id_header(emulator, http):
     assert emulator.counters["submit"] == 1
 
 
-def test_status_timeline_queue_positions_logs_then_completed(http):
+def test_status_timeline_queue_positions_logs_then_completed(manual):
+    _emu, http, clock = manual
     job = submit(http)
     seen_positions: list[int] = []
     states: list[str] = []
@@ -86,7 +109,8 @@ def test_status_timeline_queue_positions_logs_then_completed(http):
         logs = body["logs"]
         if body["status"] == "COMPLETED":
             break
-        time.sleep(0.003)
+        clock.advance(0.5)
+    assert seen_positions == [2, 2, 1, 1, 0, 0]
     assert states == ["IN_QUEUE", "IN_PROGRESS", "COMPLETED"]
     assert seen_positions == sorted(seen_positions, reverse=True) and seen_positions[-1] == 0
     assert codes == {("IN_QUEUE", 202), ("IN_PROGRESS", 202), ("COMPLETED", 200)}
@@ -106,7 +130,8 @@ def test_status_without_logs_param_has_null_logs(http):
     assert http.get(job["status_url"], params={"logs": "true"}).json()["logs"]
 
 
-def test_full_id_status_url_form_is_accepted(emulator, http):
+def test_full_id_status_url_form_is_accepted(manual):
+    _emu, http, _clock = manual
     job = submit(http, "fal-ai/flux-2/klein/9b", {"prompt": "x"})
     rid = job["request_id"]
     response = http.get(f"/fal-ai/flux-2/klein/9b/requests/{rid}/status")
@@ -114,12 +139,15 @@ def test_full_id_status_url_form_is_accepted(emulator, http):
     assert http.get(f"/fal-ai/flux/requests/{rid}/status").status_code == 404
 
 
-def test_result_before_completion_is_400_then_output(http):
+def test_result_before_completion_is_400_then_output(manual):
+    _emu, http, clock = manual
     job = submit(http, payload={"prompt": "a red fox", "output_format": "png", "num_images": 2})
     early = http.get(job["response_url"])
     assert early.status_code == 400
     assert early.json() == {"detail": "Request is still in progress"}
-    wait_done(http, job["status_url"])
+    clock.advance(7.9)
+    assert http.get(job["response_url"]).status_code == 400
+    clock.advance(0.1)
     result = http.get(job["response_url"])
     assert result.status_code == 200
     assert result.headers["x-fal-request-id"] == job["request_id"]
@@ -255,7 +283,8 @@ def test_wav_glb_video_and_text_outputs(http):
 # --- cancel ----------------------------------------------------------------------------------
 
 
-def test_cancel_in_queue_completes_with_client_cancelled(emulator, http):
+def test_cancel_in_queue_completes_with_client_cancelled(manual):
+    emulator, http, _clock = manual
     job = submit(http)
     response = http.put(job["cancel_url"])
     assert response.status_code == 202
@@ -272,14 +301,19 @@ def test_cancel_in_queue_completes_with_client_cancelled(emulator, http):
     assert emulator.counters["cancel"] == 3
 
 
-def test_cancel_in_progress_completes_on_next_tick(emulator, http):
-    emulator.script_next_jobs("fast")
-    job = submit(http)
-    assert job["status"] == "IN_PROGRESS" and "queue_position" not in job
-    assert http.put(job["cancel_url"]).status_code == 202
-    assert http.get(job["status_url"]).json()["status"] == "IN_PROGRESS"
-    body = wait_done(http, job["status_url"], timeout=1)
-    assert body["error_type"] == "client_cancelled"
+def test_cancel_in_progress_completes_on_next_tick():
+    now = [50.0]
+    emu = Emulator(time_scale=1.0, clock=lambda: now[0])
+    with emu, httpx.Client(base_url=emu.base_url, headers=AUTH) as client:
+        emu.script_next_jobs("fast")
+        job = submit(client)
+        assert job["status"] == "IN_PROGRESS" and "queue_position" not in job
+        now[0] += 1.5  # mid second tick
+        assert client.put(job["cancel_url"]).status_code == 202
+        assert client.get(job["status_url"]).json()["status"] == "IN_PROGRESS"
+        now[0] += 0.5  # the next tick boundary
+        body = client.get(job["status_url"]).json()
+        assert body["status"] == "COMPLETED" and body["error_type"] == "client_cancelled"
 
 
 def test_cancel_after_completion_is_already_completed(http):
@@ -372,6 +406,7 @@ def read_events(http: httpx.Client, url: str) -> tuple[list[dict], list[str]]:
 
 def test_status_stream_sends_changes_new_logs_and_closes(emulator, http):
     emulator.sse_keepalive = 0.01
+    emulator.store.queue_ticks = 25  # 0.5 s in the queue: the stream starts there
     emulator.script_next_jobs("slow")
     job = submit(http)
     events, comments = read_events(http, job["status_url"] + "/stream")

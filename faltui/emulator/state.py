@@ -205,6 +205,9 @@ class JobStore:
         self.clock = clock
         self.time_scale = time_scale
         self.jobs: dict[str, EmulatedJob] = {}
+        #: Ticks new jobs spend queued / in progress (tests may change them).
+        self.queue_ticks = QUEUE_TICKS
+        self.progress_ticks = PROGRESS_TICKS
         self._script: list[str] = []
         self._lock = threading.Lock()
 
@@ -237,7 +240,7 @@ class JobStore:
     ) -> EmulatedJob:
         """Register a new request with its timeline starting now."""
         outcome = self._next_outcome()
-        queue_ticks, progress_ticks = QUEUE_TICKS, PROGRESS_TICKS
+        queue_ticks, progress_ticks = self.queue_ticks, self.progress_ticks
         if outcome == "slow":
             progress_ticks *= 10
         elif outcome == "fast":
