@@ -161,6 +161,9 @@ class StorageRoutes:
         """GET a stored file, or a multipart part/complete under an access URL."""
         path = request.path_params["path"]
         if request.method == "GET":
+            if request.headers.get("authorization"):
+                # Downloads must never carry credentials: tests assert this stays 0.
+                self.ctx.counters["file_with_auth"] += 1
             return await guarded(self.ctx, "file", lambda: self._serve(path))
         match = _PART.match(path)
         if match is None:
