@@ -1,0 +1,69 @@
+"""The jobs and results panes inside the real app, against the emulator over loopback HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+
+from faltui.core.config import Settings
+from faltui.tui.app import FaltuiApp
+from faltui.tui.screens.job_detail import JobDetailScreen
+from faltui.tui.widgets.job_table import JobGrid, JobTable
+from faltui.tui.widgets.results import OutputList, ResultsPane
+
+
+@pytest.fixture(autouse=True)
+def no_preview(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ResultsPane, "preview_images", False)
+    monkeypatch.delenv("SSH_CONNECTION", raising=False)
+    monkeypatch.delenv("SSH_TTY", raising=False)
+
+
+async def wait_for(predicate, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+async def test_submitted_jobs_flow_into_table_results_and_detail(emu_settings: Settings) -> None:
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(160, 45)) as pilot:
+        assert app.manager is not None
+        payload = {"prompt": "a tiny red square", "image_size": {"width": 64, "height": 48}}
+        jobs = [await app.manager.submit("fal-ai/flux/dev", {**payload, "seed": s}) for s in (1, 2)]
+        table = app.query_one(JobTable)
+        await wait_for(lambda: all(j.final for j in jobs))
+        await wait_for(
+            lambda: all(table.grid.get_cell(j.id, "state").plain == "done" for j in jobs)
+        )
+        assert table.shown_ids == [j.id for j in jobs]
+        table.grid.focus()
+        await pilot.press("k", "j")
+        await pilot.pause()
+        results = app.query_one(ResultsPane)
+        await wait_for(lambda: results.job is not None and results.job.id == jobs[1].id)
+        await wait_for(lambda: app.query_one(OutputList).option_count >= 1)
+        item = results.selected_item
+        assert item is not None and item.kind == "image" and item.width == 64
+        results.query_one(OutputList).focus()
+        await pilot.press("d")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        saved = list(Path(emu_settings.paths.download_dir).glob("*.png"))
+        assert len(saved) == 1 and saved[0].stat().st_size > 0
+        assert "saved" in str(results.query_one("#results-text", Static).render())
+        table.grid.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, JobDetailScreen)
+        assert app.screen.job.id == jobs[1].id
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, JobDetailScreen)
+        assert isinstance(app.focused, JobGrid)
