@@ -109,6 +109,7 @@ class ParamForm(Widget):
             tab_behavior="indent",
             show_line_numbers=True,
             tooltip="The exact JSON payload; ctrl+r applies it to the fields",
+            disabled=True,  # enabled in the raw view only, so hidden widgets never get focus
         )
         yield Static("", id="form-raw-error", markup=False)
 
@@ -407,6 +408,8 @@ class ParamForm(Widget):
     def _set_raw(self, raw: bool) -> None:
         self._raw = raw
         self.set_class(raw, "-raw")
+        self.query_one("#form-raw", TextArea).disabled = not raw
+        self.query_one("#form-fields", VerticalScroll).disabled = raw
 
     def _show_raw_error(self, message: str | None) -> None:
         line = self.query_one("#form-raw-error", Static)
