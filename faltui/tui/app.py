@@ -19,6 +19,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.theme import Theme
 from textual.widget import Widget
 from textual.widgets import Footer, Static, Tab, Tabs
@@ -68,7 +69,6 @@ WIDE_COLUMNS = 120
 #: Seconds between flushes of changed jobs to the table.
 FLUSH_INTERVAL = 0.1
 #: Live catalog results are handed to the browser in batches of this size.
-LIVE_BATCH = 200
 
 
 def vary_seeds(payload: dict[str, Any], count: int, *, has_seed: bool) -> list[dict[str, Any]]:
@@ -378,8 +378,12 @@ class FaltuiApp(App[None]):
     def rank_models(
         self, models: list[ModelInfo], query: str, category: str | None = None
     ) -> list[ModelInfo]:
-        """The catalog's ranking."""
-        return default_rank(models, query, category)
+        """The catalog's ranking (fuzzy on id, name, category and tags)."""
+        try:
+            from faltui.core.catalog import rank
+        except ImportError:  # pragma: no cover
+            return default_rank(models, query, category)
+        return rank(models, query, category)
 
     def known_models(self) -> list[ModelInfo]:
         """Every model the browser knows (bundled and live)."""
@@ -390,15 +394,10 @@ class FaltuiApp(App[None]):
         browser = self.query_one(ModelBrowser)
         status = self.query_one(StatusBar)
         status.set_busy("fetching live model list…")
-        batch: list[ModelInfo] = []
         added = 0
         try:
-            async for model in self.catalog.iter_models():
-                batch.append(model)
-                if len(batch) >= LIVE_BATCH:
-                    added += browser.add_models(batch)
-                    batch = []
-            added += browser.add_models(batch)
+            async for page in self.catalog.iter_models():
+                added += browser.add_models(page)
         except FaltuiError as exc:
             self.notify(
                 f"Live model list unavailable ({exc}); showing the bundled catalog.",
@@ -425,7 +424,7 @@ class FaltuiApp(App[None]):
         self.state.touch_recent(model.endpoint_id)
         self._save_state()
         self.query_one(StatusBar).set_model(model.endpoint_id)
-        self.pane_widget("form").border_title = f"2 {literal(model.display_name)}"
+        self.pane_widget("form").border_title = Content(f"2 {literal(model.display_name)}")
         self.pane_widget("form").border_subtitle = literal(model.endpoint_id)
         self._load_schema(model)
 
