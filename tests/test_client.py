@@ -249,7 +249,8 @@ async def test_error_status_codes(
     handle = None
     if route != "submit":
         handle = await client.submit(FLUX, PROMPT)
-        await client.wait(handle) if route == "result" else None
+        if route == "result":
+            await client.wait(handle)
     emulator.chaos.fail_next(route, status)
     with pytest.raises(cls) as info:
         if handle is None:
