@@ -301,7 +301,7 @@ class JobTable(Widget):
         grid = self.grid
         new: list[Job] = []
         removed = False
-        selected = self.selected_job_id
+        selected: str | None = None
         for job in jobs:
             job_id = job.id
             self._jobs[job_id] = job
@@ -318,6 +318,8 @@ class JobTable(Widget):
                 else:
                     new.append(job)
             elif shown:
+                if not removed:  # remember the cursor's job before rows shift
+                    selected = self.selected_job_id
                 grid.remove_row(job_id)
                 del self._cells[job_id]
                 removed = True
