@@ -46,9 +46,9 @@ def copy_text(app: _CopyingApp, text: str, *, env: Mapping[str, str] | None = No
 
 
 def describe(how: str) -> str:
-    """Words for a notification: ``"to the clipboard"`` / ``"via OSC 52"``."""
+    """Words for a notification: ``"to the system clipboard"`` / ``"via OSC 52 …"``."""
     if how == PYPERCLIP:
-        return "to the clipboard"
+        return "to the system clipboard"
     return "via OSC 52 (terminal clipboard)"
 
 

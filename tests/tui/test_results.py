@@ -344,3 +344,17 @@ async def test_preview_size_cap(monkeypatch: pytest.MonkeyPatch, file_server: Fi
         await results_mod.fetch_image_bytes(f"{file_server.base}/files/b.png", limit=10)
     data = await results_mod.fetch_image_bytes(f"{file_server.base}/files/b.png")
     assert results_mod.open_image(data).size == (32, 16)
+
+
+async def test_done_job_without_result_or_files(tmp_path: Path) -> None:
+    app = Host(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ResultsPane)
+        pane.show(make_job("n", "done", result=None))
+        await pilot.pause()
+        assert "has not been fetched" in body(app)
+        pane.show(make_job("m", "done", result={"seed": 3, "has_nsfw_concepts": [False]}))
+        await pilot.pause()
+        assert "no files or texts" in body(app) and '"seed": 3' in body(app)
+        await pilot.press("c")
+        assert app.notes[-1] == "Nothing to copy yet: the job has no outputs."

@@ -368,6 +368,9 @@ class ResultsPane(Widget):
             self._body(self.status_text(job))
             return
         item = self.selected_item
+        if item is None and job.result is None:
+            self._body(Text("The job is done but its result has not been fetched (yet)."))
+            return
         if item is None:
             note = Text("The result has no files or texts. Press v for the raw JSON.\n\n")
             note.append(pretty_json(job.result))
