@@ -283,7 +283,8 @@ class QueueRoutes:
                 validation_errors=[],
                 sync=True,
             )
-            if extra == "stream" and job.failure() is None:
+            streaming = extra == "stream" or endpoint_id.endswith("/stream")
+            if streaming and job.failure() is None:
                 return StreamingResponse(
                     self._partials(job),
                     media_type="text/event-stream",
