@@ -8,6 +8,7 @@ from dataclasses import replace
 from job_samples import NOW, jobs_in_every_state, make_job
 from textual.app import App, ComposeResult
 from textual.widgets import Static
+from textual.widgets.data_table import ColumnKey
 
 from faltui.core.jobs import JobState
 from faltui.tui.widgets.job_table import (
@@ -234,3 +235,30 @@ async def test_many_rows_upsert_is_fast() -> None:
         assert per_batch < 0.02, per_batch
         await pilot.pause()
         assert cell(table, "job-0008", "log") == "step 2"
+
+
+def test_column_widths_fit_narrow_terminals() -> None:
+    from faltui.tui.widgets.job_table import column_widths
+
+    wide = column_widths(160, 12)
+    assert wide["model"] == 22 and wide["prompt"] == 26 and sum(wide.values()) + 12 == 160
+    narrow = column_widths(80, 12)
+    assert sum(narrow.values()) + 12 == 80 and narrow["log"] == 16
+    tiny = column_widths(40, 12)
+    assert tiny["model"] == 14 and tiny["prompt"] == 12 and tiny["log"] == 16
+
+
+async def test_table_fills_its_width_without_horizontal_scroll() -> None:
+    app = Host()
+    async with app.run_test(size=(80, 20)) as pilot:
+        table = app.query_one(JobTable)
+        table.upsert(jobs_in_every_state())
+        await pilot.pause()
+        columns = table.grid.columns
+        assert table.grid.virtual_size.width <= 80
+        assert columns[ColumnKey("prompt")].width == 12
+        await pilot.resize_terminal(160, 20)
+        await pilot.pause()
+        assert columns[ColumnKey("prompt")].width == 26
+        assert columns[ColumnKey("log")].width > 60
+        assert table.grid.virtual_size.width <= 160

@@ -50,7 +50,22 @@ _SPACE = re.compile(r"\s+")
 
 #: Fixed widths of the columns (the log column takes the remaining space).
 COLUMN_WIDTHS: dict[str, int] = {"model": 22, "prompt": 26, "state": 11, "elapsed": 7}
-LOG_MIN_WIDTH = 16
+#: Narrowest widths the model, prompt and log columns shrink to on small terminals.
+MIN_WIDTHS: dict[str, int] = {"model": 14, "prompt": 12, "log": 16}
+LOG_MIN_WIDTH = MIN_WIDTHS["log"]
+
+
+def column_widths(total: int, padding: int) -> dict[str, int]:
+    """Widths for a table ``total`` cells wide: the log column takes what is left; on narrow
+    terminals the prompt, then the model column shrink before the log column does."""
+    widths = dict(COLUMN_WIDTHS)
+    room = total - padding - widths["state"] - widths["elapsed"]
+    for column in ("prompt", "model"):
+        excess = widths["model"] + widths["prompt"] + MIN_WIDTHS["log"] - room
+        if excess > 0:
+            widths[column] = max(MIN_WIDTHS[column], widths[column] - excess)
+    widths["log"] = max(MIN_WIDTHS["log"], room - widths["model"] - widths["prompt"])
+    return widths
 
 
 def literal(text: object) -> str:
@@ -255,7 +270,7 @@ class JobTable(Widget):
             ("elapsed", "Elapsed"),
         ):
             grid.add_column(title, width=COLUMN_WIDTHS[key], key=key)
-        grid.add_column("Last log", width=40, key="log")
+        grid.add_column("Last log", width=MIN_WIDTHS["log"], key="log")
         yield grid
         yield Static(self._empty_message(), id="jobs-empty", markup=False)
 
@@ -480,12 +495,14 @@ class JobTable(Widget):
 
     def _fit_log_column(self) -> None:
         grid = self.grid
-        fixed = sum(COLUMN_WIDTHS.values())
-        padding = 2 * grid.cell_padding * len(grid.columns)
-        width = max(LOG_MIN_WIDTH, self.size.width - fixed - padding - 2)
-        column = grid.columns.get(ColumnKey("log"))
-        if column is not None and column.width != width:
-            column.width = width
+        padding = 2 * grid.cell_padding * len(grid.columns) + 2  # + the vertical scrollbar
+        changed = False
+        for key, width in column_widths(self.size.width, padding).items():
+            column = grid.columns.get(ColumnKey(key))
+            if column is not None and column.width != width:
+                column.width = width
+                changed = True
+        if changed:
             grid._require_update_dimensions = True  # Textual re-measures on the next refresh
             grid.refresh(layout=True)
 
@@ -522,6 +539,7 @@ __all__ = [
     "FILTER_CYCLE",
     "JobGrid",
     "JobTable",
+    "column_widths",
     "elapsed_seconds",
     "format_duration",
     "literal",
