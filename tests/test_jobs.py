@@ -300,6 +300,20 @@ async def test_resume_marks_interrupted_submits_failed(harness: Harness) -> None
     assert job.state is JobState.failed and job.error_type == "submit_unconfirmed"
 
 
+async def test_resumed_request_fal_does_not_know_is_lost(harness: Harness) -> None:
+    journal = Journal(harness.journal_path)
+    journal.record(
+        Job(ENDPOINT, {"prompt": "old"}, state=JobState.queued, request_id="no-such-request")
+    )
+    journal.close()
+    manager = harness.manager()
+    (job,) = await manager.resume_unfinished()
+    assert job.handle is not None and "no-such-request" in job.handle.status_url
+    assert await manager.wait_all(timeout=20)
+    assert job.state is JobState.lost and job.error_type
+    assert "does not know" in (job.error or "")
+
+
 async def test_journal_never_holds_the_key(harness: Harness, emu_settings: Settings) -> None:
     manager = harness.manager()
     job = await manager.submit(

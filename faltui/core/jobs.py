@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from faltui.core import storage
+from faltui.core.client import LogLine, QueueHandle
 from faltui.core.errors import (
     AlreadyCompletedError,
     ApiError,
@@ -30,9 +32,10 @@ from faltui.core.errors import (
     RateLimitedError,
     TransportError,
 )
+from faltui.core.scheduler import Scheduler
 
 if TYPE_CHECKING:
-    from faltui.core.client import FalClient, LogDeduper, LogLine, QueueHandle, Status
+    from faltui.core.client import FalClient, LogDeduper, Status
     from faltui.core.journal import Journal
 
 #: Most log lines kept per job (oldest dropped first); fal's logs can be long.
@@ -145,23 +148,16 @@ class Job:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Job:
         """Rebuild a job from ``to_dict()`` output (tolerates missing keys)."""
-        handle = None
-        if data.get("handle") or data.get("logs"):
-            from faltui.core.client import LogLine, QueueHandle
-
-            if data.get("handle"):
-                handle = QueueHandle.from_dict(data["handle"])
-            logs = [
-                LogLine(
-                    str(ln.get("message", "")),
-                    str(ln.get("timestamp", "")),
-                    str(ln.get("level", "INFO")),
-                )
-                for ln in data.get("logs") or []
-                if isinstance(ln, dict)
-            ]
-        else:
-            logs = []
+        handle = QueueHandle.from_dict(data["handle"]) if data.get("handle") else None
+        logs = [
+            LogLine(
+                str(ln.get("message", "")),
+                str(ln.get("timestamp", "")),
+                str(ln.get("level", "INFO")),
+            )
+            for ln in data.get("logs") or []
+            if isinstance(ln, dict)
+        ]
         try:
             state = JobState(data.get("state", "pending"))
         except ValueError:
@@ -282,8 +278,6 @@ class JobManager:
         stream: bool = True,
         result_attempts: int = RESULT_ATTEMPTS,
     ) -> None:
-        from faltui.core.scheduler import Scheduler
-
         self.client = client
         self.journal = journal
         self.clock = clock
@@ -403,8 +397,6 @@ class JobManager:
             self._spawn(self._send_cancel(job))
 
     async def _upload(self, job: Job, payload: dict[str, Any]) -> dict[str, Any]:
-        from faltui.core import storage
-
         found = storage.find_local_files(payload)
         if not found:
             return payload
@@ -673,8 +665,6 @@ class JobManager:
         self._emit(job, "finished")
 
     def _log(self, job: Job, message: str) -> None:
-        from faltui.core.client import LogLine
-
         job.add_logs([LogLine(message, _iso(self.clock()), "INFO")])
         self._emit(job, "log")
 
