@@ -159,6 +159,31 @@ async def test_run_sync(client: FalClient, emulator: Any) -> None:
     assert emulator.counters["run"] == 1
 
 
+async def test_run_sync_rejects_invalid_input(client: FalClient, emulator: Any) -> None:
+    with pytest.raises(ApiValidationError) as info:
+        await client.run(FLUX, {"prompt": "x", "num_images": "many"})
+    assert ("num_images",) in [e.path for e in info.value.field_errors]
+
+
+async def test_submit_options_reach_the_queue(client: FalClient, emulator: Any) -> None:
+    handle = await client.submit(
+        FLUX,
+        PROMPT,
+        webhook="https://hooks.example/done",
+        priority="low",
+        lifecycle_seconds=600,
+        start_timeout=20,
+    )
+    job = emulator.jobs[handle.request_id]
+    assert job.webhook == "https://hooks.example/done"
+    headers = {k.lower(): v for k, v in job.headers.items()}
+    assert headers["x-fal-queue-priority"] == "low"
+    assert headers["x-fal-request-timeout"] == "20"
+    assert json.loads(headers["x-fal-object-lifecycle-preference"]) == {
+        "expiration_duration_seconds": 600
+    }
+
+
 async def test_reattach_by_id(client: FalClient) -> None:
     handle = await client.submit(FLUX, PROMPT)
     again = client.handle_for(FLUX, handle.request_id)
