@@ -335,12 +335,14 @@ async def test_submit_read_timeout_is_not_resent(emu_settings: Settings, emulato
     assert sleeps.calls == []
 
 
-async def test_status_read_timeout_is_retried(emu_settings: Settings, emulator: Any) -> None:
+async def test_status_read_timeout_is_retried(
+    client: FalClient, emu_settings: Settings, emulator: Any
+) -> None:
     from dataclasses import replace
 
-    async with FalClient(replace(emu_settings, read_timeout=0.15), sleep=Sleeps()) as fal:
-        handle = await fal.submit(FLUX, PROMPT)
-        emulator.chaos.latency = 0.3
+    handle = await client.submit(FLUX, PROMPT)
+    emulator.chaos.latency = 0.4
+    async with FalClient(replace(emu_settings, read_timeout=0.1), sleep=Sleeps()) as fal:
         with pytest.raises(TransportError) as info:
             await fal.status(handle)
     assert emulator.counters["status"] == fal.retry.attempts
