@@ -243,9 +243,11 @@ def test_column_widths_fit_narrow_terminals() -> None:
     wide = column_widths(160, 12)
     assert wide["model"] == 22 and wide["prompt"] == 26 and sum(wide.values()) + 12 == 160
     narrow = column_widths(80, 12)
-    assert sum(narrow.values()) + 12 == 80 and narrow["log"] == 16
+    assert sum(narrow.values()) + 12 == 80 and narrow["log"] >= 12
+    pane = column_widths(62, 12)  # the jobs pane beside the others at 160 columns
+    assert sum(pane.values()) + 12 == 62
     tiny = column_widths(40, 12)
-    assert tiny["model"] == 14 and tiny["prompt"] == 12 and tiny["log"] == 16
+    assert tiny["model"] == 12 and tiny["prompt"] == 8 and tiny["log"] == 12
 
 
 async def test_table_fills_its_width_without_horizontal_scroll() -> None:
@@ -256,7 +258,7 @@ async def test_table_fills_its_width_without_horizontal_scroll() -> None:
         await pilot.pause()
         columns = table.grid.columns
         assert table.grid.virtual_size.width <= 80
-        assert columns[ColumnKey("prompt")].width == 12
+        assert columns[ColumnKey("prompt")].width < 26
         await pilot.resize_terminal(160, 20)
         await pilot.pause()
         assert columns[ColumnKey("prompt")].width == 26

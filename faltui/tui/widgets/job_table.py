@@ -51,8 +51,10 @@ _SPACE = re.compile(r"\s+")
 #: Fixed widths of the columns (the log column takes the remaining space).
 COLUMN_WIDTHS: dict[str, int] = {"model": 22, "prompt": 26, "state": 11, "elapsed": 7}
 #: Narrowest widths the model, prompt and log columns shrink to on small terminals.
-MIN_WIDTHS: dict[str, int] = {"model": 14, "prompt": 12, "log": 16}
+MIN_WIDTHS: dict[str, int] = {"model": 12, "prompt": 8, "log": 12}
 LOG_MIN_WIDTH = MIN_WIDTHS["log"]
+#: The order in which columns give up room (column, width it shrinks to at this step).
+SHRINK_STEPS = (("model", 16), ("prompt", 12), ("model", 12), ("prompt", 8))
 
 
 def column_widths(total: int, padding: int) -> dict[str, int]:
@@ -60,10 +62,10 @@ def column_widths(total: int, padding: int) -> dict[str, int]:
     terminals the prompt, then the model column shrink before the log column does."""
     widths = dict(COLUMN_WIDTHS)
     room = total - padding - widths["state"] - widths["elapsed"]
-    for column in ("prompt", "model"):
+    for column, floor in SHRINK_STEPS:
         excess = widths["model"] + widths["prompt"] + MIN_WIDTHS["log"] - room
         if excess > 0:
-            widths[column] = max(MIN_WIDTHS[column], widths[column] - excess)
+            widths[column] = max(floor, widths[column] - excess)
     widths["log"] = max(MIN_WIDTHS["log"], room - widths["model"] - widths["prompt"])
     return widths
 
