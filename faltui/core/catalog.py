@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -108,20 +109,39 @@ class ModelInfo:
             raw=obj,
         )
 
+    @cached_property
+    def search_fields(self) -> tuple[tuple[str, str, bool], ...]:
+        """(field, lower-cased text, subsequence allowed) triples used by ``rank``."""
+        return (
+            ("id", self.endpoint_id.lower(), True),
+            ("name", self.display_name.lower(), True),
+            ("category", self.category.lower(), False),
+            *(("tags", tag.lower(), False) for tag in self.tags),
+        )
+
+    @cached_property
+    def search_blob(self) -> str:
+        """Every searchable field (and the description) in one lower-cased string."""
+        return "\n".join([*(v for _, v, _ in self.search_fields), self.search_description])
+
+    @cached_property
+    def search_description(self) -> str:
+        """The description, lower-cased (weakest match source)."""
+        return self.description.lower()
+
 
 # -- ranking ---------------------------------------------------------------------------------
 
 _SPLIT = re.compile(r"[\s/\-_.:,()\[\]]+")
 _EXACT, _PREFIX, _WORD_PREFIX, _SUBSTRING, _SUBSEQUENCE = 100, 70, 55, 35, 10
-_FIELD_WEIGHT = {"id": 1.0, "name": 1.0, "tags": 0.8, "category": 0.7, "description": 0.3}
+_FIELD_WEIGHT = {"id": 1.0, "name": 1.0, "category": 0.9, "tags": 0.8, "description": 0.3}
 
 
-def _is_subsequence(needle: str, hay: str) -> bool:
-    it = iter(hay)
-    return all(ch in it for ch in needle)
+def _subsequence_pattern(token: str) -> re.Pattern[str]:
+    return re.compile(".*?".join(re.escape(ch) for ch in token), re.S)
 
 
-def _field_score(token: str, value: str, *, subsequence: bool) -> int:
+def _field_score(token: str, value: str, pattern: re.Pattern[str] | None) -> int:
     if not value:
         return 0
     if value == token:
@@ -130,52 +150,56 @@ def _field_score(token: str, value: str, *, subsequence: bool) -> int:
         return _PREFIX
     pos = value.find(token)
     if pos >= 0:
-        before = value[pos - 1]
-        return _WORD_PREFIX if not before.isalnum() else _SUBSTRING
-    if subsequence and len(token) >= 2 and _is_subsequence(token, value):
+        return _WORD_PREFIX if not value[pos - 1].isalnum() else _SUBSTRING
+    if pattern is not None and pattern.search(value):
         return _SUBSEQUENCE
     return 0
 
 
-def _token_score(token: str, model: ModelInfo) -> float:
-    fields = (
-        ("id", model.endpoint_id.lower(), True),
-        ("name", model.display_name.lower(), True),
-        ("category", model.category.lower(), False),
-        ("tags", " ".join(model.tags).lower(), False),
-    )
+def _token_score(token: str, pattern: re.Pattern[str] | None, model: ModelInfo) -> float:
+    # Cheap C-level rejection first: most models match nothing.
+    if token not in model.search_blob and (
+        pattern is None or not pattern.search(model.search_blob)
+    ):
+        return 0.0
     best = 0.0
-    for name, value, subsequence in fields:
-        best = max(best, _field_score(token, value, subsequence=subsequence) * _FIELD_WEIGHT[name])
-    if best == 0 and len(token) >= 3 and token in model.description.lower():
+    for name, value, subsequence in model.search_fields:
+        found = _field_score(token, value, pattern if subsequence else None)
+        best = max(best, found * _FIELD_WEIGHT[name])
+    if best == 0 and len(token) >= 3 and token in model.search_description:
         best = _SUBSTRING * _FIELD_WEIGHT["description"]
     return best
+
+
+def _tokens(query: str) -> list[tuple[str, re.Pattern[str] | None]]:
+    return [(t, _subsequence_pattern(t) if len(t) >= 2 else None) for t in query.split()]
 
 
 def score(model: ModelInfo, query: str) -> float:
     """How well ``model`` matches ``query`` (0 = no match; every query word must match)."""
     q = query.strip().lower()
-    if not q:
-        return 1.0
-    eid = model.endpoint_id.lower()
-    bonus = 0.0
-    if eid == q:
-        bonus = 10_000.0
-    elif eid.startswith(q) or eid.split("/", 1)[-1].startswith(q):
-        bonus = 2_000.0
-    elif eid.endswith("/" + q):
-        bonus = 1_500.0
-    elif q in eid:
-        bonus = 1_000.0
-    elif q == model.display_name.lower():
-        bonus = 1_800.0
+    return _score(model, q, _tokens(q)) if q else 1.0
+
+
+def _score(model: ModelInfo, q: str, tokens: list[tuple[str, re.Pattern[str] | None]]) -> float:
     total = 0.0
-    for token in q.split():
-        s = _token_score(token, model)
-        if s <= 0:
+    for token, pattern in tokens:
+        found = _token_score(token, pattern, model)
+        if found <= 0:
             return 0.0
-        total += s
-    return bonus + total
+        total += found
+    eid = model.endpoint_id.lower()
+    if eid == q:
+        total += 10_000.0
+    elif eid.startswith(q) or eid.split("/", 1)[-1].startswith(q):
+        total += 2_000.0
+    elif q == model.display_name.lower():
+        total += 1_800.0
+    elif eid.endswith("/" + q):
+        total += 1_500.0
+    elif q in eid:
+        total += 1_000.0
+    return total
 
 
 def rank(models: Iterable[ModelInfo], query: str, category: str | None = None) -> list[ModelInfo]:
@@ -195,7 +219,9 @@ def rank(models: Iterable[ModelInfo], query: str, category: str | None = None) -
         return sorted(
             pool, key=lambda m: (featured.get(m.endpoint_id, len(featured)), order[id(m)])
         )
-    scored = [(score(m, query), m) for m in pool]
+    q = query.strip().lower()
+    tokens = _tokens(q)
+    scored = [(_score(m, q, tokens), m) for m in pool]
     hits = [(s, m) for s, m in scored if s > 0]
     hits.sort(
         key=lambda sm: (
