@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -92,3 +94,17 @@ def test_unknown_schema_is_none_and_copies_are_independent() -> None:
 
 def test_snapshot_date() -> None:
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", bundled.BUNDLED_SNAPSHOT_DATE)
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="shared seed not available")
+def test_builder_reproduces_the_committed_data(tmp_path: Path) -> None:
+    script = Path(__file__).resolve().parent.parent / "scripts" / "build_catalog.py"
+    spec = importlib.util.spec_from_file_location("build_catalog", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.build(SHARED, tmp_path)
+    data = resources.files("faltui") / "data"
+    assert (tmp_path / "catalog.json").read_text() == (data / "catalog.json").read_text()
+    built = sorted(p.name for p in (tmp_path / "schemas").iterdir())
+    assert built == sorted(e.name for e in (data / "schemas").iterdir())
