@@ -228,6 +228,12 @@ async def test_list_models_expand_caches_openapi_and_models(emulator, emu_settin
         doc = await catalog.get_openapi("fal-ai/trellis")  # from the cache written by expand
         assert doc == bundled.bundled_openapi("fal-ai/trellis")
         assert emulator.counters["openapi"] == before
+        # A model without a document gets {"error": …} under "openapi": nothing is cached.
+        no_doc, _ = await catalog.list_models(
+            endpoint_ids=["xai/grok-imagine-image"], expand=["openapi-3.0"]
+        )
+        assert "error" in no_doc[0].raw["openapi"]
+        assert catalog.cached_openapi("xai/grok-imagine-image") is None
     cached = json.loads(catalog.models_cache_file.read_text())
     assert all("openapi" not in obj for obj in cached["models"])
 
