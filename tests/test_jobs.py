@@ -344,6 +344,19 @@ async def test_local_files_are_uploaded_first(
     assert emulator.jobs[job.request_id].input["image_url"] == url
 
 
+async def test_failed_upload_submits_nothing(
+    harness: Harness, emulator: Any, tmp_path: Path
+) -> None:
+    image = tmp_path / "in.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n")
+    emulator.chaos.fail_next("storage_token", 403, body={"detail": "User is locked"})
+    manager = harness.manager()
+    job = await manager.submit("fal-ai/flux/dev/image-to-image", {"image_url": str(image)})
+    assert job.state is JobState.failed and job.error_type == "upload_failed"
+    assert "nothing was submitted" in (job.error or "") and "User is locked" in (job.error or "")
+    assert emulator.counters["submit"] == 0
+
+
 async def test_broken_listener_does_not_stop_tracking(harness: Harness) -> None:
     def explode(event: JobEvent) -> None:
         raise RuntimeError("listener bug")

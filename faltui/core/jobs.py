@@ -354,6 +354,16 @@ class JobManager:
     async def _submit(self, job: Job, submit_kwargs: dict[str, Any]) -> None:
         try:
             job.input = await self._upload(job, job.input)
+        except asyncio.CancelledError:
+            self._finish(
+                job, JobState.cancelled, "interrupted while uploading files", "client_cancelled"
+            )
+            raise
+        except (FaltuiError, OSError, ValueError) as exc:
+            detail = f"upload of local files failed (nothing was submitted): {exc}"
+            self._finish(job, JobState.failed, detail, "upload_failed")
+            return
+        try:
             if job.id in self._cancel_requested:
                 self._finish(
                     job, JobState.cancelled, "cancelled before it was submitted", "client_cancelled"
