@@ -552,3 +552,44 @@ async def test_two_hundred_concurrent_jobs(emulator):
     assert {r["seed"] for r in results} == set(range(200))
     print(f"200 jobs polled to completion in {elapsed:.2f}s")
     assert elapsed < 60, elapsed  # generous: CI machines are shared
+
+
+def test_start_timeout_shorter_than_the_queue_gives_startup_timeout(manual):
+    _emu, http, clock = manual
+    job = submit(http, headers={"X-Fal-Request-Start-Timeout": "1.5"})
+    clock.advance(1.0)
+    assert http.get(job["status_url"]).json()["status"] == "IN_QUEUE"
+    clock.advance(1.0)
+    body = http.get(job["status_url"]).json()
+    assert body["status"] == "COMPLETED" and body["error_type"] == "startup_timeout"
+    result = http.get(job["response_url"])
+    assert result.status_code == 504
+    assert result.headers["x-fal-request-timeout-type"] == "user"
+    patient = submit(http, headers={"X-Fal-Request-Timeout": "10"})
+    clock.advance(10)
+    assert "error" not in http.get(patient["status_url"]).json()
+
+
+def test_time_scale_property_changes_new_timelines(emulator):
+    emulator.time_scale = 0.5
+    assert emulator.store.tick == 0.5
+
+
+def test_serve_forever_prints_url_and_key_and_stops_on_ctrl_c():
+    import signal
+    import subprocess
+    import sys
+
+    code = "from faltui.emulator import serve_forever; serve_forever('127.0.0.1', 0)"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline().strip()
+        base = first.rsplit(" ", 1)[-1]
+        assert base.startswith("http://127.0.0.1:") and not base.endswith(":0")
+        assert proc.stdout.readline().strip() == f"FAL_KEY={DEMO_KEY}"
+        assert httpx.get(f"{base}/v1/models", params={"limit": 1}).status_code == 200
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections import Counter
@@ -43,7 +44,6 @@ class Emulator:
     ) -> None:
         self.host = host
         self.port = port
-        self.time_scale = time_scale
         self.ssl_certfile = str(ssl_certfile) if ssl_certfile else None
         self.ssl_keyfile = str(ssl_keyfile) if ssl_keyfile else None
         self.counters: Counter[str] = Counter()
@@ -70,6 +70,15 @@ class Emulator:
         self._closing = False
 
     # --- introspection -----------------------------------------------------------------------
+
+    @property
+    def time_scale(self) -> float:
+        """Multiplier of every timeline (applies to jobs submitted after a change)."""
+        return self.store.time_scale
+
+    @time_scale.setter
+    def time_scale(self, value: float) -> None:
+        self.store.time_scale = value
 
     @property
     def jobs(self) -> dict[str, EmulatedJob]:
@@ -195,8 +204,14 @@ class Emulator:
         self.stop()
 
 
+def _interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def serve_forever(host: str = "127.0.0.1", port: int = 8765, *, time_scale: float = 1.0) -> None:
     """Run an emulator in the foreground, printing its base URL and key, until Ctrl-C."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     emulator = Emulator(host, port, time_scale=time_scale).start()
     print(f"faltui fal emulator listening on {emulator.base_url}", flush=True)
     print(f"  FAL_KEY={DEMO_KEY}", flush=True)

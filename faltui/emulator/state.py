@@ -77,6 +77,8 @@ class EmulatedJob:
     result: dict[str, Any] | None = field(default=None, repr=False)
     webhook_sent: bool = False
     sync: bool = False
+    #: ``startup_timeout`` when the caller's start timeout expired in the queue.
+    timeout_kind: str = "request_timeout"
 
     @property
     def started_at(self) -> float:
@@ -144,14 +146,15 @@ class EmulatedJob:
                 {"X-Fal-Error-Type": "runner_server_error", "X-Fal-Retryable": "false"},
             )
         if self.outcome == "timeout":
-            headers = {"X-Fal-Error-Type": "request_timeout"}
-            if any(k.lower() == "x-fal-request-timeout" for k in self.headers):
+            kind = self.timeout_kind
+            headers = {"X-Fal-Error-Type": kind}
+            if start_timeout(self.headers) is not None:
                 headers["X-Fal-Request-Timeout-Type"] = "user"
             return Failure(
                 "Request timed out",
-                "request_timeout",
+                kind,
                 504,
-                {"detail": "Request timed out", "error_type": "request_timeout"},
+                {"detail": "Request timed out", "error_type": kind},
                 headers,
             )
         return None
@@ -196,6 +199,18 @@ class EmulatedJob:
         elapsed = math.floor((now - self.created_at) / self.tick) if self.tick > 0 else 0
         position = max(0, self.queue_ticks - 1 - elapsed)
         return Snapshot(IN_QUEUE, position, entries, None, {})
+
+
+def start_timeout(headers: Any) -> float | None:
+    """The caller's start timeout in seconds (``X-Fal-Request(-Start)-Timeout``), if any."""
+    for name in ("x-fal-request-start-timeout", "x-fal-request-timeout"):
+        for key, value in dict(headers).items():
+            if key.lower() == name:
+                try:
+                    return float(value)
+                except (TypeError, ValueError):
+                    return None
+    return None
 
 
 class JobStore:
@@ -247,6 +262,12 @@ class JobStore:
             queue_ticks = 0
         if validation_errors or outcome == "validation":
             progress_ticks = 1
+        timeout_kind = "request_timeout"
+        limit = start_timeout(headers)
+        if not sync and limit is not None and limit * self.time_scale < queue_ticks * self.tick:
+            # The start timeout expires while queued: fal answers 504 startup_timeout.
+            outcome, timeout_kind = "timeout", "startup_timeout"
+            queue_ticks = max(1, math.ceil(limit * self.time_scale / self.tick))
         job = EmulatedJob(
             request_id=str(uuid.uuid4()),
             endpoint_id=endpoint_id,
@@ -262,6 +283,7 @@ class JobStore:
             webhook=webhook,
             clock=self.clock,
             sync=sync,
+            timeout_kind=timeout_kind,
         )
         self.jobs[job.request_id] = job
         return job
