@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> None:
             rows.append((peer, plain, traced))
         header = (
             f"{'peer':9} {'wall s':>8} {'done':>6} {'status req/job':>15} {'stream req/job':>15} "
-            f"{'total req':>10} {'peak RSS MiB':>13} {'tracemalloc MiB':>16}"
+            f"{'total req':>10} {'req/s':>6} {'peak RSS MiB':>13} {'tracemalloc MiB':>16}"
         )
         print(header)
         print("-" * len(header))
@@ -240,7 +240,8 @@ def main(argv: list[str] | None = None) -> None:
             print(
                 f"{peer:9} {plain['wall']:8.2f} {plain['done']:6d} "
                 f"{status:15.2f} {streams:15.2f} "
-                f"{sum(req.values()):10d} {plain['rss_mib']:13.1f} {trace:>16}"
+                f"{sum(req.values()):10d} {sum(req.values()) / plain['wall']:6.0f} "
+                f"{plain['rss_mib']:13.1f} {trace:>16}"
             )
         for peer, plain, _ in rows:
             if plain["extra"]:

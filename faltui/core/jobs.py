@@ -15,6 +15,7 @@ import copy
 import random
 import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -204,6 +205,9 @@ EventCallback = Callable[[JobEvent], Any]
 #: Header names containing these words are never kept in a job's options (nor journaled).
 _SECRET_WORDS = ("authorization", "key", "token", "secret", "cookie", "password")
 
+#: How many recent background problems ``JobManager.problems`` keeps.
+MAX_PROBLEMS = 100
+
 #: Attempts at fetching the result of a completed request before the job is marked failed.
 RESULT_ATTEMPTS = 8
 
@@ -284,12 +288,12 @@ class JobManager:
         self.on_event = on_event
         self.submit_concurrency = max(1, submit_concurrency)
         self.result_attempts = max(1, result_attempts)
-        settings = getattr(client, "settings", None)
-        base = poll_interval if poll_interval is not None else settings.poll_interval
+        if poll_interval is None:
+            poll_interval = float(getattr(getattr(client, "settings", None), "poll_interval", 1.0))
         self.scheduler = Scheduler(
             client,
             self,
-            poll_interval=base,
+            poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             max_streams=max_active,
             poll_concurrency=poll_concurrency,
@@ -304,8 +308,9 @@ class JobManager:
         self._submitting = 0
         self._no_submits = asyncio.Event()
         self._no_submits.set()
-        #: Problems that could not be raised where they happened (journal writes, callbacks).
-        self.problems: list[str] = []
+        #: The latest problems that could not be raised where they happened (journal writes,
+        #: listener errors, background cancels).
+        self.problems: deque[str] = deque(maxlen=MAX_PROBLEMS)
 
     # -- queries ---------------------------------------------------------------------------
 
