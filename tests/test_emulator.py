@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import signal
 import struct
+import subprocess
+import sys
 import time
 import wave
 from collections.abc import Iterator
@@ -576,10 +579,6 @@ def test_time_scale_property_changes_new_timelines(emulator):
 
 
 def test_serve_forever_prints_url_and_key_and_stops_on_ctrl_c():
-    import signal
-    import subprocess
-    import sys
-
     code = "from faltui.emulator import serve_forever; serve_forever('127.0.0.1', 0)"
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
