@@ -227,3 +227,16 @@ def test_settings_point_at_the_emulator(emulator, emu_settings, tmp_path):
     assert emu_settings.urls["run"] == emulator.base_url + "/run"
     assert emu_settings.paths.data_dir.is_relative_to(tmp_path)
     assert emu_settings.may_send_key(emulator.base_url + "/fal-ai/flux/dev")
+
+
+def test_form_data_upload_like_the_skill_script(emulator, http):
+    files = {"file": ("photo one.png", b"\x89PNG\r\n\x1a\nrest", "image/png")}
+    response = http.post("/api/storage/upload", files=files)
+    assert response.status_code == 200
+    url = response.json()["url"]
+    assert url.endswith("_photo_one.png")
+    fetched = httpx.get(url)
+    assert fetched.content == b"\x89PNG\r\n\x1a\nrest"
+    assert fetched.headers["content-type"] == "image/png"
+    assert http.post("/api/storage/upload", content=b"x").status_code == 422
+    assert httpx.post(f"{emulator.base_url}/api/storage/upload", files=files).status_code == 401

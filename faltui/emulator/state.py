@@ -220,6 +220,7 @@ class JobStore:
         self.clock = clock
         self.time_scale = time_scale
         self.jobs: dict[str, EmulatedJob] = {}
+        self._webhook_jobs: list[EmulatedJob] = []
         #: Ticks new jobs spend queued / in progress (tests may change them).
         self.queue_ticks = QUEUE_TICKS
         self.progress_ticks = PROGRESS_TICKS
@@ -286,10 +287,14 @@ class JobStore:
             timeout_kind=timeout_kind,
         )
         self.jobs[job.request_id] = job
+        if webhook:
+            with self._lock:
+                self._webhook_jobs.append(job)
         return job
 
     def pending_webhooks(self, now: float) -> list[EmulatedJob]:
         """Completed jobs whose webhook has not been delivered yet."""
-        return [
-            j for j in list(self.jobs.values()) if j.webhook and not j.webhook_sent and j.done(now)
-        ]
+        with self._lock:
+            due = [j for j in self._webhook_jobs if j.done(now)]
+            self._webhook_jobs = [j for j in self._webhook_jobs if not j.done(now)]
+        return [j for j in due if not j.webhook_sent]

@@ -16,6 +16,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 
 from starlette.requests import Request
@@ -72,6 +74,7 @@ class StorageRoutes:
             Route("/storage/upload/initiate-multipart", self.initiate_multipart, methods=["POST"]),
             Route("/uploads/{rest:path}", self.signed_upload, methods=["PUT", "POST"]),
             Route("/files/upload", self.upload, methods=["POST"]),
+            Route("/api/storage/upload", self.form_upload, methods=["POST"]),
             Route("/files/upload/multipart", self.multipart_initiate, methods=["POST"]),
             Route("/files/{path:path}", self.files, methods=["GET", "PUT", "POST"]),
         ]
@@ -137,6 +140,23 @@ class StorageRoutes:
                 lifecycle=self._lifecycle(request),
             )
             return json_response({"access_url": self._url(path), "file_size": len(data)})
+
+        return await guarded(self.ctx, "upload", handle)
+
+    async def form_upload(self, request: Request) -> Response:
+        """``POST /api/storage/upload`` (multipart/form-data ``file``), as SKILL's upload.sh."""
+
+        async def handle() -> Response:
+            denied = check_key(self.ctx, request)
+            if denied is not None:
+                return denied
+            found = parse_form_file(request.headers.get("content-type", ""), await request.body())
+            if found is None:
+                return json_response({"detail": "multipart/form-data with a 'file' part"}, 422)
+            data, name, content_type = found
+            path = new_upload_path(name)
+            self.ctx.files.put(path, data, content_type, upload=True)
+            return json_response({"url": self._url(path)})
 
         return await guarded(self.ctx, "upload", handle)
 
@@ -323,6 +343,22 @@ def _check_parts(raw: bytes, pending: PendingMultipart) -> str | None:
         numbers.append(number)
     if sorted(numbers) != sorted(pending.parts):
         return "parts list does not cover every uploaded part"
+    return None
+
+
+def parse_form_file(content_type: str, body: bytes) -> tuple[bytes, str, str] | None:
+    """(bytes, file name, content type) of the ``file`` part of a multipart/form-data body."""
+    if not content_type.lower().startswith("multipart/form-data"):
+        return None
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
+    message = BytesParser(policy=HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        return None
+    for part in message.iter_parts():
+        if part.get_param("name", header="content-disposition") == "file":
+            data = part.get_payload(decode=True)
+            if isinstance(data, bytes):
+                return data, part.get_filename() or "upload.bin", part.get_content_type()
     return None
 
 
