@@ -264,3 +264,40 @@ async def test_table_fills_its_width_without_horizontal_scroll() -> None:
         assert columns[ColumnKey("prompt")].width == 26
         assert columns[ColumnKey("log")].width > 60
         assert table.grid.virtual_size.width <= 160
+
+
+def screen_lines(grid: JobGrid) -> list[str]:
+    return [grid.render_line(y).text for y in range(grid.size.height)]
+
+
+async def test_partial_invalidation_renders_the_same_as_a_full_repaint() -> None:
+    clock = Clock(NOW)
+    app = Host(clock)
+    async with app.run_test(size=(140, 20)) as pilot:
+        table = app.query_one(JobTable)
+        jobs = [
+            make_job(f"job-{i:03d}", "running", created=NOW - 500 + i, started=NOW - 30)
+            for i in range(60)
+        ]
+        table.upsert(jobs)
+        await pilot.pause()
+        grid = table.grid
+        await pilot.press("j", "j", "j")  # the cursor row is cached with its highlight
+        before = screen_lines(grid)
+        # change visible rows (one under the cursor), an off-screen row, and tick elapsed
+        for job in (jobs[0], jobs[3], jobs[50]):
+            job.logs.append(make_job("x", "running", logs=[f"new log of {job.id}"]).logs[0])
+        jobs[5].state = JobState.failed
+        jobs[5].error = "boom"
+        table.upsert([jobs[0], jobs[3], jobs[5], jobs[50]])
+        clock.now += 30
+        table.tick()
+        partial = screen_lines(grid)
+        assert partial != before
+        assert any("new log of job-003" in line for line in partial)
+        assert any("boom" in line for line in partial)
+        grid._clear_caches()  # what DataTable.update_cell would amount to
+        assert screen_lines(grid) == partial
+        grid.move_cursor(row=50)
+        await pilot.pause()
+        assert any("new log of job-050" in line for line in screen_lines(grid))

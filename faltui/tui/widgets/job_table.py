@@ -21,6 +21,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.coordinate import Coordinate
+from textual.geometry import Region
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
@@ -171,6 +172,49 @@ class JobGrid(DataTable):
         Binding("k", "cursor_up", "Up", show=False, id="jobs.up"),
     ]
 
+    def set_cells(self, updates: Iterable[tuple[str, str, Text]]) -> None:
+        """Change cells, re-rendering only their rows.
+
+        ``DataTable.update_cell`` bumps one table-wide counter that every render cache is keyed
+        on, so a single changed cell re-renders every visible cell on the next frame (~150 ms
+        for a full screen on a slow machine). Here the changed rows' cache entries are dropped
+        instead and only their lines are repainted. Should Textual's private caches ever look
+        different, it falls back to the table-wide invalidation.
+        """
+        rows: set[RowKey] = set()
+        for row_key, column_key, value in updates:
+            key = RowKey(row_key)
+            self._data[key][ColumnKey(column_key)] = value
+            rows.add(key)
+        if not rows:
+            return
+        try:
+            self._forget_rows(rows)
+        except Exception:  # pragma: no cover - only if Textual's internals change
+            self._update_count += 1
+            self.refresh()
+
+    def _forget_rows(self, rows: set[RowKey]) -> None:
+        header = self.header_height if self.show_header else 0
+        count = self._update_count
+        lines: set[int] = set()
+        for key in rows:
+            index = self._row_locations.get(key)
+            if index is None:
+                continue
+            self._row_renderable_cache.discard((count, index))
+            lines.add(index + header)  # every row is one line high
+        for cache, stale in (
+            (self._cell_render_cache, rows),
+            (self._row_render_cache, rows),
+            (self._line_cache, lines),
+        ):
+            for cache_key in [k for k in cache.keys() if k[0] in stale]:  # noqa: SIM118
+                cache.discard(cache_key)
+        width = max(self.size.width, self.virtual_size.width)
+        for y in lines:
+            self._refresh_region(Region(0, y, width, 1))
+
     def _owner(self) -> JobTable | None:
         for node in self.ancestors:
             if isinstance(node, JobTable):
@@ -317,6 +361,7 @@ class JobTable(Widget):
         """Add new jobs and update the rows of changed ones, touching only what changed."""
         grid = self.grid
         new: list[Job] = []
+        changes: list[tuple[str, str, Text]] = []
         removed = False
         selected: str | None = None
         for job in jobs:
@@ -331,7 +376,7 @@ class JobTable(Widget):
             shown = job_id in self._cells
             if self._matches(job):
                 if shown:
-                    self._update_row(grid, job)
+                    changes.extend(self._row_changes(job))
                 else:
                     new.append(job)
             elif shown:
@@ -340,6 +385,7 @@ class JobTable(Widget):
                 grid.remove_row(job_id)
                 del self._cells[job_id]
                 removed = True
+        grid.set_cells(change for change in changes if change[0] in self._cells)
         for job in sorted(new, key=self._order_key):
             self._add_row(grid, job)
         if removed:
@@ -388,6 +434,7 @@ class JobTable(Widget):
             return
         grid = self.grid
         now = self.clock()
+        changes: list[tuple[str, str, Text]] = []
         for job_id in list(self._ticking):
             cells = self._cells.get(job_id)
             job = self._jobs.get(job_id)
@@ -396,7 +443,8 @@ class JobTable(Widget):
             text = format_duration(elapsed_seconds(job, now))
             if cells["elapsed"] != text:
                 cells["elapsed"] = text
-                grid.update_cell(job_id, "elapsed", _cell(text))
+                changes.append((job_id, "elapsed", _cell(text)))
+        grid.set_cells(changes)
 
     # -- rows ------------------------------------------------------------------------
 
@@ -433,15 +481,18 @@ class JobTable(Widget):
         self._cells[job.id] = texts
         grid.add_row(*(self._styled(c, t, state) for c, t in texts.items()), key=job.id)
 
-    def _update_row(self, grid: JobGrid, job: Job) -> None:
+    def _row_changes(self, job: Job) -> list[tuple[str, str, Text]]:
+        """The cells of a shown job whose text (or colour) changed."""
         old = self._cells[job.id]
         texts = self._texts(job)
         state = state_of(job)
         state_changed = old["state"] != texts["state"]
-        for column, text in texts.items():
-            if old[column] != text or (column == "log" and state_changed):
-                grid.update_cell(job.id, column, self._styled(column, text, state))
         self._cells[job.id] = texts
+        return [
+            (job.id, column, self._styled(column, text, state))
+            for column, text in texts.items()
+            if old[column] != text or (column == "log" and state_changed)
+        ]
 
     def _rebuild(self) -> None:
         """Re-list every job under the current filter (filter changes only)."""
