@@ -161,7 +161,7 @@ class Emulator:
             lifespan="on",
             ssl_certfile=self.ssl_certfile,
             ssl_keyfile=self.ssl_keyfile,
-            timeout_graceful_shutdown=2,
+            timeout_graceful_shutdown=0.5,
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, name="faltui-emulator", daemon=True)
