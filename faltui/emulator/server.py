@@ -155,13 +155,14 @@ class Emulator:
             host=self.host,
             port=self.port,
             log_level="warning",
+            log_config=None,
             access_log=False,
             http="h11",
             ws="none",
             lifespan="on",
             ssl_certfile=self.ssl_certfile,
             ssl_keyfile=self.ssl_keyfile,
-            timeout_graceful_shutdown=0.5,
+            timeout_graceful_shutdown=2,
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, name="faltui-emulator", daemon=True)
@@ -189,7 +190,12 @@ class Emulator:
         self._closing = True
         server.should_exit = True
         if thread is not None:
-            thread.join(timeout=10)
+            # Idle keep-alive (notably TLS) connections may never report closing: give them a
+            # moment, then stop waiting for them.
+            thread.join(timeout=0.3)
+            if thread.is_alive():
+                server.force_exit = True
+                thread.join(timeout=10)
         self._server = self._thread = None
 
     def __enter__(self) -> Emulator:
