@@ -313,6 +313,7 @@ def test_cancel_in_progress_completes_on_next_tick():
         assert job["status"] == "IN_PROGRESS" and "queue_position" not in job
         now[0] += 1.5  # mid second tick
         assert client.put(job["cancel_url"]).status_code == 202
+        assert client.put(job["cancel_url"]).status_code == 202  # still running: idempotent
         assert client.get(job["status_url"]).json()["status"] == "IN_PROGRESS"
         now[0] += 0.5  # the next tick boundary
         body = client.get(job["status_url"]).json()

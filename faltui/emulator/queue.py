@@ -252,9 +252,10 @@ class QueueRoutes:
             return json_response({"status": "NOT_FOUND"}, 404)
         now = self.ctx.store.clock()
         headers = {"x-fal-request-id": rid}
-        if job.done(now) or job.cancelled_at is not None:
+        if job.done(now):
             return json_response({"status": "ALREADY_COMPLETED"}, 400, headers)
-        job.cancelled_at = now
+        if job.cancelled_at is None:
+            job.cancelled_at = now
         return json_response({"status": "CANCELLATION_REQUESTED"}, 202, headers)
 
     async def run(self, request: Request) -> Response:

@@ -13,7 +13,7 @@ import math
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -64,7 +64,8 @@ class EmulatedJob:
     endpoint_id: str
     app: str
     input: Any
-    headers: dict[str, str]
+    #: Request headers (case-insensitive mapping, without Authorization).
+    headers: Mapping[str, str]
     created_at: float
     tick: float
     queue_ticks: int
@@ -248,7 +249,7 @@ class JobStore:
         endpoint_id: str,
         app: str,
         payload: Any,
-        headers: dict[str, str],
+        headers: Mapping[str, str],
         *,
         validation_errors: list[dict[str, Any]],
         webhook: str | None = None,
