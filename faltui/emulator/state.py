@@ -100,7 +100,7 @@ class EmulatedJob:
         cancel = self.cancelled_at
         if cancel is None or cancel >= end:
             return end
-        if cancel < self.started_at:
+        if cancel < self.started_at or self.tick <= 0:
             return cancel
         ticks_done = math.floor((cancel - self.started_at) / self.tick) + 1
         return min(end, self.started_at + ticks_done * self.tick)
