@@ -139,6 +139,8 @@ def child_main(args: argparse.Namespace) -> None:
         out["trace_peak_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
     out["rss_mib"] = _peak_rss_mib()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    out["cpu_s"] = usage.ru_utime + usage.ru_stime
     print(json.dumps(out))
 
 
@@ -229,7 +231,8 @@ def main(argv: list[str] | None = None) -> None:
             rows.append((peer, plain, traced))
         header = (
             f"{'peer':9} {'wall s':>8} {'done':>6} {'status req/job':>15} {'stream req/job':>15} "
-            f"{'total req':>10} {'req/s':>6} {'peak RSS MiB':>13} {'tracemalloc MiB':>16}"
+            f"{'total req':>10} {'req/s':>6} {'CPU s':>6} "
+            f"{'peak RSS MiB':>13} {'tracemalloc MiB':>16}"
         )
         print(header)
         print("-" * len(header))
@@ -241,6 +244,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"{peer:9} {plain['wall']:8.2f} {plain['done']:6d} "
                 f"{status:15.2f} {streams:15.2f} "
                 f"{sum(req.values()):10d} {sum(req.values()) / plain['wall']:6.0f} "
+                f"{plain['cpu_s']:6.2f} "
                 f"{plain['rss_mib']:13.1f} {trace:>16}"
             )
         for peer, plain, _ in rows:

@@ -440,7 +440,7 @@ class ScriptedClient:
         self.peak_streams = max(self.peak_streams, self.streams_open)
         try:
             for i in range(3):
-                await self.clock.sleep(0.5)
+                await self.clock.sleep(50.0)  # long next to the ±10 % spread of first checks
                 yield Status("IN_PROGRESS", handle.request_id, logs=[LogLine(f"s{i}", str(i))])
             yield Status("COMPLETED", handle.request_id)
         finally:

@@ -3,7 +3,9 @@
 A thousand jobs must not mean a thousand tight loops. The scheduler keeps
 
 * at most ``max_streams`` status streams (server-sent events: one request per job, events
-  pushed by fal), handed to the oldest jobs first and passed on when a job finishes;
+  pushed by fal). A job's first check comes one poll interval after submit (quick jobs never
+  need a stream); it then gets a stream if a slot is free, else it is polled and waits for a
+  slot, which go to the oldest waiting jobs as others finish;
 * one polling loop for every other job: a heap of due times, at most ``poll_concurrency``
   status requests in flight, and a per-job interval that starts at ``poll_interval``, grows by
   ``backoff`` while nothing changes (up to ``max_poll_interval``) and snaps back on any change.
@@ -72,6 +74,7 @@ class Tracker:
     mode: str = "poll"  # poll | stream
     generation: int = 0
     stream_ok: bool = True
+    ready: bool = False  # its first check came due (streams go only to ready jobs)
     polling: bool = False
     pending_done: Status | None = None  # COMPLETED seen; the result still has to be fetched
     not_found: int = 0
@@ -150,7 +153,6 @@ class Scheduler:
         if self.max_streams:
             self._stream_queue[job.id] = None
         self._schedule(tracker, self.poll_interval if delay is None else delay)
-        self._fill_streams()
         self._ensure_loop()
 
     def poke(self, job_id: str) -> None:
@@ -229,27 +231,37 @@ class Scheduler:
     # -- streams -----------------------------------------------------------------------------
 
     def _fill_streams(self) -> None:
+        """Hand free stream slots to the oldest ready jobs (those polled at least once)."""
         if self._closed:
             return
         busy: list[str] = []
         while len(self._streams) < self.max_streams and self._stream_queue:
-            job_id, _ = self._stream_queue.popitem(last=False)
+            job_id = next(iter(self._stream_queue))
             tracker = self._trackers.get(job_id)
             if tracker is None or not tracker.stream_ok or tracker.pending_done is not None:
+                del self._stream_queue[job_id]
                 continue
+            if not tracker.ready:
+                break  # younger jobs get their stream when their first check comes due
+            del self._stream_queue[job_id]
             if tracker.polling:  # a poll is in flight: hand it a stream once it is back
                 busy.append(job_id)
                 continue
-            tracker.mode = "stream"
-            tracker.generation += 1  # its heap entry is now stale
-            self._streams[job_id] = asyncio.get_running_loop().create_task(
-                self._run_stream(tracker), name=f"faltui-stream-{job_id[:8]}"
-            )
-            self.stats.streams_opened += 1
-            self.stats.peak_streams = max(self.stats.peak_streams, len(self._streams))
+            self._start_stream(tracker)
         for job_id in reversed(busy):
             self._stream_queue[job_id] = None
             self._stream_queue.move_to_end(job_id, last=False)
+
+    def _start_stream(self, tracker: Tracker) -> None:
+        job_id = tracker.job.id
+        self._stream_queue.pop(job_id, None)
+        tracker.mode = "stream"
+        tracker.generation += 1  # its heap entry is now stale
+        self._streams[job_id] = asyncio.get_running_loop().create_task(
+            self._run_stream(tracker), name=f"faltui-stream-{job_id[:8]}"
+        )
+        self.stats.streams_opened += 1
+        self.stats.peak_streams = max(self.stats.peak_streams, len(self._streams))
 
     async def _run_stream(self, tracker: Tracker) -> None:
         job = tracker.job
@@ -298,6 +310,14 @@ class Scheduler:
                 if due > now:
                     break
                 heapq.heappop(self._heap)
+                tracker.ready = True
+                if (
+                    tracker.stream_ok
+                    and tracker.pending_done is None
+                    and len(self._streams) < self.max_streams
+                ):
+                    self._start_stream(tracker)  # first check: a stream when a slot is free
+                    continue
                 tracker.polling = True
                 task = asyncio.get_running_loop().create_task(self._poll_one(tracker))
                 self._polls.add(task)
