@@ -44,8 +44,11 @@ def schema_for(endpoint_id: str) -> Any:
 class FormHost(App[None]):
     """Just the form; records Submit messages and notifications."""
 
-    def __init__(self, schema: Any, values: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, schema: Any, values: dict[str, Any] | None = None, *, autoload: bool = True
+    ) -> None:
         super().__init__()
+        self.autoload = autoload
         self.schema = schema
         self.values = values
         self.submitted: list[ParamForm.Submit] = []
@@ -55,7 +58,8 @@ class FormHost(App[None]):
         yield ParamForm(id="form")
 
     def on_mount(self) -> None:
-        self.form.load(self.schema, self.values)
+        if self.autoload:
+            self.form.load(self.schema, self.values)
 
     @property
     def form(self) -> ParamForm:

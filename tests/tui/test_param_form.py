@@ -328,7 +328,7 @@ async def test_file_field_accepts_urls_and_existing_paths(tmp_path: Path) -> Non
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
         editor = app.form.editor("audio_url")
-        assert "upload" in str(editor.query_one(".field-help", Static).render())
+        assert "local path uploads on submit" in str(editor.query_one(".field-label").render())
         field = editor.query_one(Input)
         field.value = str(tmp_path / "missing.wav")
         await pilot.pause()
@@ -386,13 +386,73 @@ async def test_fits_80x24_and_scrolls() -> None:
 
 
 async def test_empty_form_before_load() -> None:
-    class Bare(FormHost):
-        def on_mount(self) -> None:
-            pass
-
-    app = Bare(None)
+    app = FormHost(None, autoload=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         form = app.query_one(ParamForm)
         assert form.check()  # no model: nothing to submit
         assert form.toggle_raw() is False
+
+
+async def test_ctrl_b_asks_how_many_and_submits_that_many() -> None:
+    app = FormHost(schema_for(FLUX), {"prompt": "p"})
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        app.form.editor("prompt").focus_control()
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        count = app.screen.query_one(Input)
+        count.value = ""
+        await pilot.press("3", "enter")
+        await pilot.pause()
+        assert [m.count for m in app.submitted] == [3]
+
+
+async def test_bindings_have_ids_and_show_in_the_footer() -> None:
+    ids = {b.id: b.key for b in ParamForm.BINDINGS}
+    assert ids == {
+        "form.submit": "ctrl+s",
+        "form.submit_alt": "ctrl+j",
+        "form.submit_many": "ctrl+b",
+        "form.raw": "ctrl+r",
+    }
+    app = FormHost(schema_for(FLUX))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        app.form.editor("prompt").focus_control()
+        await pilot.pause()
+        shown = {b.binding.id for b in app.screen.active_bindings.values() if b.binding.show}
+        assert {"form.submit", "form.submit_many", "form.raw"} <= shown
+
+
+async def test_load_before_mount_and_reload_replace_the_fields() -> None:
+    class Early(FormHost):
+        def compose(self):
+            form = ParamForm(id="form")
+            form.load(self.schema, {"prompt": "early"})  # not mounted yet: applied on mount
+            yield form
+
+    app = Early(schema_for(FLUX), autoload=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        assert app.form.values()["prompt"] == "early"
+        app.form.load(schema_for(WHISPER), None)
+        app.form.load(schema_for(KLING), {"prompt": "last"})
+        await pilot.pause()
+        assert app.form.endpoint_id == KLING
+        assert [e.field.name for e in app.form.editors()] == [
+            f.name for f in schema_for(KLING).input
+        ]
+        assert len(app.form.query(".form-advanced")) == 1  # old sections are gone
+        assert app.form.values() == {"prompt": "last"}
+
+
+async def test_submitted_payload_is_a_copy() -> None:
+    values = {"prompt": "p", "multi_prompt": [{"prompt": "a", "duration": "5"}]}
+    app = FormHost(schema_for(KLING), values)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        assert app.form.request_submit(1)
+        await pilot.pause()
+        app.submitted[0].payload["multi_prompt"][0]["prompt"] = "changed"
+        assert app.form.values()["multi_prompt"][0]["prompt"] == "a"

@@ -108,10 +108,10 @@ class FieldEditor(Vertical):
         if self.show_label:
             yield Static(self.label_text(), classes="field-label", markup=False)
         yield from self.compose_control()
+        yield Static("", classes="field-error", markup=False)
         help_text = self.help_text()
         if help_text:
             yield Static(Text(help_text), classes="field-help", markup=False)
-        yield Static("", classes="field-error", markup=False)
 
     def compose_control(self) -> ComposeResult:
         """The input widget(s); subclasses override."""
@@ -388,10 +388,10 @@ class BoolEditor(FieldEditor):
             )
             if self.show_label:
                 yield Static(self.label_text(), classes="bool-label", markup=False)
+        yield Static("", classes="field-error", markup=False)
         help_text = self.help_text()
         if help_text:
             yield Static(Text(help_text), classes="field-help", markup=False)
-        yield Static("", classes="field-error", markup=False)
 
     def _switch(self) -> Switch:
         return self.query_one(".field-control", Switch)
@@ -412,11 +412,6 @@ class BoolEditor(FieldEditor):
 
 class FileEditor(StringEditor):
     """A URL, or a local path that is uploaded when the form is submitted."""
-
-    def help_text(self) -> str:
-        base = super().help_text()
-        hint = "URL or local path (local files upload on submit)"
-        return f"{base} — {hint}" if base else hint
 
     def parsed(self) -> Any:
         text = self._input().value

@@ -317,10 +317,6 @@ class ObjectEditor(FieldEditor):
         for editor in self.child_editors():
             editor.set_value(values.get(editor.field.name, UNSET))
 
-    def expand(self) -> None:
-        """Open the collapsible section (to show an error inside)."""
-        for collapsible in self.query(Collapsible):
-            collapsible.collapsed = False
 
 
 class ArrayRow(Horizontal):

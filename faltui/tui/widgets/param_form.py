@@ -10,6 +10,7 @@ through ``mark_errors`` and land on the nested editor their path names.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -26,7 +27,7 @@ from textual.widgets import Collapsible, Input, Static, TextArea
 
 from faltui.core.errors import FieldError
 from faltui.tui.widgets.form_fields import FieldEditor
-from faltui.tui.widgets.form_groups import ObjectEditor, make_editor
+from faltui.tui.widgets.form_groups import make_editor
 from faltui.tui.widgets.form_values import (
     UNSET,
     attr,
@@ -93,6 +94,8 @@ class ParamForm(Widget):
         self._extra: dict[str, Any] = {}
         self._raw = False
         self._general: list[str] = []
+        self._pending: tuple[Any, dict[str, Any] | None, str | None] | None = None
+        self._ready = False
 
     # -- composition -------------------------------------------------------------------
 
@@ -114,7 +117,12 @@ class ParamForm(Widget):
         yield Static("", id="form-raw-error", markup=False)
 
     def on_mount(self) -> None:
+        self._ready = True
         self.query_one("#form-header").display = False
+        if self._pending is not None:
+            schema, values, title = self._pending
+            self._pending = None
+            self.load(schema, values, title=title)
 
     # -- loading -----------------------------------------------------------------------
 
@@ -125,7 +133,14 @@ class ParamForm(Widget):
         *,
         title: str | None = None,
     ) -> None:
-        """Show ``schema``'s input fields, filled with ``values`` (else the defaults)."""
+        """Show ``schema``'s input fields, filled with ``values`` (else the defaults).
+
+        With ``values`` (the model's remembered payload), a field missing from it starts
+        empty: the user had cleared it. ``title`` overrides the catalog's display name.
+        """
+        if not self._ready:
+            self._pending = (schema, values, title)
+            return
         self.schema = schema
         self.endpoint_id = str(attr(schema, "endpoint_id", "") or "")
         self.display_name = title or display_name_for(self.endpoint_id)
@@ -306,13 +321,13 @@ class ParamForm(Widget):
         return out
 
     def _reveal(self, editor: FieldEditor) -> None:
+        """Open the collapsed sections around an editor (without their own scrolling: the
+        form scrolls to the first error itself)."""
         for ancestor in editor.ancestors:
-            if isinstance(ancestor, Collapsible):
-                ancestor.collapsed = False
-            if isinstance(ancestor, ObjectEditor):
-                ancestor.expand()
             if ancestor is self:
                 break
+            if isinstance(ancestor, Collapsible) and ancestor.collapsed:
+                expand_quietly(ancestor)
 
     def _scroll_to(self, editor: FieldEditor) -> None:
         if editor.is_attached:
@@ -342,7 +357,8 @@ class ParamForm(Widget):
                 markup=False,
             )
             return False
-        self.post_message(self.Submit(self.endpoint_id, self.values(), max(1, int(count))))
+        payload = copy.deepcopy(self.values())
+        self.post_message(self.Submit(self.endpoint_id, payload, max(1, int(count))))
         return True
 
     def action_submit(self) -> None:
@@ -430,6 +446,16 @@ class ParamForm(Widget):
         # Enter in a one-line field moves on, like tab.
         event.stop()
         self.screen.focus_next()
+
+
+def expand_quietly(collapsible: Collapsible) -> None:
+    """Open a collapsible without its animated ``scroll_visible``."""
+    try:
+        collapsible.set_reactive(Collapsible.collapsed, False)
+        collapsible._update_collapsed(False)
+    except Exception:  # private API changed: the plain way still works
+        collapsible.collapsed = False
+    collapsible.post_message(Collapsible.Expanded(collapsible))
 
 
 def display_name_for(endpoint_id: str) -> str:
