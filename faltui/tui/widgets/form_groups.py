@@ -318,7 +318,6 @@ class ObjectEditor(FieldEditor):
             editor.set_value(values.get(editor.field.name, UNSET))
 
 
-
 class ArrayRow(Horizontal):
     """One list item: its editor and a remove button."""
 
