@@ -301,3 +301,30 @@ async def test_partial_invalidation_renders_the_same_as_a_full_repaint() -> None
         grid.move_cursor(row=50)
         await pilot.pause()
         assert any("new log of job-050" in line for line in screen_lines(grid))
+
+
+async def test_appended_rows_render_the_same_as_a_full_repaint() -> None:
+    app = Host()
+    async with app.run_test(size=(140, 20)) as pilot:
+        table = app.query_one(JobTable)
+        grid = table.grid
+        first = [make_job(f"a-{i}", "queued", created=NOW - 100 + i) for i in range(5)]
+        table.upsert(first)
+        await pilot.pause()
+        await pilot.press("j")
+        screen_lines(grid)  # warm the caches
+        more = [make_job(f"b-{i}", "running", created=NOW - 50 + i) for i in range(30)]
+        table.upsert(more)
+        await pilot.pause()
+        appended = screen_lines(grid)
+        assert sum("b-" in line or "running" in line for line in appended) >= 10
+        grid._clear_caches()
+        assert screen_lines(grid) == appended
+        assert table.selected_job_id == "a-1"
+        await pilot.press("end")
+        grid.move_cursor(row=34)
+        await pilot.pause()
+        assert table.selected_job_id == "b-29"
+        bottom = screen_lines(grid)
+        grid._clear_caches()
+        assert screen_lines(grid) == bottom

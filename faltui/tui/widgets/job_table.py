@@ -172,6 +172,26 @@ class JobGrid(DataTable):
         Binding("k", "cursor_up", "Up", show=False, id="jobs.up"),
     ]
 
+    def add_row(
+        self,
+        *cells: Any,
+        height: int | None = 1,
+        key: str | None = None,
+        label: Any = None,
+    ) -> RowKey:
+        """Append a row without invalidating what is already rendered.
+
+        Rows are only ever appended (at the bottom), which changes no existing line, so the
+        table-wide counter ``DataTable.add_row`` bumps is put back and only the line-offset
+        cache (which must learn the new row) is dropped.
+        """
+        count = self._update_count
+        row_key = super().add_row(*cells, height=height, key=key, label=label)
+        if height == 1 and self._update_count == count + 1:
+            self._update_count = count
+            self._offset_cache.clear()
+        return row_key
+
     def set_cells(self, updates: Iterable[tuple[str, str, Text]]) -> None:
         """Change cells, re-rendering only their rows.
 
