@@ -243,6 +243,7 @@ class ResultsPane(Widget):
         self._item_index: int | None = None
         self._previews: OrderedDict[str, PILImage] = OrderedDict()
         self._downloaded: dict[str, Path] = {}
+        self._rendered: dict[str, tuple[Any, ...]] = {}
 
     # -- composition -----------------------------------------------------------------
 
@@ -323,10 +324,18 @@ class ResultsPane(Widget):
         return text
 
     def _head(self, text: Text) -> None:
-        self.query_one("#results-head", Static).update(text)
+        self._update_static("#results-head", text)
 
     def _body(self, text: Text) -> None:
-        self.query_one("#results-text", Static).update(text)
+        self._update_static("#results-text", text)
+
+    def _update_static(self, selector: str, text: Text) -> None:
+        """Update a Static only when its content really changes (show() runs at 10 Hz)."""
+        widget = self.query_one(selector, Static)
+        signature = (text.plain, tuple(text.spans), str(text.style))
+        if self._rendered.get(selector) != signature:
+            self._rendered[selector] = signature
+            widget.update(text)
 
     def _set_items(self, items: list[ResultItem]) -> None:
         self.items = items
