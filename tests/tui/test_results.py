@@ -344,6 +344,7 @@ async def test_preview_size_cap(monkeypatch: pytest.MonkeyPatch, file_server: Fi
         await results_mod.fetch_image_bytes(f"{file_server.base}/files/b.png", limit=10)
     data = await results_mod.fetch_image_bytes(f"{file_server.base}/files/b.png")
     assert results_mod.open_image(data).size == (32, 16)
+    assert results_mod.open_image(png_bytes(3000, 1500)).size == (1024, 512)
 
 
 async def test_done_job_without_result_or_files(tmp_path: Path) -> None:

@@ -54,6 +54,8 @@ if TYPE_CHECKING:
 
 #: Largest image fetched for an inline preview.
 PREVIEW_MAX_BYTES = 16 * 1024 * 1024
+#: Previews are scaled down to at most this many pixels per side before display.
+PREVIEW_MAX_SIDE = 1024
 #: Previews kept in memory (by URL).
 PREVIEW_CACHE = 8
 #: Log lines shown for a job that is not done.
@@ -177,6 +179,8 @@ def open_image(data: bytes) -> PILImage:
     image.load()
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGBA")
+    if max(image.size) > PREVIEW_MAX_SIDE:  # a terminal shows far fewer pixels than this
+        image.thumbnail((PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE))
     return image
 
 
