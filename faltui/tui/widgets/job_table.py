@@ -28,6 +28,7 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from faltui.tui.themes import JOB_STATE_VARIABLES
+from faltui.tui.widgets.model_browser import literal
 
 if TYPE_CHECKING:
     from faltui.core.jobs import Job
@@ -46,7 +47,6 @@ FILTER_CYCLE: tuple[tuple[str, frozenset[str] | None], ...] = (
 #: Keys of the input whose value best describes a job (first present wins).
 PROMPT_KEYS = ("prompt", "text", "query", "question", "input", "instruction", "image_url")
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACE = re.compile(r"\s+")
 
 #: Fixed widths of the columns (the log column takes the remaining space).
@@ -69,11 +69,6 @@ def column_widths(total: int, padding: int) -> dict[str, int]:
             widths[column] = max(floor, widths[column] - excess)
     widths["log"] = max(MIN_WIDTHS["log"], room - widths["model"] - widths["prompt"])
     return widths
-
-
-def literal(text: object) -> str:
-    """Server text made safe to show: control characters (terminal escapes) removed."""
-    return _CONTROL.sub("", str(text or ""))
 
 
 def one_line(text: object) -> str:
