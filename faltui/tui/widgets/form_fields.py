@@ -81,6 +81,12 @@ class FieldEditor(Vertical):
         self.show_label = show_label
         self._error_message: str | None = None
         self._checked = False
+        self._ready = False
+
+    def on_mount(self) -> None:
+        self._ready = True
+        if self._error_message:
+            self.show_error(self._error_message)
 
     # -- frame -------------------------------------------------------------------------
 
@@ -125,7 +131,12 @@ class FieldEditor(Vertical):
     # -- values ------------------------------------------------------------------------
 
     def value(self) -> Any:
-        """The typed value, or UNSET when empty (or when the text cannot be parsed)."""
+        """The typed value, or UNSET when empty (or when the text cannot be parsed).
+
+        Before the controls exist (just after ``load``) it is the value they will show.
+        """
+        if not self._ready:
+            return self._initial
         try:
             return self.parsed()
         except ValueError:
@@ -143,6 +154,8 @@ class FieldEditor(Vertical):
 
     def local_errors(self) -> list[FieldError]:
         """Problems visible without the server: unparsable text, bounds, required and empty."""
+        if not self._ready:
+            return []  # not shown yet; the schema's validate still sees the payload
         try:
             value = self.parsed()
         except ValueError as exc:

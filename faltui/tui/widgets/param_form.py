@@ -10,6 +10,8 @@ through ``mark_errors`` and land on the nested editor their path names.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import copy
 import json
 from collections.abc import Iterable
@@ -96,6 +98,8 @@ class ParamForm(Widget):
         self._general: list[str] = []
         self._pending: tuple[Any, dict[str, Any] | None, str | None] | None = None
         self._ready = False
+        self._generation = 0
+        self._swap_done: asyncio.Future[None] | None = None
 
     # -- composition -------------------------------------------------------------------
 
@@ -187,10 +191,43 @@ class ParamForm(Widget):
             widgets.append(
                 Static(Text(f"Also sent (not in the schema): {names}"), classes="form-note")
             )
+        self._replace_fields(widgets)
+
+    def _replace_fields(self, widgets: list[Widget]) -> None:
+        """Swap in new fields: at once when the previous swap is complete (so the app can
+        focus them right away), else after it — removing widgets that are still being
+        mounted breaks them (a Select loses its overlay)."""
+        self._generation += 1
+        previous = self._swap_done
+        if previous is None or previous.done():
+            self._swap_done = self._start_swap(widgets)
+        else:
+            self._swap_done = asyncio.ensure_future(
+                self._swap_after(previous, widgets, self._generation)
+            )
+
+    def _start_swap(self, widgets: list[Widget]) -> asyncio.Future[None]:
         scroll = self.query_one("#form-fields", VerticalScroll)
-        scroll.remove_children()
-        scroll.mount_all(widgets)
+        removal = scroll.remove_children()
+        mounting = scroll.mount_all(widgets)
         scroll.scroll_home(animate=False)
+
+        async def finished() -> None:
+            await removal
+            await mounting
+
+        return asyncio.ensure_future(finished())
+
+    async def _swap_after(
+        self, previous: asyncio.Future[None], widgets: list[Widget], generation: int
+    ) -> None:
+        with contextlib.suppress(Exception):  # the earlier swap's failure is not ours
+            await previous
+        if generation != self._generation or not self.is_attached:
+            return  # superseded by a newer load
+        await self._start_swap(widgets)
+        if self.app.focused is None:
+            self.focus_first()
 
     def _update_header(self) -> None:
         header = self.query_one("#form-header", Static)
