@@ -20,6 +20,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.theme import Theme
 from textual.widget import Widget
 from textual.widgets import Footer, Static, Tab, Tabs
@@ -136,6 +137,13 @@ class FaltuiApp(App[None]):
         self._selected_job: str | None = None
         self._theme_ready = False
 
+    def main_query_one(self, selector: Any, expect_type: Any = None) -> Any:
+        """Query the main screen (the panes), even while a modal screen is on top."""
+        screen = self.screen_stack[0] if self.screen_stack else self.screen
+        if expect_type is None:
+            return screen.query_one(selector)
+        return screen.query_one(selector, expect_type)
+
     # -- composition ---------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
@@ -188,10 +196,10 @@ class FaltuiApp(App[None]):
         self._setup_keymap()
         for pane, title in self.PANE_TITLES.items():
             number = list(self.PANE_TITLES).index(pane) + 1
-            self.query_one(f"#pane-{pane}").border_title = f"{number} {title}"
-        self.query_one("#pane-tabs", Tabs).can_focus = False
+            self.main_query_one(f"#pane-{pane}").border_title = f"{number} {title}"
+        self.main_query_one("#pane-tabs", Tabs).can_focus = False
         self._start_services()
-        browser = self.query_one(ModelBrowser)
+        browser = self.main_query_one(ModelBrowser)
         if self.catalog is not None:
             try:
                 browser.set_models(self.catalog.local_models())
@@ -322,35 +330,46 @@ class FaltuiApp(App[None]):
         narrow = width < WIDE_COLUMNS
         self.narrow = narrow
         self.set_class(narrow, "-narrow")
-        self.query_one("#pane-tabs").display = narrow
+        self.main_query_one("#pane-tabs").display = narrow
         self._show_pane(self.active_pane)
 
     def _show_pane(self, pane: str) -> None:
         self.active_pane = pane
         for name in self.PANE_TITLES:
-            self.query_one(f"#pane-{name}").display = (not self.narrow) or name == pane
-        self.query_one("#right").display = (not self.narrow) or pane in ("jobs", "results")
-        tabs = self.query_one("#pane-tabs", Tabs)
+            self.main_query_one(f"#pane-{name}").display = (not self.narrow) or name == pane
+        self.main_query_one("#right").display = (not self.narrow) or pane in ("jobs", "results")
+        tabs = self.main_query_one("#pane-tabs", Tabs)
         if tabs.active != f"tab-{pane}":
             with tabs.prevent(Tabs.TabActivated):
                 tabs.active = f"tab-{pane}"
 
     def pane_widget(self, pane: str) -> Widget:
         """The container of a pane."""
-        return self.query_one(f"#pane-{pane}")
+        return self.main_query_one(f"#pane-{pane}")
 
     def action_pane(self, pane: str) -> None:
         """Show (when narrow) and focus a pane."""
         if pane not in self.PANE_TITLES:
             return
+        was_hidden = self.narrow and pane != self.active_pane
         self._show_pane(pane)
-        self.call_after_refresh(self._focus_pane, pane)
+        if was_hidden:  # a pane just made visible can take focus after the next refresh
+            self.call_after_refresh(self._focus_pane, pane)
+        else:  # at once, so keys typed right after land in the right place
+            self._focus_pane(pane)
 
     def _focus_pane(self, pane: str) -> None:
         if pane == "models":
-            self.query_one(ModelBrowser).focus_list()
+            self.main_query_one(ModelBrowser).focus_list()
             return
         container = self.pane_widget(pane)
+        focus_first = getattr(
+            container.query_one("#form") if pane == "form" else None, "focus_first", None
+        )
+        if focus_first is not None:
+            focus_first()
+            if self.focused is not None and container in self.focused.ancestors:
+                return
         for widget in container.query("*"):
             if widget.focusable:
                 widget.focus()
@@ -387,12 +406,12 @@ class FaltuiApp(App[None]):
 
     def known_models(self) -> list[ModelInfo]:
         """Every model the browser knows (bundled and live)."""
-        return self.query_one(ModelBrowser).models
+        return self.main_query_one(ModelBrowser).models
 
     @work(group="catalog", exclusive=True, exit_on_error=False)
     async def _stream_live_models(self) -> None:
-        browser = self.query_one(ModelBrowser)
-        status = self.query_one(StatusBar)
+        browser = self.main_query_one(ModelBrowser)
+        status = self.main_query_one(StatusBar)
         status.set_busy("fetching live model list…")
         added = 0
         try:
@@ -423,14 +442,14 @@ class FaltuiApp(App[None]):
         self.current_model = model
         self.state.touch_recent(model.endpoint_id)
         self._save_state()
-        self.query_one(StatusBar).set_model(model.endpoint_id)
+        self.main_query_one(StatusBar).set_model(model.endpoint_id)
         self.pane_widget("form").border_title = Content(f"2 {literal(model.display_name)}")
         self.pane_widget("form").border_subtitle = literal(model.endpoint_id)
         self._load_schema(model)
 
     @work(group="schema", exclusive=True, exit_on_error=False)
     async def _load_schema(self, model: ModelInfo) -> None:
-        form = self.query_one("#form")
+        form = self.main_query_one("#form")
         if self.catalog is None:
             self._problem("The model catalog is not available.", severity="error")
             return
@@ -462,7 +481,9 @@ class FaltuiApp(App[None]):
         else:
             names = ", ".join(f.name for f in getattr(schema, "input", []))
             form.update(Text(f"{model.endpoint_id}\nfields: {names}"))  # type: ignore[attr-defined]
-        self.action_pane("form")
+        self._show_pane("form")
+        # The form mounts its editors asynchronously: focus the first one once they exist.
+        self.call_after_refresh(self._focus_pane, "form")
 
     # -- submitting ----------------------------------------------------------------------
 
@@ -484,7 +505,7 @@ class FaltuiApp(App[None]):
         """Submit the form once."""
         if self.screen is not self.screen_stack[0] or not self._can_submit():
             return
-        form = self.query_one("#form")
+        form = self.main_query_one("#form")
         if hasattr(form, "request_submit"):
             form.request_submit(1)
 
@@ -494,7 +515,7 @@ class FaltuiApp(App[None]):
             return
 
         def chosen(count: int | None) -> None:
-            form = self.query_one("#form")
+            form = self.main_query_one("#form")
             if count and hasattr(form, "request_submit"):
                 form.request_submit(count)
 
@@ -542,13 +563,13 @@ class FaltuiApp(App[None]):
             self._select_job(jobs[-1].id)
 
     def _mark_form(self, errors: list[FieldError]) -> None:
-        form = self.query_one("#form")
+        form = self.main_query_one("#form")
         if errors and hasattr(form, "mark_errors"):
             form.mark_errors(errors)
 
     def toggle_raw_json(self) -> None:
         """Switch the form between fields and its raw JSON payload."""
-        form = self.query_one("#form")
+        form = self.main_query_one("#form")
         for name in ("toggle_raw", "action_toggle_raw", "action_toggle_json"):
             method = getattr(form, name, None)
             if callable(method):
@@ -571,14 +592,15 @@ class FaltuiApp(App[None]):
         if not self._dirty:
             return
         dirty, self._dirty = self._dirty, {}
-        table = self.query_one("#jobs")
+        table = self.main_query_one("#jobs")
         if hasattr(table, "upsert"):
             try:
                 table.upsert(list(dirty.values()))
             except Exception as exc:
                 self._problem(f"Job table update failed: {exc!r}", severity="error")
         counts = Counter(str(getattr(j.state, "value", j.state)) for j in self._jobs.values())
-        self.query_one(StatusBar).set_counts(counts)
+        with contextlib.suppress(NoMatches):  # shutting down: the panes are gone
+            self.main_query_one(StatusBar).set_counts(counts)
         if self._selected_job in dirty:
             self._show_results(dirty[self._selected_job])
         for job in dirty.values():
@@ -610,7 +632,7 @@ class FaltuiApp(App[None]):
             self._show_results(job)
 
     def _show_results(self, job: Job | None) -> None:
-        results = self.query_one("#results")
+        results = self.main_query_one("#results")
         if hasattr(results, "show"):
             try:
                 results.show(job)
@@ -692,7 +714,7 @@ class FaltuiApp(App[None]):
 
     def filter_jobs(self, state: str | None) -> None:
         """Show only jobs in one state (``None``: all)."""
-        table = self.query_one("#jobs")
+        table = self.main_query_one("#jobs")
         if hasattr(table, "set_filter"):
             table.set_filter(state)
             self.notify(f"Jobs: {'all' if state is None else state}", markup=False)
@@ -703,14 +725,14 @@ class FaltuiApp(App[None]):
     def action_search(self) -> None:
         """Focus the model search box."""
         self._show_pane("models")
-        self.query_one(ModelBrowser).focus_search()
+        self.main_query_one(ModelBrowser).focus_search()
 
     def action_back(self) -> None:
         """Escape: leave the search box for the list; from another pane, back to the models."""
         if self.active_pane != "models":
             self.action_pane("models")
         else:
-            self.query_one(ModelBrowser).focus_list()
+            self.main_query_one(ModelBrowser).focus_list()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Workers run with exit_on_error=False: an unexpected error becomes a notification

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-MAX_COUNT = 100
+MAX_COUNT = 500
 
 
 class CountScreen(ModalScreen[int | None]):

@@ -317,6 +317,9 @@ class ModelBrowser(Widget):
     @on(Input.Changed, "#browser-search")
     def _on_search_changed(self, event: Input.Changed) -> None:
         event.stop()
+        if event.value.startswith("/"):  # the "/" that focused the search is not a query
+            event.input.value = event.value.lstrip("/")
+            return
         self._query_changed = True
         self.query = event.value
 

@@ -1,0 +1,112 @@
+"""The whole app against the emulator, driven only by keys, as a user would."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+import pytest
+from textual.widgets import Input
+
+from faltui.core.config import Settings
+from faltui.core.jobs import JobState
+from faltui.emulator import Emulator
+from faltui.tui.app import FaltuiApp
+from faltui.tui.widgets.job_table import JobTable
+from faltui.tui.widgets.model_browser import ModelBrowser
+from faltui.tui.widgets.results import ResultsPane
+
+FINAL = {JobState.done, JobState.failed, JobState.cancelled, JobState.lost}
+
+
+@pytest.fixture(autouse=True)
+def quiet(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """No inline previews (deterministic); the system clipboard is a list we can read."""
+    monkeypatch.setattr(ResultsPane, "preview_images", False)
+    monkeypatch.delenv("SSH_CONNECTION", raising=False)
+    monkeypatch.delenv("SSH_TTY", raising=False)
+    copied: list[str] = []
+    import pyperclip
+
+    monkeypatch.setattr(pyperclip, "copy", copied.append)
+    return copied
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+async def choose(pilot, app: FaltuiApp, query: str, endpoint_id: str) -> None:
+    await pilot.press("slash")
+    await pilot.press(*query)
+    await pilot.pause()
+    browser = app.query_one(ModelBrowser)
+    await until(lambda: browser.highlighted_model is not None)
+    assert browser.highlighted_model.endpoint_id == endpoint_id
+    await pilot.press("enter")
+    await until(lambda: app.current_schema is not None)
+
+
+async def test_search_choose_fill_submit_complete_copy(
+    emu_settings: Settings, emulator: Emulator, quiet: list[str]
+) -> None:
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await choose(pilot, app, "flux dev", "fal-ai/flux/dev")
+        await pilot.pause()
+        await pilot.press(*"a lighthouse at dusk")
+        await pilot.press("ctrl+s")
+        await until(lambda: len(emulator.jobs) == 1)
+        job_input = next(iter(emulator.jobs.values())).input
+        assert job_input["prompt"] == "a lighthouse at dusk"
+        await until(lambda: any(j.state is JobState.done for j in app.manager.jobs()))
+        await pilot.pause(0.3)  # let the 10 Hz flush show the finished job
+        await pilot.press("escape", "4")  # leave the form, go to the results pane
+        await pilot.pause()
+        assert app.focused is not None and app.query_one(ResultsPane) in app.focused.ancestors
+        await pilot.press("c")
+        await pilot.pause()
+        job = app.manager.jobs()[0]
+        url = job.result["images"][0]["url"]
+        assert quiet == [url]
+
+
+async def test_two_hundred_jobs_finish_and_keys_still_work(
+    emu_settings: Settings, emulator: Emulator
+) -> None:
+    emulator.store.time_scale = 0.25  # jobs take ~2 s, so keys land while they run
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await choose(pilot, app, "flux schnell", "fal-ai/flux/schnell")
+        await pilot.pause()
+        await pilot.press(*"many lighthouses")
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        count = app.screen.query_one(Input)
+        count.value = ""
+        await pilot.press(*"200", "enter")
+        await until(lambda: len(app.manager.jobs()) >= 20, timeout=30)
+
+        # While jobs are being submitted and run: leave the form, search for another model.
+        in_flight = sum(1 for j in app.manager.jobs() if j.state not in FINAL)
+        assert in_flight > 0, "the keys must be pressed while jobs are running"
+        await pilot.press("escape", "slash", *"whisper")
+        browser = app.query_one(ModelBrowser)
+        await until(
+            lambda: browser.highlighted_model is not None
+            and browser.highlighted_model.endpoint_id == "fal-ai/whisper",
+            timeout=10,
+        )
+        await until(lambda: len(app.manager.jobs()) == 200, timeout=60)
+        await until(lambda: all(j.state in FINAL for j in app.manager.jobs()), timeout=120)
+        assert {j.state for j in app.manager.jobs()} == {JobState.done}
+        seeds = {j.input["seed"] for j in app.manager.jobs()}
+        assert len(seeds) == 200
+        await pilot.pause(0.3)
+        table = app.query_one(JobTable)
+        assert len(table.shown_ids) == 200
