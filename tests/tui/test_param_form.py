@@ -456,3 +456,72 @@ async def test_submitted_payload_is_a_copy() -> None:
         await pilot.pause()
         app.submitted[0].payload["multi_prompt"][0]["prompt"] = "changed"
         assert app.form.values()["multi_prompt"][0]["prompt"] == "a"
+
+
+async def test_integer_enum_open_enum_and_file_list(tmp_path: Path) -> None:
+    trellis = FormHost(schema_for("fal-ai/trellis"))
+    async with trellis.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        assert trellis.form.values()["texture_size"] == 1024
+        trellis.form.editor("texture_size").query_one(Select).value = 2048
+        assert trellis.form.values()["texture_size"] == 2048
+
+    ultra = FormHost(schema_for("fal-ai/flux-pro/v1.1-ultra"), None)
+    async with ultra.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        ratio = ultra.form.editor("aspect_ratio")
+        assert ratio.query_one(Input).value == "16:9"
+        ratio.query_one(Input).value = "7:3"  # an open enum takes any string
+        assert ultra.form.values()["aspect_ratio"] == "7:3"
+        assert "suggested:" in str(ratio.query_one(".field-help", Static).render())
+
+    picture = tmp_path / "in.png"
+    picture.write_bytes(b"\x89PNG")
+    edit = FormHost(schema_for("fal-ai/nano-banana/edit"), {"prompt": "a cat"})
+    async with edit.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        urls = edit.form.editor("image_urls")
+        assert isinstance(urls, ArrayEditor)
+        assert edit.form.check()[0].path == ("image_urls",)  # required list, still empty
+        urls.add_item()
+        await pilot.pause()
+        await pilot.press(*str(tmp_path / "nope.png"))
+        urls.add_item("https://example.com/a.png")
+        await pilot.pause()
+        errors = edit.form.check()
+        assert [e.path for e in errors] == [("image_urls", 0)]
+        assert "no such local file" in error_line(urls.child_editors()[0])
+        urls.child_editors()[0].set_value(str(picture))
+        assert edit.form.check() == []
+        assert edit.form.values()["image_urls"] == [str(picture), "https://example.com/a.png"]
+
+
+async def test_object_with_a_default_is_prefilled_and_typed() -> None:
+    app = FormHost(schema_for("fal-ai/minimax/speech-02-hd"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        voice = app.form.values()["voice_setting"]
+        assert voice["voice_id"] == "Wise_Woman"
+        assert voice["speed"] == 1.0 and type(voice["speed"]) is float
+        assert "audio_setting" not in app.form.values()  # optional object left empty
+
+
+async def test_prompt_box_grows_with_its_text() -> None:
+    app = FormHost(schema_for(FLUX), {"prompt": "short"})
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        area = app.form.editor("prompt").query_one(TextArea)
+        small = area.size.height
+        area.load_text("a long prompt about lighthouses and the sea " * 12)
+        await pilot.pause()
+        assert area.soft_wrap and small <= 2 < area.size.height <= 6
+
+
+async def test_wide_terminal_200x60() -> None:
+    app = FormHost(schema_for(WHISPER))
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        editor = app.form.editor("audio_url")
+        assert editor.query_one(Input).size.width >= 190
+        scroll = app.query_one("#form-fields")
+        assert scroll.virtual_size.height <= scroll.size.height  # everything fits
