@@ -115,6 +115,7 @@ def test_results_image_preview(snap_compare) -> None:
     assert snap_compare(Host("results"), terminal_size=SIZE, run_before=setup)
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # textual-image uses Image.getdata
 def test_results_text_output(snap_compare) -> None:
     async def setup(pilot) -> None:
         pilot.app.query_one(ResultsPane).show(image_and_text_job())
