@@ -525,3 +525,21 @@ async def test_wide_terminal_200x60() -> None:
         assert editor.query_one(Input).size.width >= 190
         scroll = app.query_one("#form-fields")
         assert scroll.virtual_size.height <= scroll.size.height  # everything fits
+
+
+async def test_too_short_shows_after_a_check_and_raw_fastapi_errors_are_understood() -> None:
+    app = FormHost(schema_for("fal-ai/nano-banana/edit"), {"image_urls": ["https://x/a.png"]})
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        prompt = app.form.editor("prompt")
+        prompt.focus_control()
+        await pilot.press("a")
+        await pilot.pause()
+        assert error_line(prompt) == ""  # still typing: not red yet
+        assert app.form.request_submit(1) is False
+        await pilot.pause()
+        assert "at least 3 characters" in error_line(prompt)
+        app.form.mark_errors([{"loc": ["body", "image_urls", 0], "msg": "Not an image"}])
+        await pilot.pause()
+        first_url = app.form.editor("image_urls").child_editors()[0]
+        assert "Not an image" in error_line(first_url)

@@ -166,13 +166,17 @@ class FieldEditor(Vertical):
             return []
         problem = range_error(self.field, value)
         if problem:
-            return [FieldError(self.path, problem, "range")]
+            # Too short is normal while typing: like "required", shown after a check only.
+            min_len = attr(self.field, "min_length")
+            short = isinstance(value, str) and min_len is not None and len(value) < min_len
+            return [FieldError(self.path, problem, "short" if short else "range")]
         return []
 
     def live_check(self) -> None:
         """Re-check after an edit: parse and range problems show at once, "required" only
         after a check (so an untouched form is not all red)."""
-        errors = [e for e in self.local_errors() if e.kind != "missing" or self._checked]
+        deferred = ("missing", "short")
+        errors = [e for e in self.local_errors() if e.kind not in deferred or self._checked]
         self.show_error("; ".join(e.message for e in errors) if errors else None)
 
     def show_error(self, message: str | None) -> None:

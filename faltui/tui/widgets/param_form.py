@@ -311,12 +311,16 @@ class ParamForm(Widget):
             out.append(error)
         return out
 
-    def mark_errors(self, errors: Iterable[FieldError]) -> None:
+    def mark_errors(self, errors: Iterable[FieldError | dict[str, Any]]) -> None:
         """Show errors under the fields their paths name; unknown paths go to the top line."""
         self.clear_errors()
         first: FieldEditor | None = None
-        for error in errors:
+        for item in errors:
+            error = as_field_error(item)
             path = tuple(error.path)
+            if path and path[0] == "body" and "body" not in self._editors:
+                path = path[1:]  # a raw FastAPI location
+                error = FieldError(path, error.message, error.kind)
             top = self._editors.get(path[0]) if path and isinstance(path[0], str) else None
             if top is None:
                 where = error.dotted if path else ""
@@ -483,6 +487,23 @@ class ParamForm(Widget):
         # Enter in a one-line field moves on, like tab.
         event.stop()
         self.screen.focus_next()
+
+
+def as_field_error(item: Any) -> FieldError:
+    """A FieldError from a FieldError, a ``{path|loc, message|msg}`` dict or anything else."""
+    if isinstance(item, FieldError):
+        return item
+    if isinstance(item, dict):
+        path = item.get("path", item.get("loc", ()))
+        message = item.get("message", item.get("msg", ""))
+        kind = item.get("kind", item.get("type", ""))
+    else:
+        path = getattr(item, "path", ())
+        message = getattr(item, "message", str(item))
+        kind = getattr(item, "kind", "")
+    if isinstance(path, (str, int)):
+        path = (path,)
+    return FieldError(tuple(path or ()), str(message), str(kind or ""))
 
 
 def expand_quietly(collapsible: Collapsible) -> None:
