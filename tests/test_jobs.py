@@ -142,6 +142,24 @@ async def test_cancel_turns_the_job_cancelled(harness: Harness, emulator: Any) -
     assert emulator.counters["cancel"] == 1
 
 
+async def test_cancel_while_the_submit_is_in_flight(harness: Harness, emulator: Any) -> None:
+    emulator.script_next_jobs("slow")
+    emulator.chaos.latency = 0.2
+    manager = harness.manager()
+    submitting = asyncio.ensure_future(manager.submit(ENDPOINT, {"prompt": "hurry"}))
+    while not manager.jobs():
+        await asyncio.sleep(0.005)
+    (pending,) = manager.jobs()
+    assert pending.state is JobState.pending
+    await manager.cancel(pending.id)  # no handle yet: the cancel goes out once fal answers
+    assert emulator.counters["cancel"] == 0
+    job = await submitting
+    emulator.chaos.latency = 0.0
+    assert await manager.wait_all(timeout=20)
+    assert job is pending and job.state is JobState.cancelled
+    assert emulator.counters["cancel"] == 1
+
+
 async def test_cancel_of_a_job_fal_already_finished_is_ignored(
     harness: Harness, emulator: Any
 ) -> None:
