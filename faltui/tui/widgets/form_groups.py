@@ -404,7 +404,7 @@ class ArrayEditor(FieldEditor):
         self._rows = [self._make_row(i, item, fill=False) for i, item in enumerate(items)]
         self._box = Vertical(*self._rows, classes="array-rows")
         self._add = Button("+ add", compact=True, classes="array-add", tooltip="Add (ctrl+n)")
-        self._empty = Static(Text("empty (ctrl+n adds an item)"), classes="array-empty")
+        self._empty = Static(Text("empty · ctrl+n adds"), classes="array-empty")
         self._empty.display = not self._rows
         yield self._box
         yield Horizontal(self._add, self._empty, classes="array-actions")

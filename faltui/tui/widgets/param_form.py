@@ -49,7 +49,8 @@ class ParamForm(Widget):
 
     DEFAULT_CSS = """
     ParamForm { layout: vertical; height: 1fr; }
-    ParamForm #form-header { height: auto; padding: 0 1; background: $boost; }
+    ParamForm #form-header { height: 1; padding: 0 1; background: $boost;
+        text-wrap: nowrap; text-overflow: ellipsis; }
     ParamForm #form-general { height: auto; color: $text-error; padding: 0 1; display: none; }
     ParamForm #form-general.-shown { display: block; }
     ParamForm #form-empty { color: $text-muted; padding: 1 2; height: auto; }
