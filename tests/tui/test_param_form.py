@@ -10,7 +10,8 @@ from textual.widgets import Button, Collapsible, Input, Select, Static, Switch, 
 
 from faltui.core.errors import FieldError
 from faltui.tui.widgets.form_fields import FieldEditor
-from faltui.tui.widgets.form_groups import CUSTOM, ArrayEditor, ImageSizeEditor
+from faltui.tui.widgets.form_groups import CUSTOM, ImageSizeEditor
+from faltui.tui.widgets.form_lists import ArrayEditor
 from faltui.tui.widgets.param_form import ParamForm
 
 

@@ -7,16 +7,26 @@ Regenerate after an intended change with ``pytest tests/tui/test_snapshots_form.
 from __future__ import annotations
 
 from form_host import FLUX, KLING, WHISPER, FormHost, schema_for
-from textual.widgets import Collapsible
+from textual.widgets import Collapsible, Input, TextArea
 
 from faltui.core.errors import FieldError
 
 SIZE = (100, 40)
 
 
+async def steady(pilot) -> None:
+    """No blinking cursors: the snapshot must not depend on when it is taken."""
+    await pilot.pause()
+    for widget in pilot.app.query(Input):
+        widget.cursor_blink = False
+    for widget in pilot.app.query(TextArea):
+        widget.cursor_blink = False
+    await pilot.pause()
+
+
 def test_form_flux_dev(snap_compare) -> None:
     """Text-to-image: prompt, image-size presets, numbers; Advanced collapsed."""
-    assert snap_compare(FormHost(schema_for(FLUX)), terminal_size=SIZE)
+    assert snap_compare(FormHost(schema_for(FLUX)), terminal_size=SIZE, run_before=steady)
 
 
 def test_form_kling_v3_with_shots_and_errors(snap_compare) -> None:
@@ -30,7 +40,7 @@ def test_form_kling_v3_with_shots_and_errors(snap_compare) -> None:
     async def check(pilot) -> None:
         await pilot.pause()
         pilot.app.form.check()
-        await pilot.pause()
+        await steady(pilot)
 
     assert snap_compare(FormHost(schema_for(KLING), values), terminal_size=SIZE, run_before=check)
 
@@ -44,6 +54,6 @@ def test_form_whisper_advanced_open(snap_compare) -> None:
         await pilot.pause()
         await pilot.wait_for_scheduled_animations()
         pilot.app.form.mark_errors([FieldError(("audio_url",), "File could not be downloaded")])
-        await pilot.pause()
+        await steady(pilot)
 
     assert snap_compare(FormHost(schema_for(WHISPER)), terminal_size=SIZE, run_before=open_advanced)

@@ -9,12 +9,14 @@ of the payload. Composite editors (image size, lists, objects) live in ``form_gr
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Input, Select, Static, Switch, TextArea
 
@@ -495,9 +497,25 @@ class JsonEditor(FieldEditor):
             self.live_check()
 
 
-def _json_text(value: Any) -> str:
-    import json
+class OpenEnumEditor(StringEditor):
+    """An enum that also accepts any string: the choices are suggestions."""
 
+    def help_text(self) -> str:
+        choices = ", ".join(to_text(v) for v in attr(self.field, "enum") or [])
+        base = super().help_text()
+        hint = f"suggested: {choices}" if choices else ""
+        return " — ".join(p for p in (base, hint) if p)
+
+    def compose_control(self) -> ComposeResult:
+        yield from super().compose_control()
+        self._suggestions = [to_text(v) for v in attr(self.field, "enum") or []]
+        self._suggester = SuggestFromList(self._suggestions, case_sensitive=False)
+
+    def on_mount(self) -> None:
+        self._input().suggester = self._suggester
+
+
+def _json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 

@@ -28,8 +28,8 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Input, Static, TextArea
 
 from faltui.core.errors import FieldError
+from faltui.tui.widgets.form_factory import make_editor
 from faltui.tui.widgets.form_fields import FieldEditor
-from faltui.tui.widgets.form_groups import make_editor
 from faltui.tui.widgets.form_values import (
     UNSET,
     attr,
