@@ -33,6 +33,7 @@ from faltui.core.errors import (
     FaltuiError,
     FieldError,
     MissingKeyError,
+    NotFoundError,
     ValidationFailed,
 )
 from faltui.core.state import AppState
@@ -84,6 +85,13 @@ def vary_seeds(payload: dict[str, Any], count: int, *, has_seed: bool) -> list[d
     return [{**payload, "seed": base + i} for i in range(count)]
 
 
+def free_form_schema(endpoint_id: str) -> Any:
+    """A schema with no declared fields: the form offers the raw JSON editor only."""
+    from faltui.core.schema import EndpointSchema
+
+    return EndpointSchema(endpoint_id, [], [], {}, {}, {})
+
+
 class FaltuiApp(App[None]):
     """The full-screen faltui workbench."""
 
@@ -104,6 +112,7 @@ class FaltuiApp(App[None]):
         Binding("ctrl+s,ctrl+j", "submit", "Submit", id="submit", priority=True),
         Binding("ctrl+b", "submit_many", "Submit ×N", id="submit_many", priority=True),
         Binding("escape", "back", "Back to models", show=False, id="back"),
+        Binding("ctrl+r", "toggle_raw_json", "Raw JSON", show=False, id="raw"),
         Binding("1", "pane('models')", "Go to models", show=False, id="pane.models"),
         Binding("2", "pane('form')", "Go to parameters", show=False, id="pane.form"),
         Binding("3", "pane('jobs')", "Go to jobs", show=False, id="pane.jobs"),
@@ -456,6 +465,16 @@ class FaltuiApp(App[None]):
         form.loading = True
         try:
             schema = await self.catalog.get_schema(model.endpoint_id)
+        except NotFoundError:
+            # No published schema: the model can still run with an input written as JSON.
+            schema = free_form_schema(model.endpoint_id)
+            self.notify(
+                f"{model.endpoint_id} publishes no parameter schema here. Write its input as "
+                "JSON in the raw view (ctrl+r); nothing is checked before submit.",
+                title="No schema",
+                severity="warning",
+                markup=False,
+            )
         except Exception as exc:
             form.loading = False
             message = str(exc) if isinstance(exc, FaltuiError) else repr(exc)
@@ -567,8 +586,16 @@ class FaltuiApp(App[None]):
         if errors and hasattr(form, "mark_errors"):
             form.mark_errors(errors)
 
+    def action_toggle_raw_json(self) -> None:
+        """Switch the form between fields and its raw JSON payload (from any pane)."""
+        self.toggle_raw_json()
+
     def toggle_raw_json(self) -> None:
         """Switch the form between fields and its raw JSON payload."""
+        if self.current_schema is None:
+            self.notify("Choose a model first.", markup=False)
+            return
+        self._show_pane("form")
         form = self.main_query_one("#form")
         for name in ("toggle_raw", "action_toggle_raw", "action_toggle_json"):
             method = getattr(form, name, None)

@@ -110,3 +110,17 @@ async def test_two_hundred_jobs_finish_and_keys_still_work(
         await pilot.pause(0.3)
         table = app.query_one(JobTable)
         assert len(table.shown_ids) == 200
+
+
+async def test_model_without_schema_runs_from_raw_json(
+    emu_settings: Settings, emulator: Emulator
+) -> None:
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await choose(pilot, app, "kling v3 text-to-image", "fal-ai/kling-image/v3/text-to-image")
+        assert app.current_schema.input == []  # no published schema: free-form input
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        await pilot.press("right", *'"prompt": "a red fox"', "ctrl+s")
+        await until(lambda: len(emulator.jobs) == 1)
+        assert next(iter(emulator.jobs.values())).input == {"prompt": "a red fox"}
