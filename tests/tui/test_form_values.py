@@ -57,6 +57,8 @@ def test_range_errors_and_hints() -> None:
     assert bounds_hint(width) == "> 0 ≤ 14142"
     assert kind_hint(steps) == "integer 1–50"
     assert kind_hint(prompt) == "≤ 5 chars"
+    old = Field("mode", ("mode",), kind="enum", deprecated=True)
+    assert kind_hint(old) == "(deprecated)"
 
 
 def test_text_values_and_empties() -> None:

@@ -263,6 +263,8 @@ def kind_hint(field: Field) -> str:
     bounds = bounds_hint(field)
     if bounds:
         parts.append(bounds)
+    if attr(field, "deprecated", False):
+        parts.append("(deprecated)")
     return " ".join(p for p in parts if p)
 
 
