@@ -255,3 +255,10 @@ async def test_emulator_text_outputs(
         result = await fal.run(endpoint, payload)
     texts = dict(find_texts(result))
     assert label in texts and texts[label].strip()
+
+
+def test_animated_webp_in_a_video_field_is_a_video() -> None:
+    from faltui.core.outputs import kind_of
+
+    assert kind_of("image/webp", "video.webp", ("video",)) == "video"
+    assert kind_of("image/webp", "a.webp", ("images", 0)) == "image"

@@ -102,9 +102,21 @@ def _url_name(url: str) -> str | None:
     return name or None
 
 
+_ANIMATED_TYPES = ("image/gif", "image/webp")
+
+
+def _field_says(path: tuple[str | int, ...], word: str) -> bool:
+    """True when the innermost named field of ``path`` contains ``word``."""
+    names = [part for part in path if isinstance(part, str)]
+    return bool(names) and word in names[-1].lower()
+
+
 def kind_of(content_type: str | None, name: str | None, path: tuple[str | int, ...] = ()) -> str:
     """``image|video|audio|mesh|text|file`` from the content type, else the extension, else the
-    field name (``video``, ``audio_url``…)."""
+    field name (``video``, ``audio_url``…). An animated-image container (GIF, WebP) in a
+    field named for video is a video."""
+    if (content_type or "").lower() in _ANIMATED_TYPES and _field_says(path, "video"):
+        return "video"
     if content_type:
         major = content_type.split("/", 1)[0].lower()
         if major in ("image", "video", "audio", "text"):
