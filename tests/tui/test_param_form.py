@@ -544,3 +544,20 @@ async def test_too_short_shows_after_a_check_and_raw_fastapi_errors_are_understo
         await pilot.pause()
         first_url = app.form.editor("image_urls").child_editors()[0]
         assert "Not an image" in error_line(first_url)
+
+
+async def test_endpoint_without_fields_opens_the_raw_view() -> None:
+    from faltui.core.schema import EndpointSchema
+
+    schema = EndpointSchema("someone/free-form", [], [], {}, {}, {})
+    app = FormHost(schema, {"messages": [{"role": "user", "content": "hi"}]})
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        assert app.form.raw_mode
+        area = app.query_one("#form-raw", TextArea)
+        assert json.loads(area.text) == {"messages": [{"role": "user", "content": "hi"}]}
+        area.load_text('{"model": "x", "max_tokens": 5}')
+        assert app.form.request_submit(1)
+        await pilot.pause()
+        assert app.submitted[0].payload == {"model": "x", "max_tokens": 5}
+        assert app.submitted[0].endpoint_id == "someone/free-form"

@@ -193,6 +193,8 @@ class ParamForm(Widget):
                 Static(Text(f"Also sent (not in the schema): {names}"), classes="form-note")
             )
         self._replace_fields(widgets)
+        if not fields:
+            self.toggle_raw()  # nothing to fill in: the JSON is the form
 
     def _replace_fields(self, widgets: list[Widget]) -> None:
         """Swap in new fields: at once when the previous swap is complete (so the app can
