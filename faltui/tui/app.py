@@ -85,6 +85,10 @@ def vary_seeds(payload: dict[str, Any], count: int, *, has_seed: bool) -> list[d
     return [{**payload, "seed": base + i} for i in range(count)]
 
 
+#: How many finished jobs of earlier sessions the job table shows at start.
+HISTORY_LIMIT = 500
+
+
 def free_form_schema(endpoint_id: str) -> Any:
     """A schema with no declared fields: the form offers the raw JSON editor only."""
     from faltui.core.schema import EndpointSchema
@@ -728,6 +732,9 @@ class FaltuiApp(App[None]):
     @work(group="jobs", exit_on_error=False)
     async def _resume_jobs(self) -> None:
         try:
+            load_history = getattr(self.manager, "load_history", None)
+            if load_history is not None:  # earlier sessions' finished jobs, newest last
+                load_history(limit=HISTORY_LIMIT)
             for job in self.manager.jobs():
                 self._mark_dirty(job)
             resumed = await self.manager.resume_unfinished()

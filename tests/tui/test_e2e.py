@@ -124,3 +124,26 @@ async def test_model_without_schema_runs_from_raw_json(
         await pilot.press("right", *'"prompt": "a red fox"', "ctrl+s")
         await until(lambda: len(emulator.jobs) == 1)
         assert next(iter(emulator.jobs.values())).input == {"prompt": "a red fox"}
+
+
+async def test_earlier_jobs_come_back_from_the_journal(
+    emu_settings: Settings, emulator: Emulator
+) -> None:
+    first = FaltuiApp(emu_settings)
+    async with first.run_test(size=(160, 48)):
+        job = await first.manager.submit("fal-ai/flux/dev", {"prompt": "remember me"})
+        await until(lambda: job.state in FINAL)
+    emulator.script_next_jobs("slow")
+    unfinished = None
+    second = FaltuiApp(emu_settings)
+    async with second.run_test(size=(160, 48)) as pilot:
+        unfinished = await second.manager.submit("fal-ai/flux/dev", {"prompt": "still going"})
+    # A third session shows the finished job and re-attaches to the unfinished one.
+    third = FaltuiApp(emu_settings)
+    async with third.run_test(size=(160, 48)) as pilot:
+        table = third.query_one(JobTable)
+        await until(lambda: len(table.shown_ids) == 2)
+        assert set(table.shown_ids) == {job.id, unfinished.id}
+        assert third.manager.get(job.id).result["images"]
+        await until(lambda: third.manager.get(unfinished.id).state is JobState.running)
+        await pilot.pause()
