@@ -695,7 +695,24 @@ class FaltuiApp(App[None]):
         message.stop()
         job = self._job(message.job_id)
         if job is not None and JobDetailScreen is not None:
-            self.push_screen(JobDetailScreen(job))
+
+            def closed(choice: str | None) -> None:
+                if choice == "edit":
+                    self.fork_into_form(job)
+
+            self.push_screen(JobDetailScreen(job), closed)
+
+    def fork_into_form(self, job: Job) -> None:
+        """Load a job's model and input into the form, to change and submit again."""
+        from faltui.core.catalog import ModelInfo
+
+        known = {m.endpoint_id: m for m in self.known_models()}
+        model = known.get(job.endpoint_id) or ModelInfo.from_api(
+            {"endpoint_id": job.endpoint_id, "metadata": {"display_name": job.endpoint_id}}
+        )
+        self.state.remember_values(job.endpoint_id, dict(job.input or {}))
+        self.choose_model(model)
+        self.notify(f"Loaded the job's input for {job.endpoint_id} into the form.", markup=False)
 
     @work(group="jobs", exit_on_error=False)
     async def _cancel_job(self, job_id: str) -> None:

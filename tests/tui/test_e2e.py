@@ -147,3 +147,32 @@ async def test_earlier_jobs_come_back_from_the_journal(
         assert third.manager.get(job.id).result["images"]
         await until(lambda: third.manager.get(unfinished.id).state is JobState.running)
         await pilot.pause()
+
+
+async def test_detail_copies_commands_and_forks_into_the_form(
+    emu_settings: Settings, quiet: list[str]
+) -> None:
+    from faltui.tui.screens.job_detail import JobDetailScreen
+    from faltui.tui.widgets.param_form import ParamForm
+
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(160, 48)) as pilot:
+        payload = {"prompt": "fork me", "num_images": 2}
+        job = await app.manager.submit("fal-ai/flux/dev", payload)
+        await until(lambda: job.state in FINAL)
+        await pilot.pause(0.3)
+        table = app.query_one(JobTable)
+        table.select_job(job.id)
+        table.grid.focus()
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, JobDetailScreen))
+        await pilot.press("l")
+        assert "faltui run -m fal-ai/flux/dev" in quiet[-1]
+        assert "fork me" in quiet[-1] and emu_settings.key not in quiet[-1]
+        await pilot.press("u")
+        assert "curl" in quiet[-1] and "$FAL_KEY" in quiet[-1]
+        await pilot.press("e")
+        await until(lambda: app.current_schema is not None)
+        form = app.query_one(ParamForm)
+        await until(lambda: form.values().get("prompt") == "fork me")
+        assert form.values()["num_images"] == 2

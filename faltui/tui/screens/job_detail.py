@@ -16,6 +16,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from faltui.core.outputs import export_cli, export_curl, export_python
 from faltui.tui.clipboard import copy_text, describe
 from faltui.tui.widgets.job_table import format_duration, literal, one_line, state_label, state_of
 from faltui.tui.widgets.results import literal_block, pretty_json
@@ -99,8 +100,8 @@ def detail_text(job: Job) -> Text:
     return text
 
 
-class JobDetailScreen(ModalScreen[None]):
-    """A scrollable report on one job."""
+class JobDetailScreen(ModalScreen[str | None]):
+    """A scrollable report on one job; dismisses with ``"edit"`` to fork it into the form."""
 
     DEFAULT_CSS = """
     JobDetailScreen { align: center middle; }
@@ -113,6 +114,10 @@ class JobDetailScreen(ModalScreen[None]):
     BINDINGS: ClassVar = [
         Binding("escape", "close", "Close", id="detail.close"),
         Binding("c", "copy_request_id", "Copy request id", id="detail.copy"),
+        Binding("e", "edit", "Edit in form", id="detail.edit"),
+        Binding("u", "copy_export('curl')", "Copy as curl", id="detail.curl"),
+        Binding("p", "copy_export('python')", "Copy as Python", id="detail.python"),
+        Binding("l", "copy_export('cli')", "Copy as faltui run", id="detail.cli"),
         Binding("j", "scroll_down", "Down", show=False, id="detail.down"),
         Binding("k", "scroll_up", "Up", show=False, id="detail.up"),
     ]
@@ -130,7 +135,9 @@ class JobDetailScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         panel = self.query_one("#detail-panel")
         panel.border_title = f"Job {one_line(self.job.request_id or self.job.id)}"
-        panel.border_subtitle = "escape close · c copy request id"
+        panel.border_subtitle = (
+            "escape close · c request id · e edit in form · copy as u curl / p Python / l faltui"
+        )
         self.query_one("#detail-scroll").focus()
         if not getattr(self.job, "final", False):
             self.set_interval(REFRESH_INTERVAL, self.refresh_detail)
@@ -151,6 +158,21 @@ class JobDetailScreen(ModalScreen[None]):
             return
         how = copy_text(self.app, request_id)
         self.notify(f"Copied request id {request_id} {describe(how)}.", markup=False)
+
+    def action_edit(self) -> None:
+        """Close and load this job's model and input into the form (fork it)."""
+        self.dismiss("edit")
+
+    def action_copy_export(self, kind: str) -> None:
+        """Copy a command that reproduces this job (the key stays ``$FAL_KEY``)."""
+        makers = {"curl": export_curl, "python": export_python, "cli": export_cli}
+        settings = getattr(self.app, "settings", None)
+        if settings is None:
+            self.notify("No settings: cannot build the command.", severity="error")
+            return
+        text = makers[kind](self.job.endpoint_id, dict(self.job.input or {}), settings)
+        how = copy_text(self.app, text)
+        self.notify(f"Copied the job as {kind} {describe(how)}.", markup=False)
 
     def action_scroll_down(self) -> None:
         """Scroll one line down."""
