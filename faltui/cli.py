@@ -153,6 +153,7 @@ def _add_misc(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("emulator", help="run the local fal emulator in the foreground")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8123)
+    p.add_argument("--time-scale", type=float, default=1.0, help="multiplier of every job timeline")
     p.set_defaults(handler=None, emulator=True)
 
 
@@ -194,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         from faltui.emulator import serve_forever
 
         try:
-            serve_forever(args.host, args.port)
+            serve_forever(args.host, args.port, time_scale=args.time_scale)
         except KeyboardInterrupt:
             return 0
         return 0
