@@ -65,3 +65,18 @@ async def test_get_prices_errors(emulator, emu_settings) -> None:
     emulator.chaos.fail_next("pricing", 429)
     with pytest.raises(RateLimitedError):
         await get_prices(None, emu_settings, ["fal-ai/flux/dev"])
+
+
+def test_cost_estimates_follow_the_unit() -> None:
+    from faltui.core.pricing import Price, describe_cost, units_for
+
+    image = Price("fal-ai/flux/dev", 0.025, "image")
+    assert units_for(image, {"num_images": 4}) == 4
+    assert describe_cost(image, {"num_images": 2}, count=10) == (
+        "≈ 0.5 USD for 10 jobs (0.025 USD per image)"
+    )
+    video = Price("fal-ai/kling-video/v3/pro/text-to-video", 0.1, "video_second")
+    assert units_for(video, {"duration": "5"}) == 5
+    assert units_for(video, {}) is None
+    assert "depends on the output" in describe_cost(video, {}, count=3)
+    assert units_for(Price("x/y", 1.0, "megapixel"), {}) is None

@@ -57,6 +57,45 @@ def estimate(price: Price, quantity: float = 1) -> float:
     return price.unit_price * quantity
 
 
+def units_for(price: Price, payload: dict[str, Any]) -> float | None:
+    """How many billing units one job with ``payload`` uses, when the unit says how.
+
+    Per image: ``num_images`` (default 1). Per second of output: a numeric ``duration``.
+    Per request/call/generation: 1. ``None`` when the unit depends on something unknown
+    before the job runs (megapixels, tokens…).
+    """
+    unit = price.unit.lower()
+    if "image" in unit:
+        count = payload.get("num_images", 1)
+        return float(count) if _is_number(count) else 1.0
+    if "second" in unit:
+        duration = payload.get("duration")
+        if isinstance(duration, str):
+            duration = duration.rstrip("s")
+            try:
+                duration = float(duration)
+            except ValueError:
+                return None
+        return float(duration) if _is_number(duration) else None
+    if unit in ("request", "call", "generation", "unit", "video", "run", "job"):
+        return 1.0
+    return None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def describe_cost(price: Price, payload: dict[str, Any], count: int = 1) -> str:
+    """``≈ 0.10 USD for 4 jobs`` when the units are known, else the unit price."""
+    units = units_for(price, payload)
+    if units is None:
+        return f"{price.describe()} (total depends on the output)"
+    total = estimate(price, units * count)
+    jobs = f"{count} job{'s' if count != 1 else ''}"
+    return f"≈ {total:.4g} {price.currency} for {jobs} ({price.describe()})"
+
+
 def _http_of(client_or_http: Any) -> httpx.AsyncClient | None:
     if client_or_http is None or isinstance(client_or_http, httpx.AsyncClient):
         return client_or_http

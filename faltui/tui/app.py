@@ -141,6 +141,7 @@ class FaltuiApp(App[None]):
         self.journal: Any = None
         self.current_model: ModelInfo | None = None
         self.current_schema: Any = None
+        self.current_price: Any = None
         self.active_pane = "models"
         self.narrow = False
         self.problems: list[str] = []
@@ -459,6 +460,27 @@ class FaltuiApp(App[None]):
         self.pane_widget("form").border_title = Content(f"2 {literal(model.display_name)}")
         self.pane_widget("form").border_subtitle = literal(model.endpoint_id)
         self._load_schema(model)
+        self.current_price = None
+        self.main_query_one(StatusBar).set_price(None)
+        if self.settings.key and self.client is not None:
+            self._load_price(model.endpoint_id)
+
+    @work(group="price", exclusive=True, exit_on_error=False)
+    async def _load_price(self, endpoint_id: str) -> None:
+        """Fetch the model's unit price for the status line and the ×N estimate."""
+        from faltui.core.pricing import get_prices
+
+        try:
+            prices = await get_prices(self.client, self.settings, [endpoint_id])
+        except Exception:  # prices are a nicety: no price, no line
+            return
+        price = next((p for p in prices if p.endpoint_id == endpoint_id), None)
+        if price is None or self.current_model is None:
+            return
+        if self.current_model.endpoint_id != endpoint_id:
+            return
+        self.current_price = price
+        self.main_query_one(StatusBar).set_price(price.describe())
 
     @work(group="schema", exclusive=True, exit_on_error=False)
     async def _load_schema(self, model: ModelInfo) -> None:
@@ -542,7 +564,23 @@ class FaltuiApp(App[None]):
             if count and hasattr(form, "request_submit"):
                 form.request_submit(count)
 
-        self.push_screen(CountScreen(), chosen)
+        self.push_screen(CountScreen(cost=self._cost_of), chosen)
+
+    def _cost_of(self, count: int) -> str | None:
+        """What ``count`` submissions of the form would cost, when fal published a price."""
+        price = self.current_price
+        if price is None or self.current_model is None:
+            return None
+        if price.endpoint_id != self.current_model.endpoint_id:
+            return None
+        from faltui.core.pricing import describe_cost
+
+        form = self.main_query_one("#form")
+        try:
+            payload = form.values() if hasattr(form, "values") else {}
+        except Exception:  # a half-filled form: price the defaults
+            payload = {}
+        return describe_cost(price, payload, count)
 
     def on_param_form_submit(self, message: Any) -> None:
         message.stop()

@@ -176,3 +176,26 @@ async def test_detail_copies_commands_and_forks_into_the_form(
         form = app.query_one(ParamForm)
         await until(lambda: form.values().get("prompt") == "fork me")
         assert form.values()["num_images"] == 2
+
+
+async def test_price_shows_and_submit_many_estimates_the_cost(emu_settings: Settings) -> None:
+    from textual.widgets import Static
+
+    from faltui.tui.screens.count import CountScreen
+    from faltui.tui.widgets.status_bar import StatusBar
+
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await choose(pilot, app, "flux dev", "fal-ai/flux/dev")
+        status = app.query_one(StatusBar)
+        await until(lambda: "per image" in status.plain)
+        await pilot.press(*"x", "ctrl+b")
+        await until(lambda: isinstance(app.screen, CountScreen))
+        await pilot.pause()
+        cost = str(app.screen.query_one("#count-cost", Static).render())
+        price = app.current_price.unit_price
+        assert f"≈ {price * 4:.4g} USD for 4 jobs" in cost
+        app.screen.query_one(Input).value = "10"
+        await pilot.pause()
+        cost = str(app.screen.query_one("#count-cost", Static).render())
+        assert f"≈ {price * 10:.4g} USD for 10 jobs" in cost

@@ -21,9 +21,18 @@ def make_app(home: Path) -> FaltuiApp:
     return FaltuiApp(Settings(key=None, paths=paths))
 
 
+async def steady(pilot) -> None:
+    """No blinking cursors: a snapshot must not depend on when it was taken."""
+    for widget in pilot.app.query("Input, TextArea"):
+        widget.cursor_blink = False
+    await pilot.pause()
+
+
 def test_main_screen_wide(snap_compare, tmp_path: Path) -> None:
-    assert snap_compare(make_app(tmp_path), terminal_size=(160, 40))
+    assert snap_compare(make_app(tmp_path), terminal_size=(160, 40), run_before=steady)
 
 
 def test_main_screen_search_80x24(snap_compare, tmp_path: Path) -> None:
-    assert snap_compare(make_app(tmp_path), terminal_size=(80, 24), press=[*"flux"])
+    assert snap_compare(
+        make_app(tmp_path), terminal_size=(80, 24), press=[*"flux"], run_before=steady
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,22 +23,38 @@ class CountScreen(ModalScreen[int | None]):
     CountScreen > Vertical { width: 50; height: auto; border: thick $primary; background: $surface;
         padding: 0 1; }
     CountScreen #count-error { color: $error; height: auto; }
+    CountScreen #count-cost { color: $text-muted; height: auto; }
     """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="count.cancel")]
 
-    def __init__(self, default: int = 4) -> None:
+    def __init__(self, default: int = 4, cost: Callable[[int], str | None] | None = None) -> None:
         super().__init__()
         self.default = default
+        self.cost = cost
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Submit how many times? (seeds vary when the model has a seed)")
             yield Input(str(self.default), type="integer", id="count-input")
             yield Static("", id="count-error")
+            yield Static("", id="count-cost")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
+        self._show_cost(self.default)
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        try:
+            self._show_cost(int(event.value))
+        except ValueError:
+            self._show_cost(None)
+
+    def _show_cost(self, count: int | None) -> None:
+        text = self.cost(count) if self.cost is not None and count and count > 0 else None
+        self.query_one("#count-cost", Static).update(Text(text or ""))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -57,6 +57,8 @@ class StatusBar(Static):
         self._model: str | None = None
         self._counts: Counter[str] = Counter()
         self._busy: str | None = None
+        self._shown: Text | None = None
+        self._price: str | None = None
 
     def on_mount(self) -> None:
         self._render_line()
@@ -64,6 +66,11 @@ class StatusBar(Static):
     def set_model(self, endpoint_id: str | None) -> None:
         """Show the chosen model."""
         self._model = endpoint_id
+        self._render_line()
+
+    def set_price(self, price: str | None) -> None:
+        """Show the chosen model's unit price (``None`` hides it)."""
+        self._price = price
         self._render_line()
 
     def set_counts(self, counts: Mapping[str, int]) -> None:
@@ -87,6 +94,8 @@ class StatusBar(Static):
         if self._model:
             text.append(" │ ", style="dim")
             text.append(self._model)
+            if self._price:
+                text.append(f" ({self._price})", style="dim")
         total = sum(self._counts.values())
         if total:
             text.append(" │ ", style="dim")
@@ -98,4 +107,11 @@ class StatusBar(Static):
         return text
 
     def _render_line(self) -> None:
-        self.update(self._line())
+        # The bar is one line of fixed size whatever it says, so a new text needs a repaint of
+        # this line only, never a layout pass (which re-renders the whole screen); the counts
+        # change up to 10 times a second while jobs run.
+        line = self._line()
+        if line == self._shown:
+            return
+        self._shown = line
+        self.update(line, layout=False)
