@@ -50,7 +50,18 @@ def test_split_demo_finds_the_flag_anywhere() -> None:
 
 
 def test_run_wait_prints_json_whose_image_downloads_as_png(cli_env, capsys) -> None:
-    code, out, err = run(capsys, "run", "-m", FLUX, "-p", "a lighthouse at dusk", "-w", "--logs")
+    code, out, err = run(
+        capsys,
+        "run",
+        "-m",
+        FLUX,
+        "-p",
+        "a lighthouse at dusk",
+        "--param",
+        "output_format=png",
+        "-w",
+        "--logs",
+    )
     assert code == 0, err
     result = json.loads(out)
     url = result["images"][0]["url"]
@@ -165,12 +176,14 @@ def test_cancel_a_queued_job(cli_env, capsys) -> None:
     assert cli_env.counters["cancel"] == 1
 
 
-def test_download_saves_the_png(cli_env, capsys, tmp_path) -> None:
+def test_download_saves_the_image(cli_env, capsys, tmp_path) -> None:
     folder = tmp_path / "out"
     code, _, err = run(capsys, "run", "-m", FLUX, "-p", "x", "-w", "--download", str(folder))
     assert code == 0, err
     files = list(folder.iterdir())
-    assert files and files[0].read_bytes().startswith(PNG_MAGIC)
+    # flux/dev's output_format defaults to jpeg: the emulator, like fal, applies it.
+    assert files and files[0].suffix == ".jpg"
+    assert files[0].read_bytes().startswith(b"\xff\xd8\xff")
 
 
 def test_sync_run(cli_env, capsys) -> None:

@@ -53,6 +53,13 @@ TRANSCRIPT = [
 ]
 
 
+def _default(input_schema: dict[str, Any], name: str) -> Any:
+    """The schema default of an input property (fal applies defaults to omitted inputs)."""
+    props = input_schema.get("properties") or {}
+    prop = props.get(name) if isinstance(props, dict) else None
+    return prop.get("default") if isinstance(prop, dict) else None
+
+
 def image_size(payload: dict[str, Any], input_schema: dict[str, Any]) -> tuple[int, int]:
     """Pixel size from ``image_size`` (preset or {width,height}) or ``aspect_ratio``."""
     props = input_schema.get("properties") or {}
@@ -183,7 +190,7 @@ class OutputBuilder:
         width = height = None
         if kind == "image":
             width, height = image_size(run.payload, run.input_schema)
-            fmt = run.payload.get("output_format")
+            fmt = run.payload.get("output_format", _default(run.input_schema, "output_format"))
             fmt = fmt if isinstance(fmt, str) and fmt.lower() in media.IMAGE_FORMATS else "png"
             data, content_type, ext = media.image_bytes(seed_text, width, height, fmt)
             file_name = f"{name}_{index}.{ext}" if name == "images" else f"{name}.{ext}"
