@@ -68,7 +68,7 @@ def test_catalog_only_endpoints_get_a_category_shaped_output(builder, endpoint_i
 
 def test_sync_mode_inlines_data_uris(builder):
     output = builder.build("fal-ai/flux/dev", {"prompt": "x", "sync_mode": True}, "r", BASE)
-    assert output["images"][0]["url"].startswith("data:image/png;base64,")
+    assert output["images"][0]["url"].startswith("data:image/jpeg;base64,")  # flux default
     assert builder.files.files == {}
 
 
