@@ -187,6 +187,41 @@ class JobGrid(DataTable):
             self._offset_cache.clear()
         return row_key
 
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        """Measure new rows; growing taller under a scrollbar already shown is no layout.
+
+        ``DataTable`` sets ``virtual_size``, which asks for a layout of the whole screen (~40 ms
+        with the form open) each time rows are appended: at 10 Hz while a batch is submitted.
+        When only the height grew and the vertical scrollbar is already there, nothing moves:
+        the scrollbars are updated in place and the table repainted instead.
+        """
+        new_rows = list(new_rows)
+        before = self.virtual_size
+        layout_wanted = self._layout_required
+        shown = self.show_vertical_scrollbar
+        super()._update_dimensions(new_rows)
+        after = self.virtual_size
+        if (
+            layout_wanted
+            or not shown
+            or after == before
+            or after.width != before.width
+            or after.height < before.height
+        ):
+            return
+        try:
+            self._layout_required = False
+            self._scroll_update(after)
+        except Exception:  # pragma: no cover - only if Textual's internals change
+            self.refresh(layout=True)
+            return
+        header = self.header_height if self.show_header else 0
+        width = max(self.size.width, after.width)
+        for key in new_rows:  # only lines of new rows can show something new
+            index = self._row_locations.get(key)
+            if index is not None:
+                self._refresh_region(Region(0, index + header, width, 1))
+
     def set_cells(self, updates: Iterable[tuple[str, str, Text]]) -> None:
         """Change cells, re-rendering only their rows.
 
@@ -552,7 +587,8 @@ class JobTable(Widget):
             bar = f"Jobs: {self._filter_name} · {shown} of {total}"
         if bar != self._bar_text:
             self._bar_text = bar
-            self.query_one("#jobs-bar", Static).update(bar)
+            # One line of fixed size: a repaint, not a layout pass of the whole screen.
+            self.query_one("#jobs-bar", Static).update(bar, layout=False)
         empty = shown == 0
         if empty:
             self.query_one("#jobs-empty", Static).update(self._empty_message())

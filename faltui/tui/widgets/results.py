@@ -28,6 +28,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.visual import visualize
 from textual.widget import Widget
 from textual.widgets import OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
@@ -339,7 +340,20 @@ class ResultsPane(Widget):
         signature = (text.plain, tuple(text.spans), str(text.style))
         if self._rendered.get(selector) != signature:
             self._rendered[selector] = signature
-            widget.update(text)
+            widget.update(text, layout=self._height_changes(widget, text))
+
+    @staticmethod
+    def _height_changes(widget: Static, text: Text) -> bool:
+        """Whether ``text`` needs another height than ``widget`` has now.
+
+        A layout pass re-renders the whole screen; while a job runs its head (elapsed time) and
+        status change at 10 Hz without changing height, so those updates are repaints only.
+        """
+        width = widget.content_size.width
+        if not widget.is_mounted or width <= 0:
+            return True
+        height = visualize(widget, text, markup=False).get_height(widget.styles, width)
+        return height != widget.content_size.height
 
     def _set_items(self, items: list[ResultItem]) -> None:
         self.items = items
