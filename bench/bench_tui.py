@@ -17,7 +17,8 @@ While a scenario runs it measures
   typed into the model search (until the list is re-ranked for it) or ``down`` (until the
   highlighted model changes); ``+paint`` adds the wait for the next screen refresh;
 * time until all N jobs are accepted by fal, and until all are final;
-* CPU seconds and peak RSS of the app process.
+* CPU seconds and peak RSS of the app process;
+* screen updates (frames): how many, how many laid the whole screen out, and their time.
 
 Prints figures only (no assertions)::
 
@@ -142,6 +143,38 @@ class LagMonitor:
                 await self._task
 
 
+class FrameMeter:
+    """Times every screen update (Textual's ``Screen._on_timer_update``) while recording.
+
+    A frame either lays out the whole screen first (``layout``) or only repaints what changed.
+    """
+
+    def __init__(self) -> None:
+        self.recording = False
+        self.frames: list[float] = []
+        self.layouts: list[float] = []
+
+    def install(self) -> None:
+        from textual.screen import Screen
+
+        original = Screen._on_timer_update
+        meter = self
+
+        def timed(screen: Any) -> None:
+            if not meter.recording:
+                original(screen)
+                return
+            layout = bool(screen._layout_required)
+            start = time.perf_counter()
+            original(screen)
+            elapsed = time.perf_counter() - start
+            meter.frames.append(elapsed)
+            if layout:
+                meter.layouts.append(elapsed)
+
+        Screen._on_timer_update = timed  # type: ignore[method-assign]
+
+
 async def wait_for(predicate: Any, timeout: float = STEP_TIMEOUT, step: float = 0.002) -> bool:
     """Poll ``predicate`` every ``step`` seconds; False on timeout."""
     deadline = time.perf_counter() + timeout
@@ -243,6 +276,8 @@ async def run_scenario(args: argparse.Namespace, urls: dict[str, str], key: str)
     n = 0 if args.child == "baseline" else args.n
     result: dict[str, Any] = {"scenario": args.child, "n": n}
     with tempfile.TemporaryDirectory(prefix="faltui-bench-tui-") as tmp:
+        frames = FrameMeter()
+        frames.install()
         app = FaltuiApp(_settings(urls, key, Path(tmp), args.time_scale))
         async with app.run_test(size=(160, 48)) as pilot:
             await wait_for(lambda: not _catalog_busy(app), timeout=30)
@@ -260,6 +295,7 @@ async def run_scenario(args: argparse.Namespace, urls: dict[str, str], key: str)
 
             lag = LagMonitor()
             lag.start()
+            frames.recording = True
             profiler = None
             if args.profile:
                 import cProfile
@@ -287,7 +323,7 @@ async def run_scenario(args: argparse.Namespace, urls: dict[str, str], key: str)
                 for _ in range(args.probes):
                     await prober.probe()
                     await asyncio.sleep(PROBE_GAP)
-            lag.recording = False
+            lag.recording = frames.recording = False
             result["window_s"] = time.perf_counter() - t0
             result["cpu_s"] = _cpu() - cpu0
             if profiler is not None:
@@ -295,6 +331,8 @@ async def run_scenario(args: argparse.Namespace, urls: dict[str, str], key: str)
                 profiler.dump_stats(args.profile)
             await lag.stop()
             result["lag"] = lag.delays
+            result["frames"] = frames.frames
+            result["layouts"] = frames.layouts
             result["typed"] = prober.typed
             result["typed_paint"] = prober.typed_paint
             result["down"] = prober.down
@@ -361,6 +399,12 @@ def print_table(results: list[dict]) -> None:
         ("loop lag mean ms", lambda r: _mean(r["lag"])),
         ("loop lag p95 ms", lambda r: _ms(r["lag"], 0.95)),
         ("loop lag max ms", lambda r: _ms(r["lag"])),
+        ("frames", lambda r: str(len(r["frames"]))),
+        ("frames: layout passes", lambda r: str(len(r["layouts"]))),
+        ("frame time total s", lambda r: f"{sum(r['frames']):.2f}"),
+        ("  of it layout frames s", lambda r: f"{sum(r['layouts']):.2f}"),
+        ("frame p95 ms", lambda r: _ms(r["frames"], 0.95)),
+        ("frame max ms", lambda r: _ms(r["frames"])),
         ("probes (word + down)", lambda r: f"{len(r['typed'])}/{len(r['down'])}"),
         ("type word→ranked p50 ms", lambda r: _ms(r["typed"], 0.5)),
         ("type word→ranked max ms", lambda r: _ms(r["typed"])),
