@@ -6,6 +6,7 @@ is not in our process either. Each scenario runs the real ``FaltuiApp`` headless
 app's own:
 
 * ``baseline`` — the app with a model chosen and no jobs;
+* ``quiet`` — like ``load`` below but without key probes (what the jobs alone cost);
 * ``load`` — the same, then N jobs submitted through the form (``ParamForm.request_submit(N)``
   → ``Submit`` → ``FaltuiApp._submit``), measured until every job is final and on screen.
 
@@ -309,6 +310,9 @@ async def run_scenario(args: argparse.Namespace, urls: dict[str, str], key: str)
                     raise RuntimeError("the form refused to submit")
                 watcher = asyncio.get_running_loop().create_task(watch_jobs(app, n, t0))
                 while not watcher.done() and time.perf_counter() - t0 < args.timeout:
+                    if args.child == "quiet":  # no keys: what the jobs alone cost
+                        await asyncio.sleep(0.05)
+                        continue
                     await prober.probe()
                     await asyncio.sleep(PROBE_GAP)
                 watcher.cancel()
@@ -451,7 +455,7 @@ def main() -> int:
     parser.add_argument("--time-scale", type=float, default=0.3, help="emulator time scale")
     parser.add_argument("--probes", type=int, default=8, help="key probes in the baseline")
     parser.add_argument("--timeout", type=float, default=120.0, help="give up after s")
-    parser.add_argument("--scenarios", default="baseline,load")
+    parser.add_argument("--scenarios", default="baseline,quiet,load")
     parser.add_argument("--profile", help="write cProfile stats of the load window here")
     parser.add_argument("--json", action="store_true", help="print the raw results too")
     parser.add_argument("--child", help=argparse.SUPPRESS)
