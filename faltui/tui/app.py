@@ -153,7 +153,9 @@ class FaltuiApp(App[None]):
 
     def main_query_one(self, selector: Any, expect_type: Any = None) -> Any:
         """Query the main screen (the panes), even while a modal screen is on top."""
-        screen = self.screen_stack[0] if self.screen_stack else self.screen
+        if not self.screen_stack:
+            raise NoMatches("the app is shutting down: no screens are left")
+        screen = self.screen_stack[0]
         if expect_type is None:
             return screen.query_one(selector)
         return screen.query_one(selector, expect_type)
@@ -658,10 +660,13 @@ class FaltuiApp(App[None]):
 
     def flush_jobs(self) -> None:
         """Push every changed job to the table in one batch (runs on a 10 Hz timer)."""
-        if not self._dirty:
+        if not self._dirty or not self.screen_stack:
+            return  # nothing changed, or shutting down (no screens left to draw on)
+        try:
+            table = self.main_query_one("#jobs")
+        except NoMatches:
             return
         dirty, self._dirty = self._dirty, {}
-        table = self.main_query_one("#jobs")
         if hasattr(table, "upsert"):
             try:
                 table.upsert(list(dirty.values()))

@@ -98,8 +98,10 @@ async def test_two_hundred_jobs_finish_and_keys_still_work(
         await pilot.press("escape", "slash", *"whisper")
         browser = app.query_one(ModelBrowser)
         await until(
-            lambda: browser.highlighted_model is not None
-            and browser.highlighted_model.endpoint_id == "fal-ai/whisper",
+            lambda: (
+                browser.highlighted_model is not None
+                and browser.highlighted_model.endpoint_id == "fal-ai/whisper"
+            ),
             timeout=10,
         )
         await until(lambda: len(app.manager.jobs()) == 200, timeout=60)
@@ -138,6 +140,7 @@ async def test_earlier_jobs_come_back_from_the_journal(
     second = FaltuiApp(emu_settings)
     async with second.run_test(size=(160, 48)) as pilot:
         unfinished = await second.manager.submit("fal-ai/flux/dev", {"prompt": "still going"})
+    assert not unfinished.final
     # A third session shows the finished job and re-attaches to the unfinished one.
     third = FaltuiApp(emu_settings)
     async with third.run_test(size=(160, 48)) as pilot:
@@ -145,7 +148,10 @@ async def test_earlier_jobs_come_back_from_the_journal(
         await until(lambda: len(table.shown_ids) == 2)
         assert set(table.shown_ids) == {job.id, unfinished.id}
         assert third.manager.get(job.id).result["images"]
-        await until(lambda: third.manager.get(unfinished.id).state is JobState.running)
+        # Re-attached: tracked again until fal reports it done, result and all.
+        resumed = third.manager.get(unfinished.id)
+        await until(lambda: resumed.state is JobState.done)
+        assert resumed.result["images"]
         await pilot.pause()
 
 

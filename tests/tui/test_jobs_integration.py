@@ -35,7 +35,11 @@ async def test_submitted_jobs_flow_into_table_results_and_detail(emu_settings: S
     app = FaltuiApp(emu_settings)
     async with app.run_test(size=(160, 45)) as pilot:
         assert app.manager is not None
-        payload = {"prompt": "a tiny red square", "image_size": {"width": 64, "height": 48}}
+        payload = {
+            "prompt": "a tiny red square",
+            "image_size": {"width": 64, "height": 48},
+            "output_format": "png",
+        }
         jobs = [await app.manager.submit("fal-ai/flux/dev", {**payload, "seed": s}) for s in (1, 2)]
         table = app.query_one(JobTable)
         await wait_for(lambda: all(j.final for j in jobs))
@@ -56,7 +60,7 @@ async def test_submitted_jobs_flow_into_table_results_and_detail(emu_settings: S
         await app.workers.wait_for_complete()
         await pilot.pause()
         saved = list(Path(emu_settings.paths.download_dir).glob("*.png"))
-        assert len(saved) == 1 and saved[0].stat().st_size > 0
+        assert len(saved) == 1 and saved[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert "saved" in str(results.query_one("#results-text", Static).render())
         table.grid.focus()
         await pilot.press("enter")
