@@ -121,6 +121,23 @@ class FaltuiApp(App[None]):
         Binding("2", "pane('form')", "Go to parameters", show=False, id="pane.form"),
         Binding("3", "pane('jobs')", "Go to jobs", show=False, id="pane.jobs"),
         Binding("4", "pane('results')", "Go to results", show=False, id="pane.results"),
+        # The same from inside a text field, where a bare digit is typed.
+        *(
+            Binding(
+                f"alt+{n}",
+                f"pane('{pane}')",
+                title,
+                show=False,
+                id=f"pane.{pane}.alt",
+                priority=True,
+            )
+            for n, pane, title in (
+                (1, "models", "Models"),
+                (2, "form", "Parameters"),
+                (3, "jobs", "Jobs"),
+                (4, "results", "Results"),
+            )
+        ),
     ]
 
     PANE_TITLES: ClassVar[dict[str, str]] = {

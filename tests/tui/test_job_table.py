@@ -73,6 +73,11 @@ def test_helpers() -> None:
     assert state_label(replace(queued, queue_position=None)) == "queued"
     assert prompt_snippet(make_job("p", "done", prompt="two\n  lines\x1b[31m")) == "two lines[31m"
     assert prompt_snippet(make_job("l", "done", prompt="", label="my label")) == "my label"
+    upload = "https://v3.fal.media/files/zebra/Ab3_speech.wav?sig=1"
+    whisper = replace(make_job("w", "done"), input={"audio_url": upload, "task": "transcribe"})
+    assert prompt_snippet(whisper) == "audio_url: Ab3_speech.wav"
+    edit = replace(make_job("e", "done"), input={"image_urls": ["data:image/png;base64,AAAA"]})
+    assert prompt_snippet(edit) == "image_urls: image/png"
 
 
 async def test_rows_for_every_state_and_literal_text() -> None:

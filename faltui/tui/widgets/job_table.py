@@ -45,7 +45,7 @@ FILTER_CYCLE: tuple[tuple[str, frozenset[str] | None], ...] = (
     ("failed", frozenset({"failed"})),
 )
 #: Keys of the input whose value best describes a job (first present wins).
-PROMPT_KEYS = ("prompt", "text", "query", "question", "input", "instruction", "image_url")
+PROMPT_KEYS = ("prompt", "text", "query", "question", "input", "instruction")
 
 _SPACE = re.compile(r"\s+")
 
@@ -129,7 +129,11 @@ def last_log(job: Job) -> str:
 
 
 def prompt_snippet(job: Job) -> str:
-    """What the job is about: its prompt (or similar input), else its label."""
+    """What the job is about: its prompt (or similar text), else its label, else its inputs.
+
+    A URL input is shown by its file name (``audio_url: speech.wav``): the CDN host and
+    upload id in front of it say nothing to the person who picked the file.
+    """
     payload = getattr(job, "input", None) or {}
     if isinstance(payload, dict):
         for key in PROMPT_KEYS:
@@ -140,10 +144,25 @@ def prompt_snippet(job: Job) -> str:
     if label:
         return one_line(label)
     if isinstance(payload, dict):
-        for value in payload.values():
+        for key, value in payload.items():
+            if isinstance(value, list) and value and isinstance(value[0], str):
+                value = value[0]
             if isinstance(value, str) and value.strip():
-                return one_line(value)
+                return one_line(f"{key}: {file_name(value)}" if is_url(value) else value)
     return ""
+
+
+def is_url(text: str) -> bool:
+    """True for the http(s) and data: URLs fal takes as file inputs."""
+    return text.startswith(("http://", "https://", "data:"))
+
+
+def file_name(url: str) -> str:
+    """The last path segment of a URL (``data:`` URLs are named by their media type)."""
+    if url.startswith("data:"):
+        return url[5:].split(";", 1)[0].split(",", 1)[0] or "data URI"
+    path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    return path.rsplit("/", 1)[-1] or url
 
 
 def short_model(endpoint_id: str) -> str:
