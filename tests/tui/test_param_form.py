@@ -561,3 +561,11 @@ async def test_endpoint_without_fields_opens_the_raw_view() -> None:
         await pilot.pause()
         assert app.submitted[0].payload == {"model": "x", "max_tokens": 5}
         assert app.submitted[0].endpoint_id == "someone/free-form"
+
+
+async def test_long_example_urls_fit_the_placeholder() -> None:
+    app = FormHost(schema_for(WHISPER))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        audio = app.form.editor("audio_url").query_one(Input)
+        assert audio.placeholder == "e.g. …/dinner_conversation.mp3"

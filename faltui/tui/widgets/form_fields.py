@@ -524,12 +524,29 @@ def placeholder_for(field: Field) -> str:
     examples = [e for e in (attr(field, "examples") or []) if e is not None and e != ""]
     if examples:
         example = to_text(examples[0]).replace("\n", " ")
+        if example.startswith(("http://", "https://")) and len(example) > 40:
+            example = short_url(example)
         if len(example) > 60:
             example = example[:59] + "…"
         return f"e.g. {example}"
     if attr(field, "required", False):
         return "required"
     return "optional"
+
+
+def short_url(url: str) -> str:
+    """A long URL cut to its host and file name (``https://host/…/file.mp3``), for hints.
+
+    An input's placeholder does not wrap inside a long word, so a full example URL would
+    show as a bare ``e.g.`` in a narrow pane.
+    """
+    scheme, _, rest = url.partition("://")
+    host, _, path = rest.partition("/")
+    name = path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    if not name:
+        return url
+    short = f"{scheme}://{host}/…/{name}"
+    return short if len(short) <= 40 else f"…/{name}"
 
 
 def editor_widgets(widget: Widget) -> list[FieldEditor]:
