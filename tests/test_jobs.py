@@ -360,6 +360,7 @@ async def test_local_files_are_uploaded_first(
     assert any("Uploading 1 local file" in ln.message for ln in job.logs)
     assert any("100%" in ln.message for ln in job.logs)
     assert emulator.jobs[job.request_id].input["image_url"] == url
+    assert job.label == "in.png"  # the local file names the job
 
 
 async def test_failed_upload_submits_nothing(

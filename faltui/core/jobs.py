@@ -417,6 +417,8 @@ class JobManager:
             return payload
         names = ", ".join(path.name for _, path in found)
         self._log(job, f"Uploading {len(found)} local file(s): {names}")
+        if not job.label:  # the files name the job better than their CDN URLs will
+            job.label = names
         marks: set[int] = set()
 
         def progress(sent: int, total: int, *_: Any) -> None:
