@@ -121,14 +121,15 @@ class FaltuiApp(App[None]):
         Binding("2", "pane('form')", "Go to parameters", show=False, id="pane.form"),
         Binding("3", "pane('jobs')", "Go to jobs", show=False, id="pane.jobs"),
         Binding("4", "pane('results')", "Go to results", show=False, id="pane.results"),
-        # The same from inside a text field, where a bare digit is typed.
+        # The same from inside a text field, where a bare digit is typed. (Not alt+digit:
+        # Textual reads ESC+digit as the macOS Option characters ¡™£¢.)
         *(
             Binding(
-                f"alt+{n}",
+                f"f{n + 1}",
                 f"pane('{pane}')",
                 title,
                 show=False,
-                id=f"pane.{pane}.alt",
+                id=f"pane.{pane}.fkey",
                 priority=True,
             )
             for n, pane, title in (

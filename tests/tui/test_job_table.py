@@ -184,6 +184,13 @@ async def test_bindings_post_requests_for_the_cursor_job() -> None:
             ("details", "j-running"),
         ]
         assert ("highlighted", "j-done") in app.messages
+        jobs = jobs_in_every_state()
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.selected_job_id == jobs[-1].id
+        await pilot.press("g")
+        await pilot.pause()
+        assert table.selected_job_id == jobs[0].id
 
 
 async def test_elapsed_ticks_only_for_active_jobs() -> None:

@@ -184,6 +184,8 @@ class JobGrid(DataTable):
         Binding("f", "cycle_filter", "Filter", id="jobs.filter"),
         Binding("j", "cursor_down", "Down", show=False, id="jobs.down"),
         Binding("k", "cursor_up", "Up", show=False, id="jobs.up"),
+        Binding("home,g", "scroll_top", "First job", show=False, id="jobs.first"),
+        Binding("end,G", "scroll_bottom", "Last job", show=False, id="jobs.last"),
     ]
 
     def add_row(
