@@ -547,7 +547,11 @@ class FaltuiApp(App[None]):
             names = ", ".join(f.name for f in getattr(schema, "input", []))
             form.update(Text(f"{model.endpoint_id}\nfields: {names}"))  # type: ignore[attr-defined]
         self._show_pane("form")
-        # The form mounts its editors asynchronously: focus the first one once they exist.
+        # The form mounts its editors asynchronously: focus the first one once they exist
+        # and have been laid out (a pane shown just now has no size before that).
+        settled = getattr(form, "settled", None)
+        if settled is not None:
+            await settled()
         self.call_after_refresh(self._focus_pane, "form")
 
     # -- submitting ----------------------------------------------------------------------

@@ -205,3 +205,17 @@ async def test_price_shows_and_submit_many_estimates_the_cost(emu_settings: Sett
         await pilot.pause()
         cost = str(app.screen.query_one("#count-cost", Static).render())
         assert f"≈ {price * 10:.4g} USD for 10 jobs" in cost
+
+
+async def test_at_80x24_choosing_a_model_puts_the_cursor_in_its_first_field(
+    emu_settings: Settings,
+) -> None:
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.narrow
+        await choose(pilot, app, "schnell", "fal-ai/flux/schnell")
+        await until(lambda: app.focused is not None and app.focused.id != "browser-search")
+        await pilot.press(*"a red fox")
+        await pilot.pause()
+        assert app.active_pane == "form"
+        assert app.query_one("#form").values().get("prompt") == "a red fox"

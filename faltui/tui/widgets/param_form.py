@@ -196,6 +196,12 @@ class ParamForm(Widget):
         if not fields:
             self.toggle_raw()  # nothing to fill in: the JSON is the form
 
+    async def settled(self) -> None:
+        """Wait until the fields of the latest ``load`` are mounted (and can take focus)."""
+        while self._swap_done is not None and not self._swap_done.done():
+            with contextlib.suppress(Exception):  # a failed swap is reported where it fails
+                await asyncio.shield(self._swap_done)
+
     def _replace_fields(self, widgets: list[Widget]) -> None:
         """Swap in new fields: at once when the previous swap is complete (so the app can
         focus them right away), else after it — removing widgets that are still being
