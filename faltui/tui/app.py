@@ -169,6 +169,15 @@ class FaltuiApp(App[None]):
         self._selected_job: str | None = None
         self._theme_ready = False
 
+    #: Actions on the main screen's panes: not run while a dialog or detail screen is on top.
+    MAIN_SCREEN_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {"pane", "submit", "submit_many", "toggle_raw_json", "search", "back"}
+    )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keep pane actions (some bound with priority) from acting under a modal screen."""
+        return not (action in self.MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1)
+
     def main_query_one(self, selector: Any, expect_type: Any = None) -> Any:
         """Query the main screen (the panes), even while a modal screen is on top."""
         if not self.screen_stack:

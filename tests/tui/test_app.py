@@ -154,6 +154,12 @@ async def test_function_keys_switch_panes_from_inside_a_text_field(tmp_path: Pat
         await pilot.press("f2")
         await pilot.pause()
         assert app.active_pane == "models"
+        await pilot.press("escape", "question_mark")  # a screen on top: pane keys wait
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("f4", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen) and app.active_pane == "models"
 
 
 async def test_wide_layout_shows_all_panes(tmp_path: Path) -> None:
