@@ -363,6 +363,24 @@ async def test_local_files_are_uploaded_first(
     assert job.label == "in.png"  # the local file names the job
 
 
+async def test_a_batch_naming_one_local_file_uploads_it_once(
+    harness: Harness, emulator: Any, tmp_path: Path
+) -> None:
+    image = tmp_path / "in.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 2048)
+    manager = harness.manager()
+    payloads = [{"image_url": str(image), "seed": seed} for seed in range(3)]
+    jobs = await manager.submit_batch("fal-ai/flux/dev/image-to-image", payloads)
+    urls = {job.input["image_url"] for job in jobs}
+    assert len(urls) == 1 and all(job.request_id for job in jobs)
+    assert emulator.counters["upload"] == 1
+    await manager.submit("fal-ai/flux/dev/image-to-image", {"image_url": str(image)})
+    assert emulator.counters["upload"] == 1  # unchanged file: its URL is reused
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\1" * 4096)  # edited: sent again
+    edited = await manager.submit("fal-ai/flux/dev/image-to-image", {"image_url": str(image)})
+    assert emulator.counters["upload"] == 2 and edited.input["image_url"] not in urls
+
+
 async def test_failed_upload_submits_nothing(
     harness: Harness, emulator: Any, tmp_path: Path
 ) -> None:

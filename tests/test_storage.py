@@ -325,3 +325,31 @@ async def test_emulator_retries_parts_and_renews_rejected_token(
             assert (await http.get(small_url)).text == "hello"
     finally:
         await client.aclose()
+
+
+async def test_upload_cache_forgets_failures_and_shares_work(tmp_path: Path) -> None:
+    from faltui.core.storage import UploadCache
+
+    file = tmp_path / "a.bin"
+    file.write_bytes(b"x")
+    cache = UploadCache()
+    calls: list[str] = []
+
+    async def failing() -> str:
+        calls.append("fail")
+        raise OSError("network down")
+
+    with pytest.raises(OSError):
+        await cache.url_for(file, None, failing)
+
+    async def working() -> str:
+        calls.append("ok")
+        await asyncio.sleep(0.01)
+        return "https://cdn.example/a.bin"
+
+    first, second = await asyncio.gather(
+        cache.url_for(file, None, working), cache.url_for(file, None, working)
+    )
+    assert first == ("https://cdn.example/a.bin", True)
+    assert second == ("https://cdn.example/a.bin", False)
+    assert calls == ["fail", "ok"]

@@ -288,6 +288,7 @@ class JobManager:
         self.on_event = on_event
         self.submit_concurrency = max(1, submit_concurrency)
         self.result_attempts = max(1, result_attempts)
+        self.uploads = storage.UploadCache()  # a local file named by many jobs is sent once
         if poll_interval is None:
             poll_interval = float(getattr(getattr(client, "settings", None), "poll_interval", 1.0))
         self.scheduler = Scheduler(
@@ -429,7 +430,9 @@ class JobManager:
                 marks.add(step)
                 self._log(job, f"Uploaded {step}% ({sent:,} of {total:,} bytes)")
 
-        uploaded = await storage.upload_local_files(self.client, payload, progress=progress)
+        uploaded = await storage.upload_local_files(
+            self.client, payload, progress=progress, cache=self.uploads
+        )
         self._log(job, "Upload finished")
         return uploaded
 

@@ -15,7 +15,7 @@ import mimetypes
 import re
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -433,17 +433,55 @@ def _set(payload: Any, where: PathKey, value: Any) -> None:
     target[where[-1]] = value
 
 
+class UploadCache:
+    """The files uploaded (or being uploaded) so far, so one file is sent once.
+
+    A batch of N jobs naming the same local file shares one upload, and so does the next
+    submit of an unchanged file. Keyed by path, size, modification time and lifecycle: an
+    edited file is sent again. A failed upload is forgotten, so the next attempt retries.
+    """
+
+    def __init__(self) -> None:
+        self._uploads: dict[tuple[Path, int, int, int | None], asyncio.Future[str]] = {}
+
+    async def url_for(
+        self,
+        file: Path,
+        lifecycle_seconds: int | None,
+        upload: Callable[[], Awaitable[str]],
+    ) -> tuple[str, bool]:
+        """The file's URL, uploading it with ``upload()`` unless that is done or under way;
+        the flag says whether this call did the upload."""
+        info = file.stat()
+        key = (file, info.st_size, info.st_mtime_ns, lifecycle_seconds)
+        shared = self._uploads.get(key)
+        if shared is not None:
+            # Shielded: a job cancelled while it waits must not cancel the others' upload.
+            return await asyncio.shield(shared), False
+        task = asyncio.ensure_future(upload())
+        self._uploads[key] = task
+
+        def forget_failure(done: asyncio.Future[str]) -> None:
+            if done.cancelled() or done.exception() is not None:
+                self._uploads.pop(key, None)
+
+        task.add_done_callback(forget_failure)
+        return await asyncio.shield(task), True
+
+
 async def upload_local_files(
     client: FalClient,
     payload: dict[str, Any],
     progress: Progress | None = None,
     *,
     lifecycle_seconds: int | None = None,
+    cache: UploadCache | None = None,
 ) -> dict[str, Any]:
     """A copy of ``payload`` with every local file uploaded and replaced by its URL.
 
     Raises ``ValidationFailed`` (nothing uploaded) when a value looks like a local path but no
-    such file exists. A file named twice is uploaded once.
+    such file exists. A file named twice is uploaded once; with a ``cache``, once across
+    calls too.
     """
     missing = missing_local_files(payload)
     if missing:
@@ -462,9 +500,22 @@ async def upload_local_files(
     sent = 0
     for file, size in unique.items():
         counter = _Counter(total, progress, offset=sent)
-        urls[file] = await upload_file(
-            client, file, progress=progress, lifecycle_seconds=lifecycle_seconds, _counter=counter
-        )
+
+        def upload(file: Path = file, counter: _Counter = counter) -> Awaitable[str]:
+            return upload_file(
+                client,
+                file,
+                progress=progress,
+                lifecycle_seconds=lifecycle_seconds,
+                _counter=counter,
+            )
+
+        if cache is None:
+            urls[file] = await upload()
+        else:
+            urls[file], uploaded = await cache.url_for(file, lifecycle_seconds, upload)
+            if not uploaded and progress is not None:
+                progress(sent + size, total)  # already on the CDN: counts as sent
         sent += size
     for where, file in found:
         _set(result, where, urls[file.resolve()])

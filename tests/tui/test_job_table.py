@@ -69,7 +69,7 @@ def test_helpers() -> None:
     assert format_duration(184) == "3m04s"
     assert format_duration(7500) == "2h05m"
     queued = make_job("q", "queued", queue_position=3)
-    assert state_label(queued) == "queued #3"
+    assert state_label(queued) == "queued #4"  # 3 ahead: fourth in line
     assert state_label(replace(queued, queue_position=None)) == "queued"
     assert prompt_snippet(make_job("p", "done", prompt="two\n  lines\x1b[31m")) == "two lines[31m"
     assert prompt_snippet(make_job("l", "done", prompt="", label="my label")) == "my label"
@@ -91,7 +91,7 @@ async def test_rows_for_every_state_and_literal_text() -> None:
         await pilot.pause()
         assert not table.has_class("-empty")
         assert table.shown_ids == [j.id for j in jobs]
-        assert cell(table, "j-queued", "state") == "queued #3"
+        assert cell(table, "j-queued", "state") == "queued #4"
         assert cell(table, "j-done", "elapsed") == "3.8s"  # finished - submitted
         assert cell(table, "j-done", "prompt") == "mountains at night"
         assert cell(table, "j-running", "log") == "step 12/28 [b]not markup[/b]"

@@ -83,11 +83,15 @@ def state_of(job: Job) -> str:
 
 
 def state_label(job: Job) -> str:
-    """Short state text for the table: ``"queued #3"``, ``"running"``, …"""
+    """Short state text for the table: ``"queued #3"`` (third in line), ``"running"``, …
+
+    fal's ``queue_position`` counts the requests ahead (0 = next); people count places
+    in a line from 1.
+    """
     state = state_of(job)
     position = getattr(job, "queue_position", None)
     if state == "queued" and position is not None:
-        return f"queued #{position}"
+        return f"queued #{position + 1}"
     return state
 
 

@@ -441,8 +441,8 @@ class ResultsPane(Widget):
         text.append("State: ", style="dim")
         text.append(state_label(job) + "\n")
         if job.queue_position is not None and state == "queued":
-            text.append("Queue position: ", style="dim")
-            text.append(f"{job.queue_position}\n")
+            text.append("Place in queue: ", style="dim")
+            text.append(f"{job.queue_position + 1} ({job.queue_position} ahead)\n")
         if job.error:
             kind = f" ({one_line(job.error_type)})" if job.error_type else ""
             text.append(f"Error{kind}:\n", style="bold")
