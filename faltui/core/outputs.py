@@ -95,7 +95,8 @@ def _data_url_type(url: str) -> str | None:
     return mime or None
 
 
-def _url_name(url: str) -> str | None:
+def url_file_name(url: str) -> str | None:
+    """The file name a URL ends in (decoded; no query), or None (``data:`` URLs have none)."""
     if url.startswith("data:"):
         return None
     name = PurePosixPath(unquote(urlsplit(url).path)).name
@@ -151,7 +152,7 @@ def _file_object(obj: dict[str, Any], path: tuple[str | int, ...]) -> OutputFile
     if content_type is None and url.startswith("data:"):
         content_type = _data_url_type(url)
     file_name = obj.get("file_name") if isinstance(obj.get("file_name"), str) else None
-    name = file_name or _url_name(url)
+    name = file_name or url_file_name(url)
     return OutputFile(
         url=url,
         path=path,
@@ -166,7 +167,7 @@ def _file_object(obj: dict[str, Any], path: tuple[str | int, ...]) -> OutputFile
 
 def _bare(url: str, path: tuple[str | int, ...]) -> OutputFile:
     content_type = _data_url_type(url) if url.startswith("data:") else None
-    return OutputFile(url, path, kind_of(content_type, _url_name(url), path), content_type)
+    return OutputFile(url, path, kind_of(content_type, url_file_name(url), path), content_type)
 
 
 def find_outputs(result: Any) -> list[OutputFile]:
@@ -238,7 +239,7 @@ def _safe_name(name: str) -> str:
 
 def file_name_for(output: OutputFile) -> str:
     """A safe local file name: ``file_name``, else the URL's last segment, with an extension."""
-    name = _safe_name(output.file_name or _url_name(output.url) or f"{output.kind}")
+    name = _safe_name(output.file_name or url_file_name(output.url) or f"{output.kind}")
     if "." not in name.lstrip("."):
         mime = (output.content_type or "").split(";", 1)[0].strip()
         ext = mimetypes.guess_extension(mime) if mime else None

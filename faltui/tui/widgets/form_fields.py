@@ -21,6 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Select, Static, Switch, TextArea
 
 from faltui.core.errors import FieldError
+from faltui.core.outputs import url_file_name
 from faltui.tui.widgets.form_values import (
     UNSET,
     attr,
@@ -540,12 +541,11 @@ def short_url(url: str) -> str:
     An input's placeholder does not wrap inside a long word, so a full example URL would
     show as a bare ``e.g.`` in a narrow pane.
     """
-    scheme, _, rest = url.partition("://")
-    host, _, path = rest.partition("/")
-    name = path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    name = url_file_name(url)
     if not name:
         return url
-    short = f"{scheme}://{host}/…/{name}"
+    scheme, _, rest = url.partition("://")
+    short = f"{scheme}://{rest.split('/', 1)[0]}/…/{name}"
     return short if len(short) <= 40 else f"…/{name}"
 
 

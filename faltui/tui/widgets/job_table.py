@@ -27,6 +27,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
+from faltui.core.outputs import url_file_name
 from faltui.tui.themes import JOB_STATE_VARIABLES
 from faltui.tui.widgets.model_browser import literal
 
@@ -165,8 +166,7 @@ def file_name(url: str) -> str:
     """The last path segment of a URL (``data:`` URLs are named by their media type)."""
     if url.startswith("data:"):
         return url[5:].split(";", 1)[0].split(",", 1)[0] or "data URI"
-    path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    return path.rsplit("/", 1)[-1] or url
+    return url_file_name(url) or url
 
 
 def short_model(endpoint_id: str) -> str:

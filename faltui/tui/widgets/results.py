@@ -96,14 +96,14 @@ def items_for(result: dict[str, Any] | None) -> list[ResultItem]:
     """The files and texts of a result, in the order the result lists them."""
     if not isinstance(result, dict):
         return []
-    from faltui.core.outputs import find_outputs, find_texts
+    from faltui.core.outputs import file_name_for, find_outputs, find_texts
 
     items: list[ResultItem] = []
     for output in find_outputs(result):
         items.append(
             ResultItem(
                 kind=str(output.kind or "file"),
-                title=one_line(output.file_name or output.url.rsplit("/", 1)[-1]),
+                title=one_line(file_name_for(output)),
                 url=output.url,
                 output=output,
                 content_type=one_line(output.content_type or ""),
