@@ -182,6 +182,26 @@ class FakeJob:
     field_errors: tuple = ()
 
 
+async def test_status_bar_keeps_what_matters_on_a_narrow_terminal(tmp_path: Path) -> None:
+    from faltui.tui.widgets.status_bar import StatusBar as Bar
+
+    settings = make_settings(tmp_path, key="abcd1234:secretsecretsecret99", key_source="FAL_KEY")
+    app = FaltuiApp(settings)
+    async with app.run_test(size=(160, 48)) as pilot:
+        bar = app.query_one(Bar)
+        bar.set_model("fal-ai/kling-video/v3/pro/text-to-video")
+        bar.set_price("0.1 USD per video_second")
+        bar.set_counts({"running": 12, "done": 40, "failed": 2})
+        wide = bar.plain
+        assert "(FAL_KEY)" in wide and "0.1 USD" in wide and "12 running" in wide
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        narrow = bar.plain
+        assert len(narrow) <= 78 and "(FAL_KEY)" not in narrow
+        assert "jobs 12 running · 40 done · 2 failed" in narrow and "abcd…99" in narrow
+        assert "secret" not in narrow
+
+
 @dataclass
 class FakeEvent:
     job: FakeJob

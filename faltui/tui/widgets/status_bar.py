@@ -22,20 +22,26 @@ STATE_LABELS = (
 )
 
 
-def describe_connection(settings: Settings, emulator_url: str | None = None) -> Text:
-    """``DEMO · emulator at …`` or ``fal.ai · key fal_…ab (FAL_KEY)`` or the no-key hint."""
+def describe_connection(
+    settings: Settings, emulator_url: str | None = None, *, compact: bool = False
+) -> Text:
+    """``DEMO · emulator at …`` or ``fal.ai · key fal_…ab (FAL_KEY)`` or the no-key hint.
+
+    ``compact`` leaves out the emulator's address and where the key came from.
+    """
     text = Text()
     if settings.demo or emulator_url:
         text.append(" DEMO ", style="bold reverse")
-        where = emulator_url or settings.urls.get("queue", "")
-        text.append(f" emulator {where}")
+        if not compact:
+            where = emulator_url or settings.urls.get("queue", "")
+            text.append(f" emulator {where}")
     else:
         queue = settings.urls.get("queue", "")
         text.append("fal.ai" if "queue.fal.run" in queue else queue, style="bold")
     text.append(" │ ", style="dim")
     if settings.key:
         text.append(f"key {mask_key(settings.key)}")
-        if settings.key_source:
+        if settings.key_source and not compact:
             text.append(f" ({settings.key_source})", style="dim")
     else:
         text.append("no key: set FAL_KEY or run faltui --demo", style="bold")
@@ -53,7 +59,10 @@ class StatusBar(Static):
         self, settings: Settings, *, emulator_url: str | None = None, id: str | None = None
     ):
         super().__init__("", id=id)
-        self._connection = describe_connection(settings, emulator_url)
+        self._connections = (
+            describe_connection(settings, emulator_url),
+            describe_connection(settings, emulator_url, compact=True),
+        )
         self._model: str | None = None
         self._counts: Counter[str] = Counter()
         self._busy: str | None = None
@@ -88,13 +97,33 @@ class StatusBar(Static):
         """The status line as plain text (for tests and logs)."""
         return self._line().plain
 
+    def on_resize(self) -> None:
+        self._render_line()
+
     def _line(self) -> Text:
+        """The fullest line that fits: on a narrow terminal the emulator's address and the
+        key's source go first, then the price, then the model; the job counts stay."""
+        room = self.content_region.width or 10_000
+        full, compact = self._connections
+        variants = (
+            (full, True, True),
+            (compact, True, True),
+            (compact, True, False),
+            (compact, False, False),
+        )
+        for connection, model, price in variants:
+            line = self._assemble(connection, model, price)
+            if line.cell_len <= room:
+                return line
+        return line
+
+    def _assemble(self, connection: Text, model: bool, price: bool) -> Text:
         text = Text("faltui ", style="bold")
-        text.append_text(self._connection)
-        if self._model:
+        text.append_text(connection)
+        if self._model and model:
             text.append(" │ ", style="dim")
             text.append(self._model)
-            if self._price:
+            if self._price and price:
                 text.append(f" ({self._price})", style="dim")
         total = sum(self._counts.values())
         if total:
