@@ -765,6 +765,15 @@ class FaltuiApp(App[None]):
         message.stop()
         self._rerun_job(message.job_id)
 
+    def on_job_table_result_requested(self, message: Any) -> None:
+        message.stop()
+        if message.job_id != self._selected_job:
+            self._select_job(message.job_id)
+        results = self.main_query_one("#results")
+        action = getattr(results, f"action_{message.action}", None)
+        if callable(action):
+            action()
+
     def on_job_table_details_requested(self, message: Any) -> None:
         message.stop()
         job = self._job(message.job_id)

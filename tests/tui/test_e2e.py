@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from textual.widgets import Input
@@ -219,3 +220,23 @@ async def test_at_80x24_choosing_a_model_puts_the_cursor_in_its_first_field(
         await pilot.pause()
         assert app.active_pane == "form"
         assert app.query_one("#form").values().get("prompt") == "a red fox"
+
+
+async def test_jobs_pane_copies_and_downloads_the_highlighted_jobs_outputs(
+    emu_settings: Settings, quiet: list[str]
+) -> None:
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(160, 48)) as pilot:
+        payload = {"prompt": "two foxes", "num_images": 2, "image_size": "square"}
+        job = await app.manager.submit("fal-ai/flux/dev", payload)
+        await until(lambda: job.state in FINAL)
+        table = app.query_one(JobTable)
+        await until(lambda: table.shown_ids == [job.id])
+        await pilot.press("f4")  # the jobs pane (the cursor is on the only job)
+        await pilot.press("c")
+        await until(lambda: bool(quiet))
+        assert quiet[-1] == job.result["images"][0]["url"]
+        await pilot.press("D")
+        await app.workers.wait_for_complete()
+        saved = sorted(Path(emu_settings.paths.download_dir).iterdir())
+        assert len(saved) == 2 and all(p.stat().st_size > 0 for p in saved)

@@ -186,6 +186,11 @@ class JobGrid(DataTable):
         Binding("x", "cancel_job", "Cancel", id="jobs.cancel"),
         Binding("r", "rerun_job", "Re-run", id="jobs.rerun"),
         Binding("f", "cycle_filter", "Filter", id="jobs.filter"),
+        # The results pane shows the job under the cursor: act on its selected output.
+        Binding("c,y", "result('copy')", "Copy URL", id="jobs.copy"),
+        Binding("o", "result('open')", "Open", show=False, id="jobs.open"),
+        Binding("d", "result('download')", "Download", show=False, id="jobs.download"),
+        Binding("D", "result('download_all')", "Download all", show=False, id="jobs.download_all"),
         Binding("j", "cursor_down", "Down", show=False, id="jobs.down"),
         Binding("k", "cursor_up", "Up", show=False, id="jobs.up"),
         Binding("home,g", "scroll_top", "First job", show=False, id="jobs.first"),
@@ -314,6 +319,17 @@ class JobGrid(DataTable):
         if owner is not None:
             owner.request(JobTable.RerunRequested)
 
+    def action_result(self, action: str) -> None:
+        """Copy, open or download the output of the job under the cursor (via the results)."""
+        owner = self._owner()
+        if owner is None:
+            return
+        job_id = owner.selected_job_id
+        if job_id is None:
+            owner.notify("No job selected.", markup=False, timeout=2)
+            return
+        owner.post_message(JobTable.ResultRequested(owner, job_id, action))
+
     def action_cycle_filter(self) -> None:
         """Next filter: all → active → done → failed → all."""
         owner = self._owner()
@@ -356,6 +372,13 @@ class JobTable(Widget):
 
     class DetailsRequested(_JobMessage):
         """The user asked for a job's details (``enter``)."""
+
+    class ResultRequested(_JobMessage):
+        """The user asked to copy, open or download the job's output (``c o d D``)."""
+
+        def __init__(self, table: JobTable, job_id: str, action: str) -> None:
+            super().__init__(table, job_id)
+            self.action = action
 
     #: Seconds between refreshes of the elapsed column.
     tick_interval: ClassVar[float] = 1.0

@@ -223,6 +223,7 @@ class ResultsPane(Widget):
         Binding("c,y", "copy", "Copy", id="results.copy"),
         Binding("o", "open", "Open", id="results.open"),
         Binding("d", "download", "Download", id="results.download"),
+        Binding("D", "download_all", "Download all", id="results.download_all"),
         Binding("v", "toggle_raw", "Raw JSON", id="results.raw"),
     ]
 
@@ -431,7 +432,8 @@ class ResultsPane(Widget):
         if item.kind == "image" and not self.previews_enabled:
             text.append("\n(inline preview off)", style="dim")
         else:
-            text.append("\nc copy URL · o open · d download", style="dim")
+            more = f" · D all {len(self.items)}" if len(self.items) > 1 else ""
+            text.append(f"\nc copy URL · o open · d download{more}", style="dim")
         return text
 
     def status_text(self, job: Job) -> Text:
@@ -551,12 +553,43 @@ class ResultsPane(Widget):
             return
         self._download(item)
 
+    def action_download_all(self) -> None:
+        """Save every output of the job (files and texts) to the download folder."""
+        if not self.items:
+            self.notify("No outputs to download.", markup=False)
+            return
+        self._download(*self.items)
+
     @work(group="results-download", exit_on_error=False)
-    async def _download(self, item: ResultItem) -> None:
+    async def _download(self, *items: ResultItem) -> None:
         folder = self.download_dir
         bar = self.query_one("#results-progress", ProgressBar)
-        bar.update(total=item.size or None, progress=0)
         self.add_class("-downloading")
+        saved: list[Path] = []
+        try:
+            timeout = httpx.Timeout(60.0, connect=10.0)
+            # No fal key on this client: result files live on CDN hosts, not fal's API.
+            async with httpx.AsyncClient(follow_redirects=True, timeout=timeout) as http:
+                for item in items:
+                    path = await self._save(http, folder, bar, item)
+                    if path is None:
+                        return
+                    saved.append(path)
+        finally:
+            self.remove_class("-downloading")
+        if len(saved) == 1:
+            self.notify(f"Saved {saved[0]}", title="Downloaded", markup=False)
+        else:
+            self.notify(f"Saved {len(saved)} files to {folder}", title="Downloaded", markup=False)
+        item = self.selected_item
+        if item is not None and item in items and item.text is None and not self.raw:
+            self._body(self.file_text(item))
+
+    async def _save(
+        self, http: httpx.AsyncClient, folder: Path, bar: ProgressBar, item: ResultItem
+    ) -> Path | None:
+        """Download one output (a text output is written out); None after a failure."""
+        bar.update(total=item.size or None, progress=0)
 
         def progress(done: int, total: int | None = None) -> None:
             bar.update(total=total or None, progress=done)
@@ -567,9 +600,7 @@ class ResultsPane(Widget):
             else:
                 from faltui.core.outputs import download
 
-                timeout = httpx.Timeout(60.0, connect=10.0)
-                async with httpx.AsyncClient(follow_redirects=True, timeout=timeout) as http:
-                    path = await download(http, item.output, folder, progress=progress)
+                path = Path(await download(http, item.output, folder, progress=progress))
         except Exception as exc:
             self.notify(
                 f"Could not download {item.title}: {exc}",
@@ -577,14 +608,10 @@ class ResultsPane(Widget):
                 severity="error",
                 markup=False,
             )
-            return
-        finally:
-            self.remove_class("-downloading")
+            return None
         if item.url:
-            self._downloaded[item.url] = Path(path)
-        self.notify(f"Saved {path}", title="Downloaded", markup=False)
-        if self.selected_item is item and item.text is None and not self.raw:
-            self._body(self.file_text(item))
+            self._downloaded[item.url] = path
+        return path
 
     def action_toggle_raw(self) -> None:
         """Switch between the outputs view and the raw result JSON."""
