@@ -164,6 +164,26 @@ async def test_download_error_leaves_no_file(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+async def test_download_many_keeps_going_past_a_failure(tmp_path: Path) -> None:
+    from faltui.core.outputs import download_many
+
+    with Recorder() as rec:
+        good = [
+            rec.serve(f"/files/{n}.png", bytes([n]) * 100, content_type="image/png")
+            for n in range(3)
+        ]
+        outputs = [OutputFile(url, ("images", i), "image") for i, url in enumerate(good)]
+        outputs.insert(1, OutputFile(rec.base_url + "/files/gone.png", ("image",), "image"))
+        ended: list[object] = []
+        async with httpx.AsyncClient() as http:
+            saved, failed = await download_many(
+                http, outputs, tmp_path, concurrency=2, on_done=lambda o, r: ended.append(r)
+            )
+    assert [p.read_bytes() for p in saved] == [bytes([n]) * 100 for n in range(3)]
+    assert [o.url for o, _ in failed] == [rec.base_url + "/files/gone.png"]
+    assert isinstance(failed[0][1], NotFoundError) and len(ended) == 4
+
+
 async def test_download_data_url(tmp_path: Path) -> None:
     raw = b"\x89PNG fake bytes"
     url = "data:image/png;base64," + base64.b64encode(raw).decode()

@@ -6,6 +6,7 @@ so a command can be shared or pasted without leaking it.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -305,6 +306,39 @@ async def download(
         path.unlink(missing_ok=True)
         raise
     return path
+
+
+async def download_many(
+    http: httpx.AsyncClient,
+    outputs: list[OutputFile],
+    folder: str | Path,
+    *,
+    concurrency: int = 4,
+    on_done: Callable[[OutputFile, Path | Exception], None] | None = None,
+) -> tuple[list[Path], list[tuple[OutputFile, Exception]]]:
+    """Save many outputs into ``folder``, ``concurrency`` at a time.
+
+    A failed file does not stop the others: returns (saved paths in ``outputs`` order, and
+    the failures). ``on_done(output, path_or_error)`` follows each file as it ends.
+    """
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(output: OutputFile) -> Path | Exception:
+        async with gate:
+            try:
+                outcome: Path | Exception = await download(http, output, folder)
+            except (FaltuiError, httpx.HTTPError, OSError) as exc:
+                outcome = exc
+        if on_done is not None:
+            on_done(output, outcome)
+        return outcome
+
+    outcomes = await asyncio.gather(*(one(output) for output in outputs))
+    saved = [o for o in outcomes if isinstance(o, Path)]
+    failed = [
+        (out, o) for out, o in zip(outputs, outcomes, strict=True) if isinstance(o, Exception)
+    ]
+    return saved, failed
 
 
 async def _stream_to(

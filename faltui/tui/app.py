@@ -854,6 +854,49 @@ class FaltuiApp(App[None]):
             self.notify(f"Jobs: {'all' if state is None else state}", markup=False)
         self.action_pane("jobs")
 
+    @work(group="bulk-download", exclusive=True, exit_on_error=False)
+    async def download_finished(self) -> None:
+        """Save the output files of every finished job in the table's current view."""
+        import httpx
+
+        from faltui.core.jobs import JobState
+        from faltui.core.outputs import download_many, find_outputs
+
+        table = self.main_query_one("#jobs")
+        jobs = [self._jobs.get(job_id) for job_id in getattr(table, "shown_ids", [])]
+        done = [j for j in jobs if j is not None and j.state is JobState.done and j.result]
+        outputs = [output for job in done for output in find_outputs(job.result)]
+        if not outputs:
+            self.notify("No finished job with output files in this view.", markup=False)
+            return
+        folder = self.settings.paths.download_dir
+        status = self.main_query_one(StatusBar)
+        ended = 0
+
+        def on_done(*_: object) -> None:
+            nonlocal ended
+            ended += 1
+            status.set_busy(f"downloading {ended}/{len(outputs)}")
+
+        status.set_busy(f"downloading 0/{len(outputs)}")
+        try:
+            # A plain client: result files live on CDN hosts, which never get the fal key.
+            async with httpx.AsyncClient(follow_redirects=True, timeout=60.0) as http:
+                saved, failed = await download_many(http, outputs, folder, on_done=on_done)
+        finally:
+            status.set_busy(None)
+        message = f"Saved {len(saved)} files from {len(done)} jobs to {folder}"
+        if failed:
+            first = f"{failed[0][0].url}: {failed[0][1]}"
+            self.notify(
+                f"{message}; {len(failed)} failed (first: {first})",
+                title="Download incomplete",
+                severity="warning",
+                markup=False,
+            )
+        else:
+            self.notify(message, title="Downloaded", markup=False)
+
     # -- misc actions --------------------------------------------------------------------
 
     def action_search(self) -> None:

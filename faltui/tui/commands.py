@@ -112,6 +112,11 @@ class ActionCommands(_AppProvider):
             ("Toggle raw JSON", "Switch the form between fields and raw JSON", app.toggle_raw_json),
             ("Search models", "Focus the model search box", app.action_search),
             ("Jobs: show all", "Clear the job filter", partial(app.filter_jobs, None)),
+            (
+                "Jobs: download all outputs",
+                "Save the files of every finished job in the current view",
+                app.download_finished,
+            ),
         ]
         for state in ("queued", "running", "done", "failed", "cancelled"):
             commands.append(

@@ -240,3 +240,22 @@ async def test_jobs_pane_copies_and_downloads_the_highlighted_jobs_outputs(
         await app.workers.wait_for_complete()
         saved = sorted(Path(emu_settings.paths.download_dir).iterdir())
         assert len(saved) == 2 and all(p.stat().st_size > 0 for p in saved)
+
+
+async def test_palette_downloads_every_finished_jobs_outputs(emu_settings: Settings) -> None:
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(160, 48)) as pilot:
+        jobs = await app.manager.submit_batch(
+            "fal-ai/flux/dev",
+            [{"prompt": f"fox {n}", "num_images": 2, "image_size": "square"} for n in range(3)],
+        )
+        await until(lambda: all(job.state in FINAL for job in jobs))
+        table = app.query_one(JobTable)
+        await until(lambda: len(table.shown_ids) == 3)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"download all outputs")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await until(lambda: len(list(Path(emu_settings.paths.download_dir).glob("*"))) == 6)
+        await app.workers.wait_for_complete()
+        assert "downloading" not in app.query_one("#status").plain
