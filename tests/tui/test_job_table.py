@@ -258,8 +258,10 @@ def test_column_widths_fit_narrow_terminals() -> None:
     assert sum(narrow.values()) + 12 == 80 and narrow["log"] >= 12
     pane = column_widths(62, 12)  # the jobs pane beside the others at 160 columns
     assert sum(pane.values()) + 12 == 62
-    tiny = column_widths(40, 12)
-    assert tiny["model"] == 12 and tiny["prompt"] == 8 and tiny["log"] == 12
+    medium = column_widths(54, 12)  # the jobs pane beside the others at 120 columns
+    assert sum(medium.values()) + 12 == 54 and medium["log"] == 4
+    tiny = column_widths(40, 12)  # nothing fits: the smallest widths, scrolled
+    assert tiny["model"] == 12 and tiny["prompt"] == 8 and tiny["log"] == 4
 
 
 async def test_table_fills_its_width_without_horizontal_scroll() -> None:

@@ -54,7 +54,8 @@ _SPACE = re.compile(r"\s+")
 COLUMN_WIDTHS: dict[str, int] = {"model": 22, "prompt": 26, "state": 11, "elapsed": 7}
 #: Narrowest widths the model, prompt and log columns shrink to on small terminals.
 MIN_WIDTHS: dict[str, int] = {"model": 12, "prompt": 8, "log": 12}
-LOG_MIN_WIDTH = MIN_WIDTHS["log"]
+#: What the log column keeps when even the shrunk model and prompt columns leave it less.
+LOG_STUB_WIDTH = 4
 #: The order in which columns give up room (column, width it shrinks to at this step).
 SHRINK_STEPS = (("model", 16), ("prompt", 12), ("model", 12), ("prompt", 8))
 
@@ -68,7 +69,9 @@ def column_widths(total: int, padding: int) -> dict[str, int]:
         excess = widths["model"] + widths["prompt"] + MIN_WIDTHS["log"] - room
         if excess > 0:
             widths[column] = max(floor, widths[column] - excess)
-    widths["log"] = max(MIN_WIDTHS["log"], room - widths["model"] - widths["prompt"])
+    # Last, the log column gives up room too (down to a stub) rather than push the table
+    # into a horizontal scroll.
+    widths["log"] = max(LOG_STUB_WIDTH, room - widths["model"] - widths["prompt"])
     return widths
 
 
