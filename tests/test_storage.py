@@ -16,7 +16,7 @@ import pytest
 from faltui.core import storage
 from faltui.core.client import FalClient
 from faltui.core.config import Settings
-from faltui.core.errors import ValidationFailed
+from faltui.core.errors import UnauthorizedError, ValidationFailed
 from faltui.core.storage import (
     find_local_files,
     missing_local_files,
@@ -323,6 +323,31 @@ async def test_emulator_retries_parts_and_renews_rejected_token(
         async with httpx.AsyncClient() as http:
             assert (await http.get(url)).content == big.read_bytes()
             assert (await http.get(small_url)).text == "hello"
+    finally:
+        await client.aclose()
+
+
+async def test_upload_falls_back_to_a_signed_url_when_the_cdn_path_fails(
+    emulator: Any, emu_settings: Settings, tmp_path: Path
+) -> None:
+    small = tmp_path / "voice.wav"
+    small.write_bytes(b"RIFF" + bytes(range(256)) * 8)
+    emulator.chaos.fail_next("storage_token", 500, count=20)  # the CDN path stays down
+
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    client = FalClient(emu_settings, sleep=no_wait)
+    try:
+        url = await upload_file(client, small)
+        assert emulator.counters["upload_initiate"] == 1
+        async with httpx.AsyncClient() as http:
+            assert (await http.get(url)).content == small.read_bytes()
+        emulator.chaos.reset()
+        emulator.chaos.fail_next("storage_token", 401, count=20)
+        with pytest.raises(UnauthorizedError):  # a refused key is not worked around
+            await upload_file(client, small)
+        assert emulator.counters["upload_initiate"] == 1
     finally:
         await client.aclose()
 

@@ -210,6 +210,27 @@ async def upload_file(
     counter = _counter or _Counter(size, progress)
     if size > MULTIPART_THRESHOLD:
         return await _upload_multipart(client, path, size, mime, counter, lifecycle_seconds)
+    try:
+        return await _upload_one_shot(client, path, size, mime, counter, lifecycle_seconds)
+    except (UnauthorizedError, LockedError):
+        raise  # the key itself is refused: another route would be refused too
+    except FaltuiError as first:
+        # Like fal's own clients: when the CDN path fails, try the signed-URL upload.
+        try:
+            return await _upload_signed(client, path, size, mime, counter, lifecycle_seconds)
+        except FaltuiError:
+            raise first from None
+
+
+async def _upload_one_shot(
+    client: FalClient,
+    path: Path,
+    size: int,
+    mime: str,
+    counter: _Counter,
+    lifecycle_seconds: int | None,
+) -> str:
+    """The CDN (``fal-cdn-v3``) one-shot upload: a storage token, then one POST of the bytes."""
 
     async def send(token: CdnToken) -> str:
         headers = {
@@ -231,6 +252,45 @@ async def upload_file(
         return _access_url(response.json())
 
     return await _with_token(client, send)
+
+
+async def _upload_signed(
+    client: FalClient,
+    path: Path,
+    size: int,
+    mime: str,
+    counter: _Counter,
+    lifecycle_seconds: int | None,
+) -> str:
+    """The fallback: ``storage/upload/initiate`` gives a signed PUT URL and the file's URL.
+
+    The signed URL authorises the PUT by itself; it points at a storage host, never at fal's
+    API, so the key is not sent there.
+    """
+    url = client.settings.urls["rest"].rstrip("/") + "/storage/upload/initiate"
+    response = await client.request(
+        "POST",
+        url,
+        retry="idempotent",
+        action=f"upload of {path.name} (signed URL)",
+        json_body={"file_name": path.name, "content_type": mime},
+        params={"storage_type": "fal-cdn-v3"},
+        headers={"Content-Type": "application/json", **_lifecycle_headers(lifecycle_seconds)},
+    )
+    body = response.json() if response.content else {}
+    upload_url, file_url = body.get("upload_url"), body.get("file_url")
+    if not isinstance(upload_url, str) or not isinstance(file_url, str):
+        raise ApiError("upload: the signed-URL answer lacks upload_url/file_url", body=body)
+    await client.request(
+        "PUT",
+        upload_url,
+        retry="idempotent",
+        action=f"upload of {path.name} (signed URL)",
+        headers={"Content-Type": mime, "Content-Length": str(size)},
+        key=False,
+        content=lambda: _file_chunks(path, 0, size, counter, 0),
+    )
+    return file_url
 
 
 async def upload_bytes(
