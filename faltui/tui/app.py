@@ -133,10 +133,10 @@ class FaltuiApp(App[None]):
                 priority=True,
             )
             for n, pane, title in (
-                (1, "models", "Models"),
-                (2, "form", "Parameters"),
-                (3, "jobs", "Jobs"),
-                (4, "results", "Results"),
+                (1, "models", "Go to models"),
+                (2, "form", "Go to parameters"),
+                (3, "jobs", "Go to jobs"),
+                (4, "results", "Go to results"),
             )
         ),
     ]
