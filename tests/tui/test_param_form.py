@@ -175,6 +175,10 @@ async def test_raw_json_round_trip() -> None:
         assert app.form.raw_mode
         raw_error = app.query_one("#form-raw-error", Static)
         assert raw_error.display and "Not valid JSON" in str(raw_error.render())
+        await pilot.press("ctrl+s")  # the notice says what is wrong, not "(input)"
+        await pilot.pause()
+        assert not app.submitted
+        assert app.notes[-1][0] == "error" and app.notes[-1][1].startswith("Not valid JSON")
 
         edited = {"prompt": "dog", "num_images": 3, "image_size": {"width": 640, "height": 480}}
         area.load_text(json.dumps(edited))

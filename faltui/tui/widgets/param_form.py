@@ -399,9 +399,11 @@ class ParamForm(Widget):
         """
         errors = self.check()
         if errors:
-            names = list(dict.fromkeys(e.dotted for e in errors))
+            names = list(dict.fromkeys(e.dotted for e in errors if e.path))
+            whole = list(dict.fromkeys(e.message for e in errors if not e.path))
+            parts = [f"{describe_errors(len(names))} attention: {error_summary(names)}"]
             self.app.notify(
-                f"{describe_errors(len(names))} attention: {error_summary(names)}",
+                "; ".join(whole + (parts if names else [])),
                 title="Not submitted",
                 severity="error",
                 markup=False,
