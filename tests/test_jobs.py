@@ -348,11 +348,17 @@ async def test_journal_never_holds_the_key(harness: Harness, emu_settings: Setti
         assert emu_settings.key.encode() not in path.read_bytes()
 
 
+def local_png(folder: Path) -> Path:
+    """A small PNG-headed file to upload."""
+    image = folder / "in.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 2048)
+    return image
+
+
 async def test_local_files_are_uploaded_first(
     harness: Harness, emulator: Any, tmp_path: Path
 ) -> None:
-    image = tmp_path / "in.png"
-    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 2048)
+    image = local_png(tmp_path)
     manager = harness.manager()
     job = await manager.submit("fal-ai/flux/dev/image-to-image", {"image_url": str(image)})
     url = job.input["image_url"]
@@ -366,8 +372,7 @@ async def test_local_files_are_uploaded_first(
 async def test_a_batch_naming_one_local_file_uploads_it_once(
     harness: Harness, emulator: Any, tmp_path: Path
 ) -> None:
-    image = tmp_path / "in.png"
-    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 2048)
+    image = local_png(tmp_path)
     manager = harness.manager()
     payloads = [{"image_url": str(image), "seed": seed} for seed in range(3)]
     jobs = await manager.submit_batch("fal-ai/flux/dev/image-to-image", payloads)

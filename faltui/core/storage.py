@@ -208,27 +208,49 @@ async def upload_file(
         raise UploadError(f"{path} is not a file")
     mime = content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     counter = _counter or _Counter(size, progress)
+    upload = _LocalFile(path, size, mime, counter, lifecycle_seconds)
     if size > MULTIPART_THRESHOLD:
-        return await _upload_multipart(client, path, size, mime, counter, lifecycle_seconds)
+        return await _upload_multipart(client, upload)
     try:
-        return await _upload_one_shot(client, path, size, mime, counter, lifecycle_seconds)
+        return await _post_to_cdn(
+            client, path.name, mime, lifecycle_seconds, upload.chunks, content_length=size
+        )
     except (UnauthorizedError, LockedError):
         raise  # the key itself is refused: another route would be refused too
     except FaltuiError as first:
         # Like fal's own clients: when the CDN path fails, try the signed-URL upload.
         try:
-            return await _upload_signed(client, path, size, mime, counter, lifecycle_seconds)
+            return await _upload_signed(client, upload)
         except FaltuiError:
             raise first from None
 
 
-async def _upload_one_shot(
+@dataclass(frozen=True)
+class _LocalFile:
+    """A local file on its way up: where it is, its size and type, and who counts its bytes."""
+
+    path: Path
+    size: int
+    mime: str
+    counter: _Counter
+    lifecycle_seconds: int | None
+
+    def chunks(
+        self, start: int = 0, length: int | None = None, part: int = 0
+    ) -> AsyncIterator[bytes]:
+        """The bytes of ``[start, start + length)`` (the whole file by default), streamed."""
+        count = self.size - start if length is None else length
+        return _file_chunks(self.path, start, count, self.counter, part)
+
+
+async def _post_to_cdn(
     client: FalClient,
-    path: Path,
-    size: int,
+    file_name: str,
     mime: str,
-    counter: _Counter,
     lifecycle_seconds: int | None,
+    content: Callable[[], Any],
+    *,
+    content_length: int | None = None,
 ) -> str:
     """The CDN (``fal-cdn-v3``) one-shot upload: a storage token, then one POST of the bytes."""
 
@@ -236,48 +258,48 @@ async def _upload_one_shot(
         headers = {
             **token.header(),
             "Content-Type": mime,
-            "Content-Length": str(size),
-            "X-Fal-File-Name": _file_name_header(path.name),
+            "X-Fal-File-Name": _file_name_header(file_name),
             **_lifecycle_headers(lifecycle_seconds),
         }
+        if content_length is not None:
+            headers["Content-Length"] = str(content_length)
         response = await client.request(
             "POST",
             token.base_url + "/files/upload",
             retry="idempotent",
-            action=f"upload of {path.name}",
+            action=f"upload of {file_name}",
             headers=headers,
             key=False,
-            content=lambda: _file_chunks(path, 0, size, counter, 0),
+            content=content,
         )
         return _access_url(response.json())
 
     return await _with_token(client, send)
 
 
-async def _upload_signed(
-    client: FalClient,
-    path: Path,
-    size: int,
-    mime: str,
-    counter: _Counter,
-    lifecycle_seconds: int | None,
-) -> str:
+async def _upload_signed(client: FalClient, upload: _LocalFile) -> str:
     """The fallback: ``storage/upload/initiate`` gives a signed PUT URL and the file's URL.
 
     The signed URL authorises the PUT by itself; it points at a storage host, never at fal's
     API, so the key is not sent there.
     """
+    name = upload.path.name
     url = client.settings.urls["rest"].rstrip("/") + "/storage/upload/initiate"
     response = await client.request(
         "POST",
         url,
         retry="idempotent",
-        action=f"upload of {path.name} (signed URL)",
-        json_body={"file_name": path.name, "content_type": mime},
+        action=f"upload of {name} (signed URL)",
+        json_body={"file_name": name, "content_type": upload.mime},
         params={"storage_type": "fal-cdn-v3"},
-        headers={"Content-Type": "application/json", **_lifecycle_headers(lifecycle_seconds)},
+        headers={
+            "Content-Type": "application/json",
+            **_lifecycle_headers(upload.lifecycle_seconds),
+        },
     )
     body = response.json() if response.content else {}
+    if not isinstance(body, dict):
+        body = {}
     upload_url, file_url = body.get("upload_url"), body.get("file_url")
     if not isinstance(upload_url, str) or not isinstance(file_url, str):
         raise ApiError("upload: the signed-URL answer lacks upload_url/file_url", body=body)
@@ -285,10 +307,10 @@ async def _upload_signed(
         "PUT",
         upload_url,
         retry="idempotent",
-        action=f"upload of {path.name} (signed URL)",
-        headers={"Content-Type": mime, "Content-Length": str(size)},
+        action=f"upload of {name} (signed URL)",
+        headers={"Content-Type": upload.mime, "Content-Length": str(upload.size)},
         key=False,
-        content=lambda: _file_chunks(path, 0, size, counter, 0),
+        content=upload.chunks,
     )
     return file_url
 
@@ -303,36 +325,11 @@ async def upload_bytes(
 ) -> str:
     """Upload bytes held in memory (small things: a pasted image, a generated mask)."""
     mime = content_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
-
-    async def send(token: CdnToken) -> str:
-        headers = {
-            **token.header(),
-            "Content-Type": mime,
-            "X-Fal-File-Name": _file_name_header(file_name),
-            **_lifecycle_headers(lifecycle_seconds),
-        }
-        response = await client.request(
-            "POST",
-            token.base_url + "/files/upload",
-            retry="idempotent",
-            action=f"upload of {file_name}",
-            headers=headers,
-            key=False,
-            content=lambda: data,
-        )
-        return _access_url(response.json())
-
-    return await _with_token(client, send)
+    return await _post_to_cdn(client, file_name, mime, lifecycle_seconds, lambda: data)
 
 
-async def _upload_multipart(
-    client: FalClient,
-    path: Path,
-    size: int,
-    mime: str,
-    counter: _Counter,
-    lifecycle_seconds: int | None,
-) -> str:
+async def _upload_multipart(client: FalClient, upload: _LocalFile) -> str:
+    path, size, mime = upload.path, upload.size, upload.mime
     part_size = PART_SIZE
     parts = (size + part_size - 1) // part_size
 
@@ -347,7 +344,7 @@ async def _upload_multipart(
                 **auth,
                 "Content-Type": mime,
                 "X-Fal-File-Name": _file_name_header(path.name),
-                **_lifecycle_headers(lifecycle_seconds),
+                **_lifecycle_headers(upload.lifecycle_seconds),
             },
             key=False,
         )
@@ -376,7 +373,7 @@ async def _upload_multipart(
                         "Accept-Encoding": "identity",
                     },
                     key=False,
-                    content=lambda: _file_chunks(path, start, length, counter, number),
+                    content=lambda: upload.chunks(start, length, number),
                 )
             etag = answer.headers.get("etag")
             if not etag:

@@ -691,11 +691,11 @@ class FaltuiApp(App[None]):
 
     def flush_jobs(self) -> None:
         """Push every changed job to the table in one batch (runs on a 10 Hz timer)."""
-        if not self._dirty or not self.screen_stack:
-            return  # nothing changed, or shutting down (no screens left to draw on)
+        if not self._dirty:
+            return
         try:
             table = self.main_query_one("#jobs")
-        except NoMatches:
+        except NoMatches:  # shutting down: no screen left to draw on
             return
         dirty, self._dirty = self._dirty, {}
         if hasattr(table, "upsert"):

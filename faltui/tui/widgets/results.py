@@ -570,13 +570,14 @@ class ResultsPane(Widget):
             timeout = httpx.Timeout(60.0, connect=10.0)
             # No fal key on this client: result files live on CDN hosts, not fal's API.
             async with httpx.AsyncClient(follow_redirects=True, timeout=timeout) as http:
-                for item in items:
+                for item in items:  # a failed one is reported by _save; the rest still go
                     path = await self._save(http, folder, bar, item)
-                    if path is None:
-                        return
-                    saved.append(path)
+                    if path is not None:
+                        saved.append(path)
         finally:
             self.remove_class("-downloading")
+        if not saved:
+            return
         if len(saved) == 1:
             self.notify(f"Saved {saved[0]}", title="Downloaded", markup=False)
         else:
