@@ -21,6 +21,7 @@ from faltui.tui.screens.count import CountScreen
 from faltui.tui.screens.help import HelpScreen
 from faltui.tui.screens.job_detail import JobDetailScreen
 from faltui.tui.screens.main import MainScreen
+from faltui.tui.screens.quit import QuitChoice, QuitScreen
 from faltui.tui.themes import DEFAULT_THEME, JOB_STATE_VARIABLES, load_all_themes
 
 
@@ -103,7 +104,14 @@ class FaltuiApp(App[None]):
 
     def known_binding_ids(self) -> dict[str, Binding]:
         """Every binding id the app, its panes and its screens define."""
-        classes: list[type] = [type(self), MainScreen, HelpScreen, CountScreen, JobDetailScreen]
+        classes: list[type] = [
+            type(self),
+            MainScreen,
+            HelpScreen,
+            CountScreen,
+            JobDetailScreen,
+            QuitScreen,
+        ]
         classes.extend(node_classes(self.main.walk_children(with_self=True)))
         classes.extend(faltui_classes())
         return binding_ids(classes)
@@ -116,6 +124,25 @@ class FaltuiApp(App[None]):
             self.report(problem, "Keymap problem")
         if checked.keymap:
             self.set_keymap(checked.keymap)
+
+    # -- quitting ------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Quit; with jobs still in flight, ask what to do with them first."""
+        in_flight = self.main.in_flight_jobs()
+        if not in_flight or self.main.quitting_when_done:
+            self.exit()
+            return
+        if not isinstance(self.screen, QuitScreen):
+            self.push_screen(QuitScreen(len(in_flight)), self._quit_chosen)
+
+    def _quit_chosen(self, choice: QuitChoice | None) -> None:
+        if choice is QuitChoice.leave:
+            self.exit()
+        elif choice is QuitChoice.cancel:
+            self.main.cancel_all_then_quit()
+        elif choice is QuitChoice.wait:
+            self.main.quit_when_done()
 
     # -- help -----------------------------------------------------------------
 

@@ -122,6 +122,7 @@ class MainScreen(Screen[None]):
         self._dirty: dict[str, Job] = {}
         self._form_jobs: set[str] = set()
         self._follow: str | None = None
+        self.quitting_when_done = False
 
     # -- the panes -----------------------------------------------------------------------
 
@@ -476,6 +477,48 @@ class MainScreen(Screen[None]):
             self.results.show(dirty[selected])
         for job in dirty.values():
             self._report_finished(job)
+        self._check_quit_when_done()
+
+    def in_flight_jobs(self) -> list[Job]:
+        """Jobs not finished yet (being uploaded, queued or running)."""
+        return [job for job in self.services.jobs.jobs() if not job.final]
+
+    def quit_when_done(self) -> None:
+        """Quit once every job in flight has finished (ctrl+q again quits at once)."""
+        self.quitting_when_done = True
+        self._check_quit_when_done()
+
+    def _check_quit_when_done(self) -> None:
+        if not self.quitting_when_done:
+            return
+        left = len(self.in_flight_jobs())
+        if left == 0:
+            self.app.exit()
+        else:
+            self.status_bar.set_busy(f"quitting when {left} job(s) finish · ctrl+q quits now")
+
+    @work(group="quit", exclusive=True, exit_on_error=False)
+    async def cancel_all_then_quit(self) -> None:
+        """Ask fal to cancel every job in flight, then quit (failures are shown first)."""
+        jobs = self.in_flight_jobs()
+        self.status_bar.set_busy(f"cancelling {len(jobs)} job(s)…")
+        failed: list[str] = []
+        for job in jobs:
+            try:
+                await self.services.jobs.cancel(job.id)
+            except FaltuiError as exc:
+                failed.append(f"{job.request_id or job.id}: {exc}")
+        self.status_bar.set_busy(None)
+        if failed:
+            self.notify(
+                f"{len(failed)} of {len(jobs)} could not be cancelled (first: {failed[0]}); "
+                "they keep running on fal. ctrl+q again to quit.",
+                title="Cancel incomplete",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.app.exit()
 
     def _report_finished(self, job: Job) -> None:
         if job.id not in self._form_jobs or job.state not in _REPORTED:
