@@ -45,7 +45,6 @@ from faltui.services import Services
 from faltui.tui import commands as palette
 from faltui.tui.format import literal
 from faltui.tui.screens.count import CountScreen
-from faltui.tui.screens.help import HelpSection, collect_sections
 from faltui.tui.screens.job_detail import JobDetailScreen
 from faltui.tui.widgets.job_table import JobTable
 from faltui.tui.widgets.model_browser import ModelBrowser
@@ -258,10 +257,9 @@ class MainScreen(Screen[None]):
                     self._show_pane(name)
                 return
 
-    def help_sections(self) -> list[HelpSection]:
-        """The real bindings, grouped by pane (for the help screen)."""
-        panes = [(title, self.pane_widget(p)) for p, title in self.PANE_TITLES.items()]
-        return collect_sections(self.app, panes)
+    def panes(self) -> list[tuple[str, Widget]]:
+        """Each pane's title and container (for the help screen)."""
+        return [(title, self.pane_widget(pane)) for pane, title in self.PANE_TITLES.items()]
 
     # -- models --------------------------------------------------------------------------
 
