@@ -23,7 +23,7 @@ from textual.content import Content
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Tab, Tabs
+from textual.widgets import Footer, Input, Tab, Tabs, TextArea
 from textual.worker import Worker, WorkerState
 
 from faltui.core.catalog import ModelInfo, rank
@@ -71,7 +71,9 @@ class MainScreen(Screen[None]):
     COMMANDS: ClassVar = {palette.ModelCommands, palette.ActionCommands}
 
     BINDINGS: ClassVar = [
-        Binding("slash", "search", "Search", id="search"),
+        # Priority, so that lists and selects that read typed letters do not swallow it; it
+        # stands back while a text field has focus (a prompt or an id may hold a "/").
+        Binding("slash", "search", "Search", id="search", priority=True),
         Binding("ctrl+s,ctrl+j", "submit", "Submit", id="submit", priority=True),
         Binding("ctrl+b", "submit_many", "Submit ×N", id="submit_many", priority=True),
         Binding("escape", "back", "Back to models", show=False, id="back"),
@@ -191,6 +193,10 @@ class MainScreen(Screen[None]):
         self._apply_layout(self.app.size.width)
         self.browser.focus_search()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``/`` goes to a focused text field as a character, elsewhere it opens the search."""
+        return not (action == "search" and isinstance(self.focused, (Input, TextArea)))
+
     def _problem(self, message: str, *, title: str = "faltui", severity: str = "warning") -> None:
         self.report(message, title, severity)
 
@@ -238,9 +244,9 @@ class MainScreen(Screen[None]):
                 return
         for widget in container.query("*"):
             if widget.focusable:
-                widget.focus()
+                self.set_focus(widget)
                 return
-        container.focus()  # nothing focusable yet: at least leave the old pane
+        self.set_focus(container)  # nothing focusable yet: at least leave the old pane
 
     @on(Tabs.TabActivated, "#pane-tabs")
     def _on_tab(self, event: Tabs.TabActivated) -> None:

@@ -27,6 +27,19 @@ from faltui.tui.format import literal
 Ranker = Callable[[list[ModelInfo], str, str | None], list[ModelInfo]]
 
 
+class SearchInput(Input):
+    """The search box. A query never starts with ``?`` or ``/``: in an empty box ``?`` opens
+    the help and ``/`` (the key that leads here) is not typed."""
+
+    async def on_key(self, event: events.Key) -> None:
+        if self.value or event.character not in ("?", "/"):
+            return
+        event.prevent_default()
+        event.stop()
+        if event.character == "?":
+            await self.app.run_action("app.help")
+
+
 class ModelList(OptionList):
     """The list of models, with vi-style movement."""
 
@@ -102,7 +115,7 @@ class ModelBrowser(Widget):
     # -- composition ---------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="/ search models…", id="browser-search", compact=True)
+        yield SearchInput(placeholder="/ search models…", id="browser-search", compact=True)
         yield Select[str](
             [], prompt="All categories", id="browser-category", compact=True, allow_blank=True
         )
@@ -155,12 +168,12 @@ class ModelBrowser(Widget):
             self.refresh_results()
 
     def focus_search(self) -> None:
-        """Put the cursor in the search box."""
-        self.query_one("#browser-search", Input).focus()
+        """Put the cursor in the search box at once (keys typed right after land there)."""
+        self.screen.set_focus(self.query_one("#browser-search", Input))
 
     def focus_list(self) -> None:
-        """Put the cursor in the model list."""
-        self.query_one(ModelList).focus()
+        """Put the cursor in the model list at once."""
+        self.screen.set_focus(self.query_one(ModelList))
 
     def set_query(self, text: str) -> None:
         """Type a query programmatically."""
