@@ -14,6 +14,7 @@ from textual.widgets import Input
 
 from faltui.core.config import Paths, Settings
 from faltui.tui.app import FaltuiApp
+from faltui.tui.screens.count import CountScreen
 from faltui.tui.screens.help import HelpScreen
 from faltui.tui.themes import builtin_themes, theme_defaults
 
@@ -98,3 +99,36 @@ async def test_question_mark_in_the_empty_search_box_opens_help(tmp_path: Path) 
         await pilot.press(*"fal-ai/flux?")  # inside a query both are just characters
         assert search.value == "fal-ai/flux?"
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_submit_many_dialog_offers_the_last_count_and_names_its_keys(
+    emu_settings: Settings,
+) -> None:
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(160, 48)) as pilot:
+        model = next(
+            m for m in app.main.known_models() if m.endpoint_id == "fal-ai/flux/schnell"
+        )
+        app.main.choose_model(model)
+        await app.workers.wait_for_complete()
+        app.main.form.focus_first()
+        await pilot.press(*"a lighthouse")
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, CountScreen)
+        assert "enter" in str(dialog.query_one("#count-keys").render())
+        field = dialog.query_one(Input)
+        assert field.value == "4"  # the first time: the default
+        field.value = "2"
+        await pilot.press("enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert len(app.services.jobs.jobs()) == 2
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert isinstance(app.screen, CountScreen)
+        assert app.screen.query_one(Input).value == "2"  # remembered
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(app.services.jobs.jobs()) == 2

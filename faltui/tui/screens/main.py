@@ -124,6 +124,8 @@ class MainScreen(Screen[None]):
         self._form_jobs: set[str] = set()
         self._follow: str | None = None
         self.quitting_when_done = False
+        #: The count last asked for in the ×N dialog (offered again next time).
+        self.last_count = 4
 
     # -- the panes -----------------------------------------------------------------------
 
@@ -396,9 +398,10 @@ class MainScreen(Screen[None]):
 
         def chosen(count: int | None) -> None:
             if count:
+                self.last_count = count
                 self.form.request_submit(count)
 
-        self.app.push_screen(CountScreen(cost=self._cost_of), chosen)
+        self.app.push_screen(CountScreen(self.last_count, cost=self._cost_of), chosen)
 
     def _cost_of(self, count: int) -> str | None:
         """What ``count`` submissions of the form would cost, when fal published a price."""
