@@ -2,36 +2,47 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
+from faltui.core.catalog import ModelInfo
 from faltui.core.state import AppState
-from faltui.tui.widgets.model_browser import ModelBrowser, literal
+from faltui.tui.format import literal
+from faltui.tui.widgets.model_browser import ModelBrowser
 
 
-@dataclass
-class Model:
-    """The ModelInfo fields the browser reads."""
-
-    endpoint_id: str
-    display_name: str
-    category: str
-    description: str = ""
-    tags: list[str] = field(default_factory=list)
+def Model(
+    endpoint_id: str, name: str, category: str, description: str = ""
+) -> ModelInfo:
+    return ModelInfo(endpoint_id, name, category, description)
 
 
-def substring_rank(models: list[Model], query: str, category: str | None) -> list[Model]:
+def substring_rank(
+    models: list[ModelInfo],
+    query: str,
+    category: str | None = None,
+    *,
+    prefer: Mapping[str, int] | None = None,
+) -> list[ModelInfo]:
     """A simple deterministic ranker: id prefix matches first, then substring matches."""
     q = query.strip().lower()
     pool = [m for m in models if category is None or m.category == category]
     if not q:
         return sorted(pool, key=lambda m: m.endpoint_id)
     hits = [m for m in pool if q in f"{m.endpoint_id} {m.display_name}".lower()]
-    return sorted(hits, key=lambda m: (not m.display_name.lower().startswith(q), m.endpoint_id))
+    tiers = prefer or {}
+    return sorted(
+        hits,
+        key=lambda m: (
+            not m.display_name.lower().startswith(q),
+            tiers.get(m.endpoint_id, 99),
+            m.endpoint_id,
+        ),
+    )
 
 
 MODELS = [
@@ -106,7 +117,7 @@ async def test_favourite_floats_and_persists(tmp_path: Path) -> None:
     async with app.run_test(size=(60, 30)) as pilot:
         browser = app.query_one(ModelBrowser)
         assert ids(browser, 2) == ["fal-ai/kokoro", "fal-ai/kling-video/v2"]
-        # With a query, a matching favourite still comes before other matches.
+        # With a query, a favourite breaks the tie between equally good matches.
         browser.set_query("fal-ai")
         await pilot.pause()
         assert ids(browser, 1) == ["fal-ai/kokoro"]

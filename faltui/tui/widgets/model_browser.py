@@ -7,7 +7,8 @@ models come from an optional ``AppState`` and float to the top of the list.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
 from rich.text import Text
 from textual import events, on
@@ -24,7 +25,18 @@ from faltui.core.catalog import ModelInfo, rank
 from faltui.core.state import AppState
 from faltui.tui.format import literal
 
-Ranker = Callable[[list[ModelInfo], str, str | None], list[ModelInfo]]
+
+class Ranker(Protocol):
+    """Ranks models for a query (``faltui.core.catalog.rank``); ``prefer`` breaks ties."""
+
+    def __call__(
+        self,
+        models: list[ModelInfo],
+        query: str,
+        category: str | None = None,
+        *,
+        prefer: Mapping[str, int] | None = None,
+    ) -> list[ModelInfo]: ...
 
 
 class SearchInput(Input):
@@ -216,7 +228,9 @@ class ModelBrowser(Widget):
 
     def ranked(self) -> list[ModelInfo]:
         """The models for the current query and category: favourites, then recents, then rest."""
-        ranked = self._ranker(list(self._models.values()), self.query, self.category)
+        tiers = self._tiers()
+        models = list(self._models.values())
+        ranked = self._ranker(models, self.query, self.category, prefer=tiers)
         if self._state is not None and not self.query.strip():
             recents = {eid: i for i, eid in enumerate(self._state.recents)}
             favs = {eid: i for i, eid in enumerate(self._state.favourites)}
@@ -228,7 +242,16 @@ class ModelBrowser(Widget):
                 return (tier, within if tier < 2 else 0, index)
 
             return [m for _, m in sorted(enumerate(ranked), key=order)]
-        return sorted(ranked, key=self._tier)  # stable: keeps the ranking within a tier
+        return ranked  # favourites and recents only break ties between equal matches
+
+    def _tiers(self) -> dict[str, int]:
+        """Favourites (0) and recent models (1), for the ranking's tie-break."""
+        state = self._state
+        if state is None:
+            return {}
+        tiers = dict.fromkeys(state.recents, 1)
+        tiers.update(dict.fromkeys(state.favourites, 0))
+        return tiers
 
     def refresh_results(self) -> None:
         """Re-rank and redraw the list, keeping the cursor on the same model when possible."""
