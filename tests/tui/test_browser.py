@@ -164,3 +164,34 @@ async def test_add_models_merges_live_results(tmp_path: Path) -> None:
 
 def test_literal_strips_control_characters() -> None:
     assert literal("a\x1b[31mb\x07c\nd\te") == "a[31mbc\nd\te"
+
+
+class CatalogHarness(App[None]):
+    """The browser with the bundled catalog and the real ranking."""
+
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self.state = state
+
+    def compose(self) -> ComposeResult:
+        from faltui.core.bundled import bundled_models
+
+        models = [ModelInfo.from_api(m) for m in bundled_models()]
+        yield ModelBrowser(models, state=self.state)
+
+
+async def test_a_recent_model_never_beats_a_better_match(tmp_path: Path) -> None:
+    state = AppState(tmp_path / "state.json")
+    state.touch_recent("fal-ai/kokoro/american-english")
+    state.toggle_favourite("fal-ai/vidu/q3/text-to-video")
+    app = CatalogHarness(state)
+    async with app.run_test(size=(60, 30)) as pilot:
+        browser = app.query_one(ModelBrowser)
+        assert ids(browser, 2) == ["fal-ai/vidu/q3/text-to-video", "fal-ai/kokoro/american-english"]
+        browser.set_query("lora")
+        await pilot.pause()
+        assert "lora" in ids(browser, 1)[0]
+        browser.set_query("flux dev")
+        await pilot.pause()
+        assert ids(browser, 1) == ["fal-ai/flux/dev"]
+        assert "fal-ai/vidu/q3/text-to-video" not in ids(browser, 50)
