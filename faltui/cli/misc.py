@@ -9,6 +9,7 @@ from faltui.cli.support import EXIT_OK, EXIT_USAGE, CliFailure, Console
 from faltui.core.client import FalClient
 from faltui.core.config import Settings, mask_key
 from faltui.core.storage import upload_file
+from faltui.core.text import one_line
 
 
 async def cmd_upload(args: argparse.Namespace, settings: Settings, console: Console) -> int:
@@ -34,7 +35,7 @@ async def cmd_upload(args: argparse.Namespace, settings: Settings, console: Cons
             console.end_progress()
             uploaded.append({"file": str(path), "url": url})
             if not args.json:
-                console.line(url)
+                console.line(one_line(url))
     finally:
         await client.aclose()
     if args.json:

@@ -14,6 +14,7 @@ from faltui.core.endpoints import EndpointId
 from faltui.core.errors import AlreadyCompletedError
 from faltui.core.jobs import JobManager
 from faltui.core.journal import Journal
+from faltui.core.text import one_line
 
 
 def _handle(client: FalClient, args: argparse.Namespace, settings: Settings) -> QueueHandle:
@@ -44,7 +45,7 @@ async def cmd_status(args: argparse.Namespace, settings: Settings, console: Cons
     async with _client(settings) as client:
         status = await client.status(_handle(client, args, settings), logs=args.logs)
     console.json(status_json(status))
-    line = status.state
+    line = one_line(status.state, 40)
     if status.queue_position is not None:
         line += f" (queue position {status.queue_position})"
     if status.error:
@@ -121,7 +122,9 @@ async def cmd_history(args: argparse.Namespace, settings: Settings, console: Con
         return EXIT_OK
     for job in jobs:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job.created_at))
-        console.line(f"{when}  {job.state.value:<9} {job.endpoint_id:<45} {job.request_id or '-'}")
+        endpoint_id = one_line(job.endpoint_id, 120)
+        request_id = one_line(job.request_id, 120) or "-"
+        console.line(f"{when}  {job.state.value:<9} {endpoint_id:<45} {request_id}")
     if not jobs:
         console.note("no jobs in the journal yet")
     return EXIT_OK

@@ -21,6 +21,7 @@ from faltui.core.journal import Journal
 from faltui.core.outputs import download, find_outputs
 from faltui.core.schema import EndpointSchema
 from faltui.core.storage import upload_local_files
+from faltui.core.text import one_line
 
 
 async def load_schema(
@@ -43,7 +44,7 @@ def describe(job: Job) -> str:
         state = f"in queue (position {job.queue_position})"
     elif job.state is JobState.running:
         state = "running"
-    return f"{job.endpoint_id}  {state}  {job.elapsed:.1f}s"
+    return f"{one_line(job.endpoint_id, 120)}  {state}  {job.elapsed:.1f}s"
 
 
 class Progress:
@@ -94,7 +95,7 @@ def first_url_note(result: dict[str, Any], console: Console) -> None:
     """Tell a human on stderr where the first output is (stdout stays pure JSON)."""
     outputs = find_outputs(result)
     if outputs:
-        console.note(f"{outputs[0].kind} URL: {outputs[0].url}")
+        console.note(f"{outputs[0].kind} URL: {one_line(outputs[0].url)}")
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
@@ -162,7 +163,7 @@ async def _run_queued(
         if job.state is JobState.failed and not job.request_id:
             raise CliFailure(job.error or "submit failed")
         if args.async_:
-            console.line(job.request_id or "")
+            console.line(one_line(job.request_id))
             return EXIT_OK
         if not args.wait:
             handle = job.handle.to_dict() if job.handle else {"request_id": job.request_id}

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from faltui.core.config import Paths, Settings, load_settings
+from faltui.core.text import one_line, safe_block, safe_json, safe_text
 
 #: Exit codes: success, failure (the job or the API failed), bad usage or input, timeout.
 EXIT_OK = 0
@@ -36,23 +37,23 @@ class Console:
     err: TextIO
 
     def json(self, value: Any) -> None:
-        """Print a JSON document on stdout."""
-        self.out.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+        """Print a JSON document on stdout (control and bidi characters escaped)."""
+        self.out.write(safe_json(value) + "\n")
         self.out.flush()
 
     def line(self, text: str = "") -> None:
-        """Print a line of plain output on stdout."""
-        self.out.write(text + "\n")
+        """Print plain output on stdout (made safe: see ``faltui.core.text``)."""
+        self.out.write(safe_text(text) + "\n")
         self.out.flush()
 
     def note(self, text: str) -> None:
-        """Print a message on stderr."""
-        self.err.write(safe_text(text) + "\n")
+        """Print a message on stderr (made safe and long lines cut: see ``faltui.core.text``)."""
+        self.err.write(safe_block(text) + "\n")
         self.err.flush()
 
     def progress(self, text: str) -> None:
         """Rewrite a one-line progress message on stderr when it is a terminal."""
-        text = safe_text(text)
+        text = one_line(text, limit=200)
         if self.err.isatty():
             self.err.write("\r\033[2K" + text)
         else:
@@ -64,14 +65,6 @@ class Console:
         if self.err.isatty():
             self.err.write("\n")
             self.err.flush()
-
-
-def safe_text(text: str) -> str:
-    """Server text made inert for a terminal: control characters (escapes) become visible."""
-    return "".join(
-        ch if ch in "\n\t" or (ch.isprintable() and ch != "\x7f") else f"\\x{ord(ch):02x}"
-        for ch in text
-    )
 
 
 def demo_paths(paths: Paths) -> Paths:
