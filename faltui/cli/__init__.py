@@ -31,6 +31,7 @@ from faltui.core.errors import (
     FaltuiError,
     ValidationFailed,
 )
+from faltui.core.journal import JournalError
 
 Handler = Callable[[argparse.Namespace, Settings, Console], Coroutine[Any, Any, int]]
 
@@ -215,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         for error in exc.errors:
             console.note(f"  {error}")
         return EXIT_USAGE
-    except (ConfigError, EndpointIdError) as exc:
+    except (ConfigError, EndpointIdError, JournalError) as exc:
         console.note(f"faltui: {exc}")
         return EXIT_USAGE
     except ApiError as exc:

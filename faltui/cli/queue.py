@@ -7,31 +7,31 @@ import time
 from typing import Any
 
 from faltui.cli.run import Progress, download_all, first_url_note, wait_for
-from faltui.cli.support import EXIT_OK, EXIT_TIMEOUT, CliFailure, Console
+from faltui.cli.support import EXIT_OK, EXIT_TIMEOUT, CliFailure, Console, open_journal
 from faltui.core.client import FalClient, QueueHandle, Status, WaitTimeout
 from faltui.core.config import Settings
 from faltui.core.endpoints import EndpointId
 from faltui.core.errors import AlreadyCompletedError
 from faltui.core.jobs import JobManager
-from faltui.core.journal import Journal
+from faltui.core.journal import JournalError
 from faltui.core.text import one_line
 
 
-def _handle(client: FalClient, args: argparse.Namespace, settings: Settings) -> QueueHandle:
+def _handle(
+    client: FalClient, args: argparse.Namespace, settings: Settings, console: Console
+) -> QueueHandle:
     """The URLs fal gave us when we have them journaled, else built from owner/app."""
     endpoint_id = EndpointId.parse(args.endpoint).full
     settings.require_key()
+    journal = open_journal(settings, console)
     try:
-        journal = Journal(settings.paths.journal_file)
-    except Exception:  # a broken journal must not stop a status check
-        journal = None
-    if journal is not None:
-        try:
-            for job in journal.load_all():
-                if job.request_id == args.request_id and job.handle is not None:
-                    return job.handle
-        finally:
-            journal.close()
+        for job in journal.load_all():
+            if job.request_id == args.request_id and job.handle is not None:
+                return job.handle
+    except JournalError as exc:  # a journal we cannot read must not stop a status check
+        console.note(f"faltui: {exc}")
+    finally:
+        journal.close()
     return client.handle_for(endpoint_id, args.request_id)
 
 
@@ -43,7 +43,7 @@ def status_json(status: Status) -> dict[str, Any]:
 async def cmd_status(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """One status check."""
     async with _client(settings) as client:
-        status = await client.status(_handle(client, args, settings), logs=args.logs)
+        status = await client.status(_handle(client, args, settings, console), logs=args.logs)
     console.json(status_json(status))
     line = one_line(status.state, 40)
     if status.queue_position is not None:
@@ -57,7 +57,7 @@ async def cmd_status(args: argparse.Namespace, settings: Settings, console: Cons
 async def cmd_result(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """Print a finished request's result."""
     async with _client(settings) as client:
-        result = await client.result(_handle(client, args, settings))
+        result = await client.result(_handle(client, args, settings, console))
     console.json(result)
     first_url_note(result, console)
     return EXIT_OK
@@ -67,7 +67,7 @@ async def cmd_cancel(args: argparse.Namespace, settings: Settings, console: Cons
     """Ask fal to cancel a request."""
     async with _client(settings) as client:
         try:
-            await client.cancel(_handle(client, args, settings))
+            await client.cancel(_handle(client, args, settings, console))
         except AlreadyCompletedError as exc:
             raise CliFailure(f"{args.request_id} had already completed; nothing cancelled") from exc
     console.json({"request_id": args.request_id, "status": "CANCELLATION_REQUESTED"})
@@ -79,7 +79,7 @@ async def cmd_poll(args: argparse.Namespace, settings: Settings, console: Consol
     """Wait for a request with progress on stderr, then print its result."""
     started = time.monotonic()
     async with _client(settings, poll_interval=args.interval) as client:
-        handle = _handle(client, args, settings)
+        handle = _handle(client, args, settings, console)
         seen = 0
 
         def on_status(status: Status) -> None:
@@ -112,7 +112,7 @@ async def cmd_poll(args: argparse.Namespace, settings: Settings, console: Consol
 
 async def cmd_history(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """Jobs from the local journal, newest first."""
-    journal = Journal(settings.paths.journal_file)
+    journal = open_journal(settings, console)
     try:
         jobs = sorted(journal.load_all(), key=lambda j: j.created_at, reverse=True)[: args.limit]
     finally:
@@ -145,7 +145,7 @@ def _job_summary(job: Any) -> dict[str, Any]:
 async def cmd_resume(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """Re-attach to every journaled job that had not finished and wait for it."""
     settings.require_key()
-    journal = Journal(settings.paths.journal_file)
+    journal = open_journal(settings, console)
     async with _client(settings) as client:
         manager = JobManager(client, journal, on_event=Progress(console, logs=False))
         try:

@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from faltui.cli.payload import build_payload, check_payload
-from faltui.cli.support import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, CliFailure, Console
+from faltui.cli.support import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_TIMEOUT,
+    CliFailure,
+    Console,
+    open_journal,
+)
 from faltui.core.catalog import Catalog
 from faltui.core.client import FalClient
 from faltui.core.config import Settings
@@ -17,7 +24,6 @@ from faltui.core.endpoints import EndpointId
 from faltui.core.errors import ApiError, FaltuiError, NotFoundError
 from faltui.core.job import Job, JobEvent, JobState
 from faltui.core.jobs import JobManager
-from faltui.core.journal import Journal
 from faltui.core.outputs import download, find_outputs
 from faltui.core.schema import EndpointSchema
 from faltui.core.storage import upload_local_files
@@ -148,7 +154,7 @@ async def _run_queued(
     args: argparse.Namespace,
     console: Console,
 ) -> int:
-    journal = Journal(settings.paths.journal_file)
+    journal = open_journal(settings, console)
     progress = Progress(console, args.logs)
     manager = JobManager(client, journal, max_active=settings.max_active_jobs, on_event=progress)
     try:
@@ -160,6 +166,8 @@ async def _run_queued(
             lifecycle_seconds=args.lifecycle,
             start_timeout=args.start_timeout,
         )
+        if job.state is JobState.unknown:
+            raise CliFailure(f"{job.error} (local job id {job.id})", EXIT_FAILED)
         if job.state is JobState.failed and not job.request_id:
             raise CliFailure(job.error or "submit failed")
         if args.async_:

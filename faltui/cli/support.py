@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from faltui.core.config import Paths, Settings, load_settings
+from faltui.core.journal import Journal
 from faltui.core.text import one_line, safe_block, safe_json, safe_text
 
 #: Exit codes: success, failure (the job or the API failed), bad usage or input, timeout.
@@ -65,6 +66,14 @@ class Console:
         if self.err.isatty():
             self.err.write("\n")
             self.err.flush()
+
+
+def open_journal(settings: Settings, console: Console) -> Journal:
+    """The job journal, repaired if it has to be; what happened is told on stderr."""
+    journal = Journal(settings.paths.journal_file)
+    if journal.notice:
+        console.note(f"faltui: {journal.notice}")
+    return journal
 
 
 def demo_paths(paths: Paths) -> Paths:

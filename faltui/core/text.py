@@ -109,14 +109,22 @@ def _escape_json_char(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
 
-def safe_json(value: Any, *, indent: int | None = 2, default: Any = None) -> str:
+def safe_json(
+    value: Any,
+    *,
+    indent: int | None = 2,
+    default: Any = None,
+    separators: tuple[str, str] | None = None,
+) -> str:
     """``value`` as JSON whose text holds no control, DEL, C1, bidi or separator character.
 
     Non-ASCII text stays readable (``ensure_ascii=False``); the unsafe characters, which can only
     occur inside JSON strings, are written as ``\\uXXXX`` escapes, so ``json.loads`` gives back
     exactly ``value``.
     """
-    text = json.dumps(value, indent=indent, ensure_ascii=False, default=default)
+    text = json.dumps(
+        value, indent=indent, ensure_ascii=False, default=default, separators=separators
+    )
     return _UNSAFE_IN_JSON.sub(_escape_json_char, text)
 
 

@@ -337,9 +337,14 @@ class FaltuiApp(App[None]):
                 self.journal = Journal(self.settings.paths.journal_file)
             except ImportError:  # pragma: no cover
                 self.journal = None
-            except Exception as exc:
-                self._problem(f"Job journal unavailable ({exc}); jobs will not be resumable.")
-                self.journal = None
+            except Exception as exc:  # never run without a journal: submitting is refused
+                self.journal = Journal.unavailable(
+                    self.settings.paths.journal_file, f"the job journal cannot be opened ({exc})"
+                )
+            notice = getattr(self.journal, "notice", None)
+            if notice:
+                severity = "error" if getattr(self.journal, "problem", None) else "warning"
+                self._problem(notice, severity=severity)
             self.manager = JobManager(
                 self.client,
                 journal=self.journal,
