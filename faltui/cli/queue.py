@@ -91,7 +91,7 @@ async def cmd_poll(args: argparse.Namespace, settings: Settings, console: Consol
             where = status.state
             if status.queue_position is not None:
                 where += f" (position {status.queue_position})"
-            console.progress(f"{where}  {time.monotonic() - started:.1f}s")
+            console.progress(f"{where}  {time.monotonic() - started:.1f}s", key=where)
 
         try:
             result = await client.wait(

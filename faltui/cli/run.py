@@ -13,6 +13,7 @@ from faltui.cli.support import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_TIMEOUT,
+    PROGRESS_EVERY,
     CliFailure,
     Console,
     open_journal,
@@ -61,6 +62,7 @@ class Progress:
         self.logs = logs
         self.printed_logs = 0
         self.last_line = ""
+        self.last_keys: dict[str, tuple[str, float]] = {}
 
     def __call__(self, event: JobEvent) -> None:
         job = event.job
@@ -69,9 +71,21 @@ class Progress:
                 self.console.note(f"  {line.message}")
             self.printed_logs = len(job.logs)
         line = describe(job)
-        if line != self.last_line:
-            self.last_line = line
+        if line == self.last_line:
+            return
+        self.last_line = line
+        if self.console.err.isatty():
             self.console.progress(line)
+            return
+        # Off a terminal: a line per job when its state or queue place changes, or every
+        # PROGRESS_EVERY seconds while it does not.
+        key = f"{job.state.value} {job.queue_position}"
+        now = self.console.clock()
+        last = self.last_keys.get(job.id)
+        if last is not None and last[0] == key and now - last[1] < PROGRESS_EVERY:
+            return
+        self.last_keys[job.id] = (key, now)
+        self.console.progress(line, key=f"{job.id} {key} {now}")
 
 
 async def wait_for(job: Job, timeout: float | None, poll: float = 0.05) -> bool:
@@ -141,7 +155,10 @@ async def _run_sync(
 def _upload_progress(console: Console):  # type: ignore[no-untyped-def]
     def report(sent: int, total: int) -> None:
         percent = 100 * sent / total if total else 100
-        console.progress(f"uploading {sent / 1e6:.1f}/{total / 1e6:.1f} MB ({percent:.0f}%)")
+        console.progress(
+            f"uploading {sent / 1e6:.1f}/{total / 1e6:.1f} MB ({percent:.0f}%)",
+            key=f"upload {int(percent // 10)}",
+        )
 
     return report
 

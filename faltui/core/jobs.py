@@ -48,6 +48,9 @@ if TYPE_CHECKING:
 #: Header names containing these words are never kept in a job's options (nor journaled).
 _SECRET_WORDS = ("authorization", "key", "token", "secret", "cookie", "password")
 
+#: Seconds a job update waits for a journal another process has locked, once one write failed.
+BACKGROUND_WRITE_WAIT = 0.2
+
 #: How many recent background problems ``JobManager.problems`` keeps.
 MAX_PROBLEMS = 100
 
@@ -561,8 +564,11 @@ class JobManager:
     def _record(self, job: Job) -> None:
         if self.journal is None:
             return
+        # Once a write failed (e.g. another process holds the lock), background updates wait
+        # only a moment each: tracking must go on.
+        wait = BACKGROUND_WRITE_WAIT if self.journal_problem else None
         try:
-            self.journal.record(job)
+            self.journal.record(job, wait=wait)
         except Exception as exc:  # a full disk must not stop tracking (the journal says so)
             self.problems.append(f"journal: could not save job {job.id}: {exc}")
 

@@ -164,8 +164,9 @@ class Journal:
     @property
     def notice(self) -> str | None:
         """What the user should be told about this journal (a repair, a problem), or None."""
-        parts = [p for p in (getattr(self.salvage, "message", None), self._problem) if p]
-        return "\n".join(parts) if parts else None
+        if self.salvage is not None:
+            return str(self.salvage.message)  # says what was kept and whether jobs can be written
+        return self._problem
 
     def _set_problem(self, problem: str | None) -> None:
         self._problem = problem
@@ -187,19 +188,27 @@ class Journal:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def record(self, job: Job) -> None:
+    def record(self, job: Job, *, wait: float | None = None) -> None:
         """Insert or update ``job`` and commit (durable when this returns).
 
         Raises ``JournalUnavailable`` when the journal cannot be written (locked by another
-        process past ``lock_wait``, read-only, disk full, no journal at all).
+        process for longer than ``wait`` — default ``lock_wait`` — read-only, disk full, no
+        journal at all).
         """
         params = job_params(job)
         with self._lock:
             conn = self._require_writable()
+            waited = self.lock_wait if wait is None else wait
             try:
-                conn.execute(_UPSERT, params)  # autocommit: one implicit transaction
+                if wait is not None:
+                    conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+                try:
+                    conn.execute(_UPSERT, params)  # autocommit: one implicit transaction
+                finally:
+                    if wait is not None:
+                        conn.execute(f"PRAGMA busy_timeout = {int(self.lock_wait * 1000)}")
             except sqlite3.Error as exc:
-                self._problem = self._write_problem(exc)
+                self._problem = self._write_problem(exc, waited)
                 raise JournalUnavailable(self._problem) from exc
             self._problem = None
             self.writes += 1
@@ -211,7 +220,7 @@ class Journal:
             try:
                 cur = conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
             except sqlite3.Error as exc:
-                self._problem = self._write_problem(exc)
+                self._problem = self._write_problem(exc, self.lock_wait)
                 raise JournalUnavailable(self._problem) from exc
             return cur.rowcount > 0
 
@@ -222,10 +231,10 @@ class Journal:
             raise JournalUnavailable(self._problem or "the job journal cannot be written")
         return self._conn
 
-    def _write_problem(self, exc: sqlite3.Error) -> str:
+    def _write_problem(self, exc: sqlite3.Error, waited: float) -> str:
         from faltui.core import journal_repair
 
-        return journal_repair.describe_write_error(self.path, exc, self.lock_wait)
+        return journal_repair.describe_write_error(self.path, exc, waited)
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -63,24 +63,31 @@ class Salvage:
     @property
     def message(self) -> str:
         """One paragraph for the user: what was wrong, where it went, what was kept."""
-        head = f"The job journal {self.path} was unusable ({self.reason})."
+        if not self.fresh:
+            text = (
+                f"The job journal {self.path} cannot be used ({self.reason}) and no journal "
+                f"can be written ({self.error}): submitting is refused until that is fixed."
+            )
+            if self.kept:
+                text += (
+                    f" {self.kept} job(s) could still be read from it ({self.with_request_id} "
+                    "with a request id)."
+                )
+            return text
+        text = f"The job journal {self.path} was unusable ({self.reason})."
         if self.moved_to is not None:
-            head += f" It was moved aside to {self.moved_to}."
+            text += f" It was moved aside to {self.moved_to}."
         if self.kept:
-            kept = (
+            text += (
                 f" {self.kept} job(s) were kept ({self.with_request_id} with a request id, "
                 "resumable)"
             )
+            text += f"; {self.unreadable} row(s) could not be read." if self.unreadable else "."
+        elif self.unreadable:
+            text += f" None of its {self.unreadable} row(s) could be read."
         else:
-            kept = " No job could be read from it"
-        if self.unreadable:
-            kept += f"; {self.unreadable} row(s) could not be read"
-        if self.fresh:
-            return f"{head}{kept}, in a fresh journal."
-        return (
-            f"{head}{kept}. No journal can be written ({self.error}): submitting is refused "
-            "until that is fixed."
-        )
+            text += " No job could be read from it."
+        return text + " A fresh journal took its place."
 
 
 class _Locked(Exception):
@@ -116,6 +123,8 @@ def open_journal(journal: Journal) -> None:
         existed = path.exists() and path.stat().st_size > 0
         if path.exists() and not os.access(path, os.W_OK):
             raise _Damaged("it is read-only")
+        if not os.access(path.parent, os.W_OK):
+            raise _Damaged(f"its folder {path.parent} is read-only")
         conn = _connect(str(path), journal.lock_wait)
         if existed:
             _check_integrity(conn)

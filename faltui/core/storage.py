@@ -208,6 +208,8 @@ async def upload_file(
         raise UploadError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if not path.is_file():
         raise UploadError(f"{path} is not a file")
+    if size == 0:
+        raise UploadError(f"{path} is empty (0 bytes): nothing to upload")
     mime = content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     counter = _counter or _Counter(size, progress)
     upload = _LocalFile(path, size, mime, counter, lifecycle_seconds)
