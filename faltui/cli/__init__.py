@@ -25,7 +25,6 @@ from faltui.cli.support import (
     port_number,
     positive_float,
     positive_int,
-    settings_for,
     start_timeout,
 )
 from faltui.core.config import Settings
@@ -37,6 +36,7 @@ from faltui.core.errors import (
     ValidationFailed,
 )
 from faltui.core.journal import JournalError
+from faltui.services import session_settings
 
 Handler = Callable[[argparse.Namespace, Settings, Console], Coroutine[Any, Any, int]]
 
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "emulator", False):
         return _run_emulator(args, console)
     try:
-        with settings_for(demo) as settings:
+        with session_settings(demo) as settings:
             if args.command is None:
                 return _run_tui(settings)
             return asyncio.run(args.handler(args, settings, console))

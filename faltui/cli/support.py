@@ -6,13 +6,12 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from faltui.core.config import Paths, Settings, load_settings
+from faltui.core.config import Settings
 from faltui.core.journal import Journal
 from faltui.core.text import one_line, safe_block, safe_json, safe_text
 
@@ -95,38 +94,6 @@ def open_journal(settings: Settings, console: Console) -> Journal:
     if journal.notice:
         console.note(f"faltui: {journal.notice}")
     return journal
-
-
-def demo_paths(paths: Paths) -> Paths:
-    """Keep demo jobs, cache and state apart from real ones (their ids mean nothing to fal)."""
-    return replace(
-        paths,
-        cache_dir=paths.cache_dir / "demo",
-        data_dir=paths.data_dir / "demo",
-    )
-
-
-@contextmanager
-def settings_for(demo: bool) -> Iterator[Settings]:
-    """Load the settings; with ``demo`` start the local emulator and point faltui at it."""
-    settings = load_settings()
-    if not demo:
-        yield settings
-        return
-    from faltui.emulator import DEMO_KEY, Emulator
-
-    emulator = Emulator()
-    emulator.start()
-    try:
-        yield replace(
-            settings.with_urls(**emulator.urls),
-            key=DEMO_KEY,
-            key_source="demo",
-            demo=True,
-            paths=demo_paths(settings.paths),
-        )
-    finally:
-        emulator.stop()
 
 
 def read_json_file(path: str) -> Any:
