@@ -12,8 +12,8 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
-from faltui.emulator.chaos import CycleCaptureMiddleware
-from faltui.emulator.common import Context
+from faltui.emulator.chaos import RequestContextMiddleware
+from faltui.emulator.common import Context, localize
 from faltui.emulator.queue import QueueRoutes
 
 
@@ -24,7 +24,11 @@ async def deliver_webhooks(ctx: Context, queue: QueueRoutes) -> None:
             for job in ctx.store.pending_webhooks(ctx.store.clock()):
                 job.webhook_sent = True
                 failure = job.failure()
-                payload = failure.body if failure else await run_in_threadpool(queue.output, job)
+                if failure is None:
+                    output = await run_in_threadpool(queue.output, job)
+                    payload = localize(output, job.origin)
+                else:
+                    payload = failure.body
                 body: dict[str, Any] = {
                     "request_id": job.request_id,
                     "gateway_request_id": job.request_id,
@@ -45,7 +49,7 @@ async def deliver_webhooks(ctx: Context, queue: QueueRoutes) -> None:
 
 def build_app(ctx: Context) -> Any:
     """The Starlette app (wrapped so chaos can drop connections)."""
-    from faltui.emulator import platform, storage
+    from faltui.emulator import history, platform, storage
 
     queue = QueueRoutes(ctx)
 
@@ -61,7 +65,10 @@ def build_app(ctx: Context) -> Any:
 
     routes: list[BaseRoute] = [
         *platform.routes(ctx),
+        *history.routes(ctx),
+        *platform.fallback_routes(),
         *storage.routes(ctx),
         *queue.routes(),
     ]
-    return CycleCaptureMiddleware(Starlette(routes=routes, lifespan=lifespan))
+    app = Starlette(routes=routes, lifespan=lifespan)
+    return RequestContextMiddleware(app, lambda: getattr(ctx, "run_port", None))

@@ -14,7 +14,19 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from faltui.emulator.common import Context, check_key, guarded, json_response, sse_event
+from faltui.emulator import billing
+from faltui.emulator.common import (
+    ORIGIN,
+    Context,
+    check_key,
+    guarded,
+    json_response,
+    key_label,
+    localize,
+    localized_response,
+    request_origin,
+    sse_event,
+)
 from faltui.emulator.state import COMPLETED, IN_QUEUE, EmulatedJob
 
 _REQUEST_PATH = re.compile(
@@ -32,19 +44,21 @@ def app_of(endpoint_id: str) -> str:
     return "/".join(parts[:size])
 
 
-def urls_for(ctx: Context, job: EmulatedJob) -> dict[str, str]:
-    """The three URLs fal returns for a request (``owner/app`` form, emulator base)."""
-    base = f"{ctx.base_url}/{job.app}/requests/{job.request_id}"
+def urls_for(origin: str, job: EmulatedJob) -> dict[str, str]:
+    """The three URLs fal returns for a request (``owner/app`` form, on ``origin``)."""
+    base = f"{origin}/{job.app}/requests/{job.request_id}"
     return {"response_url": base, "status_url": base + "/status", "cancel_url": base + "/cancel"}
 
 
-def status_body(ctx: Context, job: EmulatedJob, *, logs: bool, now: float) -> dict[str, Any]:
-    """A §4.2 status object."""
+def status_body(
+    ctx: Context, job: EmulatedJob, *, logs: bool, now: float, origin: str
+) -> dict[str, Any]:
+    """A §4.2 status object whose URLs are on ``origin``."""
     snap = job.snapshot(now, logs=logs, window=ctx.log_window)
     body: dict[str, Any] = {"status": snap.state, "request_id": job.request_id}
     if snap.state == IN_QUEUE:
         body["queue_position"] = snap.queue_position
-    body.update(urls_for(ctx, job))
+    body.update(urls_for(origin, job))
     body["logs"] = snap.logs if logs else None
     if snap.state == COMPLETED:
         body["metrics"] = snap.metrics
@@ -147,8 +161,10 @@ class QueueRoutes:
             _kept_headers(request),
             validation_errors=self.ctx.catalog.validate(endpoint_id, payload),
             webhook=request.query_params.get("fal_webhook") or None,
+            key_label=key_label(self.ctx, request),
+            origin=request_origin(self.ctx, request),
         )
-        body = status_body(self.ctx, job, logs=False, now=self.ctx.store.clock())
+        body = status_body(self.ctx, job, logs=False, now=self.ctx.store.clock(), origin=job.origin)
         body.pop("logs", None)
         return json_response(body, 200, {"x-fal-request-id": job.request_id})
 
@@ -165,6 +181,7 @@ class QueueRoutes:
             job,
             logs=_truthy(request.query_params.get("logs")),
             now=self.ctx.store.clock(),
+            origin=request_origin(self.ctx, request),
         )
         code = 200 if body["status"] == COMPLETED else 202
         return json_response(body, code, {"x-fal-request-id": rid})
@@ -179,12 +196,12 @@ class QueueRoutes:
             return json_response({"detail": f"Request {rid} not found"}, 404)
         logs = _truthy(request.query_params.get("logs"))
         return StreamingResponse(
-            self._events(job, logs),
+            self._events(job, logs, request_origin(self.ctx, request)),
             media_type="text/event-stream",
             headers={"x-fal-request-id": rid, "cache-control": "no-cache"},
         )
 
-    async def _events(self, job: EmulatedJob, logs: bool) -> AsyncIterator[str]:
+    async def _events(self, job: EmulatedJob, logs: bool, origin: str) -> AsyncIterator[str]:
         ctx = self.ctx
         clock = ctx.store.clock
         seen: set[tuple[str, str]] = set()
@@ -192,7 +209,7 @@ class QueueRoutes:
         last_sent = asyncio.get_running_loop().time()
         step = min(max(job.tick / 2, 0.005), 0.25)
         while not ctx.closing:
-            body = status_body(ctx, job, logs=logs, now=clock())
+            body = status_body(ctx, job, logs=logs, now=clock(), origin=origin)
             if logs:
                 fresh = [e for e in body["logs"] if (e["timestamp"], e["message"]) not in seen]
                 seen.update((e["timestamp"], e["message"]) for e in fresh)
@@ -224,23 +241,24 @@ class QueueRoutes:
             return json_response(
                 {"detail": "Request is still in progress"}, 400, {"x-fal-request-id": rid}
             )
-        return await self._outcome_response(job)
+        return await self._outcome_response(job, request_origin(self.ctx, request))
 
-    async def _outcome_response(self, job: EmulatedJob) -> Response:
+    async def _outcome_response(self, job: EmulatedJob, origin: str) -> Response:
         failure = job.failure()
         headers = {"x-fal-request-id": job.request_id}
         if failure is not None:
             return json_response(failure.body, failure.status_code, {**failure.headers, **headers})
         output = await run_in_threadpool(self.output, job)
-        return json_response(output, 200, headers)
+        headers["x-fal-billable-units"] = billing.format_units(self.billable_units(job))
+        return localized_response(output, origin, 200, headers)
 
     def output(self, job: EmulatedJob) -> dict[str, Any]:
-        """The job's output JSON (built once)."""
-        if job.result is None:
-            job.result = self.ctx.outputs.build(
-                job.endpoint_id, job.input, job.request_id, self.ctx.base_url
-            )
-        return job.result
+        """The job's output JSON (built once; file URLs on the ``ORIGIN`` placeholder)."""
+        return job_output(self.ctx, job)
+
+    def billable_units(self, job: EmulatedJob) -> float:
+        """Units billed for a successful job, in its endpoint's pricing unit."""
+        return job_units(self.ctx, job)
 
     async def cancel(self, request: Request, app: str, rid: str) -> Response:
         """PUT …/cancel: 202 requested, 400 already completed, 404 unknown."""
@@ -283,6 +301,8 @@ class QueueRoutes:
                 _kept_headers(request),
                 validation_errors=[],
                 sync=True,
+                key_label=key_label(self.ctx, request),
+                origin=request_origin(self.ctx, request),
             )
             streaming = extra == "stream" or endpoint_id.endswith("/stream")
             if streaming and job.failure() is None:
@@ -291,12 +311,12 @@ class QueueRoutes:
                     media_type="text/event-stream",
                     headers={"x-fal-request-id": job.request_id},
                 )
-            return await self._outcome_response(job)
+            return await self._outcome_response(job, job.origin)
 
         return await guarded(self.ctx, "run", handle)
 
     async def _partials(self, job: EmulatedJob) -> AsyncIterator[str]:
-        output = await run_in_threadpool(self.output, job)
+        output = localize(await run_in_threadpool(self.output, job), job.origin)
         text = output.get("output")
         if isinstance(text, str):
             words = text.split(" ")
@@ -304,3 +324,18 @@ class QueueRoutes:
                 yield sse_event({**output, "output": " ".join(words[:count]), "partial": True})
                 await asyncio.sleep(0)
         yield sse_event(output)
+
+
+def job_output(ctx: Context, job: EmulatedJob) -> dict[str, Any]:
+    """A finished job's output JSON (built once; file URLs on the ``ORIGIN`` placeholder)."""
+    if job.result is None:
+        job.result = ctx.outputs.build(job.endpoint_id, job.input, job.request_id, ORIGIN)
+    return job.result
+
+
+def job_units(ctx: Context, job: EmulatedJob) -> float:
+    """Units billed for a successful job (0 for a failed one), in its pricing unit."""
+    if job.failure() is not None:
+        return 0.0
+    unit = billing.price_for(ctx.catalog, job.endpoint_id).unit
+    return billing.billable_units(unit, job.input, job_output(ctx, job))

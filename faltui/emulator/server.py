@@ -17,7 +17,7 @@ from faltui.core.config import Paths, Settings
 from faltui.emulator.app import build_app
 from faltui.emulator.catalog import EmulatorCatalog
 from faltui.emulator.chaos import Chaos
-from faltui.emulator.common import DEMO_KEY, LOCKED_KEY
+from faltui.emulator.common import ADMIN_KEY, DEMO_KEY, LOCKED_KEY
 from faltui.emulator.files import FileStore, StoredFile
 from faltui.emulator.outputs import OutputBuilder
 from faltui.emulator.state import EmulatedJob, JobStore
@@ -49,11 +49,23 @@ class Emulator:
         self.counters: Counter[str] = Counter()
         self.chaos = Chaos()
         self.store = JobStore(clock or time.time, time_scale)
+        self.store.random_outcome = self.chaos.job_outcome
         self.catalog = EmulatorCatalog()
         self.files = FileStore()
         self.outputs = OutputBuilder(self.catalog, self.files)
         #: Keys accepted by ``Authorization: Key …``.
-        self.keys: set[str] = {DEMO_KEY}
+        self.keys: set[str] = {DEMO_KEY, ADMIN_KEY}
+        #: Keys with Admin scope (``GET /v1/models/usage``); also in ``keys``.
+        self.admin_keys: set[str] = {ADMIN_KEY}
+        #: How usage's ``auth_method`` names each key (never the key itself).
+        self.key_labels: dict[str, str] = {DEMO_KEY: "Demo key", ADMIN_KEY: "Admin key"}
+        #: Origin put in returned URLs instead of the request's own (``--public-url``).
+        self.public_url: str | None = None
+        #: The same for requests on the sync-run port.
+        self.public_run_url: str | None = None
+        #: Endpoint ids (or ``"*"``) whose status/result/cancel live only at the full-id URLs
+        #: submit returns; their ``owner/app`` URLs answer 404 (like fal-js issue #214).
+        self.returned_urls_only: set[str] = set()
         #: Keys answered with 403 "User is locked".
         self.locked_keys: set[str] = {LOCKED_KEY}
         #: Keep only the last N log lines in status responses (a sliding window); None = all.
@@ -221,6 +233,7 @@ def serve_forever(host: str = "127.0.0.1", port: int = 8765, *, time_scale: floa
     emulator = Emulator(host, port, time_scale=time_scale).start()
     print(f"faltui fal emulator listening on {emulator.base_url}", flush=True)
     print(f"  FAL_KEY={DEMO_KEY}", flush=True)
+    print(f"  (Admin-scope key for /v1/models/usage: {ADMIN_KEY})", flush=True)
     for name, url in emulator.urls.items():
         print(f"  FALTUI_{name.upper()}_URL={url}", flush=True)
     print("Press Ctrl-C to stop.", flush=True)

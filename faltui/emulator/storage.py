@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from faltui.emulator.common import Context, check_key, guarded, json_response
+from faltui.emulator.common import Context, check_key, guarded, json_response, request_origin
 
 _PART = re.compile(r"^(?P<file>.+)/multipart/(?P<upload>[^/]+)/(?P<part>\d+|complete)$")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -81,8 +81,8 @@ class StorageRoutes:
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def _url(self, path: str) -> str:
-        return f"{self.ctx.base_url}/files/{path}"
+    def _url(self, request: Request, path: str) -> str:
+        return f"{request_origin(self.ctx, request)}/files/{path}"
 
     def _check_token(self, request: Request) -> Response | None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -116,7 +116,7 @@ class StorageRoutes:
                 {
                     "token": token,
                     "token_type": "Bearer",
-                    "base_url": self.ctx.base_url,
+                    "base_url": request_origin(self.ctx, request),
                     "expires_at": expires.isoformat(),
                 }
             )
@@ -139,7 +139,7 @@ class StorageRoutes:
                 upload=True,
                 lifecycle=self._lifecycle(request),
             )
-            return json_response({"access_url": self._url(path), "file_size": len(data)})
+            return json_response({"access_url": self._url(request, path), "file_size": len(data)})
 
         return await guarded(self.ctx, "upload", handle)
 
@@ -156,7 +156,7 @@ class StorageRoutes:
             data, name, content_type = found
             path = new_upload_path(name)
             self.ctx.files.put(path, data, content_type, upload=True)
-            return json_response({"url": self._url(path)})
+            return json_response({"url": self._url(request, path)})
 
         return await guarded(self.ctx, "upload", handle)
 
@@ -173,7 +173,7 @@ class StorageRoutes:
                 self.pending[upload_id] = PendingMultipart(
                     path, self._content_type(request), self._lifecycle(request)
                 )
-            return json_response({"access_url": self._url(path), "uploadId": upload_id})
+            return json_response({"access_url": self._url(request, path), "uploadId": upload_id})
 
         return await guarded(self.ctx, "multipart_initiate", handle)
 
@@ -242,7 +242,7 @@ class StorageRoutes:
         )
         with self._lock:
             self.pending.pop(match.group("upload"), None)
-        return json_response({"access_url": self._url(pending.path)})
+        return json_response({"access_url": self._url(request, pending.path)})
 
     # --- signed-URL fallback (§8.4) ----------------------------------------------------------
 
@@ -264,10 +264,11 @@ class StorageRoutes:
         if multipart:
             self.pending[upload_id] = PendingMultipart(path, content_type, self._lifecycle(request))
         signature = secrets.token_hex(8)
+        origin = request_origin(self.ctx, request)
         return json_response(
             {
-                "upload_url": f"{self.ctx.base_url}/uploads/{upload_id}?signature={signature}",
-                "file_url": self._url(path),
+                "upload_url": f"{origin}/uploads/{upload_id}?signature={signature}",
+                "file_url": self._url(request, path),
             }
         )
 
@@ -308,7 +309,7 @@ class StorageRoutes:
                 data = b"".join(pending.parts[n] for n in sorted(pending.parts))
                 self.ctx.files.put(path, data, pending.content_type, upload=True)
                 self.pending.pop(upload_id, None)
-                return json_response({"file_url": self._url(path)})
+                return json_response({"file_url": self._url(request, path)})
 
             return await guarded(self.ctx, "multipart_complete", finish)
         if parts[1].isdigit() and request.method == "PUT":
