@@ -49,7 +49,7 @@ async def deliver_webhooks(ctx: Context, queue: QueueRoutes) -> None:
 
 def build_app(ctx: Context) -> Any:
     """The Starlette app (wrapped so chaos can drop connections)."""
-    from faltui.emulator import history, platform, storage
+    from faltui.emulator import history, platform, storage, tokens
 
     queue = QueueRoutes(ctx)
 
@@ -68,7 +68,8 @@ def build_app(ctx: Context) -> Any:
         *history.routes(ctx),
         *platform.fallback_routes(),
         *storage.routes(ctx),
+        *tokens.routes(ctx),
         *queue.routes(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
-    return RequestContextMiddleware(app, lambda: getattr(ctx, "run_port", None))
+    return RequestContextMiddleware(app, lambda: ctx.run_port)

@@ -18,7 +18,7 @@ from faltui.emulator.outputs import OutputBuilder
 from faltui.emulator.state import JobStore
 
 if TYPE_CHECKING:
-    from faltui.emulator.streams import ChangeFeed
+    from faltui.emulator.tokens import TokenStore
 
 #: The demo key: an ordinary (API-scope) key.
 DEMO_KEY = "demo-key-id:demo-key-secret"
@@ -53,7 +53,10 @@ class Context(Protocol):
     public_url: str | None
     public_run_url: str | None
     returned_urls_only: set[str]
-    feed: ChangeFeed
+    temporary_tokens: TokenStore
+    #: Called by ``Emulator.reset`` (route modules register their own state here).
+    reset_hooks: list[Callable[[], None]]
+    run_port: int
 
     @property
     def closing(self) -> bool: ...

@@ -18,8 +18,8 @@ from faltui.emulator import billing
 from faltui.emulator.common import (
     ORIGIN,
     Context,
-    check_key,
     guarded,
+    is_sync_host,
     json_response,
     key_label,
     localize,
@@ -28,6 +28,7 @@ from faltui.emulator.common import (
     sse_event,
 )
 from faltui.emulator.state import COMPLETED, IN_QUEUE, EmulatedJob
+from faltui.emulator.tokens import check_access
 
 _REQUEST_PATH = re.compile(
     r"^(?P<app>.+?)/requests/(?P<rid>[^/]+)(?P<tail>/status/stream|/status|/cancel)?/?$"
@@ -44,9 +45,20 @@ def app_of(endpoint_id: str) -> str:
     return "/".join(parts[:size])
 
 
-def urls_for(origin: str, job: EmulatedJob) -> dict[str, str]:
-    """The three URLs fal returns for a request (``owner/app`` form, on ``origin``)."""
-    base = f"{origin}/{job.app}/requests/{job.request_id}"
+def returned_urls_only(ctx: Context, job: EmulatedJob) -> bool:
+    """True when the job's ``owner/app`` URLs answer 404 (only the full-id URLs work)."""
+    knob = ctx.returned_urls_only
+    return job.app != job.endpoint_id and ("*" in knob or job.endpoint_id in knob)
+
+
+def urls_for(ctx: Context, origin: str, job: EmulatedJob) -> dict[str, str]:
+    """The three URLs fal returns for a request, on ``origin``.
+
+    ``owner/app`` form (``ns/owner/app`` for workflows/comfy), or the full endpoint id for
+    endpoints configured like fal-js issue #214's (``Emulator.returned_urls_only``).
+    """
+    app = job.endpoint_id if returned_urls_only(ctx, job) else job.app
+    base = f"{origin}/{app}/requests/{job.request_id}"
     return {"response_url": base, "status_url": base + "/status", "cancel_url": base + "/cancel"}
 
 
@@ -58,7 +70,7 @@ def status_body(
     body: dict[str, Any] = {"status": snap.state, "request_id": job.request_id}
     if snap.state == IN_QUEUE:
         body["queue_position"] = snap.queue_position
-    body.update(urls_for(origin, job))
+    body.update(urls_for(ctx, origin, job))
     body["logs"] = snap.logs if logs else None
     if snap.state == COMPLETED:
         body["metrics"] = snap.metrics
@@ -104,17 +116,24 @@ class QueueRoutes:
         self.ctx = ctx
 
     def routes(self) -> list[Route]:
-        """Sync run routes first, then the queue catch-all."""
+        """The legacy ``/run/…`` sync prefix, then the catch-all (queue, or sync on its port)."""
         return [
-            Route("/run/{path:path}", self.run, methods=["POST"]),
+            Route("/run/{path:path}", self.run_prefixed, methods=["POST"]),
             Route("/{path:path}", self.dispatch, methods=["GET", "POST", "PUT"]),
         ]
 
     # --- dispatch ----------------------------------------------------------------------------
 
     async def dispatch(self, request: Request) -> Response:
-        """Route a queue URL to submit / status / stream / result / cancel."""
+        """Route a queue URL to submit / status / stream / result / cancel.
+
+        On the sync-run port (fal.run), ``POST /{endpoint id}`` runs the model instead.
+        """
         path = request.path_params["path"]
+        if is_sync_host(request):
+            if request.method != "POST":
+                return json_response({"detail": "Not Found"}, 404)
+            return await self.run(request, path)
         match = _REQUEST_PATH.match(path)
         if match is None:
             if request.method != "POST":
@@ -132,19 +151,33 @@ class QueueRoutes:
         return json_response({"detail": "Method Not Allowed"}, 405)
 
     def _job(self, app: str, rid: str) -> EmulatedJob | None:
+        """The job a status/result/cancel URL names, or ``None``.
+
+        The URL must name the job's ``owner/app`` (``ns/owner/app``) or its full endpoint id
+        (the form fal's per-endpoint OpenAPI documents list), nothing in between.
+        """
         job = self.ctx.store.jobs.get(rid)
+        app = app.strip("/")
         if job is None:
             return None
-        app = app.strip("/")
-        if app in (job.app, job.endpoint_id) or job.endpoint_id.startswith(app + "/"):
+        if app == job.endpoint_id or (app == job.app and not returned_urls_only(self.ctx, job)):
             return job
         return None
+
+    def _not_found(self, app: str, rid: str, unknown: dict[str, Any]) -> Response:
+        """404 for a URL ``_job`` refused: ``unknown`` for an unknown request, or the app's
+        own ``Path /… not found`` when only the returned (full-id) URLs work."""
+        job = self.ctx.store.jobs.get(rid)
+        if job is not None and app.strip("/") == job.app:
+            rest = job.endpoint_id[len(job.app) :].strip("/").split("/")[0]
+            return json_response({"detail": f"Path /{rest} not found"}, 404)
+        return json_response(unknown, 404)
 
     # --- handlers ----------------------------------------------------------------------------
 
     async def submit(self, request: Request, path: str) -> Response:
         """POST {queue}/{endpoint id}[/extra]."""
-        denied = check_key(self.ctx, request)
+        denied = check_access(self.ctx, request, path)
         if denied is not None:
             return denied
         matched = self.ctx.catalog.match(path)
@@ -170,12 +203,12 @@ class QueueRoutes:
 
     async def status(self, request: Request, app: str, rid: str) -> Response:
         """GET …/requests/{rid}/status[?logs=1]."""
-        denied = check_key(self.ctx, request)
+        denied = check_access(self.ctx, request, app)
         if denied is not None:
             return denied
         job = self._job(app, rid)
         if job is None:
-            return json_response({"detail": f"Request {rid} not found"}, 404)
+            return self._not_found(app, rid, {"detail": f"Request {rid} not found"})
         body = status_body(
             self.ctx,
             job,
@@ -188,12 +221,12 @@ class QueueRoutes:
 
     async def stream(self, request: Request, app: str, rid: str) -> Response:
         """GET …/status/stream: SSE of status changes, keep-alive comments, closes at the end."""
-        denied = check_key(self.ctx, request)
+        denied = check_access(self.ctx, request, app)
         if denied is not None:
             return denied
         job = self._job(app, rid)
         if job is None:
-            return json_response({"detail": f"Request {rid} not found"}, 404)
+            return self._not_found(app, rid, {"detail": f"Request {rid} not found"})
         logs = _truthy(request.query_params.get("logs"))
         return StreamingResponse(
             self._events(job, logs, request_origin(self.ctx, request)),
@@ -229,13 +262,15 @@ class QueueRoutes:
 
     async def result(self, request: Request, app: str, rid: str) -> Response:
         """GET …/requests/{rid}: output, replayed failure, 400 in progress, 404 unknown."""
-        denied = check_key(self.ctx, request)
+        denied = check_access(self.ctx, request, app)
         if denied is not None:
             return denied
         job = self._job(app, rid)
+        if job is None:
+            return self._not_found(app, rid, {"detail": f"Request {rid} not found"})
         now = self.ctx.store.clock()
         ttl = self.ctx.result_ttl
-        if job is None or (ttl is not None and job.done(now) and now - job.finished_at > ttl):
+        if ttl is not None and job.done(now) and now - job.finished_at > ttl:
             return json_response({"detail": f"Request {rid} not found"}, 404)
         if not job.done(now):
             return json_response(
@@ -262,12 +297,12 @@ class QueueRoutes:
 
     async def cancel(self, request: Request, app: str, rid: str) -> Response:
         """PUT …/cancel: 202 requested, 400 already completed, 404 unknown."""
-        denied = check_key(self.ctx, request)
+        denied = check_access(self.ctx, request, app)
         if denied is not None:
             return denied
         job = self._job(app, rid)
         if job is None:
-            return json_response({"status": "NOT_FOUND"}, 404)
+            return self._not_found(app, rid, {"status": "NOT_FOUND"})
         now = self.ctx.store.clock()
         headers = {"x-fal-request-id": rid}
         if job.done(now):
@@ -276,12 +311,17 @@ class QueueRoutes:
             job.cancelled_at = now
         return json_response({"status": "CANCELLATION_REQUESTED"}, 202, headers)
 
-    async def run(self, request: Request) -> Response:
+    async def run_prefixed(self, request: Request) -> Response:
+        """``POST /run/{endpoint id}`` on the queue port (an emulator convenience)."""
+        if is_sync_host(request):
+            return await self.run(request, "run/" + request.path_params["path"])
+        return await self.run(request, request.path_params["path"])
+
+    async def run(self, request: Request, path: str) -> Response:
         """POST {run}/{endpoint id}: the model runs at once; ``…/stream`` answers with SSE."""
-        path = request.path_params["path"]
 
         async def handle() -> Response:
-            denied = check_key(self.ctx, request)
+            denied = check_access(self.ctx, request, path)
             if denied is not None:
                 return denied
             matched = self.ctx.catalog.match(path)

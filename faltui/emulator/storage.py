@@ -65,6 +65,13 @@ class StorageRoutes:
         #: Signed upload ids of the fallback path → (file path, content type, multipart?).
         self.signed: dict[str, tuple[str, str, bool]] = {}
         self._lock = threading.Lock()
+        ctx.reset_hooks.append(self.clear)
+
+    def clear(self) -> None:
+        """Forget every upload in progress (``Emulator.reset``)."""
+        with self._lock:
+            self.pending.clear()
+            self.signed.clear()
 
     def routes(self) -> list[Route]:
         """All storage routes (must precede the queue catch-all)."""
@@ -224,7 +231,7 @@ class StorageRoutes:
         if number < 1:
             return json_response({"detail": "Part numbers start at 1"}, 400)
         pending.parts[number] = await request.body()
-        return Response(b"", 200, {"etag": pending.etag(number)})
+        return part_answer(pending, number)
 
     async def _complete(self, request: Request, match: re.Match[str]) -> Response:
         denied = self._check_token(request)
@@ -316,11 +323,20 @@ class StorageRoutes:
 
             async def put_part() -> Response:
                 number = int(parts[1])
+                if number < 1:
+                    return json_response({"detail": "Part numbers start at 1"}, 400)
                 pending.parts[number] = await request.body()
-                return Response(b"", 200, {"etag": pending.etag(number)})
+                return part_answer(pending, number)
 
             return await guarded(self.ctx, "multipart_part", put_part)
         return json_response({"detail": "Method Not Allowed"}, 405)
+
+
+def part_answer(pending: PendingMultipart, number: int) -> Response:
+    """A stored part: ``ETag`` header (fal_client reads it) and ``{partNumber, etag}`` JSON
+    (fal-js reads the body)."""
+    etag = pending.etag(number)
+    return json_response({"partNumber": number, "etag": etag}, 200, {"ETag": etag})
 
 
 def _check_parts(raw: bytes, pending: PendingMultipart) -> str | None:
