@@ -57,7 +57,8 @@ def _settings(urls: dict[str, str], key: str, home: Path) -> Any:
 async def run_ours(n: int, urls: dict[str, str], key: str, args: argparse.Namespace) -> dict:
     """Submit ``n`` jobs with the JobManager and wait for all of them."""
     from faltui.core.client import FalClient
-    from faltui.core.jobs import JobManager, JobState, vary_seed
+    from faltui.core.job import JobState
+    from faltui.core.jobs import JobManager, vary_seed
     from faltui.core.journal import Journal
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -24,7 +24,7 @@ from faltui.core.client import (
     WaitTimeout,
     parse_retry_after,
 )
-from faltui.core.client_errors import error_from_response
+from faltui.core.client.errors import error_from_response
 from faltui.core.config import Settings
 from faltui.core.errors import (
     AlreadyCompletedError,

@@ -19,7 +19,8 @@ import pytest
 from faltui.core.client import FalClient, LogLine, QueueHandle, Status
 from faltui.core.config import Settings
 from faltui.core.errors import ApiError
-from faltui.core.jobs import Job, JobEvent, JobManager, JobState, safe_options, vary_seed
+from faltui.core.job import Job, JobEvent, JobState
+from faltui.core.jobs import JobManager, safe_options, vary_seed
 from faltui.core.journal import Journal
 
 ENDPOINT = "fal-ai/flux/dev"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from faltui.core.errors import FieldError
-from faltui.core.jobs import Job, JobState
+from faltui.core.job import Job, JobState
 from faltui.core.journal import SCHEMA_VERSION, Journal, JournalError
 
 

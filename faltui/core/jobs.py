@@ -1,4 +1,4 @@
-"""Jobs: the ``Job`` model, its events, and the ``JobManager`` that submits and tracks them.
+"""The ``JobManager``: submits jobs (``faltui.core.job``), tracks them and reports every change.
 
 A job is one request to fal's queue, seen from our side: created locally (``pending``), accepted
 by fal (``queued``/``running``), and finally ``done``, ``failed``, ``cancelled`` or ``lost``
@@ -14,16 +14,13 @@ import contextlib
 import copy
 import random
 import time
-import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from faltui.core import storage
-from faltui.core.client import LogLine, QueueHandle
+from faltui.core.client import LogLine
 from faltui.core.errors import (
     AlreadyCompletedError,
     ApiError,
@@ -33,174 +30,18 @@ from faltui.core.errors import (
     RateLimitedError,
     TransportError,
 )
+from faltui.core.job import (
+    EventCallback,
+    Job,
+    JobEvent,
+    JobState,
+)
 from faltui.core.scheduler import Scheduler
 
 if TYPE_CHECKING:
     from faltui.core.client import FalClient, LogDeduper, Status
     from faltui.core.journal import Journal
 
-#: Most log lines kept per job (oldest dropped first); fal's logs can be long.
-MAX_LOG_LINES = 2000
-
-
-class JobState(StrEnum):
-    """Where a job stands, from our side."""
-
-    pending = "pending"  # created locally; uploading files / submitting
-    queued = "queued"  # fal accepted it: IN_QUEUE
-    running = "running"  # IN_PROGRESS
-    done = "done"  # COMPLETED with a result
-    failed = "failed"  # COMPLETED with an error, or refused / interrupted submit
-    cancelled = "cancelled"  # cancelled by the user
-    lost = "lost"  # fal no longer knows the request (expired or unknown id)
-
-    @property
-    def final(self) -> bool:
-        """True for states a job never leaves."""
-        return self in FINAL_STATES
-
-
-FINAL_STATES = frozenset({JobState.done, JobState.failed, JobState.cancelled, JobState.lost})
-
-
-def new_job_id() -> str:
-    """A fresh local job id (uuid4 hex)."""
-    return uuid.uuid4().hex
-
-
-@dataclass
-class Job:
-    """One request to fal's queue and everything we know about it."""
-
-    endpoint_id: str
-    input: dict[str, Any]
-    id: str = field(default_factory=new_job_id)
-    state: JobState = JobState.pending
-    handle: QueueHandle | None = None
-    request_id: str | None = None
-    queue_position: int | None = None
-    logs: list[LogLine] = field(default_factory=list)
-    result: dict[str, Any] | None = None
-    error: str | None = None
-    error_type: str | None = None
-    field_errors: list[FieldError] = field(default_factory=list)
-    created_at: float = field(default_factory=time.time)
-    submitted_at: float | None = None
-    started_at: float | None = None
-    finished_at: float | None = None
-    metrics: dict[str, Any] = field(default_factory=dict)
-    label: str = ""
-    #: Submit options to repeat on re-run (webhook, priority, …); never holds credentials.
-    options: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def final(self) -> bool:
-        """True once the job can no longer change."""
-        return self.state in FINAL_STATES
-
-    @property
-    def elapsed(self) -> float:
-        """Seconds from submit (or creation) to the end (or now)."""
-        start = self.submitted_at if self.submitted_at is not None else self.created_at
-        end = self.finished_at if self.finished_at is not None else time.time()
-        return max(0.0, end - start)
-
-    @property
-    def last_log(self) -> str:
-        """The newest log message, or ``""``."""
-        return self.logs[-1].message if self.logs else ""
-
-    def add_logs(self, lines: list[LogLine]) -> None:
-        """Append log lines, keeping at most ``MAX_LOG_LINES``."""
-        self.logs.extend(lines)
-        if len(self.logs) > MAX_LOG_LINES:
-            del self.logs[: len(self.logs) - MAX_LOG_LINES]
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict of the whole job (the journal's format)."""
-        return {
-            "id": self.id,
-            "endpoint_id": self.endpoint_id,
-            "input": self.input,
-            "state": self.state.value,
-            "handle": self.handle.to_dict() if self.handle is not None else None,
-            "request_id": self.request_id,
-            "queue_position": self.queue_position,
-            "logs": [
-                {"message": ln.message, "timestamp": ln.timestamp, "level": ln.level}
-                for ln in self.logs
-            ],
-            "result": self.result,
-            "error": self.error,
-            "error_type": self.error_type,
-            "field_errors": [
-                {"path": list(fe.path), "message": fe.message, "kind": fe.kind}
-                for fe in self.field_errors
-            ],
-            "created_at": self.created_at,
-            "submitted_at": self.submitted_at,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "metrics": self.metrics,
-            "label": self.label,
-            "options": self.options,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Job:
-        """Rebuild a job from ``to_dict()`` output (tolerates missing keys)."""
-        handle = QueueHandle.from_dict(data["handle"]) if data.get("handle") else None
-        logs = [
-            LogLine(
-                str(ln.get("message", "")),
-                str(ln.get("timestamp", "")),
-                str(ln.get("level", "INFO")),
-            )
-            for ln in data.get("logs") or []
-            if isinstance(ln, dict)
-        ]
-        try:
-            state = JobState(data.get("state", "pending"))
-        except ValueError:
-            state = JobState.lost
-        return cls(
-            id=str(data["id"]),
-            endpoint_id=str(data.get("endpoint_id", "")),
-            input=dict(data.get("input") or {}),
-            state=state,
-            handle=handle,
-            request_id=data.get("request_id"),
-            queue_position=data.get("queue_position"),
-            logs=logs,
-            result=data.get("result"),
-            error=data.get("error"),
-            error_type=data.get("error_type"),
-            field_errors=[
-                FieldError(
-                    tuple(fe.get("path") or ()), str(fe.get("message", "")), fe.get("kind", "")
-                )
-                for fe in data.get("field_errors") or []
-                if isinstance(fe, dict)
-            ],
-            created_at=float(data.get("created_at") or 0.0),
-            submitted_at=data.get("submitted_at"),
-            started_at=data.get("started_at"),
-            finished_at=data.get("finished_at"),
-            metrics=dict(data.get("metrics") or {}),
-            label=str(data.get("label") or ""),
-            options=dict(data.get("options") or {}),
-        )
-
-
-@dataclass(frozen=True)
-class JobEvent:
-    """A change to a job: ``kind`` is ``added``, ``updated``, ``log`` or ``finished``."""
-
-    job: Job
-    kind: str
-
-
-EventCallback = Callable[[JobEvent], Any]
 
 #: Header names containing these words are never kept in a job's options (nor journaled).
 _SECRET_WORDS = ("authorization", "key", "token", "secret", "cookie", "password")

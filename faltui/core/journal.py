@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from faltui.core.jobs import FINAL_STATES, Job
+from faltui.core.job import FINAL_STATES, Job
 
 #: Version of the table layout below; bump it and add a step to ``_MIGRATIONS`` to change it.
 SCHEMA_VERSION = 1

@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from faltui.core.client_errors import error_from_response
+from faltui.core.client.errors import error_from_response
 from faltui.core.config import DEFAULT_URLS, Settings
 from faltui.core.endpoints import EndpointId, run_url, submit_url
 from faltui.core.errors import FaltuiError, TransportError

@@ -32,7 +32,7 @@ from faltui.core.client import LogDeduper, QueueHandle, Status
 from faltui.core.errors import NotFoundError
 
 if TYPE_CHECKING:
-    from faltui.core.jobs import Job
+    from faltui.core.job import Job
 
 Sleep = Callable[[float], Awaitable[Any]]
 

@@ -47,7 +47,7 @@ from faltui.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from faltui.core.catalog import ModelInfo
-    from faltui.core.jobs import Job, JobEvent
+    from faltui.core.job import Job, JobEvent
 
 try:  # the other panes land independently; until then a placeholder keeps the app running
     from faltui.tui.widgets.param_form import ParamForm
@@ -859,7 +859,7 @@ class FaltuiApp(App[None]):
         """Save the output files of every finished job in the table's current view."""
         import httpx
 
-        from faltui.core.jobs import JobState
+        from faltui.core.job import JobState
         from faltui.core.outputs import download_many, find_outputs
 
         table = self.main_query_one("#jobs")

@@ -32,7 +32,7 @@ def parse(doc: dict[str, Any], endpoint_id: str | None = None) -> Any:
     try:
         from faltui.core.schema import parse_openapi
     except ImportError:
-        from faltui.core.schema_parse import parse_openapi
+        from faltui.core.schema import parse_openapi
     return parse_openapi(doc, endpoint_id)
 
 

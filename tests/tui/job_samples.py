@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from faltui.core.jobs import Job, JobState
+from faltui.core.job import Job, JobState
 
 try:
     from faltui.core.client import LogLine
 except ImportError:  # the client lands separately; its data classes already exist
-    from faltui.core.client_models import LogLine
+    from faltui.core.client.models import LogLine
 
 #: The fixed "now" of the tests (2026-01-01T12:00:00Z).
 NOW = 1_767_268_800.0

@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import Input
 
 from faltui.core.config import Settings
-from faltui.core.jobs import JobState
+from faltui.core.job import JobState
 from faltui.emulator import Emulator
 from faltui.tui.app import FaltuiApp
 from faltui.tui.widgets.job_table import JobTable

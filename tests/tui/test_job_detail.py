@@ -8,7 +8,7 @@ from textual.app import App
 from textual.widgets import Static
 
 from faltui.core.errors import FieldError
-from faltui.core.jobs import JobState
+from faltui.core.job import JobState
 from faltui.tui.screens.job_detail import JobDetailScreen, detail_text, format_time
 
 

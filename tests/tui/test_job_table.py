@@ -10,7 +10,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Static
 from textual.widgets.data_table import ColumnKey
 
-from faltui.core.jobs import JobState
+from faltui.core.job import JobState
 from faltui.tui.widgets.job_table import (
     JobGrid,
     JobTable,

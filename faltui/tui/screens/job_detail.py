@@ -22,7 +22,7 @@ from faltui.tui.widgets.job_table import format_duration, literal, one_line, sta
 from faltui.tui.widgets.results import literal_block, pretty_json
 
 if TYPE_CHECKING:
-    from faltui.core.jobs import Job
+    from faltui.core.job import Job
 
 #: Seconds between refreshes while the job is still active.
 REFRESH_INTERVAL = 1.0

@@ -32,7 +32,7 @@ from faltui.tui.themes import JOB_STATE_VARIABLES
 from faltui.tui.widgets.model_browser import literal
 
 if TYPE_CHECKING:
-    from faltui.core.jobs import Job
+    from faltui.core.job import Job
 
 Clock = Callable[[], float]
 

@@ -51,7 +51,7 @@ except Exception:  # pragma: no cover - missing or unusable textual-image: no in
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
 
-    from faltui.core.jobs import Job
+    from faltui.core.job import Job
 
 #: Largest image fetched for an inline preview.
 PREVIEW_MAX_BYTES = 16 * 1024 * 1024

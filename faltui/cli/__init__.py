@@ -15,7 +15,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from faltui import __version__
-from faltui.cli_support import (
+from faltui.cli.support import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -36,7 +36,7 @@ Handler = Callable[[argparse.Namespace, Settings, Console], Coroutine[Any, Any, 
 
 
 def _add_run(sub: argparse._SubParsersAction) -> None:
-    from faltui import cli_run
+    from faltui.cli import run as cli_run
 
     p = sub.add_parser(
         "run",
@@ -81,7 +81,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_queue(sub: argparse._SubParsersAction) -> None:
-    from faltui import cli_queue
+    from faltui.cli import queue as cli_queue
 
     for name, handler, text in (
         ("status", cli_queue.cmd_status, "one status check (with queue position and logs)"),
@@ -115,7 +115,7 @@ def _add_queue(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_catalog(sub: argparse._SubParsersAction) -> None:
-    from faltui import cli_catalog
+    from faltui.cli import catalog as cli_catalog
 
     p = sub.add_parser("models", help="search and list models")
     p.add_argument("query", nargs="?", help="search words")
@@ -139,7 +139,7 @@ def _add_catalog(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_misc(sub: argparse._SubParsersAction) -> None:
-    from faltui import cli_misc
+    from faltui.cli import misc as cli_misc
 
     p = sub.add_parser("upload", help="upload a local file to fal's CDN and print its URL")
     p.add_argument("files", nargs="+", metavar="FILE")

@@ -8,14 +8,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from faltui.cli_payload import build_payload, check_payload
-from faltui.cli_support import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, CliFailure, Console
+from faltui.cli.payload import build_payload, check_payload
+from faltui.cli.support import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, CliFailure, Console
 from faltui.core.catalog import Catalog
 from faltui.core.client import FalClient
 from faltui.core.config import Settings
 from faltui.core.endpoints import EndpointId
 from faltui.core.errors import ApiError, FaltuiError, NotFoundError
-from faltui.core.jobs import Job, JobEvent, JobManager, JobState
+from faltui.core.job import Job, JobEvent, JobState
+from faltui.core.jobs import JobManager
 from faltui.core.journal import Journal
 from faltui.core.outputs import download, find_outputs
 from faltui.core.schema import EndpointSchema

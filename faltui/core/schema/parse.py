@@ -1,4 +1,4 @@
-"""Build :class:`~faltui.core.schema_model.Field` trees from (OpenAPI) JSON schemas.
+"""Build :class:`~faltui.core.schema.model.Field` trees from (OpenAPI) JSON schemas.
 
 Follows fal-protocol.md §10.3: kinds from types and name conventions (``*_url`` files,
 prompt-like text), unions (nullable, image_size, enums, general), bounds, defaults, order.
@@ -12,8 +12,8 @@ import logging
 import re
 from typing import Any
 
-from faltui.core.schema_model import Field
-from faltui.core.schema_resolve import MAX_DEPTH, Resolver, clean_text
+from faltui.core.schema.model import Field
+from faltui.core.schema.resolve import MAX_DEPTH, Resolver, clean_text
 
 log = logging.getLogger(__name__)
 
@@ -423,7 +423,7 @@ class FieldBuilder:
 
 def _accepts(f: Field, value: Any) -> bool:
     """Whether ``value`` is valid for variant ``f`` (used to pick a union's main kind)."""
-    from faltui.core.schema_validate import check_value
+    from faltui.core.schema.validate import check_value
 
     return not check_value(f, value)
 
@@ -444,12 +444,3 @@ def mark_advanced(fields: list[Field], top: bool = True) -> None:
             mark_advanced(f.children, top=False)
         if f.item is not None and f.item.children:
             mark_advanced(f.item.children, top=False)
-
-
-def __getattr__(name: str) -> Any:
-    """Keep ``from faltui.core.schema_parse import parse_openapi`` working (moved to schema_doc)."""
-    if name in ("parse_openapi", "find_input_schema", "find_output_schema"):
-        from faltui.core import schema_doc
-
-        return getattr(schema_doc, name)
-    raise AttributeError(name)

@@ -6,8 +6,8 @@ import argparse
 import time
 from typing import Any
 
-from faltui.cli_run import Progress, download_all, first_url_note, wait_for
-from faltui.cli_support import EXIT_OK, EXIT_TIMEOUT, CliFailure, Console
+from faltui.cli.run import Progress, download_all, first_url_note, wait_for
+from faltui.cli.support import EXIT_OK, EXIT_TIMEOUT, CliFailure, Console
 from faltui.core.client import FalClient, QueueHandle, Status, WaitTimeout
 from faltui.core.config import Settings
 from faltui.core.endpoints import EndpointId

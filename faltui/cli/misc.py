@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from faltui.cli_support import EXIT_OK, EXIT_USAGE, CliFailure, Console
+from faltui.cli.support import EXIT_OK, EXIT_USAGE, CliFailure, Console
 from faltui.core.client import FalClient
 from faltui.core.config import Settings, mask_key
 from faltui.core.storage import upload_file

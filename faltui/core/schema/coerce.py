@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from faltui.core.errors import FieldError, ValidationFailed
-from faltui.core.schema_model import EndpointSchema, Field, array_item, object_children
+from faltui.core.schema.model import EndpointSchema, Field, array_item, object_children
 
 _TRUE = frozenset({"true", "yes", "1", "on", "y", "t"})
 _FALSE = frozenset({"false", "no", "0", "off", "n", "f"})

@@ -13,8 +13,8 @@ import math
 from typing import Any
 
 from faltui.core.errors import FieldError
-from faltui.core.schema_coerce import close_matches, show_values
-from faltui.core.schema_model import EndpointSchema, Field
+from faltui.core.schema.coerce import close_matches, show_values
+from faltui.core.schema.model import EndpointSchema, Field
 
 Path = tuple[str | int, ...]
 

@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from faltui.cli_support import EXIT_USAGE, CliFailure, read_json_file
+from faltui.cli.support import EXIT_USAGE, CliFailure, read_json_file
 from faltui.core.errors import FieldError, ValidationFailed
 from faltui.core.schema import EndpointSchema, Field, coerce, parse_params, validate
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from faltui.core.schema_model import Field, FieldRow
+from faltui.core.schema.model import Field, FieldRow
 
 #: Enum values shown in a type label before eliding the rest.
 MAX_LABEL_VALUES = 8

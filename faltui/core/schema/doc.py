@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from faltui.core.schema_model import EndpointSchema, Field
-from faltui.core.schema_parse import FieldBuilder, mark_advanced
-from faltui.core.schema_resolve import Resolver
+from faltui.core.schema.model import EndpointSchema, Field
+from faltui.core.schema.parse import FieldBuilder, mark_advanced
+from faltui.core.schema.resolve import Resolver
 
 log = logging.getLogger(__name__)
 

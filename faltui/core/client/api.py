@@ -29,20 +29,15 @@ import httpx_sse
 
 from faltui import __version__
 from faltui.core import endpoints
-from faltui.core.client_errors import error_from_response, is_ingress_error
-from faltui.core.client_http import (
-    PRIORITIES,
+from faltui.core.client.errors import error_from_response, is_ingress_error
+from faltui.core.client.http import (
     RetryPolicy,
     make_http_client,
     parse_retry_after,
     submit_headers,
 )
-from faltui.core.client_models import (
-    COMPLETED,
-    IN_PROGRESS,
+from faltui.core.client.models import (
     IN_QUEUE,
-    LogDeduper,
-    LogLine,
     QueueHandle,
     Status,
 )
@@ -56,23 +51,6 @@ from faltui.core.errors import (
     TransportError,
     UnauthorizedError,
 )
-
-__all__ = [
-    "COMPLETED",
-    "IN_PROGRESS",
-    "IN_QUEUE",
-    "PRIORITIES",
-    "FalClient",
-    "LogDeduper",
-    "LogLine",
-    "QueueHandle",
-    "RetryPolicy",
-    "Status",
-    "WaitTimeout",
-    "make_http_client",
-    "parse_retry_after",
-    "submit_headers",
-]
 
 USER_AGENT = f"faltui/{__version__}"
 

@@ -7,7 +7,7 @@ import shutil
 import textwrap
 from typing import Any
 
-from faltui.cli_support import EXIT_OK, EXIT_USAGE, CliFailure, Console, read_json_file, safe_text
+from faltui.cli.support import EXIT_OK, EXIT_USAGE, CliFailure, Console, read_json_file, safe_text
 from faltui.core.catalog import FEATURED, Catalog, ModelInfo, rank
 from faltui.core.config import Settings
 from faltui.core.endpoints import EndpointId
