@@ -315,3 +315,41 @@ def test_reset_forgets_jobs_files_counters_and_chaos(emulator, http):
     assert http.get(job["status_url"]).status_code == 404
     again = submit(http)
     assert http.get(again["status_url"]).status_code == 202
+
+
+# --- push-based status streams ---------------------------------------------------------------
+
+
+def test_cancel_wakes_an_open_stream_at_once():
+    emu = Emulator(time_scale=1.0)  # a queue tick lasts one second
+    emu.store.queue_ticks = 1000
+    emu.sse_keepalive = 600  # no keep-alive will come while the test runs
+    with emu, httpx.Client(base_url=emu.base_url, headers=AUTH, timeout=30) as http:
+        job = submit(http)
+        events = []
+        with http.stream("GET", job["status_url"] + "/stream") as stream:
+            for line in stream.iter_lines():
+                if not line.startswith("data: "):
+                    continue
+                events.append(json.loads(line[6:]))
+                if len(events) == 1:
+                    assert http.put(job["cancel_url"]).status_code == 202
+        assert [e["status"] for e in events] == ["IN_QUEUE", "COMPLETED"]
+        assert events[-1]["error_type"] == "client_cancelled"
+
+
+def test_an_idle_stream_wakes_only_for_keepalives():
+    emu = Emulator(time_scale=1.0)
+    emu.store.queue_ticks = 1000  # the position changes once a second: not during the test
+    emu.sse_keepalive = 0.05
+    with emu, httpx.Client(base_url=emu.base_url, headers=AUTH, timeout=30) as http:
+        job = submit(http)
+        comments = 0
+        with http.stream("GET", job["status_url"] + "/stream") as stream:
+            for line in stream.iter_lines():
+                comments += line.startswith(":")
+                if comments == 8:
+                    break
+        wakeups = emu.counters["status_stream_wakeups"]
+    # One pass for the first event and one per keep-alive (plus at most one queue tick).
+    assert comments + 1 <= wakeups <= comments + 2

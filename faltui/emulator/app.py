@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute
 from faltui.emulator.chaos import RequestContextMiddleware
 from faltui.emulator.common import Context, localize
 from faltui.emulator.queue import QueueRoutes
+from faltui.emulator.state import EmulatedJob
 
 
 async def deliver_webhooks(ctx: Context, queue: QueueRoutes) -> None:
@@ -53,12 +54,18 @@ def build_app(ctx: Context) -> Any:
 
     queue = QueueRoutes(ctx)
 
+    def notify(job: EmulatedJob) -> None:
+        queue.feed.notify(job.request_id)
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         task = asyncio.create_task(deliver_webhooks(ctx, queue))
+        ctx.store.listeners.append(notify)
+        ctx.stream_feed = queue.feed
         try:
             yield
         finally:
+            ctx.store.listeners.remove(notify)
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task

@@ -18,6 +18,7 @@ from faltui.emulator.outputs import OutputBuilder
 from faltui.emulator.state import JobStore
 
 if TYPE_CHECKING:
+    from faltui.emulator.streams import ChangeFeed
     from faltui.emulator.tokens import TokenStore
 
 #: The demo key: an ordinary (API-scope) key.
@@ -57,6 +58,7 @@ class Context(Protocol):
     #: Called by ``Emulator.reset`` (route modules register their own state here).
     reset_hooks: list[Callable[[], None]]
     run_port: int
+    stream_feed: ChangeFeed | None
 
     @property
     def closing(self) -> bool: ...

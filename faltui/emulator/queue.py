@@ -28,6 +28,7 @@ from faltui.emulator.common import (
     sse_event,
 )
 from faltui.emulator.state import COMPLETED, IN_QUEUE, EmulatedJob
+from faltui.emulator.streams import ChangeFeed
 from faltui.emulator.tokens import check_access
 
 _REQUEST_PATH = re.compile(
@@ -114,6 +115,8 @@ class QueueRoutes:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        #: Wakes open status streams when their job changes.
+        self.feed = ChangeFeed(ctx.store.clock)
 
     def routes(self) -> list[Route]:
         """The legacy ``/run/…`` sync prefix, then the catch-all (queue, or sync on its port)."""
@@ -235,30 +238,32 @@ class QueueRoutes:
         )
 
     async def _events(self, job: EmulatedJob, logs: bool, origin: str) -> AsyncIterator[str]:
+        """Status events on each change (pushed by ``ChangeFeed``), keep-alives in between."""
         ctx = self.ctx
         clock = ctx.store.clock
+        loop = asyncio.get_running_loop()
         seen: set[tuple[str, str]] = set()
         last_key: tuple[Any, ...] | None = None
-        last_sent = asyncio.get_running_loop().time()
-        step = min(max(job.tick / 2, 0.005), 0.25)
+        last_sent = loop.time()
         while not ctx.closing:
+            ctx.counters["status_stream_wakeups"] += 1
             body = status_body(ctx, job, logs=logs, now=clock(), origin=origin)
             if logs:
                 fresh = [e for e in body["logs"] if (e["timestamp"], e["message"]) not in seen]
                 seen.update((e["timestamp"], e["message"]) for e in fresh)
                 body["logs"] = fresh
             key = (body["status"], body.get("queue_position"))
-            now = asyncio.get_running_loop().time()
+            now = loop.time()
             if key != last_key or (logs and body["logs"]):
                 last_key = key
                 last_sent = now
                 yield sse_event(body)
                 if body["status"] == COMPLETED:
                     return
-            elif now - last_sent >= ctx.sse_keepalive:
+            elif now - last_sent >= ctx.sse_keepalive - 0.001:  # timers may fire a hair early
                 last_sent = now
                 yield ": keepalive\n\n"
-            await asyncio.sleep(step)
+            await self.feed.wait(job, ctx.sse_keepalive - (loop.time() - last_sent))
 
     async def result(self, request: Request, app: str, rid: str) -> Response:
         """GET …/requests/{rid}: output, replayed failure, 400 in progress, 404 unknown."""
@@ -309,6 +314,7 @@ class QueueRoutes:
             return json_response({"status": "ALREADY_COMPLETED"}, 400, headers)
         if job.cancelled_at is None:
             job.cancelled_at = now
+            self.ctx.store.changed(job)
         return json_response({"status": "CANCELLATION_REQUESTED"}, 202, headers)
 
     async def run_prefixed(self, request: Request) -> Response:

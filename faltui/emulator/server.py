@@ -8,7 +8,9 @@ and OpenAPI hosts by path; the second (``run_port``) is the sync-run host (``fal
 
 from __future__ import annotations
 
+import asyncio
 import errno
+import logging
 import socket
 import ssl
 import threading
@@ -29,9 +31,22 @@ from faltui.emulator.common import ADMIN_KEY, DEMO_KEY, LOCKED_KEY
 from faltui.emulator.files import FileStore, StoredFile
 from faltui.emulator.outputs import OutputBuilder
 from faltui.emulator.state import EmulatedJob, JobStore
+from faltui.emulator.streams import ChangeFeed
 from faltui.emulator.tokens import TokenStore
 
 START_TIMEOUT = 10.0
+
+
+class _QuietForcedShutdown(logging.Filter):
+    """Drops uvicorn's report of the lifespan task being cancelled by a forced shutdown (open
+    streams or keep-alive connections when the emulator stops): expected, not an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(exc, asyncio.CancelledError) and "lifespan" in record.getMessage())
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietForcedShutdown())
 
 
 class EmulatorStartError(RuntimeError):
@@ -130,6 +145,8 @@ class Emulator:
         self.temporary_tokens = TokenStore()
         #: Called by ``reset`` (route modules register their own state here).
         self.reset_hooks: list[Callable[[], None]] = []
+        #: The running app's stream feed (set when serving; woken on stop).
+        self.stream_feed: ChangeFeed | None = None
         self._defaults = self._knobs()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -313,6 +330,8 @@ class Emulator:
             return
         self._closing = True
         server.should_exit = True
+        if self.stream_feed is not None:
+            self.stream_feed.wake_all()
         if thread is not None:
             # Idle keep-alive (notably TLS) connections may never report closing: give them a
             # moment, then stop waiting for them.

@@ -86,6 +86,9 @@ class EmulatedJob:
     origin: str = ""
     #: False when sent with ``X-Fal-Store-IO: 0`` or after the payloads were deleted.
     payloads_kept: bool = True
+    _entries: list[tuple[float, dict[str, Any]]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def started_at(self) -> float:
@@ -203,16 +206,21 @@ class EmulatedJob:
             lines.append((at, "INFO", message))
         return lines
 
+    def _log_entries(self) -> list[tuple[float, dict[str, Any]]]:
+        """(time, §4.7 log entry) of every line, built once (shared: do not mutate)."""
+        if self._entries is None:
+            self._entries = [
+                (at, {"message": msg, "level": level, "source": "USER", "timestamp": iso(at)})
+                for at, level, msg in self.log_lines()
+            ]
+        return self._entries
+
     def snapshot(self, now: float, *, logs: bool = True, window: int | None = None) -> Snapshot:
         """The status at ``now``; ``window`` keeps only the last N visible log lines."""
         visible_until = min(now, self.finished_at)
         entries: list[dict[str, Any]] = []
         if logs:
-            for at, level, message in self.log_lines():
-                if at <= visible_until:
-                    entries.append(
-                        {"message": message, "level": level, "source": "USER", "timestamp": iso(at)}
-                    )
+            entries = [entry for at, entry in self._log_entries() if at <= visible_until]
             if window is not None and window > 0:
                 entries = entries[-window:]
         if now >= self.finished_at:
