@@ -119,9 +119,24 @@ def _add_queue(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cli_queue.cmd_history)
 
-    p = sub.add_parser("resume", help="wait for journaled jobs that had not finished")
+    p = sub.add_parser(
+        "resume",
+        help="wait for journaled jobs that had not finished (unknown outcomes reconciled first)",
+    )
     p.add_argument("--timeout", type=positive_float)
     p.set_defaults(handler=cli_queue.cmd_resume)
+
+    p = sub.add_parser(
+        "reconcile",
+        help="find jobs whose submit outcome is unknown in fal's request history",
+        description=(
+            "A submit that may have reached fal without an answer is never resent. This looks "
+            "it up in fal's request history (same endpoint, sent around the same time, exactly "
+            "the same input): exactly one match re-attaches the job; otherwise it stays unknown."
+        ),
+    )
+    p.add_argument("jobs", nargs="*", metavar="JOB", help="local job ids (default: every one)")
+    p.set_defaults(handler=cli_queue.cmd_reconcile)
 
 
 def _add_catalog(sub: argparse._SubParsersAction) -> None:

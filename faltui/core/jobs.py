@@ -15,7 +15,7 @@ import copy
 import random
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,7 @@ from faltui.core.scheduler import Scheduler
 if TYPE_CHECKING:
     from faltui.core.client import FalClient, LogDeduper, QueueHandle, Status
     from faltui.core.journal import Journal
+    from faltui.core.reconcile import ReconcileResult
 
 
 #: Header names containing these words are never kept in a job's options (nor journaled).
@@ -172,6 +173,8 @@ class JobManager:
         #: The latest problems that could not be raised where they happened (journal writes,
         #: listener errors, background cancels).
         self.problems: deque[str] = deque(maxlen=MAX_PROBLEMS)
+        #: Outcomes of the latest background reconcile (``resume_unfinished``).
+        self.last_reconcile: list[ReconcileResult] = []
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -371,11 +374,14 @@ class JobManager:
 
     # -- resume ----------------------------------------------------------------------------
 
-    async def resume_unfinished(self) -> list[Job]:
+    async def resume_unfinished(self, *, reconcile: bool = True) -> list[Job]:
         """Re-attach to the journal's unfinished jobs and track them; returns them.
 
-        Journaled jobs that never got a request id (faltui stopped mid-submit) are marked
-        failed: fal may or may not have received them, and they are not resent.
+        Journaled jobs that never got a request id are settled, never resent: one faltui
+        stopped before sending is ``failed`` (nothing was sent), one it stopped while sending
+        is ``unknown``. With ``reconcile`` every unknown job is then looked up in fal's
+        request history in the background (``reconcile``; ``last_reconcile`` holds the
+        outcomes, ``wait_all`` waits for it).
         """
         if self.journal is None:
             return []
@@ -400,7 +406,72 @@ class JobManager:
             self._emit(job, "added")
             self.scheduler.track(job, delay=0.0)
             resumed.append(job)
+        if reconcile and self.journal.unknown():
+            self._submitting += 1  # from now: wait_all() waits for what it may re-attach
+            self._no_submits.clear()
+            self._spawn(self._reconcile_in_background())
         return resumed
+
+    async def _reconcile_in_background(self) -> None:
+        try:
+            self.last_reconcile = await self.reconcile()
+        except Exception as exc:  # a background lookup must never take the manager down
+            self.problems.append(f"reconcile: {exc}")
+        finally:
+            self._submitting -= 1
+            if not self._submitting:
+                self._no_submits.set()
+
+    async def reconcile(self, job_ids: Iterable[str] | None = None) -> list[ReconcileResult]:
+        """Settle ``unknown`` jobs (all, or those of ``job_ids``) through fal's request history.
+
+        The journal's unknown jobs are loaded first. A job found exactly once is re-attached
+        (journaled, then tracked); any other outcome leaves it ``unknown`` with the reason in
+        its error and log (see ``faltui.core.reconcile``). Never resubmits anything.
+        """
+        from faltui.core.reconcile import find_requests
+
+        if self.journal is not None:
+            for job in self.journal.unknown():
+                if job.id not in self._jobs:
+                    self._jobs[job.id] = job
+                    self._emit(job, "added")
+        wanted = None if job_ids is None else set(job_ids)
+        targets = [
+            job
+            for job in self._jobs.values()
+            if job.state is JobState.unknown and (wanted is None or job.id in wanted)
+        ]
+        if not targets:
+            return []
+        known = {job.request_id for job in self._jobs.values() if job.request_id}
+        if self.journal is not None:
+            known |= self.journal.request_ids()
+        self._submitting += 1  # wait_all() waits for the jobs this may re-attach
+        self._no_submits.clear()
+        try:
+            found = await find_requests(self.client, targets, known)
+            results = []
+            for job in targets:
+                result = found[job.id]
+                results.append(result)
+                if job.state is not JobState.unknown:
+                    continue  # settled meanwhile (e.g. another reconcile)
+                if result.request_id is not None:
+                    self._log(job, f"Reconciled: {result.message}")
+                    job.submitted_at = job.sent_at or job.created_at
+                    self._accepted(job, self.client.handle_for(job.endpoint_id, result.request_id))
+                else:
+                    self._log(job, f"Reconcile: {result.message}")
+                    base = (job.error or "").split("\nReconcile:", 1)[0]
+                    job.error = f"{base}\nReconcile: {result.message}".strip()
+                    self._record(job)
+                    self._emit(job, "updated")
+            return results
+        finally:
+            self._submitting -= 1
+            if not self._submitting:
+                self._no_submits.set()
 
     def load_history(self, limit: int | None = None) -> list[Job]:
         """Add the journal's finished jobs (newest ``limit``) to the list, without tracking."""

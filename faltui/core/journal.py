@@ -273,6 +273,13 @@ class Journal:
             if job.state is JobState.unknown
         ]
 
+    def request_ids(self) -> set[str]:
+        """Every request id the journal holds."""
+        if self._conn is None and not self._closed:
+            return {job.request_id for job in (self._memory or {}).values() if job.request_id}
+        rows = self._query("SELECT request_id FROM jobs WHERE request_id IS NOT NULL")
+        return {str(row[0]) for row in rows}
+
     def get(self, job_id: str) -> Job | None:
         """One job by its local id."""
         found = self._select("WHERE id = ?", (job_id,), lambda job: job.id == job_id)

@@ -47,6 +47,8 @@ class ForcedFailure:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     with_request_id: bool = True
+    #: Run the handler first (the request is accepted), then answer with this failure.
+    after: bool = False
 
     def response(self) -> Response:
         """The Starlette response to send instead of the real one."""
@@ -221,13 +223,16 @@ class Chaos:
         body: Any = None,
         headers: dict[str, str] | None = None,
         with_request_id: bool = True,
+        after: bool = False,
     ) -> None:
         """Answer the next ``count`` calls of ``route`` with ``status`` (handler not run).
 
         Without ``body``: 502/503/504 without a request id get nginx's HTML page (an ingress
-        error), everything else a fal JSON error ``{"detail", "error_type"}``.
+        error), everything else a fal JSON error ``{"detail", "error_type"}``. With ``after``
+        the handler runs first (a submit is accepted, a job created) and its answer is
+        replaced by the failure: a gateway timeout after fal took the request.
         """
-        failure = ForcedFailure(status, body, dict(headers or {}), with_request_id)
+        failure = ForcedFailure(status, body, dict(headers or {}), with_request_id, after)
         with self._lock:
             self._failures.setdefault(route, []).extend([failure] * count)
 

@@ -151,9 +151,11 @@ async def guarded(ctx: Context, route: str, handler: Handler) -> Response:
     if latency > 0:
         await asyncio.sleep(latency)
     failure = ctx.chaos.take_failure(route)
-    if failure is not None:
+    if failure is not None and not failure.after:
         return failure.response()
     response = await handler()
+    if failure is not None:  # scripted with after=True: the work is done, the answer is lost
+        return failure.response()
     if ctx.chaos.take_drop(route):
         return DroppedResponse()
     return response

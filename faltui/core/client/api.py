@@ -28,6 +28,7 @@ import inspect
 import json
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import httpx
@@ -44,6 +45,7 @@ from faltui.core.client.http import (
 )
 from faltui.core.client.models import (
     IN_QUEUE,
+    HistoryItem,
     QueueHandle,
     Status,
 )
@@ -418,6 +420,64 @@ class FalClient:
         body = self._json(response, "run")
         return body if isinstance(body, dict) else {"output": body}
 
+    async def request_history(
+        self,
+        endpoint_id: str,
+        *,
+        start: float | None = None,
+        end: float | None = None,
+        payloads: bool = True,
+        page_size: int = 100,
+        max_pages: int = 200,
+    ) -> list[HistoryItem]:
+        """Every request of ``endpoint_id`` in fal's history between ``start`` and ``end``
+        (epoch seconds), paged to the end (fal-protocol §9.4); ``payloads`` adds the inputs.
+
+        Raises ``ApiError`` when a page cannot be had, and when the history has more than
+        ``max_pages`` pages (an answer that is not the whole history must not look like one).
+        """
+        endpoint = endpoints.EndpointId.parse(endpoint_id)
+        url = self.settings.urls["platform"].rstrip("/") + "/models/requests/by-endpoint"
+        params: dict[str, Any] = {"endpoint_id": endpoint.full, "limit": str(page_size)}
+        if start is not None:
+            params["start"] = _iso(start)
+        if end is not None:
+            params["end"] = _iso(end)
+        if payloads:
+            params["expand"] = "payloads"
+        items: list[HistoryItem] = []
+        cursors: set[str] = set()
+        for _ in range(max_pages):
+            response = await self.request(
+                "GET",
+                url,
+                retry="idempotent",
+                action=f"request history of {endpoint.full}",
+                params=params,
+            )
+            body = self._json(response, "request history")
+            if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+                raise ApiError(
+                    "request history: unexpected answer (no items list)",
+                    status=response.status_code,
+                    body=body,
+                )
+            for raw in body["items"]:
+                item = HistoryItem.from_api(raw) if isinstance(raw, dict) else None
+                if item is not None:
+                    items.append(item)
+            cursor = body.get("next_cursor")
+            if not body.get("has_more") or not isinstance(cursor, str) or not cursor:
+                return items
+            if cursor in cursors:
+                raise ApiError("request history: the server repeated a page cursor", body=body)
+            cursors.add(cursor)
+            params["cursor"] = cursor
+        raise ApiError(
+            f"request history of {endpoint.full}: more than {max_pages} pages; "
+            "narrow the time window"
+        )
+
     async def wait(
         self,
         handle: QueueHandle,
@@ -543,6 +603,10 @@ def _status_error(handle: QueueHandle, status: Status) -> AppError:
         body=status.raw,
         request_id=handle.request_id,
     )
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="microseconds")
 
 
 def _host(url: str) -> str:
