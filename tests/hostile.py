@@ -9,7 +9,16 @@ reaching the terminal. CLI tests assert on raw bytes; TUI tests (Pilot) reuse th
 
 from __future__ import annotations
 
+import copy
+import json
 import re
+from pathlib import Path
+from typing import Any
+
+#: The bundled OpenAPI documents (inside the repository).
+SCHEMAS = Path(__file__).resolve().parents[1] / "faltui" / "data" / "schemas"
+#: The endpoint id of the hostile model (``hostile_openapi``).
+HOSTILE_MODEL = "hostile/model"
 
 #: Textual/Rich markup that must stay text (a MarkupError, a click action or a link otherwise).
 MARKUP = {
@@ -75,3 +84,37 @@ def assert_terminal_safe(data: bytes | str, where: str = "output") -> None:
         text = data
     found = unsafe_chars(text)
     assert not found, f"{where}: unsafe characters {sorted({hex(ord(c)) for c in found})}"
+
+
+def hostile_openapi(endpoint_id: str = HOSTILE_MODEL) -> dict[str, Any]:
+    """fal's OpenAPI document of ``fal-ai/flux/dev`` turned hostile, as ``endpoint_id``.
+
+    The corpus lands in the title, a description (with a 10,000-character line), examples
+    (markup: ``[/docs]``, ``[@click=app.screenshot(…)]``), and a whole extra field whose name,
+    title, description, default and enum values carry escapes, bidi and markup.
+    """
+    doc = copy.deepcopy(json.loads((SCHEMAS / "fal-ai__flux__dev.json").read_text()))
+    text = json.dumps(doc).replace("fal-ai/flux/dev", endpoint_id)
+    doc = json.loads(text)
+    doc["info"]["title"] = ALL_IN_ONE
+    doc["info"].setdefault("x-fal-metadata", {})["endpointId"] = endpoint_id
+    inputs = next(v for k, v in doc["components"]["schemas"].items() if k.endswith("Input"))
+    props = inputs["properties"]
+    props["prompt"]["description"] = ALL_IN_ONE + "\n" + SHAPES["long_line"]
+    props["prompt"]["examples"] = [MARKUP["closing_tag"], MARKUP["click_screenshot"]]
+    props["evil" + ESCAPES["csi_clear"]] = {
+        "type": "string",
+        "title": ESCAPES["osc0_title"],
+        "description": ESCAPES["osc52_clipboard"] + " " + MARKUP["click_quit"],
+        "default": ESCAPES["c1_csi"] + BIDI["rlo"],
+        "enum": [ESCAPES["c1_csi"] + BIDI["rlo"], MARKUP["click_quit"], MARKUP["link"]],
+    }
+    return doc
+
+
+def write_hostile_schema(folder: Path, endpoint_id: str = HOSTILE_MODEL) -> Path:
+    """Write ``hostile_openapi`` as ``owner__app.json`` in ``folder`` (for ``--schemas``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (endpoint_id.replace("/", "__") + ".json")
+    path.write_text(json.dumps(hostile_openapi(endpoint_id)))
+    return path

@@ -8,19 +8,25 @@ document must still parse to exactly what the server sent.
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hostile import ALL_IN_ONE, CORPUS, ESCAPES, assert_terminal_safe
+from hostile import (
+    ALL_IN_ONE,
+    CORPUS,
+    ESCAPES,
+    HOSTILE_MODEL,
+    assert_terminal_safe,
+    hostile_openapi,
+    write_hostile_schema,
+)
 
 from faltui.cli import main
 from faltui.emulator import DEMO_KEY, Emulator
 
 FLUX = "fal-ai/flux/dev"
-SCHEMAS = Path(__file__).resolve().parents[1] / "faltui" / "data" / "schemas"
 HOSTILE_ID = "req-" + ESCAPES["osc52_clipboard"] + CORPUS["rlo"] + ESCAPES["c1_csi"]
 
 
@@ -160,27 +166,9 @@ def test_models_with_hostile_names(cli_env, capfdbinary) -> None:
         assert b"evil/" in out, err
 
 
-def _hostile_openapi() -> dict[str, Any]:
-    doc = json.loads((SCHEMAS / "fal-ai__flux__dev.json").read_text())
-    doc = copy.deepcopy(doc)
-    doc["info"]["title"] = ALL_IN_ONE
-    inputs = next(v for k, v in doc["components"]["schemas"].items() if k.endswith("Input"))
-    props = inputs["properties"]
-    props["prompt"]["description"] = ALL_IN_ONE + "\n" + CORPUS["long_line"]
-    props["prompt"]["examples"] = [CORPUS["closing_tag"], CORPUS["click_screenshot"]]
-    props["evil" + ESCAPES["csi_clear"]] = {
-        "type": "string",
-        "title": ESCAPES["osc0_title"],
-        "description": ESCAPES["osc52_clipboard"],
-        "default": ESCAPES["c1_csi"] + CORPUS["rlo"],
-        "enum": [ESCAPES["c1_csi"] + CORPUS["rlo"], CORPUS["click_quit"]],
-    }
-    return doc
-
-
 def test_schema_listing_of_a_hostile_document(cli_env, capfdbinary, tmp_path) -> None:
     path = tmp_path / "hostile.json"
-    path.write_text(json.dumps(_hostile_openapi()))
+    path.write_text(json.dumps(hostile_openapi()))
     code, out, err = run_raw(capfdbinary, "schema", "--file", str(path))
     assert code == 0, err
     check(out, err)
@@ -191,3 +179,22 @@ def test_schema_listing_of_a_hostile_document(cli_env, capfdbinary, tmp_path) ->
     assert code == 0, err
     check(out, err)
     assert json.loads(out)["info"]["title"] == ALL_IN_ONE
+
+
+def test_a_hostile_model_served_by_the_emulator(cli_env, capfdbinary, tmp_path) -> None:
+    from faltui.emulator.schema_files import load_schema_dir
+
+    write_hostile_schema(tmp_path / "schemas")
+    for endpoint_id, doc in load_schema_dir(tmp_path / "schemas"):
+        cli_env.catalog.add(endpoint_id, doc)
+    for argv in (
+        ("models", "hostile"),
+        ("schema", HOSTILE_MODEL),
+        ("schema", HOSTILE_MODEL, "--json"),
+        ("run", "-m", HOSTILE_MODEL, "-p", CORPUS["click_quit"], "-w", "--logs"),
+        ("history",),
+        ("history", "--json"),
+    ):
+        code, out, err = run_raw(capfdbinary, *argv)
+        assert code == 0, (argv, err)
+        check(out, err)
