@@ -60,7 +60,7 @@ def fal(
     assert base.startswith("https://127.0.0.1:")
     monkeypatch.setenv("SSL_CERT_FILE", str(tls_files["ca"]))
     monkeypatch.setattr(fal_module, "QUEUE_URL_FORMAT", base + "/")
-    monkeypatch.setattr(fal_module, "RUN_URL_FORMAT", base + "/run/")
+    monkeypatch.setattr(fal_module, "RUN_URL_FORMAT", tls_emulator.run_url + "/")
     monkeypatch.setattr(fal_module, "REST_URL", base)
     monkeypatch.setattr(fal_module, "CDN_URL", base)
     return fal_client.SyncClient(key=DEMO_KEY)
@@ -216,7 +216,7 @@ def test_environment_variables_route_fal_client_to_the_emulator(tls_emulator, tl
     env = {
         **os.environ,
         "FAL_KEY": DEMO_KEY,
-        "FAL_RUN_HOST": f"{host}/run",
+        "FAL_RUN_HOST": tls_emulator.run_url.removeprefix("https://"),
         "FAL_QUEUE_RUN_HOST": host,
         "SSL_CERT_FILE": str(tls_files["ca"]),
     }

@@ -56,6 +56,12 @@ class FileStore:
                 self.uploads[path] = stored
         return stored
 
+    def clear(self) -> None:
+        """Forget every file."""
+        with self._lock:
+            self.files.clear()
+            self.uploads.clear()
+
     def get(self, path: str) -> StoredFile | None:
         """The file at ``path`` or ``None``."""
         return self.files.get(path.strip("/"))

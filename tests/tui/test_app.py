@@ -11,9 +11,9 @@ from textual.widgets import Input
 from textual.worker import WorkerFailed
 
 from faltui.core.config import Paths, Settings
-from faltui.core.state import AppState
 from faltui.core.job import Job, JobEvent, JobState
 from faltui.core.jobs import vary_seeds
+from faltui.core.state import AppState
 from faltui.tui.app import FaltuiApp
 from faltui.tui.screens.help import HelpScreen
 from faltui.tui.widgets.status_bar import StatusBar

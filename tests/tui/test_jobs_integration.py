@@ -40,7 +40,10 @@ async def test_submitted_jobs_flow_into_table_results_and_detail(emu_settings: S
             "image_size": {"width": 64, "height": 48},
             "output_format": "png",
         }
-        jobs = [await app.services.jobs.submit("fal-ai/flux/dev", {**payload, "seed": s}) for s in (1, 2)]
+        jobs = [
+            await app.services.jobs.submit("fal-ai/flux/dev", {**payload, "seed": s})
+            for s in (1, 2)
+        ]
         table = app.query_one(JobTable)
         await wait_for(lambda: all(j.final for j in jobs))
         await wait_for(
