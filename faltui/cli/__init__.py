@@ -140,6 +140,7 @@ def _add_catalog(sub: argparse._SubParsersAction) -> None:
 
 def _add_misc(sub: argparse._SubParsersAction) -> None:
     from faltui.cli import misc as cli_misc
+    from faltui.emulator import cli as emulator_cli
 
     p = sub.add_parser("upload", help="upload a local file to fal's CDN and print its URL")
     p.add_argument("files", nargs="+", metavar="FILE")
@@ -151,9 +152,7 @@ def _add_misc(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cli_misc.cmd_locate)
 
     p = sub.add_parser("emulator", help="run the local fal emulator in the foreground")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8123)
-    p.add_argument("--time-scale", type=float, default=1.0, help="multiplier of every job timeline")
+    emulator_cli.add_arguments(p)
     p.set_defaults(handler=None, emulator=True)
 
 
@@ -192,13 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     console = Console(sys.stdout, sys.stderr)
     if getattr(args, "emulator", False):
-        from faltui.emulator import serve_forever
+        from faltui.emulator import cli as emulator_cli
 
-        try:
-            serve_forever(args.host, args.port, time_scale=args.time_scale)
-        except KeyboardInterrupt:
-            return 0
-        return 0
+        return emulator_cli.run(args)
     try:
         with settings_for(demo) as settings:
             if args.command is None:
