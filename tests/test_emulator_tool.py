@@ -218,6 +218,8 @@ def test_schema_folder_endpoints_are_searchable_documented_and_runnable(emulator
     assert {m["endpoint_id"] for m in found} == {"acme/sketchbook", "acme/sketchbook/upscale"}
     main = next(m for m in found if m["endpoint_id"] == "acme/sketchbook")
     assert main["metadata"]["display_name"] == "Acme Sketchbook"
+    upscale = next(m for m in found if m["endpoint_id"] == "acme/sketchbook/upscale")
+    assert upscale["metadata"]["display_name"] == "Acme Sketchbook · Upscale"
     assert main["metadata"]["category"] == "text-to-image"
     assert "local" in main["metadata"]["tags"]
     doc = http.get(
