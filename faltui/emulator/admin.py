@@ -5,8 +5,9 @@
 * ``PUT|POST /_emulator/chaos`` — a ``--chaos`` text body, or JSON
   ``{"chaos": "...", "fail_next": [{"route", "status", "count"?, "with_request_id"?, "body"?,
   "headers"?}], "drop_next": [{"route", "count"?}], "jobs": [{"outcome", "count"?}],
-  "latency_ms": n}``.
-* ``DELETE /_emulator/chaos`` — no chaos at all.
+  "latency_ms": n, "timeline": {"queue_ticks"?, "progress_ticks"?}}`` (the timeline of jobs
+  submitted from now on: ticks spent queued and in progress).
+* ``DELETE /_emulator/chaos`` — no chaos at all (and the default job timeline).
 * ``POST /_emulator/reset`` — ``Emulator.reset()``: no jobs, files, counters or chaos.
 
 No key is needed: keep the emulator on loopback (the default) when that matters.
@@ -26,7 +27,7 @@ from starlette.routing import Route
 
 from faltui.emulator.chaos import parse_chaos
 from faltui.emulator.common import Context, json_response
-from faltui.emulator.state import OUTCOMES
+from faltui.emulator.state import OUTCOMES, PROGRESS_TICKS, QUEUE_TICKS
 
 
 class AdminRoutes:
@@ -76,10 +77,12 @@ class AdminRoutes:
 
     def _chaos_state(self) -> dict[str, Any]:
         chaos = self.ctx.chaos
+        store = self.ctx.store
         return {
             "settings": chaos.settings.as_dict(),
             "scripted_latency_ms": round(chaos.latency * 1000, 3),
             "pending": chaos.pending(),
+            "timeline": {"queue_ticks": store.queue_ticks, "progress_ticks": store.progress_ticks},
         }
 
     async def chaos(self, request: Request) -> Response:
@@ -87,6 +90,7 @@ class AdminRoutes:
         chaos = self.ctx.chaos
         if request.method == "DELETE":
             chaos.reset()
+            self.ctx.store.queue_ticks, self.ctx.store.progress_ticks = QUEUE_TICKS, PROGRESS_TICKS
             return json_response(self._chaos_state())
         if request.method == "GET":
             return json_response(self._chaos_state())
@@ -122,6 +126,13 @@ class AdminRoutes:
             )
         for item in body.get("drop_next") or []:
             chaos.drop_next(str(item["route"]), int(item.get("count", 1)))
+        timeline = body.get("timeline") or {}
+        for name in ("queue_ticks", "progress_ticks"):
+            if name in timeline:
+                ticks = int(timeline[name])
+                if not 0 <= ticks <= 1_000_000:
+                    raise ValueError(f"timeline: {name} must be between 0 and 1000000")
+                setattr(self.ctx.store, name, ticks)
         for item in body.get("jobs") or []:
             outcome = str(item["outcome"])
             if outcome not in OUTCOMES:
