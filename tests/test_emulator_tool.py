@@ -184,10 +184,13 @@ def test_admin_chaos_routes_script_faults_from_outside(emulator, http):
     assert job.outcome == "validation"
     bad_outcome = httpx.post(f"{base}/_emulator/chaos", json={"jobs": [{"outcome": "meh"}]})
     assert bad_outcome.status_code == 400
-    assert httpx.delete(f"{base}/_emulator/chaos").json()["pending"] == {
-        "failures": {},
-        "drops": {},
-    }
+    slow = httpx.post(f"{base}/_emulator/chaos", json={"timeline": {"queue_ticks": 40}}).json()
+    assert slow["timeline"] == {"queue_ticks": 40, "progress_ticks": 5}
+    queued = http.post(f"/{FLUX}", json={"prompt": "x"}).json()
+    assert queued["queue_position"] == 39
+    calm = httpx.delete(f"{base}/_emulator/chaos").json()
+    assert calm["pending"] == {"failures": {}, "drops": {}}
+    assert calm["timeline"] == {"queue_ticks": 3, "progress_ticks": 5}
 
 
 def test_admin_stats_and_reset(emulator, http):
