@@ -85,17 +85,19 @@ def session_settings(demo: bool) -> Iterator[Settings]:
     if not demo:
         yield settings
         return
-    from faltui.emulator import DEMO_KEY, Emulator
+    from faltui.emulator import DEMO_KEY, start_demo
 
-    emulator = Emulator()
-    emulator.start()
+    paths = demo_paths(settings.paths)
+    # Persistent, on last session's ports: earlier demo results still preview, unfinished
+    # demo jobs finish.
+    emulator = start_demo(paths.data_dir / "emulator")
     try:
         yield replace(
             settings.with_urls(**emulator.urls),
             key=DEMO_KEY,
             key_source="demo",
             demo=True,
-            paths=demo_paths(settings.paths),
+            paths=paths,
         )
     finally:
         emulator.stop()

@@ -22,7 +22,6 @@ from faltui.cli.support import (
     CliFailure,
     CliParser,
     Console,
-    port_number,
     positive_float,
     positive_int,
     start_timeout,
@@ -165,6 +164,7 @@ def _add_catalog(sub: argparse._SubParsersAction) -> None:
 
 def _add_misc(sub: argparse._SubParsersAction) -> None:
     from faltui.cli import misc as cli_misc
+    from faltui.emulator import cli as emulator_cli
 
     p = sub.add_parser("upload", help="upload a local file to fal's CDN and print its URL")
     p.add_argument("files", nargs="+", metavar="FILE")
@@ -176,11 +176,7 @@ def _add_misc(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cli_misc.cmd_locate)
 
     p = sub.add_parser("emulator", help="run the local fal emulator in the foreground")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=port_number, default=8123)
-    p.add_argument(
-        "--time-scale", type=positive_float, default=1.0, help="multiplier of every job timeline"
-    )
+    emulator_cli.add_arguments(p)
     p.set_defaults(handler=None, emulator=True)
 
 
@@ -219,7 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     console = Console(sys.stdout, sys.stderr)
     if getattr(args, "emulator", False):
-        return _run_emulator(args, console)
+        from faltui.emulator import cli as emulator_cli
+
+        return emulator_cli.run(args)
     try:
         with session_settings(demo) as settings:
             if args.command is None:
@@ -248,30 +246,6 @@ def main(argv: list[str] | None = None) -> int:
     except RecursionError:
         console.note("faltui: a JSON value is nested too deeply to be handled")
         return EXIT_USAGE
-
-
-def _run_emulator(args: argparse.Namespace, console: Console) -> int:
-    """``faltui emulator``: a port that cannot be had is one line and exit 2."""
-    import socket
-
-    from faltui.emulator import serve_forever
-
-    if args.port:
-        try:
-            with socket.create_server((args.host, args.port)):
-                pass
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            console.note(f"faltui: cannot listen on {args.host}:{args.port} ({reason})")
-            return EXIT_USAGE
-    try:
-        serve_forever(args.host, args.port, time_scale=args.time_scale)
-    except KeyboardInterrupt:
-        return 0
-    except (OSError, RuntimeError) as exc:
-        console.note(f"faltui: the emulator could not start on {args.host}:{args.port} ({exc})")
-        return EXIT_FAILED
-    return 0
 
 
 def _run_tui(settings: Settings) -> int:

@@ -24,6 +24,7 @@ async def deliver_webhooks(ctx: Context, queue: QueueRoutes) -> None:
         while not ctx.closing:
             for job in ctx.store.pending_webhooks(ctx.store.clock()):
                 job.webhook_sent = True
+                ctx.store.changed(job)
                 failure = job.failure()
                 if failure is None:
                     output = await run_in_threadpool(queue.output, job)
@@ -50,7 +51,7 @@ async def deliver_webhooks(ctx: Context, queue: QueueRoutes) -> None:
 
 def build_app(ctx: Context) -> Any:
     """The Starlette app (wrapped so chaos can drop connections)."""
-    from faltui.emulator import history, platform, storage, tokens
+    from faltui.emulator import admin, history, platform, storage, tokens
 
     queue = QueueRoutes(ctx)
 
@@ -71,6 +72,7 @@ def build_app(ctx: Context) -> Any:
                 await task
 
     routes: list[BaseRoute] = [
+        *admin.routes(ctx, ctx.reset),
         *platform.routes(ctx),
         *history.routes(ctx),
         *platform.fallback_routes(),

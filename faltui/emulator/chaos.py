@@ -36,6 +36,28 @@ DEFAULT_ERROR_TYPES = {
 RATE_CODES = (408, 409, 429, 500, 502, 503, 504)
 #: Status codes ``ingressNNN`` may name (nginx HTML page, no ``x-fal-request-id``).
 INGRESS_CODES = (502, 503, 504)
+#: Route names (the keys of ``Emulator.counters``) faults can target.
+ROUTES = (
+    "submit",
+    "status",
+    "status_stream",
+    "result",
+    "cancel",
+    "run",
+    "models",
+    "pricing",
+    "openapi",
+    "requests",
+    "usage",
+    "tokens",
+    "storage_token",
+    "upload",
+    "upload_initiate",
+    "multipart_initiate",
+    "multipart_part",
+    "multipart_complete",
+    "file",
+)
 _DURATION = re.compile(r"^(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>ms|s)?$")
 
 
@@ -180,6 +202,10 @@ def parse_chaos(text: str) -> ChaosSettings:
             routes = frozenset(r.strip() for r in value.split("+") if r.strip())
             if not routes:
                 raise ValueError("routes: name at least one route (submit+status+...)")
+            unknown = sorted(routes - set(ROUTES))
+            if unknown:
+                known = " ".join(ROUTES)
+                raise ValueError(f"routes: unknown route {unknown[0]!r} (known: {known})")
             values["routes"] = routes
         elif name == "seed":
             try:

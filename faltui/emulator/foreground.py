@@ -30,7 +30,11 @@ def connection_lines(emulator: Emulator, ca_file: str | None = None) -> list[str
 
 
 def run_foreground(
-    emulator: Emulator, *, ca_file: str | None = None, out: TextIO | None = None
+    emulator: Emulator,
+    *,
+    ca_file: str | None = None,
+    extra: list[str] | None = None,
+    out: TextIO | None = None,
 ) -> None:
     """Start ``emulator``, print its address and connection lines, serve until interrupted."""
     import sys
@@ -47,6 +51,11 @@ def run_foreground(
     for line in connection_lines(emulator, ca_file):
         say(f"  {line}")
     say(f"Sync runs (fal.run): {emulator.run_url}   Admin: {emulator.base_url}/_emulator/stats")
+    for line in extra or []:
+        say(line)
+    chaos = emulator.chaos.settings.describe()
+    if chaos:
+        say(f"Chaos: {chaos}")
     say("Press Ctrl-C to stop.")
     try:
         while emulator.running:

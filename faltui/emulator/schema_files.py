@@ -70,9 +70,16 @@ def _metadata_id(doc: dict[str, Any]) -> str | None:
 
 
 def _queue_document(
-    endpoint_id: str, doc: dict[str, Any], input_schema: Any, output_schema: Any
+    endpoint_id: str,
+    doc: dict[str, Any],
+    input_schema: Any,
+    output_schema: Any,
+    operation_name: str | None = None,
 ) -> dict[str, Any]:
-    """``doc``'s components under fal's queue paths for ``endpoint_id``."""
+    """``doc``'s components under fal's queue paths for ``endpoint_id``.
+
+    ``operation_name`` (a fal app's sub-endpoint) is added to the display name.
+    """
     out = copy.deepcopy(doc)
     components = out.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
@@ -83,6 +90,9 @@ def _queue_document(
     meta = info.get("x-fal-metadata")
     meta = dict(meta) if isinstance(meta, dict) else {}
     meta["endpointId"] = endpoint_id
+    if operation_name:
+        base = meta.get("displayName") or info.get("title") or endpoint_id
+        meta["displayName"] = f"{base} · {operation_name}"
     info["x-fal-metadata"] = meta
     request_id = {
         "name": "request_id",
@@ -157,16 +167,16 @@ def documents_from(doc: Any, source: str, file_id: str | None) -> list[tuple[str
     else:  # a fal app's own document: one endpoint per POST path
         pairs = []
         for path, operation in sorted(posts.items()):
-            endpoint_id = base + ("" if path.strip("/") == "" else "/" + path.strip("/"))
+            sub = path.strip("/")
+            endpoint_id = base + ("/" + sub if sub else "")
             output = _response_schema(operation)
             if isinstance(output, dict) and output.get("$ref", "").endswith("/QueueStatus"):
                 output = None
-            pairs.append(
-                (
-                    endpoint_id,
-                    _queue_document(endpoint_id, doc, _post_body_schema(operation), output),
-                )
+            name = (operation.get("summary") or sub) if sub else None
+            queue_doc = _queue_document(
+                endpoint_id, doc, _post_body_schema(operation), output, name
             )
+            pairs.append((endpoint_id, queue_doc))
     for endpoint_id, _doc in pairs:
         if not valid_endpoint_id(endpoint_id):
             raise SchemaFileError(

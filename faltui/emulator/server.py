@@ -30,6 +30,7 @@ from faltui.emulator.chaos import Chaos
 from faltui.emulator.common import ADMIN_KEY, DEMO_KEY, LOCKED_KEY
 from faltui.emulator.files import FileStore, StoredFile
 from faltui.emulator.outputs import OutputBuilder
+from faltui.emulator.persist import JobJournal
 from faltui.emulator.state import EmulatedJob, JobStore
 from faltui.emulator.streams import ChangeFeed
 from faltui.emulator.tokens import TokenStore
@@ -92,7 +93,8 @@ class Emulator:
 
     ``time_scale`` shrinks every timeline (tests use ~0.02: jobs finish in ~0.1–0.3 s);
     ``clock`` replaces ``time.time`` for timelines. Pass a certificate and key to serve HTTPS.
-    ``run_port`` is the sync-run port (``0``: any free port).
+    ``run_port`` is the sync-run port (``0``: any free port). With ``data_dir`` the jobs and
+    files are kept there and taken back at the next start (``persist.py``).
     """
 
     def __init__(
@@ -105,6 +107,7 @@ class Emulator:
         ssl_certfile: str | Path | None = None,
         ssl_keyfile: str | Path | None = None,
         clock: Callable[[], float] | None = None,
+        data_dir: str | Path | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -116,7 +119,12 @@ class Emulator:
         self.store = JobStore(clock or time.time, time_scale)
         self.store.random_outcome = self.chaos.job_outcome
         self.catalog = EmulatorCatalog()
-        self.files = FileStore()
+        #: Folder keeping jobs and files across restarts (``None``: memory only).
+        self.data_dir = Path(data_dir).expanduser() if data_dir is not None else None
+        self.files = FileStore(self.data_dir / "files" if self.data_dir else None)
+        self.journal = JobJournal(self.data_dir) if self.data_dir else None
+        #: Jobs taken back from ``data_dir`` at start.
+        self.restored_jobs = 0
         self.outputs = OutputBuilder(self.catalog, self.files)
         #: Keys accepted by ``Authorization: Key …``.
         self.keys: set[str] = {DEMO_KEY, ADMIN_KEY}
@@ -260,6 +268,8 @@ class Emulator:
         self.files.clear()
         self.counters.clear()
         self.chaos.reset()
+        if self.journal is not None:
+            self.journal.clear()
         self.webhooks.clear()
         self.cdn_tokens.clear()
         self.temporary_tokens.clear()
@@ -282,6 +292,13 @@ class Emulator:
             raise EmulatorStartError(f"the run port must differ from the port ({self.port})")
         if self.ssl_certfile:
             _check_certificate(self.ssl_certfile, self.ssl_keyfile)
+        if self.journal is not None and self.journal.append not in self.store.listeners:
+            try:
+                self.restored_jobs = self.journal.load(self.store)
+            except OSError as exc:
+                where = self.data_dir
+                raise EmulatorStartError(f"cannot use {where}: {exc.strerror or exc}") from None
+            self.store.listeners.append(self.journal.append)
         main = bind_socket(self.host, self.port)
         try:
             run = bind_socket(self.host, self.run_port)

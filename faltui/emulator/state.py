@@ -291,6 +291,14 @@ class JobStore:
                 return self._script.pop(0)
         return self.random_outcome() or "ok"
 
+    def restore(self, jobs: list[EmulatedJob]) -> None:
+        """Take back jobs of an earlier run (their webhooks still due are delivered)."""
+        with self._lock:
+            for job in jobs:
+                self.jobs[job.request_id] = job
+                if job.webhook and not job.webhook_sent:
+                    self._webhook_jobs.append(job)
+
     def changed(self, job: EmulatedJob) -> None:
         """Tell the listeners that ``job`` was created or changed outside its timeline."""
         for listener in list(self.listeners):
