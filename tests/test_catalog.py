@@ -296,8 +296,9 @@ async def test_list_models_maps_platform_errors(emulator, emu_settings) -> None:
 
 
 async def test_get_schema_live_then_cache_then_stale_when_emulator_stops(
-    emulator, emu_settings
+    own_emulator, tmp_path
 ) -> None:
+    emulator, emu_settings = own_emulator, own_emulator.settings(tmp_path)
     clock = FakeClock()
     settings = dataclasses.replace(emu_settings, catalog_ttl=100.0)
     seen: list[httpx.Request] = []

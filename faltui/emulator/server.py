@@ -23,6 +23,10 @@ from faltui.emulator.outputs import OutputBuilder
 from faltui.emulator.state import EmulatedJob, JobStore
 
 START_TIMEOUT = 10.0
+#: Attributes of a running ``Emulator`` that ``reset()`` keeps: where and how it serves.
+_SERVING = frozenset(
+    {"host", "port", "ssl_certfile", "ssl_keyfile", "_server", "_thread", "_closing"}
+)
 
 
 class Emulator:
@@ -46,6 +50,7 @@ class Emulator:
         self.port = port
         self.ssl_certfile = str(ssl_certfile) if ssl_certfile else None
         self.ssl_keyfile = str(ssl_keyfile) if ssl_keyfile else None
+        self._state_args = (time_scale, clock)
         self.counters: Counter[str] = Counter()
         self.chaos = Chaos()
         self.store = JobStore(clock or time.time, time_scale)
@@ -142,6 +147,20 @@ class Emulator:
         ``fast`` (starts ``IN_PROGRESS`` at submit) is accepted too.
         """
         self.store.script(outcome, count)
+
+    def reset(self) -> None:
+        """Back to the state of a new emulator, still serving on the same socket.
+
+        Forgets every job, file, counter, webhook, scripted outcome and chaos knob, and undoes
+        changed settings (time scale, ticks, keys, windows). Everything ``__init__`` sets that
+        is not the socket or the server thread is rebuilt, so a new knob is reset without a
+        change here. Requests still in flight finish against the state they started with.
+        """
+        time_scale, clock = self._state_args
+        fresh = Emulator(time_scale=time_scale, clock=clock)
+        for name, value in vars(fresh).items():
+            if name not in _SERVING:
+                setattr(self, name, value)
 
     # --- lifecycle ---------------------------------------------------------------------------
 
