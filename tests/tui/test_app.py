@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from job_samples import make_job
 from textual.widgets import Input
 from textual.worker import WorkerFailed
+from waits import search_palette
 
 from faltui.core.config import Paths, Settings
+from faltui.core.job import JobEvent, JobState
 from faltui.core.state import AppState
 from faltui.tui.app import FaltuiApp, vary_seeds
 from faltui.tui.screens.help import HelpScreen
@@ -173,15 +175,6 @@ async def test_wide_layout_shows_all_panes(tmp_path: Path) -> None:
         assert not app.query_one("#pane-tabs").display
 
 
-@dataclass
-class FakeJob:
-    id: str
-    state: str
-    endpoint_id: str = "fal-ai/flux/dev"
-    error: str | None = None
-    field_errors: tuple = ()
-
-
 async def test_status_bar_keeps_what_matters_on_a_narrow_terminal(tmp_path: Path) -> None:
     from faltui.tui.widgets.status_bar import StatusBar as Bar
 
@@ -202,21 +195,17 @@ async def test_status_bar_keeps_what_matters_on_a_narrow_terminal(tmp_path: Path
         assert "secret" not in narrow
 
 
-@dataclass
-class FakeEvent:
-    job: FakeJob
-    kind: str = "updated"
-
-
 async def test_job_events_are_batched_into_counts(tmp_path: Path) -> None:
     app = FaltuiApp(make_settings(tmp_path))
     async with app.run_test(size=(160, 48)) as pilot:
         upserts: list[int] = []
         table = app.query_one("#jobs")
         table.upsert = lambda jobs: upserts.append(len(list(jobs)))  # type: ignore[attr-defined]
+        jobs = [make_job(f"job-{n}", "queued") for n in range(3)]
         for i in range(50):  # many events for three jobs between two timer ticks
-            state = "running" if i % 3 else "queued"
-            app._on_job_event(FakeEvent(FakeJob(f"job-{i % 3}", state)))
+            job = jobs[i % 3]
+            job.state = JobState.running if i % 3 else JobState.queued
+            app._on_job_event(JobEvent(job, "updated"))
         app.flush_jobs()
         assert upserts == [3]
         assert "2 running" in app.query_one(StatusBar).plain
@@ -241,8 +230,7 @@ async def test_palette_opens_and_runs_an_action(tmp_path: Path, size: tuple[int,
     async with app.run_test(size=size) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"go to jobs")
-        await pilot.pause(0.3)
+        await search_palette(pilot, "go to jobs", "go to: jobs")
         await pilot.press("enter")
         await pilot.pause()
         assert app.active_pane == "jobs"
@@ -254,8 +242,7 @@ async def test_palette_switches_theme_and_remembers(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"theme: faltui-light")
-        await pilot.pause(0.3)
+        await search_palette(pilot, "theme: faltui-light", "faltui-light")
         await pilot.press("enter")
         await pilot.pause()
         assert app.theme == "faltui-light"
@@ -315,8 +302,7 @@ async def test_palette_chooses_a_model(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"fal-ai/flux/schnell")
-        await pilot.pause(0.5)
+        await search_palette(pilot, "fal-ai/flux/schnell")
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -54,7 +54,7 @@ def detail_text(job: Job) -> Text:
 
     text.append(one_line(job.endpoint_id), style="bold")
     text.append(f"  {state_label(job)}\n")
-    if getattr(job, "label", ""):
+    if job.label:
         row("label", one_line(job.label))
     row("request id", literal(job.request_id) if job.request_id else "— (not submitted)")
     row("job id", job.id)
@@ -64,7 +64,7 @@ def detail_text(job: Job) -> Text:
     row("submitted", format_time(job.submitted_at) + _since(job.submitted_at, job.created_at))
     row("started", format_time(job.started_at) + _since(job.started_at, job.submitted_at))
     row("finished", format_time(job.finished_at) + _since(job.finished_at, job.started_at))
-    row("elapsed", format_duration(getattr(job, "elapsed", None)))
+    row("elapsed", format_duration(job.elapsed))
     if job.queue_position is not None and state_of(job) == "queued":
         row("queue pos.", str(job.queue_position))
     for key, value in (job.metrics or {}).items():
@@ -77,7 +77,7 @@ def detail_text(job: Job) -> Text:
         if job.error:
             text.append(literal_block(job.error) + "\n", style="red")
         for error in job.field_errors:
-            path = getattr(error, "dotted", None) or ".".join(map(str, error.path))
+            path = error.dotted
             text.append(f"  {one_line(path)}: ", style="bold")
             text.append(one_line(error.message) + "\n")
 
@@ -90,8 +90,8 @@ def detail_text(job: Job) -> Text:
     if not job.logs:
         text.append("—\n", style="dim")
     for line in job.logs:
-        stamp = one_line(getattr(line, "timestamp", ""))
-        level = one_line(getattr(line, "level", ""))
+        stamp = one_line(line.timestamp)
+        level = one_line(line.level)
         if stamp:
             text.append(f"{stamp} ", style="dim")
         if level and level != "INFO":

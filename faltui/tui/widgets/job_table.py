@@ -82,8 +82,7 @@ def one_line(text: object) -> str:
 
 def state_of(job: Job) -> str:
     """The job's state as a plain string (``"running"``)."""
-    state = job.state
-    return str(getattr(state, "value", state))
+    return job.state.value
 
 
 def state_label(job: Job) -> str:
@@ -93,7 +92,7 @@ def state_label(job: Job) -> str:
     in a line from 1.
     """
     state = state_of(job)
-    position = getattr(job, "queue_position", None)
+    position = job.queue_position
     if state == "queued" and position is not None:
         return f"queued #{position + 1}"
     return state
@@ -101,7 +100,7 @@ def state_label(job: Job) -> str:
 
 def job_start(job: Job) -> float | None:
     """When the job's clock starts: submission (or creation when never submitted)."""
-    return getattr(job, "submitted_at", None) or getattr(job, "created_at", None)
+    return job.submitted_at or job.created_at
 
 
 def elapsed_seconds(job: Job, now: float) -> float | None:
@@ -109,7 +108,7 @@ def elapsed_seconds(job: Job, now: float) -> float | None:
     start = job_start(job)
     if not start:
         return None
-    end = getattr(job, "finished_at", None) or now
+    end = job.finished_at or now
     return max(0.0, end - start)
 
 
@@ -129,11 +128,7 @@ def format_duration(seconds: float | None) -> str:
 
 def last_log(job: Job) -> str:
     """The job's latest log message (literal, one line)."""
-    text = getattr(job, "last_log", None)
-    if text is None:
-        logs = getattr(job, "logs", None) or []
-        text = getattr(logs[-1], "message", "") if logs else ""
-    return one_line(text)
+    return one_line(job.last_log)
 
 
 def prompt_snippet(job: Job) -> str:
@@ -142,13 +137,13 @@ def prompt_snippet(job: Job) -> str:
     A URL input is shown by its file name (``audio_url: speech.wav``): the CDN host and
     upload id in front of it say nothing to the person who picked the file.
     """
-    payload = getattr(job, "input", None) or {}
+    payload = job.input
     if isinstance(payload, dict):
         for key in PROMPT_KEYS:
             value = payload.get(key)
             if isinstance(value, str) and value.strip():
                 return one_line(value)
-    label = getattr(job, "label", "") or ""
+    label = job.label
     if label:
         return one_line(label)
     if isinstance(payload, dict):
@@ -500,7 +495,7 @@ class JobTable(Widget):
         elif isinstance(states, str):
             wanted = frozenset({states})
         else:
-            wanted = frozenset(str(getattr(s, "value", s)) for s in states)
+            wanted = frozenset(str(s) for s in states)
         self._filter = wanted
         self._filter_name = self._name_of(wanted)
         self._rebuild()
@@ -550,17 +545,17 @@ class JobTable(Widget):
     # -- rows ------------------------------------------------------------------------
 
     def _order_key(self, job: Job) -> tuple[float, int]:
-        return (getattr(job, "created_at", None) or 0.0, self._arrival.get(job.id, 0))
+        return (job.created_at, self._arrival.get(job.id, 0))
 
     def _matches(self, job: Job) -> bool:
         return self._filter is None or state_of(job) in self._filter
 
     def _texts(self, job: Job) -> dict[str, str]:
         state = state_of(job)
-        error = getattr(job, "error", None)
+        error = job.error
         log = one_line(error) if state in ("failed", "lost") and error else last_log(job)
         return {
-            "model": short_model(getattr(job, "endpoint_id", "")),
+            "model": short_model(job.endpoint_id),
             "prompt": prompt_snippet(job),
             "state": state_label(job),
             "elapsed": format_duration(elapsed_seconds(job, self.clock())),
