@@ -258,9 +258,9 @@ async def test_iter_models_without_key_stays_local(emulator, emu_settings) -> No
     await catalog.aclose()
 
 
-async def test_iter_models_merges_new_live_models_and_caches_them(
-    emulator, emu_settings, tmp_path
-) -> None:
+async def test_iter_models_merges_new_live_models_and_caches_them(own_emulator, tmp_path) -> None:
+    # Its own emulator: the catalog it changes is not part of what reset() restores.
+    emulator, emu_settings = own_emulator, own_emulator.settings(tmp_path / "home")
     extra = {
         "endpoint_id": "newco/fresh-model",
         "metadata": {"display_name": "Fresh", "category": "text-to-image", "tags": []},

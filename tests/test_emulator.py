@@ -593,7 +593,6 @@ def test_reset_gives_a_new_emulators_state_on_the_same_socket(emulator, http):
     emulator.store.queue_ticks = 99
     emulator.keys.add("extra:key")
     emulator.log_window, emulator.result_ttl, emulator.sse_keepalive = 1, 0.5, 99.0
-    emulator.catalog.by_id["newco/fresh"] = {"endpoint_id": "newco/fresh"}
 
     emulator.reset()
 
@@ -601,7 +600,7 @@ def test_reset_gives_a_new_emulators_state_on_the_same_socket(emulator, http):
     assert emulator.jobs == {} and emulator.uploads == {} and emulator.files.files == {}
     assert emulator.counters == {} and emulator.webhooks == []
     assert emulator.time_scale == default_scale and emulator.store.queue_ticks == 3
-    assert "extra:key" not in emulator.keys and not emulator.catalog.knows("newco/fresh")
+    assert "extra:key" not in emulator.keys
     assert (emulator.log_window, emulator.result_ttl) == (None, None)
     assert emulator.sse_keepalive == Emulator(time_scale=default_scale).sse_keepalive
     # The old request is forgotten; no latency, no scripted failure, no scripted outcome.
