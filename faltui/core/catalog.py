@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import httpx
 
@@ -309,7 +309,7 @@ def _read_json(path: Path) -> Any:
         return None
 
 
-def _looks_like_openapi(doc: Any) -> bool:
+def _looks_like_openapi(doc: Any) -> TypeGuard[dict[str, Any]]:
     return isinstance(doc, dict) and isinstance(doc.get("paths") or doc.get("components"), dict)
 
 

@@ -25,7 +25,6 @@ LOCKED_DETAIL = "User is locked. Reason: Exhausted balance. Add funds to continu
 class Context(Protocol):
     """What route modules need from the ``Emulator``."""
 
-    base_url: str
     counters: Counter[str]
     chaos: Chaos
     store: JobStore
@@ -42,6 +41,9 @@ class Context(Protocol):
 
     @property
     def closing(self) -> bool: ...
+
+    @property
+    def base_url(self) -> str: ...
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -76,7 +76,8 @@ class ModelBrowser(Widget):
     #: At most this many rows are listed; typing narrows the rest down.
     max_shown = 300
 
-    query: reactive[str] = reactive("", init=False)
+    #: The search text (not ``query``: that is DOMNode's query method).
+    search_text: reactive[str] = reactive("", init=False)
     category: reactive[str | None] = reactive(None, init=False)
 
     class Chosen(Message):
@@ -220,11 +221,11 @@ class ModelBrowser(Widget):
     def ranked(self) -> list[ModelInfo]:
         """The models for the current query and category: favourites, then recents, then rest."""
         try:
-            ranked = self._ranker(list(self._models.values()), self.query, self.category)
+            ranked = self._ranker(list(self._models.values()), self.search_text, self.category)
         except Exception as exc:  # a ranking bug must not take the browser down
             self.notify(f"Model search failed: {exc}", severity="error")
             ranked = list(self._models.values())
-        if self._state is not None and not self.query.strip():
+        if self._state is not None and not self.search_text.strip():
             recents = {eid: i for i, eid in enumerate(self._state.recents)}
             favs = {eid: i for i, eid in enumerate(self._state.favourites)}
 
@@ -321,7 +322,7 @@ class ModelBrowser(Widget):
             event.input.value = event.value.lstrip("/")
             return
         self._query_changed = True
-        self.query = event.value
+        self.search_text = event.value
 
     @on(Input.Submitted, "#browser-search")
     def _on_search_submitted(self, event: Input.Submitted) -> None:
@@ -334,7 +335,7 @@ class ModelBrowser(Widget):
         value = event.value
         self.category = value if isinstance(value, str) else None
 
-    def watch_query(self) -> None:
+    def watch_search_text(self) -> None:
         self.refresh_results()
 
     def watch_category(self) -> None:
