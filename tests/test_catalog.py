@@ -263,9 +263,9 @@ async def test_iter_models_without_key_stays_local(emulator, emu_settings) -> No
     await catalog.aclose()
 
 
-async def test_iter_models_merges_new_live_models_and_caches_them(
-    emulator, emu_settings, tmp_path
-) -> None:
+async def test_iter_models_merges_new_live_models_and_caches_them(own_emulator, tmp_path) -> None:
+    # Its own emulator: the catalog it changes is not part of what reset() restores.
+    emulator, emu_settings = own_emulator, own_emulator.settings(tmp_path / "home")
     extra = {
         "endpoint_id": "newco/fresh-model",
         "metadata": {"display_name": "Fresh", "category": "text-to-image", "tags": []},
@@ -301,8 +301,9 @@ async def test_list_models_maps_platform_errors(emulator, emu_settings) -> None:
 
 
 async def test_get_schema_live_then_cache_then_stale_when_emulator_stops(
-    emulator, emu_settings
+    own_emulator, tmp_path
 ) -> None:
+    emulator, emu_settings = own_emulator, own_emulator.settings(tmp_path)
     clock = FakeClock()
     settings = dataclasses.replace(emu_settings, catalog_ttl=100.0)
     seen: list[httpx.Request] = []

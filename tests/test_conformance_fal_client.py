@@ -67,11 +67,18 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return make_tls_files(tmp_path_factory.mktemp("tls"))
 
 
-@pytest.fixture
-def tls_emulator(tls_files: dict[str, Path]) -> Iterator[Emulator]:
+@pytest.fixture(scope="module")
+def tls_server(tls_files: dict[str, Path]) -> Iterator[Emulator]:
     emu = Emulator(time_scale=0.02, ssl_certfile=tls_files["cert"], ssl_keyfile=tls_files["key"])
     with emu:
         yield emu
+
+
+@pytest.fixture
+def tls_emulator(tls_server: Emulator) -> Emulator:
+    """The module's HTTPS emulator, reset for each test."""
+    tls_server.reset()
+    return tls_server
 
 
 @pytest.fixture

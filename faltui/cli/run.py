@@ -62,8 +62,8 @@ class Progress:
     def __call__(self, event: JobEvent) -> None:
         job = event.job
         if self.logs:
-            for line in job.logs[self.printed_logs :]:
-                self.console.note(f"  {line.message}")
+            for log in job.logs[self.printed_logs :]:
+                self.console.note(f"  {log.message}")
             self.printed_logs = len(job.logs)
         line = describe(job)
         if line == self.last_line:

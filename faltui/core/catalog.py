@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import httpx
 
@@ -326,7 +326,7 @@ def _read_json(path: Path) -> Any:
         return None
 
 
-def _looks_like_openapi(doc: Any) -> bool:
+def _looks_like_openapi(doc: Any) -> TypeGuard[dict[str, Any]]:
     return isinstance(doc, dict) and isinstance(doc.get("paths") or doc.get("components"), dict)
 
 

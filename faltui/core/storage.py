@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -175,7 +175,10 @@ def _file_name_header(name: str) -> str:
     return safe.replace("\r", "").replace("\n", "") or "upload.bin"
 
 
-async def _with_token(client: FalClient, send: Callable[[CdnToken], Any]) -> Any:
+_Sent = TypeVar("_Sent")
+
+
+async def _with_token(client: FalClient, send: Callable[[CdnToken], Awaitable[_Sent]]) -> _Sent:
     """Run ``send(token)``; on a 401/403 from the CDN renew the token once and retry."""
     token = await cdn_token(client)
     try:

@@ -346,7 +346,7 @@ class DroppedResponse(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         cycle = scope.get(CYCLE_KEY)
         transport = getattr(cycle, "transport", None)
-        if transport is None:  # not under uvicorn's h11 server: best effort
+        if cycle is None or transport is None:  # not under uvicorn's h11 server: best effort
             raise ConnectionAbortedError("emulated dropped connection")
         cycle.disconnected = True
         transport.close()

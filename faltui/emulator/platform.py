@@ -119,7 +119,7 @@ class PlatformRoutes:
             ids = endpoint_ids(request)
             if len(ids) > 50:
                 return platform_error(400, "validation_error", "at most 50 endpoint_id values")
-            expand = set()
+            expand: set[str] = set()
             for value in params.getlist("expand"):
                 expand.update(v.strip() for v in value.split(",") if v.strip())
             unknown = sorted(expand - set(MODEL_EXPANDS))

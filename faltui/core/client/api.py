@@ -27,14 +27,13 @@ import contextlib
 import inspect
 import json
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import httpx
 import httpx_sse
 
-from faltui import __version__
 from faltui.core import endpoints
 from faltui.core.client.errors import error_from_response, is_ingress_error, retryable_flag
 from faltui.core.client.http import (
@@ -61,6 +60,7 @@ from faltui.core.errors import (
     TransportError,
     UnauthorizedError,
 )
+from faltui.core.version import __version__
 
 USER_AGENT = f"faltui/{__version__}"
 
@@ -333,7 +333,7 @@ class FalClient:
 
     async def stream_status(
         self, handle: QueueHandle, *, logs: bool = True
-    ) -> AsyncIterator[Status]:
+    ) -> AsyncGenerator[Status, None]:
         """Status events over server-sent events until ``COMPLETED``.
 
         Keep-alive comments are skipped. Raises ``TransportError`` when the stream breaks or

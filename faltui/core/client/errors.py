@@ -106,7 +106,7 @@ def body_error_type(body: Any, headers: httpx.Headers | None) -> str | None:
     if headers is not None:
         value = headers.get("x-fal-error-type")
         if value:
-            return value
+            return str(value)
     return None
 
 
