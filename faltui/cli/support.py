@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from faltui.core.config import Settings
 from faltui.core.journal import Journal
@@ -139,3 +139,10 @@ def start_timeout(text: str) -> float:
     if value <= 1:
         raise argparse.ArgumentTypeError(f"must be more than 1 second, got {text}")
     return value
+
+
+class CliParser(argparse.ArgumentParser):
+    """argparse with one-line usage errors: ``faltui run: argument --timeout: … (see --help)``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
