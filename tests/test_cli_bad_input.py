@@ -131,7 +131,7 @@ def test_emulator_on_a_port_in_use(capsys) -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
         code, _out, err = run(capsys, "emulator", "--port", str(port))
-    one_line_exit_2(code, err, f"127.0.0.1:{port}", "in use")
+    one_line_exit_2(code, err, f"port {port}", "127.0.0.1", "in use")
 
 
 def test_upload_progress_off_a_terminal_is_one_line_per_ten_percent(
