@@ -258,6 +258,9 @@ class Emulator:
             "sse_keepalive": self.sse_keepalive,
             "result_ttl": self.result_ttl,
             "returned_urls_only": set(self.returned_urls_only),
+            "key_labels": dict(self.key_labels),
+            "public_url": self.public_url,
+            "public_run_url": self.public_run_url,
         }
 
     def reset(self) -> None:
@@ -276,7 +279,7 @@ class Emulator:
         for hook in list(self.reset_hooks):
             hook()
         for name, value in self._defaults.items():
-            setattr(self, name, set(value) if isinstance(value, set) else value)
+            setattr(self, name, type(value)(value) if isinstance(value, (set, dict)) else value)
 
     # --- lifecycle ---------------------------------------------------------------------------
 
