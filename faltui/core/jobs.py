@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from faltui.core import storage
 from faltui.core.client import LogLine
+from faltui.core.config import Settings
 from faltui.core.errors import (
     AlreadyCompletedError,
     ApiError,
@@ -636,7 +637,7 @@ class JobManager:
 
     def _redact(self, text: str | None) -> str | None:
         settings = getattr(self.client, "settings", None)
-        if text is None or settings is None:
+        if text is None or not isinstance(settings, Settings):
             return text
         return settings.redact(text)
 
