@@ -306,7 +306,7 @@ def test_cli_run_behind_a_504_json_is_sent_once_and_says_so(
     code, out, err = run(capsys, "run", "-m", FLUX, "-p", "x", "-w")
     assert code == 1
     assert cli_env.counters["submit"] == 1
-    assert "may have been accepted" in err and "not resent" in err
+    assert "may have been accepted" in err and "not resubmitted" in err
     code, out, err = run(capsys, "history")
     assert "unknown" in out
 
