@@ -272,6 +272,7 @@ def salvage_jobs(path: Path) -> tuple[list[Job], int]:
             except OSError:
                 pass
             else:
+                _mend_truncation(copy)
                 found, unreadable = _rows_from_copy(copy)
                 for job in found:
                     jobs[job.id] = job
@@ -281,6 +282,37 @@ def salvage_jobs(path: Path) -> tuple[list[Job], int]:
             jobs[job.id] = job
             known.add(job.request_id)
     return sorted(jobs.values(), key=lambda job: job.created_at), unreadable
+
+
+_MAGIC = b"SQLite format 3\x00"
+
+
+def _mend_truncation(copy: Path) -> None:
+    """Let SQLite read what a truncated file still holds.
+
+    SQLite refuses a file cut in the middle of a page, or shorter than its header says, as a
+    whole; padded to whole pages with the header's page count set to what is there, every
+    page before the cut reads again (the missing ones still fail, row by row).
+    """
+    try:
+        with copy.open("r+b") as fh:
+            head = fh.read(100)
+            if len(head) < 100 or not head.startswith(_MAGIC):
+                return
+            page_size = int.from_bytes(head[16:18], "big")
+            page_size = 65536 if page_size == 1 else page_size
+            if page_size < 512 or page_size & (page_size - 1):
+                return
+            size = fh.seek(0, os.SEEK_END)
+            if size % page_size:
+                fh.write(b"\0" * (page_size - size % page_size))
+                size += page_size - size % page_size
+            pages = size // page_size
+            if int.from_bytes(head[28:32], "big") > pages:
+                fh.seek(28)
+                fh.write(pages.to_bytes(4, "big"))
+    except OSError:
+        return
 
 
 def _rows_from_copy(copy: Path) -> tuple[list[Job], int]:
