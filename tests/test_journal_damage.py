@@ -392,6 +392,8 @@ def test_salvage_reports_what_was_kept(tmp_path: Path) -> None:
     assert len(kept) >= 15
     assert sum(1 for job in jobs if job.input.get("prompt") == "p" * 2000) >= 15
     assert f"{salvage.kept} job(s) were kept" in salvage.message
+    assert salvage.incomplete and "part of the file could not be read" in salvage.message
+    assert "row(s) could not be read" not in salvage.message  # no made-up count
     repaired.close()
 
 
