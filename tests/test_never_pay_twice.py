@@ -346,6 +346,7 @@ def test_cli_malformed_key_is_refused_and_never_printed_or_journaled(
             assert b"secret" not in file.read_bytes(), file
     code, out, err = run(capsys, "locate")
     assert "secret" not in out and "secret" not in err
+    assert "line break" in json.loads(out)["key_problem"]
     del home
 
 
