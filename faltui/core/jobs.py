@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from faltui.core import storage
 from faltui.core.client import LogLine
-from faltui.core.config import Settings
 from faltui.core.errors import (
     AlreadyCompletedError,
     ApiError,
@@ -636,10 +635,9 @@ class JobManager:
         self._emit(job, "finished")
 
     def _redact(self, text: str | None) -> str | None:
-        settings = getattr(self.client, "settings", None)
-        if text is None or not isinstance(settings, Settings):
+        if text is None:
             return text
-        return settings.redact(text)
+        return self.client.settings.redact(text)
 
     def _log(self, job: Job, message: str) -> None:
         job.add_logs([LogLine(message, _iso(self.clock()), "INFO")])
