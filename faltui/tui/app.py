@@ -36,6 +36,7 @@ from faltui.core.errors import (
     NotFoundError,
     ValidationFailed,
 )
+from faltui.core.outputs import Outputs, find_saveables
 from faltui.core.state import AppState
 from faltui.tui import commands as palette
 from faltui.tui.keymap import binding_ids, check_keymap, faltui_classes, node_classes
@@ -157,6 +158,7 @@ class FaltuiApp(App[None]):
         self.catalog: Any = None
         self.manager: Any = None
         self.journal: Any = None
+        self.outputs = Outputs.from_settings(settings)
         self.current_model: ModelInfo | None = None
         self.current_schema: Any = None
         self.current_price: Any = None
@@ -223,7 +225,7 @@ class FaltuiApp(App[None]):
 
     def _make_results(self) -> Widget:
         if ResultsPane is not None:
-            return ResultsPane(id="results")
+            return ResultsPane(self.outputs, id="results")
         return Static("Select a job to see its results.", id="results", classes="placeholder")
 
     # -- start-up ------------------------------------------------------------------------
@@ -353,7 +355,7 @@ class FaltuiApp(App[None]):
 
     async def on_unmount(self) -> None:
         """Close what the app opened."""
-        for closer in (self.manager, self.client):
+        for closer in (self.manager, self.client, self.outputs):
             aclose = getattr(closer, "aclose", None)
             if aclose is None:
                 continue
@@ -856,46 +858,26 @@ class FaltuiApp(App[None]):
 
     @work(group="bulk-download", exclusive=True, exit_on_error=False)
     async def download_finished(self) -> None:
-        """Save the output files of every finished job in the table's current view."""
-        import httpx
-
+        """Save the outputs of every finished job in the table's current view."""
         from faltui.core.job import JobState
-        from faltui.core.outputs import download_many, find_outputs
+        from faltui.tui.widgets.results import notify_report, progress_line
 
         table = self.main_query_one("#jobs")
         jobs = [self._jobs.get(job_id) for job_id in getattr(table, "shown_ids", [])]
         done = [j for j in jobs if j is not None and j.state is JobState.done and j.result]
-        outputs = [output for job in done for output in find_outputs(job.result)]
-        if not outputs:
-            self.notify("No finished job with output files in this view.", markup=False)
+        items = [item for j in done for item in find_saveables(j.result, j.request_id or j.id)]
+        if not items:
+            self.notify("No finished job with outputs in this view.", markup=False)
             return
-        folder = self.settings.paths.download_dir
         status = self.main_query_one(StatusBar)
-        ended = 0
-
-        def on_done(*_: object) -> None:
-            nonlocal ended
-            ended += 1
-            status.set_busy(f"downloading {ended}/{len(outputs)}")
-
-        status.set_busy(f"downloading 0/{len(outputs)}")
+        status.set_busy(f"downloading 0/{len(items)}")
         try:
-            # A plain client: result files live on CDN hosts, which never get the fal key.
-            async with httpx.AsyncClient(follow_redirects=True, timeout=60.0) as http:
-                saved, failed = await download_many(http, outputs, folder, on_done=on_done)
+            report = await self.outputs.download_all(
+                items, on_progress=lambda p: status.set_busy(progress_line(p))
+            )
         finally:
             status.set_busy(None)
-        message = f"Saved {len(saved)} files from {len(done)} jobs to {folder}"
-        if failed:
-            first = f"{failed[0][0].url}: {failed[0][1]}"
-            self.notify(
-                f"{message}; {len(failed)} failed (first: {first})",
-                title="Download incomplete",
-                severity="warning",
-                markup=False,
-            )
-        else:
-            self.notify(message, title="Downloaded", markup=False)
+        notify_report(self, report)
 
     # -- misc actions --------------------------------------------------------------------
 
