@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from urllib.parse import unquote_to_bytes
 
 from faltui.core.errors import FaltuiError
 
-_WHITESPACE = re.compile(rb"\s+")
+#: ASCII whitespace, dropped from base64 payloads (``bytes.translate`` runs at C speed).
+_WHITESPACE = b" \t\n\r\f\v"
 
 
 class DataUrlError(FaltuiError, ValueError):
@@ -63,7 +63,7 @@ def decode_data_url(url: str) -> bytes:
     raw = unquote_to_bytes(payload)
     if not is_base64:
         return raw
-    raw = _WHITESPACE.sub(b"", raw)
+    raw = raw.translate(None, _WHITESPACE)
     raw += b"=" * (-len(raw) % 4)
     try:
         return base64.b64decode(raw, validate=True)
