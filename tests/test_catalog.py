@@ -344,3 +344,40 @@ async def test_key_not_sent_to_a_foreign_openapi_host(emulator, emu_settings) ->
     async with recording_http(seen) as http:
         await Catalog(settings, http).get_openapi("fal-ai/trellis")
     assert seen and "authorization" not in seen[0].headers
+
+
+#: Queries a user types → the model they expect first (bundled catalog).
+FIRST_HITS = {
+    "lora": "lora",
+    "flux dev": "fal-ai/flux/dev",
+    "whisper": "fal-ai/whisper",
+    "kokoro": "fal-ai/kokoro/american-english",
+    "remove background": "fal-ai/bria/background/remove",
+    "flux schnell": "fal-ai/flux/schnell",
+    "kling": "kling",
+    "upscale": "upscale",
+    "veo": "veo",
+}
+
+
+@pytest.mark.parametrize("query", sorted(FIRST_HITS))
+def test_search_puts_the_expected_model_first_even_with_recents(query: str) -> None:
+    from faltui.core.bundled import bundled_models
+
+    models = [ModelInfo.from_api(m) for m in bundled_models()]
+    # A user who recently used a TTS model and a video model: recency breaks ties only.
+    recents = {"fal-ai/kokoro/american-english": 1, "fal-ai/vidu/q3/text-to-video": 1}
+    first = rank(models, query, prefer=recents)[0].endpoint_id
+    assert FIRST_HITS[query] in first, (query, first)
+
+
+@pytest.mark.parametrize("query", ["flux dev", "flux", "lora"])
+def test_search_hits_match_every_word_within_a_segment(query: str) -> None:
+    from faltui.core.bundled import bundled_models
+
+    models = [ModelInfo.from_api(m) for m in bundled_models()]
+    hits = {m.endpoint_id for m in rank(models, query)}
+    assert "fal-ai/vidu/q3/text-to-video" not in hits
+    assert "fal-ai/hunyuan-video-v1.5/text-to-video" not in hits
+    if query == "lora":
+        assert "fal-ai/kokoro/american-english" not in hits

@@ -14,11 +14,11 @@ def human_size(size: int | None) -> str:
     if size is None:
         return ""
     value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
+    for unit in ("B", "KiB", "MiB"):
+        if value < 1024:
             return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
-    return ""  # pragma: no cover
+    return f"{value:.1f} GiB"
 
 
 def item_name(item: Saveable) -> str:

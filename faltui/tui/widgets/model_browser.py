@@ -7,9 +7,8 @@ models come from an optional ``AppState`` and float to the top of the list.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
 from rich.text import Text
 from textual import events, on
@@ -22,25 +21,35 @@ from textual.widget import Widget
 from textual.widgets import Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-if TYPE_CHECKING:
-    from faltui.core.catalog import ModelInfo
-    from faltui.core.state import AppState
-
-Ranker = Callable[[list["ModelInfo"], str, "str | None"], list["ModelInfo"]]
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from faltui.core.catalog import ModelInfo, rank
+from faltui.core.state import AppState
+from faltui.tui.format import literal
 
 
-def literal(text: object) -> str:
-    """Server text made safe to display: control characters (and so escapes) removed."""
-    return _CONTROL.sub("", str(text or ""))
+class Ranker(Protocol):
+    """Ranks models for a query (``faltui.core.catalog.rank``); ``prefer`` breaks ties."""
+
+    def __call__(
+        self,
+        models: list[ModelInfo],
+        query: str,
+        category: str | None = None,
+        *,
+        prefer: Mapping[str, int] | None = None,
+    ) -> list[ModelInfo]: ...
 
 
-def default_rank(models: list[ModelInfo], query: str, category: str | None) -> list[ModelInfo]:
-    """Rank with the catalog's ranking (``faltui.core.catalog.rank``)."""
-    from faltui.core.catalog import rank
+class SearchInput(Input):
+    """The search box. A query never starts with ``?`` or ``/``: in an empty box ``?`` opens
+    the help and ``/`` (the key that leads here) is not typed."""
 
-    return rank(models, query, category)
+    async def on_key(self, event: events.Key) -> None:
+        if self.value or event.character not in ("?", "/"):
+            return
+        event.prevent_default()
+        event.stop()
+        if event.character == "?":
+            await self.app.run_action("app.help")
 
 
 class ModelList(OptionList):
@@ -108,7 +117,7 @@ class ModelBrowser(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self._models: dict[str, ModelInfo] = {m.endpoint_id: m for m in models}
         self._state = state
-        self._ranker: Ranker = ranker or default_rank
+        self._ranker: Ranker = ranker or rank
         self._shown: list[ModelInfo] = []
         self._categories: list[str] = []
         self._matches: list[ModelInfo] = []
@@ -118,7 +127,7 @@ class ModelBrowser(Widget):
     # -- composition ---------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="/ search models…", id="browser-search", compact=True)
+        yield SearchInput(placeholder="/ search models…", id="browser-search", compact=True)
         yield Select[str](
             [], prompt="All categories", id="browser-category", compact=True, allow_blank=True
         )
@@ -171,12 +180,12 @@ class ModelBrowser(Widget):
             self.refresh_results()
 
     def focus_search(self) -> None:
-        """Put the cursor in the search box."""
-        self.query_one("#browser-search", Input).focus()
+        """Put the cursor in the search box at once (keys typed right after land there)."""
+        self.screen.set_focus(self.query_one("#browser-search", Input))
 
     def focus_list(self) -> None:
-        """Put the cursor in the model list."""
-        self.query_one(ModelList).focus()
+        """Put the cursor in the model list at once."""
+        self.screen.set_focus(self.query_one(ModelList))
 
     def set_query(self, text: str) -> None:
         """Type a query programmatically."""
@@ -219,11 +228,9 @@ class ModelBrowser(Widget):
 
     def ranked(self) -> list[ModelInfo]:
         """The models for the current query and category: favourites, then recents, then rest."""
-        try:
-            ranked = self._ranker(list(self._models.values()), self.query, self.category)
-        except Exception as exc:  # a ranking bug must not take the browser down
-            self.notify(f"Model search failed: {exc}", severity="error")
-            ranked = list(self._models.values())
+        tiers = self._tiers()
+        models = list(self._models.values())
+        ranked = self._ranker(models, self.query, self.category, prefer=tiers)
         if self._state is not None and not self.query.strip():
             recents = {eid: i for i, eid in enumerate(self._state.recents)}
             favs = {eid: i for i, eid in enumerate(self._state.favourites)}
@@ -235,7 +242,16 @@ class ModelBrowser(Widget):
                 return (tier, within if tier < 2 else 0, index)
 
             return [m for _, m in sorted(enumerate(ranked), key=order)]
-        return sorted(ranked, key=self._tier)  # stable: keeps the ranking within a tier
+        return ranked  # favourites and recents only break ties between equal matches
+
+    def _tiers(self) -> dict[str, int]:
+        """Favourites (0) and recent models (1), for the ranking's tie-break."""
+        state = self._state
+        if state is None:
+            return {}
+        tiers = dict.fromkeys(state.recents, 1)
+        tiers.update(dict.fromkeys(state.favourites, 0))
+        return tiers
 
     def refresh_results(self) -> None:
         """Re-rank and redraw the list, keeping the cursor on the same model when possible."""
@@ -303,7 +319,7 @@ class ModelBrowser(Widget):
         if model.category:
             text.append(" · ")
             text.append(literal(model.category), style="italic")
-        if getattr(model, "tags", None):
+        if model.tags:
             text.append(" · ")
             text.append(literal(", ".join(str(t) for t in model.tags)), style="dim")
         description = literal(model.description).strip()
@@ -363,8 +379,11 @@ class ModelBrowser(Widget):
         elif event.key == "up":
             option_list.action_cursor_up()
             event.stop()
-        elif event.key in ("pagedown", "pageup"):
-            getattr(option_list, f"action_page_{event.key[4:]}")()
+        elif event.key == "pagedown":
+            option_list.action_page_down()
+            event.stop()
+        elif event.key == "pageup":
+            option_list.action_page_up()
             event.stop()
 
     # -- actions -------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import os
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from textual.widget import Widget
 from textual.widgets import OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from faltui.core.job import Job, JobState
 from faltui.core.outputs import (
     DataUrlError,
     DownloadError,
@@ -45,18 +45,20 @@ from faltui.core.outputs import (
     file_name_for,
     find_outputs,
     find_text_outputs,
-    human_size,
     is_data_url,
 )
 from faltui.tui.clipboard import copy_text, describe, is_ssh
-from faltui.tui.opener import open_target
-from faltui.tui.widgets.job_table import (
+from faltui.tui.format import (
+    display_url,
     format_duration,
+    human_size,
     literal,
+    literal_block,
     one_line,
+    pretty_json,
     state_label,
-    state_of,
 )
+from faltui.tui.opener import open_target
 
 try:  # imported early on purpose: textual-image asks the terminal about itself at import time
     from textual_image.widget import Image as PreviewImage
@@ -65,8 +67,6 @@ except Exception:  # pragma: no cover - missing or unusable textual-image: no in
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
-
-    from faltui.core.job import Job
 
 #: Previews are scaled down to at most this many pixels per side before display.
 PREVIEW_MAX_SIDE = 1024
@@ -160,14 +160,6 @@ def open_image(data: bytes) -> PILImage:
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGBA")
     return image
-
-
-def pretty_json(value: Any) -> str:
-    """Indented JSON (non-ASCII kept), falling back to ``repr`` for odd values."""
-    try:
-        return json.dumps(value, indent=2, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        return repr(value)
 
 
 class OutputList(OptionList):
@@ -270,16 +262,16 @@ class ResultsPane(Widget):
             self._head(Text("Select a job to see its results."))
             self._body(Text(""))
             return
-        key = (job.id, state_of(job), id(job.result))
+        key = (job.id, job.state, id(job.result))
         same = self.job is not None and key == self._shown_key
         self.job = job
         self._head(self._head_text(job))
         if same:
-            if state_of(job) != "done" and not self.raw:
+            if job.state is not JobState.done and not self.raw:
                 self._body(self.status_text(job))
             return
         self._shown_key = key
-        if state_of(job) == "done":
+        if job.state is JobState.done:
             self._set_items(items_for(job.result, job.request_id or job.id))
         else:
             self._set_items([])
@@ -289,9 +281,8 @@ class ResultsPane(Widget):
         text = Text(no_wrap=False, end="")
         text.append(one_line(job.endpoint_id), style="bold")
         text.append(f"  {state_label(job)}")
-        elapsed = getattr(job, "elapsed", None)
-        if elapsed is not None and (job.finished_at or state_of(job) == "running"):
-            text.append(f"  {format_duration(elapsed)}")
+        if job.finished_at or job.state is JobState.running:
+            text.append(f"  {format_duration(job.elapsed)}")
         if job.request_id:
             text.append(f"  request {literal(job.request_id)}", style="dim")
         return text
@@ -359,7 +350,7 @@ class ResultsPane(Widget):
         if self.raw:
             self._body(Text(pretty_json(job.result) if job.result is not None else "No result."))
             return
-        if state_of(job) != "done":
+        if job.state is not JobState.done:
             self._body(self.status_text(job))
             return
         item = self.selected_item
@@ -406,26 +397,24 @@ class ResultsPane(Widget):
     def status_text(self, job: Job) -> Text:
         """A not-done job: state, queue position, error and field errors, latest logs."""
         text = Text(end="")
-        state = state_of(job)
         text.append("State: ", style="dim")
         text.append(state_label(job) + "\n")
-        if job.queue_position is not None and state == "queued":
-            text.append("Place in queue: ", style="dim")
-            text.append(f"{job.queue_position + 1} ({job.queue_position} ahead)\n")
+        if job.queue_position is not None and job.state is JobState.queued:
+            text.append("Requests ahead in fal's queue: ", style="dim")
+            text.append(f"{job.queue_position}\n")
         if job.error:
             kind = f" ({one_line(job.error_type)})" if job.error_type else ""
             text.append(f"Error{kind}:\n", style="bold")
             text.append(literal_block(job.error) + "\n", style="red")
-        for error in getattr(job, "field_errors", None) or []:
-            path = getattr(error, "dotted", None) or ".".join(map(str, error.path))
-            text.append(f"  {one_line(path)}: ", style="bold")
+        for error in job.field_errors:
+            text.append(f"  {one_line(error.dotted)}: ", style="bold")
             text.append(one_line(error.message) + "\n")
         logs = list(job.logs)[-LOG_TAIL:]
         if logs:
             text.append(f"\nLogs (last {len(logs)} of {len(job.logs)}):\n", style="dim")
             for line in logs:
                 text.append(one_line(line.message) + "\n")
-        elif state in ("pending", "queued", "running"):
+        elif not job.final:
             text.append("\nNo logs yet.", style="dim")
         return text
 
@@ -469,6 +458,16 @@ class ResultsPane(Widget):
         how = copy_text(self.app, text)
         self.notify(f"Copied {what} {describe(how)}.", title="Copied", markup=False)
         return how
+
+    def run_output_action(self, action: str) -> None:
+        """``copy``, ``open``, ``download`` or ``download_all``: what the jobs pane asks for."""
+        handlers = {
+            "copy": self.action_copy,
+            "open": self.action_open,
+            "download": self.action_download,
+            "download_all": self.action_download_all,
+        }
+        handlers[action]()
 
     def action_copy(self) -> None:
         """Copy the URL of the selected file, the selected text, or (raw view) the JSON."""
@@ -571,21 +570,6 @@ class ResultsPane(Widget):
         self._show_selection()
 
 
-def display_url(url: str | None) -> str:
-    """A URL for display; inline ``data:`` URLs are summarised, not dumped."""
-    if not url:
-        return ""
-    if url.startswith("data:"):
-        kind = one_line(url[5:].split(",", 1)[0]) or "data"
-        return f"(inline data: URL, {kind}, {human_size(len(url))})"
-    return one_line(url)
-
-
-def literal_block(text: str) -> str:
-    """Multi-line server text made safe: control characters removed, newlines and tabs kept."""
-    return "\n".join(literal(line.replace("\t", "    ")) for line in str(text).splitlines())
-
-
 def progress_to(bar: ProgressBar) -> Any:
     """A progress callback that moves ``bar``: by bytes once every size is known, else by
     files."""
@@ -640,12 +624,10 @@ __all__ = [
     "OutputList",
     "ResultItem",
     "ResultsPane",
-    "human_size",
     "item_prompt",
     "items_for",
     "notify_report",
     "open_image",
-    "pretty_json",
     "progress_line",
     "progress_to",
 ]
