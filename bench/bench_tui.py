@@ -224,14 +224,14 @@ class KeyProber:
         browser = self.browser
         self.app.main.action_search()
         browser.set_query("")
-        if not await wait_for(lambda: browser.query == ""):
+        if not await wait_for(lambda: browser.search_text == ""):
             self.failures += 1
             return
         await asyncio.sleep(0.02)
         start = time.perf_counter()
         for char in word:
             self._send(char, char)
-        if not await wait_for(lambda: browser.query == word):
+        if not await wait_for(lambda: browser.search_text == word):
             self.failures += 1
             return
         effect = time.perf_counter()
@@ -282,7 +282,9 @@ async def run_scenario(args: argparse.Namespace, urls: dict[str, str], key: str)
         app = FaltuiApp(_settings(urls, key, Path(tmp), args.time_scale))
         async with app.run_test(size=(160, 48)) as pilot:
             await wait_for(lambda: not _catalog_busy(app), timeout=30)
-            model = next(m for m in app.services.catalog.local_models() if m.endpoint_id == ENDPOINT)
+            model = next(
+                m for m in app.services.catalog.local_models() if m.endpoint_id == ENDPOINT
+            )
             app.state.remember_values(ENDPOINT, {"prompt": "a lighthouse at dusk, film grain"})
             app.main.choose_model(model)
             form = app.main.query_one("#form")

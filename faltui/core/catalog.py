@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import httpx
 
@@ -35,6 +35,7 @@ from faltui.core.errors import (
     TransportError,
     UnauthorizedError,
 )
+from faltui.core.text import safe_json
 
 if TYPE_CHECKING:
     from faltui.core.schema import EndpointSchema
@@ -309,7 +310,8 @@ def _write_json_atomic(path: Path, data: Any) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False)
+            # safe_json: a lone surrogate in server text is escaped (UTF-8 cannot hold it raw)
+            fh.write(safe_json(data, indent=None))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -324,7 +326,7 @@ def _read_json(path: Path) -> Any:
         return None
 
 
-def _looks_like_openapi(doc: Any) -> bool:
+def _looks_like_openapi(doc: Any) -> TypeGuard[dict[str, Any]]:
     return isinstance(doc, dict) and isinstance(doc.get("paths") or doc.get("components"), dict)
 
 

@@ -15,9 +15,7 @@ from faltui.tui.format import literal
 from faltui.tui.widgets.model_browser import ModelBrowser
 
 
-def Model(
-    endpoint_id: str, name: str, category: str, description: str = ""
-) -> ModelInfo:
+def Model(endpoint_id: str, name: str, category: str, description: str = "") -> ModelInfo:
     return ModelInfo(endpoint_id, name, category, description)
 
 

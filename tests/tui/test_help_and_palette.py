@@ -106,9 +106,7 @@ async def test_submit_many_dialog_offers_the_last_count_and_names_its_keys(
 ) -> None:
     app = FaltuiApp(emu_settings)
     async with app.run_test(size=(160, 48)) as pilot:
-        model = next(
-            m for m in app.main.known_models() if m.endpoint_id == "fal-ai/flux/schnell"
-        )
+        model = next(m for m in app.main.known_models() if m.endpoint_id == "fal-ai/flux/schnell")
         app.main.choose_model(model)
         await app.workers.wait_for_complete()
         app.main.form.focus_first()

@@ -7,9 +7,9 @@ from job_samples import NOW, make_job
 from textual.app import App
 from textual.widgets import Static
 
+from faltui.core.config import Settings
 from faltui.core.errors import FieldError
 from faltui.core.job import JobState
-from faltui.core.config import Settings
 from faltui.tui.format import format_time
 from faltui.tui.screens.job_detail import JobDetailScreen, detail_text
 

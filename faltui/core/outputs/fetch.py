@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from faltui import __version__
 from faltui.core.errors import FaltuiError
 from faltui.core.outputs.report import human_size
+from faltui.core.version import __version__
 
 #: Headers a file request must never carry.
 SECRET_HEADERS = ("Authorization", "Cookie", "Proxy-Authorization")

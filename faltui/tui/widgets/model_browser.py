@@ -85,7 +85,8 @@ class ModelBrowser(Widget):
     #: At most this many rows are listed; typing narrows the rest down.
     max_shown = 300
 
-    query: reactive[str] = reactive("", init=False)
+    #: The search text (not ``query``: that is DOMNode's query method).
+    search_text: reactive[str] = reactive("", init=False)
     category: reactive[str | None] = reactive(None, init=False)
 
     class Chosen(Message):
@@ -230,8 +231,8 @@ class ModelBrowser(Widget):
         """The models for the current query and category: favourites, then recents, then rest."""
         tiers = self._tiers()
         models = list(self._models.values())
-        ranked = self._ranker(models, self.query, self.category, prefer=tiers)
-        if self._state is not None and not self.query.strip():
+        ranked = self._ranker(models, self.search_text, self.category, prefer=tiers)
+        if self._state is not None and not self.search_text.strip():
             recents = {eid: i for i, eid in enumerate(self._state.recents)}
             favs = {eid: i for i, eid in enumerate(self._state.favourites)}
 
@@ -337,7 +338,7 @@ class ModelBrowser(Widget):
             event.input.value = event.value.lstrip("/")
             return
         self._query_changed = True
-        self.query = event.value
+        self.search_text = event.value
 
     @on(Input.Submitted, "#browser-search")
     def _on_search_submitted(self, event: Input.Submitted) -> None:
@@ -350,7 +351,7 @@ class ModelBrowser(Widget):
         value = event.value
         self.category = value if isinstance(value, str) else None
 
-    def watch_query(self) -> None:
+    def watch_search_text(self) -> None:
         self.refresh_results()
 
     def watch_category(self) -> None:
