@@ -92,6 +92,8 @@ def transport_failure(exc: httpx.HTTPError, url: str, received: int = 0) -> Down
         return DownloadError(f"{host} did not answer in time ({type(exc).__name__})")
     if received:
         return DownloadError(f"the download from {host} broke off after {received} bytes: {exc}")
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        return DownloadError(f"{host} closed the connection without answering; try again")
     return DownloadError(f"the download from {host} failed: {exc or type(exc).__name__}")
 
 
