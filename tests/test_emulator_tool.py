@@ -182,12 +182,16 @@ def test_admin_chaos_routes_script_faults_from_outside(emulator, http):
     ]
     (job,) = emulator.jobs.values()
     assert job.outcome == "validation"
+    accepted = {"route": "submit", "status": 504, "with_request_id": False, "after": True}
+    httpx.post(f"{base}/_emulator/chaos", json={"fail_next": [accepted]})
+    assert http.post(f"/{FLUX}", json={"prompt": "lost answer"}).status_code == 504
+    assert len(emulator.jobs) == 2  # fal took it; only the answer was lost
     bad_outcome = httpx.post(f"{base}/_emulator/chaos", json={"jobs": [{"outcome": "meh"}]})
     assert bad_outcome.status_code == 400
     slow = httpx.post(f"{base}/_emulator/chaos", json={"timeline": {"queue_ticks": 40}}).json()
     assert slow["timeline"] == {"queue_ticks": 40, "progress_ticks": 5}
     queued = http.post(f"/{FLUX}", json={"prompt": "x"}).json()
-    assert queued["queue_position"] == 39
+    assert queued["queue_position"] == 39 and len(emulator.jobs) == 3
     calm = httpx.delete(f"{base}/_emulator/chaos").json()
     assert calm["pending"] == {"failures": {}, "drops": {}}
     assert calm["timeline"] == {"queue_ticks": 3, "progress_ticks": 5}

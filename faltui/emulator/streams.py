@@ -65,7 +65,7 @@ class ChangeFeed:
 
     def wake_all(self) -> None:
         """Wake every waiting stream (thread-safe), e.g. when the emulator stops."""
-        self._call(lambda: [self._wake(rid) for rid in list(self._waiters)])
+        self._call(self._wake_everyone)
 
     # --- internals (event-loop thread) ---------------------------------------------------------
 
@@ -81,6 +81,10 @@ class ChangeFeed:
             action()
         else:
             loop.call_soon_threadsafe(action)
+
+    def _wake_everyone(self) -> None:
+        for request_id in list(self._waiters):
+            self._wake(request_id)
 
     def _wake(self, request_id: str) -> None:
         for future in list(self._waiters.get(request_id, ())):
