@@ -65,9 +65,13 @@ class ChangeFeed:
 
     def wake_all(self) -> None:
         """Wake every waiting stream (thread-safe), e.g. when the emulator stops."""
-        self._call(self._wake_everyone)
+        self._call(self._wake_all)
 
     # --- internals (event-loop thread) ---------------------------------------------------------
+
+    def _wake_all(self) -> None:
+        for request_id in list(self._waiters):
+            self._wake(request_id)
 
     def _call(self, action: Callable[[], object]) -> None:
         loop = self._loop
@@ -81,10 +85,6 @@ class ChangeFeed:
             action()
         else:
             loop.call_soon_threadsafe(action)
-
-    def _wake_everyone(self) -> None:
-        for request_id in list(self._waiters):
-            self._wake(request_id)
 
     def _wake(self, request_id: str) -> None:
         for future in list(self._waiters.get(request_id, ())):
