@@ -93,6 +93,18 @@ def vary_seed(
     return [{**copy.deepcopy(payload), "seed": seed} for seed in seeds]
 
 
+def vary_seeds(payload: dict[str, Any], count: int, *, has_seed: bool) -> list[dict[str, Any]]:
+    """``count`` copies of a payload; consecutive seeds when the model takes a seed."""
+    if count <= 1:
+        return [dict(payload)]
+    if not has_seed and "seed" not in payload:
+        return [dict(payload) for _ in range(count)]
+    base = payload.get("seed")
+    if not isinstance(base, int) or isinstance(base, bool):
+        base = random.randrange(0, 2**31 - count)
+    return [{**payload, "seed": base + i} for i in range(count)]
+
+
 def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
 

@@ -12,9 +12,9 @@ from faltui.tui.widgets.param_form import ParamForm
 
 
 async def choose(app: FaltuiApp, endpoint_id: str) -> ParamForm:
-    model = next(m for m in app.catalog.local_models() if m.endpoint_id == endpoint_id)
-    app.choose_model(model)
-    await until(lambda: app.current_schema is not None)
+    model = next(m for m in app.services.catalog.local_models() if m.endpoint_id == endpoint_id)
+    app.main.choose_model(model)
+    await until(lambda: app.main.current_schema is not None)
     form = app.query_one("#form", ParamForm)
     await until(lambda: form.endpoint_id == endpoint_id and bool(form.editors()))
     return form
