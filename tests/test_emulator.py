@@ -625,3 +625,42 @@ def test_serve_forever_prints_url_and_key_and_stops_on_ctrl_c():
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+#: Attributes that say where and how an emulator serves, or what it restored at start:
+#: ``reset()`` keeps them.
+SERVING = {
+    "host",
+    "port",
+    "run_port",
+    "ssl_certfile",
+    "ssl_keyfile",
+    "data_dir",
+    "journal",
+    "restored_jobs",
+}
+
+
+def test_reset_restores_every_plain_setting_a_new_emulator_has(emulator):
+    """A knob added to ``Emulator.__init__`` is covered by reset() too (or this fails)."""
+    fresh = Emulator(time_scale=emulator.time_scale)
+    plain = (type(None), str, int, float, bool, set, dict)
+    knobs = {
+        name: value
+        for name, value in vars(fresh).items()
+        if not name.startswith("_")
+        and name not in SERVING
+        and isinstance(value, plain)
+        and isinstance(getattr(emulator, name), plain)  # not a live object (stream feed…)
+    }
+    assert {"public_url", "public_run_url", "log_window", "keys"} <= set(knobs)
+    for name, value in knobs.items():
+        if isinstance(value, (set, dict)):
+            changed = type(value)(value)
+            changed.update({"changed-by-a-test": "x"} if isinstance(value, dict) else {"x"})
+            setattr(emulator, name, changed)
+        else:
+            setattr(emulator, name, "changed-by-a-test")
+    emulator.reset()
+    for name, value in knobs.items():
+        assert getattr(emulator, name) == value, name

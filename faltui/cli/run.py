@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from faltui.cli.payload import build_payload, check_payload
-from faltui.cli.support import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, CliFailure, Console
+from faltui.cli.support import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_TIMEOUT,
+    PROGRESS_EVERY,
+    CliFailure,
+    Console,
+    open_journal,
+)
 from faltui.core.catalog import Catalog
 from faltui.core.client import FalClient
 from faltui.core.config import Settings
@@ -17,10 +25,10 @@ from faltui.core.endpoints import EndpointId
 from faltui.core.errors import ApiError, FaltuiError, NotFoundError
 from faltui.core.job import Job, JobEvent, JobState, state_text
 from faltui.core.jobs import JobManager
-from faltui.core.journal import Journal
 from faltui.core.outputs import download, find_outputs
 from faltui.core.schema import EndpointSchema
 from faltui.core.storage import upload_local_files
+from faltui.core.text import one_line
 
 
 async def load_schema(
@@ -38,7 +46,7 @@ async def load_schema(
 
 def describe(job: Job) -> str:
     """One progress line: state (with the place in the queue), elapsed time."""
-    return f"{job.endpoint_id}  {state_text(job)}  {job.elapsed:.1f}s"
+    return f"{one_line(job.endpoint_id, 120)}  {state_text(job)}  {job.elapsed:.1f}s"
 
 
 class Progress:
@@ -49,6 +57,7 @@ class Progress:
         self.logs = logs
         self.printed_logs = 0
         self.last_line = ""
+        self.last_keys: dict[str, tuple[str, float]] = {}
 
     def __call__(self, event: JobEvent) -> None:
         job = event.job
@@ -57,9 +66,21 @@ class Progress:
                 self.console.note(f"  {log.message}")
             self.printed_logs = len(job.logs)
         line = describe(job)
-        if line != self.last_line:
-            self.last_line = line
+        if line == self.last_line:
+            return
+        self.last_line = line
+        if self.console.err.isatty():
             self.console.progress(line)
+            return
+        # Off a terminal: a line per job when its state or queue place changes, or every
+        # PROGRESS_EVERY seconds while it does not.
+        key = f"{job.state.value} {job.queue_position}"
+        now = self.console.clock()
+        last = self.last_keys.get(job.id)
+        if last is not None and last[0] == key and now - last[1] < PROGRESS_EVERY:
+            return
+        self.last_keys[job.id] = (key, now)
+        self.console.progress(line, key=f"{job.id} {key} {now}")
 
 
 async def wait_for(job: Job, timeout: float | None, poll: float = 0.05) -> bool:
@@ -89,7 +110,7 @@ def first_url_note(result: dict[str, Any], console: Console) -> None:
     """Tell a human on stderr where the first output is (stdout stays pure JSON)."""
     outputs = find_outputs(result)
     if outputs:
-        console.note(f"{outputs[0].kind} URL: {outputs[0].url}")
+        console.note(f"{outputs[0].kind} URL: {one_line(outputs[0].url)}")
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
@@ -129,7 +150,10 @@ async def _run_sync(
 def _upload_progress(console: Console):  # type: ignore[no-untyped-def]
     def report(sent: int, total: int) -> None:
         percent = 100 * sent / total if total else 100
-        console.progress(f"uploading {sent / 1e6:.1f}/{total / 1e6:.1f} MB ({percent:.0f}%)")
+        console.progress(
+            f"uploading {sent / 1e6:.1f}/{total / 1e6:.1f} MB ({percent:.0f}%)",
+            key=f"upload {int(percent // 10)}",
+        )
 
     return report
 
@@ -142,7 +166,7 @@ async def _run_queued(
     args: argparse.Namespace,
     console: Console,
 ) -> int:
-    journal = Journal(settings.paths.journal_file)
+    journal = open_journal(settings, console)
     progress = Progress(console, args.logs)
     manager = JobManager(client, journal, max_active=settings.max_active_jobs, on_event=progress)
     try:
@@ -154,10 +178,12 @@ async def _run_queued(
             lifecycle_seconds=args.lifecycle,
             start_timeout=args.start_timeout,
         )
+        if job.state is JobState.unknown:
+            raise CliFailure(f"{job.error} (local job id {job.id})", EXIT_FAILED)
         if job.state is JobState.failed and not job.request_id:
             raise CliFailure(job.error or "submit failed")
         if args.async_:
-            console.line(job.request_id or "")
+            console.line(one_line(job.request_id))
             return EXIT_OK
         if not args.wait:
             handle = job.handle.to_dict() if job.handle else {"request_id": job.request_id}

@@ -6,10 +6,11 @@ panes and everything between them live on ``MainScreen``.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.theme import Theme
 
 from faltui.core.config import Settings
@@ -18,10 +19,11 @@ from faltui.services import Services, build_services
 from faltui.tui import commands as palette
 from faltui.tui.keymap import binding_ids, check_keymap, faltui_classes, node_classes
 from faltui.tui.screens.count import CountScreen
-from faltui.tui.screens.help import HelpScreen
+from faltui.tui.screens.help import HelpScreen, collect_sections
 from faltui.tui.screens.job_detail import JobDetailScreen
 from faltui.tui.screens.main import MainScreen
-from faltui.tui.themes import DEFAULT_THEME, JOB_STATE_VARIABLES, load_all_themes
+from faltui.tui.screens.quit import QuitChoice, QuitScreen
+from faltui.tui.themes import DEFAULT_THEME, load_all_themes, theme_defaults
 
 
 class FaltuiApp(App[None]):
@@ -44,6 +46,8 @@ class FaltuiApp(App[None]):
         self.services = services or build_services(settings)
         self.state = AppState.load(settings.paths.state_file)
         self.problems: list[str] = []
+        #: The user's key remaps that were applied (binding id → keys).
+        self.keymap: dict[str, str] = {}
         self.main = MainScreen(self.services, self.state, self.report)
 
     def get_default_screen(self) -> MainScreen:
@@ -52,7 +56,7 @@ class FaltuiApp(App[None]):
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """faltui's own CSS variables, so themes without them (Textual's) still work."""
-        return dict(JOB_STATE_VARIABLES)
+        return theme_defaults(self.current_theme)
 
     def on_mount(self) -> None:
         for problem in [*self.state.problems, *self.services.problems]:
@@ -103,7 +107,14 @@ class FaltuiApp(App[None]):
 
     def known_binding_ids(self) -> dict[str, Binding]:
         """Every binding id the app, its panes and its screens define."""
-        classes: list[type] = [type(self), MainScreen, HelpScreen, CountScreen, JobDetailScreen]
+        classes: list[type] = [
+            type(self),
+            MainScreen,
+            HelpScreen,
+            CountScreen,
+            JobDetailScreen,
+            QuitScreen,
+        ]
         classes.extend(node_classes(self.main.walk_children(with_self=True)))
         classes.extend(faltui_classes())
         return binding_ids(classes)
@@ -115,7 +126,27 @@ class FaltuiApp(App[None]):
         for problem in checked.problems:
             self.report(problem, "Keymap problem")
         if checked.keymap:
-            self.set_keymap(checked.keymap)
+            self.keymap = dict(checked.keymap)
+            self.set_keymap(self.keymap)
+
+    # -- quitting ------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Quit; with jobs still in flight, ask what to do with them first."""
+        in_flight = self.main.in_flight_jobs()
+        if not in_flight or self.main.quitting_when_done:
+            self.exit()
+            return
+        if not isinstance(self.screen, QuitScreen):
+            self.push_screen(QuitScreen(len(in_flight)), self._quit_chosen)
+
+    def _quit_chosen(self, choice: QuitChoice | None) -> None:
+        if choice is QuitChoice.leave:
+            self.exit()
+        elif choice is QuitChoice.cancel:
+            self.main.cancel_all_then_quit()
+        elif choice is QuitChoice.wait:
+            self.main.quit_when_done()
 
     # -- help -----------------------------------------------------------------
 
@@ -124,7 +155,13 @@ class FaltuiApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         notes = [f"Problem: {p}" for p in self.problems[-10:]]
-        self.push_screen(HelpScreen(self.main.help_sections(), notes=notes))
+        dialogs: list[tuple[str, type[Screen[Any]]]] = [
+            ("Job details (enter on a job)", JobDetailScreen),
+            ("Submit ×N dialog", CountScreen),
+            ("Quit dialog", QuitScreen),
+        ]
+        sections = collect_sections(self, self.main, self.main.panes(), self.keymap, dialogs)
+        self.push_screen(HelpScreen(sections, notes=notes))
 
 
 def run_app(settings: Settings) -> None:

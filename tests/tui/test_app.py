@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from job_samples import make_job
 from textual.widgets import Input
 from textual.worker import WorkerFailed
 from waits import search_palette
@@ -202,7 +203,7 @@ async def test_job_events_are_batched_into_counts(tmp_path: Path) -> None:
         upserts: list[int] = []
         table = app.query_one("#jobs")
         table.upsert = lambda jobs: upserts.append(len(list(jobs)))  # type: ignore[attr-defined]
-        jobs = [Job("fal-ai/flux/dev", {"prompt": f"p{i}"}, id=f"job-{i}") for i in range(3)]
+        jobs = [make_job(f"job-{n}", "queued") for n in range(3)]
         app.services.jobs._jobs.update({job.id: job for job in jobs})  # as if submitted
         for i in range(50):  # many events for three jobs between two timer ticks
             job = jobs[i % 3]

@@ -23,7 +23,7 @@ from textual.content import Content
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Tab, Tabs
+from textual.widgets import Footer, Input, Tab, Tabs, TextArea
 from textual.worker import Worker, WorkerState
 
 from faltui.core.catalog import ModelInfo, rank
@@ -45,7 +45,6 @@ from faltui.services import Services
 from faltui.tui import commands as palette
 from faltui.tui.format import literal
 from faltui.tui.screens.count import CountScreen
-from faltui.tui.screens.help import HelpSection, collect_sections
 from faltui.tui.screens.job_detail import JobDetailScreen
 from faltui.tui.widgets.job_table import JobTable
 from faltui.tui.widgets.model_browser import ModelBrowser
@@ -72,7 +71,9 @@ class MainScreen(Screen[None]):
     COMMANDS: ClassVar = {palette.ModelCommands, palette.ActionCommands}
 
     BINDINGS: ClassVar = [
-        Binding("slash", "search", "Search", id="search"),
+        # Priority, so that lists and selects that read typed letters do not swallow it; it
+        # stands back while a text field has focus (a prompt or an id may hold a "/").
+        Binding("slash", "search", "Search", id="search", priority=True),
         Binding("ctrl+s,ctrl+j", "submit", "Submit", id="submit", priority=True),
         Binding("ctrl+b", "submit_many", "Submit ×N", id="submit_many", priority=True),
         Binding("escape", "back", "Back to models", show=False, id="back"),
@@ -122,6 +123,9 @@ class MainScreen(Screen[None]):
         self._dirty: dict[str, Job] = {}
         self._form_jobs: set[str] = set()
         self._follow: str | None = None
+        self.quitting_when_done = False
+        #: The count last asked for in the ×N dialog (offered again next time).
+        self.last_count = 4
 
     # -- the panes -----------------------------------------------------------------------
 
@@ -191,6 +195,10 @@ class MainScreen(Screen[None]):
         self._apply_layout(self.app.size.width)
         self.browser.focus_search()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``/`` goes to a focused text field as a character, elsewhere it opens the search."""
+        return not (action == "search" and isinstance(self.focused, (Input, TextArea)))
+
     def _problem(self, message: str, *, title: str = "faltui", severity: str = "warning") -> None:
         self.report(message, title, severity)
 
@@ -238,9 +246,9 @@ class MainScreen(Screen[None]):
                 return
         for widget in container.query("*"):
             if widget.focusable:
-                widget.focus()
+                self.set_focus(widget)
                 return
-        container.focus()  # nothing focusable yet: at least leave the old pane
+        self.set_focus(container)  # nothing focusable yet: at least leave the old pane
 
     @on(Tabs.TabActivated, "#pane-tabs")
     def _on_tab(self, event: Tabs.TabActivated) -> None:
@@ -257,10 +265,9 @@ class MainScreen(Screen[None]):
                     self._show_pane(name)
                 return
 
-    def help_sections(self) -> list[HelpSection]:
-        """The real bindings, grouped by pane (for the help screen)."""
-        panes = [(title, self.pane_widget(p)) for p, title in self.PANE_TITLES.items()]
-        return collect_sections(self.app, panes)
+    def panes(self) -> list[tuple[str, Widget]]:
+        """Each pane's title and container (for the help screen)."""
+        return [(title, self.pane_widget(pane)) for pane, title in self.PANE_TITLES.items()]
 
     # -- models --------------------------------------------------------------------------
 
@@ -391,9 +398,10 @@ class MainScreen(Screen[None]):
 
         def chosen(count: int | None) -> None:
             if count:
+                self.last_count = count
                 self.form.request_submit(count)
 
-        self.app.push_screen(CountScreen(cost=self._cost_of), chosen)
+        self.app.push_screen(CountScreen(self.last_count, cost=self._cost_of), chosen)
 
     def _cost_of(self, count: int) -> str | None:
         """What ``count`` submissions of the form would cost, when fal published a price."""
@@ -476,6 +484,48 @@ class MainScreen(Screen[None]):
             self.results.show(dirty[selected])
         for job in dirty.values():
             self._report_finished(job)
+        self._check_quit_when_done()
+
+    def in_flight_jobs(self) -> list[Job]:
+        """Jobs not finished yet (being uploaded, queued or running)."""
+        return [job for job in self.services.jobs.jobs() if not job.final]
+
+    def quit_when_done(self) -> None:
+        """Quit once every job in flight has finished (ctrl+q again quits at once)."""
+        self.quitting_when_done = True
+        self._check_quit_when_done()
+
+    def _check_quit_when_done(self) -> None:
+        if not self.quitting_when_done:
+            return
+        left = len(self.in_flight_jobs())
+        if left == 0:
+            self.app.exit()
+        else:
+            self.status_bar.set_busy(f"quitting when {left} job(s) finish · ctrl+q quits now")
+
+    @work(group="quit", exclusive=True, exit_on_error=False)
+    async def cancel_all_then_quit(self) -> None:
+        """Ask fal to cancel every job in flight, then quit (failures are shown first)."""
+        jobs = self.in_flight_jobs()
+        self.status_bar.set_busy(f"cancelling {len(jobs)} job(s)…")
+        failed: list[str] = []
+        for job in jobs:
+            try:
+                await self.services.jobs.cancel(job.id)
+            except FaltuiError as exc:
+                failed.append(f"{job.request_id or job.id}: {exc}")
+        self.status_bar.set_busy(None)
+        if failed:
+            self.notify(
+                f"{len(failed)} of {len(jobs)} could not be cancelled (first: {failed[0]}); "
+                "they keep running on fal. ctrl+q again to quit.",
+                title="Cancel incomplete",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.app.exit()
 
     def _report_finished(self, job: Job) -> None:
         if job.id not in self._form_jobs or job.state not in _REPORTED:
