@@ -33,6 +33,13 @@ def http(emulator: Emulator) -> Iterator[httpx.Client]:
         yield client
 
 
+@pytest.fixture
+def own_http(own_emulator: Emulator) -> Iterator[httpx.Client]:
+    """A client of ``own_emulator`` (for tests that add to the catalog, which reset() keeps)."""
+    with httpx.Client(base_url=own_emulator.base_url, headers=AUTH, timeout=10) as client:
+        yield client
+
+
 def wait_done(http: httpx.Client, status_url: str) -> dict:
     deadline = time.monotonic() + 30  # generous: shared machines are slow
     while time.monotonic() < deadline:
@@ -214,7 +221,8 @@ def test_admin_stats_and_reset(emulator, http):
 # --- --schemas -------------------------------------------------------------------------------
 
 
-def test_schema_folder_endpoints_are_searchable_documented_and_runnable(emulator, http):
+def test_schema_folder_endpoints_are_searchable_documented_and_runnable(own_emulator, own_http):
+    emulator, http = own_emulator, own_http
     for endpoint_id, doc in load_schema_dir(SCHEMAS):
         emulator.catalog.add(endpoint_id, doc, tags=["local"])
     found = http.get("/v1/models", params={"q": "sketch"}).json()["models"]
