@@ -24,6 +24,7 @@ from faltui.cli.support import (
     Console,
     positive_float,
     positive_int,
+    session_settings,
     start_timeout,
 )
 from faltui.core.config import Settings
@@ -35,7 +36,6 @@ from faltui.core.errors import (
     ValidationFailed,
 )
 from faltui.core.journal import JournalError
-from faltui.services import session_settings
 
 Handler = Callable[[argparse.Namespace, Settings, Console], Coroutine[Any, Any, int]]
 
