@@ -9,7 +9,6 @@ batch, so a thousand busy jobs cost ten table updates a second, not thousands.
 from __future__ import annotations
 
 import contextlib
-import random
 from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -48,6 +47,7 @@ from faltui.tui.widgets.status_bar import StatusBar
 if TYPE_CHECKING:
     from faltui.core.catalog import ModelInfo
     from faltui.core.job import Job, JobEvent
+    from faltui.core.schema import PreparedInput
 
 try:  # the other panes land independently; until then a placeholder keeps the app running
     from faltui.tui.widgets.param_form import ParamForm
@@ -71,18 +71,6 @@ WIDE_COLUMNS = 120
 #: Seconds between flushes of changed jobs to the table.
 FLUSH_INTERVAL = 0.1
 #: Live catalog results are handed to the browser in batches of this size.
-
-
-def vary_seeds(payload: dict[str, Any], count: int, *, has_seed: bool) -> list[dict[str, Any]]:
-    """``count`` copies of a payload; consecutive seeds when the model takes a seed."""
-    if count <= 1:
-        return [dict(payload)]
-    if not has_seed and "seed" not in payload:
-        return [dict(payload) for _ in range(count)]
-    base = payload.get("seed")
-    if not isinstance(base, int) or isinstance(base, bool):
-        base = random.randrange(0, 2**31 - count)
-    return [{**payload, "seed": base + i} for i in range(count)]
 
 
 #: How many finished jobs of earlier sessions the job table shows at start.
@@ -213,7 +201,7 @@ class FaltuiApp(App[None]):
 
     def _make_form(self) -> Widget:
         if ParamForm is not None:
-            return ParamForm(id="form")
+            return ParamForm(id="form", drafts=self.state)
         return Static("Choose a model to fill in its parameters.", id="form", classes="placeholder")
 
     def _make_job_table(self) -> Widget:
@@ -406,13 +394,11 @@ class FaltuiApp(App[None]):
             self.main_query_one(ModelBrowser).focus_list()
             return
         container = self.pane_widget(pane)
-        focus_first = getattr(
-            container.query_one("#form") if pane == "form" else None, "focus_first", None
+        focus_resume = getattr(
+            container.query_one("#form") if pane == "form" else None, "focus_resume", None
         )
-        if focus_first is not None:
-            focus_first()
-            if self.focused is not None and container in self.focused.ancestors:
-                return
+        if focus_resume is not None and focus_resume():  # back to the field last used
+            return
         for widget in container.query("*"):
             if widget.focusable:
                 widget.focus()
@@ -543,10 +529,9 @@ class FaltuiApp(App[None]):
             return  # the user chose another model meanwhile
         self.current_schema = schema
         form.loading = False
-        values = self.state.values_for(model.endpoint_id)
         if ParamForm is not None and isinstance(form, ParamForm):
             try:
-                form.load(schema, values)
+                form.load(schema)  # the form starts from the model's draft, if it has one
             except Exception as exc:
                 self._problem(
                     f"The form could not show {model.endpoint_id}: {exc!r}", severity="error"
@@ -619,19 +604,12 @@ class FaltuiApp(App[None]):
         message.stop()
         if not self._can_submit():
             return
-        self._submit(message.endpoint_id, dict(message.payload), int(message.count or 1))
+        self._submit(message.endpoint_id, message.prepared, int(message.count or 1))
 
     @work(group="submit", exit_on_error=False)
-    async def _submit(self, endpoint_id: str, payload: dict[str, Any], count: int) -> None:
-        has_seed = any(f.name == "seed" for f in getattr(self.current_schema, "input", []))
-        payloads = vary_seeds(payload, count, has_seed=has_seed)
-        self.state.remember_values(endpoint_id, payload)
-        self._save_state()
+    async def _submit(self, endpoint_id: str, prepared: PreparedInput, count: int) -> None:
         try:
-            if len(payloads) == 1:
-                jobs = [await self.manager.submit(endpoint_id, payloads[0])]
-            else:
-                jobs = list(await self.manager.submit_batch(endpoint_id, payloads))
+            jobs = await self.manager.submit_many(endpoint_id, prepared, count)
         except ValidationFailed as exc:
             self._mark_form(exc.errors)
             self.notify(str(exc), title="Input not valid", severity="error", markup=False)
@@ -650,7 +628,7 @@ class FaltuiApp(App[None]):
             self._form_jobs.add(job.id)
             self._mark_dirty(job)
         note = f"Submitted {len(jobs)} job{'s' if len(jobs) != 1 else ''} to {endpoint_id}"
-        if count > 1 and not has_seed and "seed" not in payload:
+        if count > 1 and prepared.seed is None:
             note += " (the model has no seed: identical inputs)"
         self.notify(note, markup=False)
         if jobs:
@@ -793,7 +771,7 @@ class FaltuiApp(App[None]):
         model = known.get(job.endpoint_id) or ModelInfo.from_api(
             {"endpoint_id": job.endpoint_id, "metadata": {"display_name": job.endpoint_id}}
         )
-        self.state.remember_values(job.endpoint_id, dict(job.input or {}))
+        self.main_query_one("#form", ParamForm).queue_fork(job)
         self.choose_model(model)
         self.notify(f"Loaded the job's input for {job.endpoint_id} into the form.", markup=False)
 
@@ -947,4 +925,4 @@ def run_app(settings: Settings, *, emulator: Any = None) -> None:
     FaltuiApp(settings, emulator=emulator).run()
 
 
-__all__ = ["FaltuiApp", "run_app", "vary_seeds"]
+__all__ = ["FaltuiApp", "run_app"]
