@@ -193,7 +193,7 @@ class KeyProber:
         from faltui.tui.widgets.model_browser import ModelBrowser
 
         self.app = app
-        self.browser = app.main_query_one(ModelBrowser)
+        self.browser = app.main.query_one(ModelBrowser)
         self.typed: list[float] = []
         self.typed_paint: list[float] = []
         self.down: list[float] = []
@@ -222,7 +222,7 @@ class KeyProber:
         word = WORDS[self._count % len(WORDS)]
         self._count += 1
         browser = self.browser
-        self.app.action_search()
+        self.app.main.action_search()
         browser.set_query("")
         if not await wait_for(lambda: browser.query == ""):
             self.failures += 1
@@ -282,11 +282,11 @@ async def run_scenario(args: argparse.Namespace, urls: dict[str, str], key: str)
         app = FaltuiApp(_settings(urls, key, Path(tmp), args.time_scale))
         async with app.run_test(size=(160, 48)) as pilot:
             await wait_for(lambda: not _catalog_busy(app), timeout=30)
-            model = next(m for m in app.catalog.local_models() if m.endpoint_id == ENDPOINT)
+            model = next(m for m in app.services.catalog.local_models() if m.endpoint_id == ENDPOINT)
             app.state.remember_values(ENDPOINT, {"prompt": "a lighthouse at dusk, film grain"})
-            app.choose_model(model)
-            form = app.main_query_one("#form")
-            await wait_for(lambda: app.current_schema is not None, timeout=30)
+            app.main.choose_model(model)
+            form = app.main.query_one("#form")
+            await wait_for(lambda: app.main.current_schema is not None, timeout=30)
             await wait_for(lambda: getattr(form, "endpoint_id", None) == ENDPOINT, timeout=30)
             await pilot.pause(0.3)
             prober = KeyProber(app)
@@ -319,7 +319,7 @@ async def run_scenario(args: argparse.Namespace, urls: dict[str, str], key: str)
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
                 submitted, final = watcher_times(watcher)
-                jobs = app.manager.jobs()
+                jobs = app.services.jobs.jobs()
                 result["submitted_s"] = submitted
                 result["final_s"] = final
                 result["states"] = _count_states(jobs)
@@ -342,7 +342,7 @@ async def run_scenario(args: argparse.Namespace, urls: dict[str, str], key: str)
             result["down"] = prober.down
             result["down_paint"] = prober.down_paint
             result["probe_failures"] = prober.failures
-            result["table_rows"] = len(getattr(app.main_query_one("#jobs"), "shown_ids", []))
+            result["table_rows"] = len(getattr(app.main.query_one("#jobs"), "shown_ids", []))
     result["cpu_total_s"] = _cpu()
     result["peak_rss_mib"] = _peak_rss_mib()
     return result
@@ -353,12 +353,12 @@ async def watch_jobs(app: Any, n: int, t0: float) -> tuple[float | None, float |
     and flushed to the table; checked every 10 ms."""
     submitted: float | None = None
     while True:
-        jobs = app.manager.jobs() if app.manager is not None else []
+        jobs = app.services.jobs.jobs() if app.services.jobs is not None else []
         now = time.perf_counter() - t0
         complete = len(jobs) >= n
         if submitted is None and complete and all(j.request_id or j.final for j in jobs):
             submitted = now
-        if complete and all(j.final for j in jobs) and not app._dirty:
+        if complete and all(j.final for j in jobs) and not app.main._dirty:
             return submitted, now
         await asyncio.sleep(0.01)
 

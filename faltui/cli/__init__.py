@@ -21,7 +21,6 @@ from faltui.cli.support import (
     EXIT_USAGE,
     CliFailure,
     Console,
-    settings_for,
 )
 from faltui.core.config import Settings
 from faltui.core.errors import (
@@ -31,6 +30,7 @@ from faltui.core.errors import (
     FaltuiError,
     ValidationFailed,
 )
+from faltui.services import session_settings
 
 Handler = Callable[[argparse.Namespace, Settings, Console], Coroutine[Any, Any, int]]
 
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         return 0
     try:
-        with settings_for(demo) as settings:
+        with session_settings(demo) as settings:
             if args.command is None:
                 return _run_tui(settings)
             return asyncio.run(args.handler(args, settings, console))

@@ -12,6 +12,7 @@ from faltui.core.client import FalClient, QueueHandle, Status, WaitTimeout
 from faltui.core.config import Settings
 from faltui.core.endpoints import EndpointId
 from faltui.core.errors import AlreadyCompletedError
+from faltui.core.job import queue_place
 from faltui.core.jobs import JobManager
 from faltui.core.journal import Journal
 
@@ -46,7 +47,7 @@ async def cmd_status(args: argparse.Namespace, settings: Settings, console: Cons
     console.json(status_json(status))
     line = status.state
     if status.queue_position is not None:
-        line += f" (queue position {status.queue_position})"
+        line += f" (place in queue {queue_place(status.queue_position)})"
     if status.error:
         line += f": {status.error}"
     console.note(line)
@@ -89,7 +90,7 @@ async def cmd_poll(args: argparse.Namespace, settings: Settings, console: Consol
                 seen = max(seen, len(status.logs))
             where = status.state
             if status.queue_position is not None:
-                where += f" (position {status.queue_position})"
+                where += f" (place in queue {queue_place(status.queue_position)})"
             console.progress(f"{where}  {time.monotonic() - started:.1f}s")
 
         try:

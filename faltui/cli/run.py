@@ -31,7 +31,7 @@ from faltui.core.client import FalClient
 from faltui.core.config import Settings
 from faltui.core.endpoints import EndpointId
 from faltui.core.errors import ApiError, FaltuiError, NotFoundError
-from faltui.core.job import Job, JobEvent, JobState
+from faltui.core.job import Job, JobEvent, JobState, state_text
 from faltui.core.jobs import JobManager
 from faltui.core.journal import Journal
 from faltui.core.outputs import download, find_outputs
@@ -53,13 +53,8 @@ async def load_schema(
 
 
 def describe(job: Job) -> str:
-    """One progress line: state, queue position, elapsed time, last log line."""
-    state = job.state.value
-    if job.state is JobState.queued and job.queue_position is not None:
-        state = f"in queue (position {job.queue_position})"
-    elif job.state is JobState.running:
-        state = "running"
-    return f"{job.endpoint_id}  {state}  {job.elapsed:.1f}s"
+    """One progress line: state (with the place in the queue), elapsed time."""
+    return f"{job.endpoint_id}  {state_text(job)}  {job.elapsed:.1f}s"
 
 
 class Progress:

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
-
-from faltui.core.config import Paths, Settings, load_settings
 
 #: Exit codes: success, failure (the job or the API failed), bad usage or input, timeout.
 EXIT_OK = 0
@@ -72,38 +68,6 @@ def safe_text(text: str) -> str:
         ch if ch in "\n\t" or (ch.isprintable() and ch != "\x7f") else f"\\x{ord(ch):02x}"
         for ch in text
     )
-
-
-def demo_paths(paths: Paths) -> Paths:
-    """Keep demo jobs, cache and state apart from real ones (their ids mean nothing to fal)."""
-    return replace(
-        paths,
-        cache_dir=paths.cache_dir / "demo",
-        data_dir=paths.data_dir / "demo",
-    )
-
-
-@contextmanager
-def settings_for(demo: bool) -> Iterator[Settings]:
-    """Load the settings; with ``demo`` start the local emulator and point faltui at it."""
-    settings = load_settings()
-    if not demo:
-        yield settings
-        return
-    from faltui.emulator import DEMO_KEY, Emulator
-
-    emulator = Emulator()
-    emulator.start()
-    try:
-        yield replace(
-            settings.with_urls(**emulator.urls),
-            key=DEMO_KEY,
-            key_source="demo",
-            demo=True,
-            paths=demo_paths(settings.paths),
-        )
-    finally:
-        emulator.stop()
 
 
 def read_json_file(path: str) -> Any:

@@ -178,3 +178,18 @@ class JobEvent:
 
 
 EventCallback = Callable[[JobEvent], Any]
+
+
+def queue_place(ahead: int) -> str:
+    """A place in fal's queue as people count it: ``#1`` is next.
+
+    fal's ``queue_position`` counts the requests ahead (0 = next).
+    """
+    return f"#{ahead + 1}"
+
+
+def state_text(job: Job) -> str:
+    """A job's state in words, the same in the TUI and the CLI: ``queued #3``, ``running``…"""
+    if job.state is JobState.queued and job.queue_position is not None:
+        return f"queued {queue_place(job.queue_position)}"
+    return job.state.value

@@ -4,29 +4,43 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 
-from faltui.tui.widgets.model_browser import literal
-
-if TYPE_CHECKING:
-    from faltui.tui.app import FaltuiApp
+from faltui.core.catalog import ModelInfo
+from faltui.core.state import AppState
+from faltui.tui.format import first_line, literal
 
 #: How many models the palette offers for one query.
 MODEL_HITS = 15
 
 
-def _first_line(text: str, limit: int = 90) -> str:
-    line = literal(text).strip().splitlines()[0] if text and text.strip() else ""
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+class PaletteHost(Protocol):
+    """What the model and action commands need from the screen the palette opened on."""
+
+    state: AppState
+    PANE_TITLES: dict[str, str]
+
+    def known_models(self) -> list[ModelInfo]: ...
+    def rank_models(self, models: list[ModelInfo], query: str) -> list[ModelInfo]: ...
+    def choose_model(self, model: ModelInfo) -> None: ...
+    def action_submit(self) -> None: ...
+    def action_submit_many(self) -> None: ...
+    def action_toggle_raw_json(self) -> None: ...
+    def action_search(self) -> None: ...
+    def action_pane(self, pane: str) -> None: ...
+    def filter_jobs(self, state: str | None) -> None: ...
+    def download_finished(self) -> Any: ...
 
 
 class _AppProvider(Provider):
     @property
-    def faltui(self) -> FaltuiApp:
-        return cast("FaltuiApp", self.app)
+    def faltui(self) -> PaletteHost:
+        """The main screen (these providers are registered on it)."""
+        return cast(PaletteHost, self.screen)
 
 
 class ModelCommands(_AppProvider):
@@ -38,10 +52,7 @@ class ModelCommands(_AppProvider):
         if not query:
             return
         models = app.known_models()
-        try:
-            ranked = app.rank_models(models, query)[:MODEL_HITS]
-        except Exception:  # never break the palette over a ranking problem
-            return
+        ranked = app.rank_models(models, query)[:MODEL_HITS]
         matcher = self.matcher(query)
         for index, model in enumerate(ranked):
             label = Text("Model: ", style="dim")
@@ -55,7 +66,7 @@ class ModelCommands(_AppProvider):
                 label,
                 partial(app.choose_model, model),
                 text=plain,
-                help=_first_line(f"{model.category} · {model.description}"),
+                help=first_line(f"{model.category} · {model.description}"),
             )
 
     async def discover(self) -> Hits:
@@ -73,11 +84,17 @@ class ModelCommands(_AppProvider):
             yield DiscoveryHit(label, partial(app.choose_model, model), text=label.plain)
 
 
-class ThemeCommands(_AppProvider):
+class ThemeCommands(Provider):
     """Switch theme (the choice is remembered)."""
 
     def _names(self) -> list[str]:
         return sorted(self.app.available_themes)
+
+    def _label(self, name: str, title: Content) -> Content:
+        """The hit's label; the theme in use is marked ``● current``."""
+        if name == self.app.theme:
+            return Content.assemble(title, ("  ● current", "bold"))
+        return title
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -85,19 +102,24 @@ class ThemeCommands(_AppProvider):
             title = f"Theme: {name}"
             score = matcher.match(title)
             if score > 0:
+                current = name == self.app.theme
                 yield Hit(
                     score,
-                    matcher.highlight(title),
-                    partial(self.faltui.switch_theme, name),
+                    self._label(name, matcher.highlight(title)),
+                    partial(self._switch, name),
                     text=title,
-                    help="Switch to this theme",
+                    help="The theme in use" if current else "Switch to this theme",
                 )
 
     async def discover(self) -> Hits:
         for name in self._names():
-            if name.startswith("faltui-"):
+            if name.startswith("faltui-") or name == self.app.theme:
                 title = f"Theme: {name}"
-                yield DiscoveryHit(title, partial(self.faltui.switch_theme, name), text=title)
+                label = self._label(name, Content(title))
+                yield DiscoveryHit(label, partial(self._switch, name), text=title)
+
+    def _switch(self, name: str) -> None:
+        self.app.theme = name
 
 
 class ActionCommands(_AppProvider):
@@ -108,8 +130,12 @@ class ActionCommands(_AppProvider):
         commands: list[tuple[str, str, Callable[[], Any]]] = [
             ("Submit", "Submit the form once", app.action_submit),
             ("Submit ×N…", "Submit the form N times with varied seeds", app.action_submit_many),
-            ("Help: keys", "Show every active key binding", app.action_help),
-            ("Toggle raw JSON", "Switch the form between fields and raw JSON", app.toggle_raw_json),
+            ("Help: keys", "Show every active key binding", partial(self._app_action, "help")),
+            (
+                "Toggle raw JSON",
+                "Switch the form between fields and raw JSON",
+                app.action_toggle_raw_json,
+            ),
             ("Search models", "Focus the model search box", app.action_search),
             ("Jobs: show all", "Clear the job filter", partial(app.filter_jobs, None)),
             (
@@ -130,8 +156,11 @@ class ActionCommands(_AppProvider):
                     partial(app.action_pane, pane),
                 )
             )
-        commands.append(("Quit", "Quit faltui", app.action_quit))
+        commands.append(("Quit", "Quit faltui", partial(self._app_action, "quit")))
         return commands
+
+    def _app_action(self, action: str) -> None:
+        self.app.call_later(self.app.run_action, action)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)

@@ -54,6 +54,17 @@ JOB_STATE_VARIABLES: dict[str, str] = {
 }
 
 
+def theme_defaults(theme: Theme) -> dict[str, str]:
+    """faltui's own CSS variables for a theme that does not set them.
+
+    ``pane-border`` is the border of an unfocused pane: a step lighter than the panel colour
+    on dark themes, darker on light ones (Textual's ``$border-blurred`` nearly vanishes).
+    """
+    colors = theme.to_color_system().generate()
+    border = colors["panel-lighten-2" if theme.dark else "panel-darken-3"]
+    return {**JOB_STATE_VARIABLES, "pane-border": border}
+
+
 class ThemeFileError(ValueError):
     """A theme file is unreadable or describes an invalid theme."""
 

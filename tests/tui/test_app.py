@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,9 @@ from textual.widgets import Input
 from textual.worker import WorkerFailed
 
 from faltui.core.config import Paths, Settings
-from faltui.core.state import AppState
+from faltui.core.job import Job, JobEvent, JobState
 from faltui.core.schema import prepare
+from faltui.core.state import AppState
 from faltui.tui.app import FaltuiApp
 from faltui.tui.screens.help import HelpScreen
 from faltui.tui.widgets.status_bar import StatusBar
@@ -62,19 +62,19 @@ async def test_status_bar_masks_the_key(tmp_path: Path) -> None:
 
 
 async def test_help_lists_real_bindings_with_remaps(tmp_path: Path) -> None:
-    keymap = {"help": "f2", "browser.favourite": "ctrl+f", "no.such.binding": "f9"}
+    keymap = {"help": "f6", "browser.favourite": "ctrl+f", "no.such.binding": "f9"}
     app = FaltuiApp(make_settings(tmp_path, keymap=keymap))
     async with app.run_test(size=(160, 48)) as pilot:
         assert any("no.such.binding" in p for p in app.problems)
         await pilot.press("f1")  # remapped away
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)
-        await pilot.press("f2")
+        await pilot.press("f6")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, HelpScreen)
         rows = {row.binding_id: row for section in screen.sections for row in section.rows}
-        assert rows["help"].keys == ["f2"]
+        assert rows["help"].keys == ["f6"]
         assert rows["browser.favourite"].keys == ["^f"]
         assert rows["submit"].keys == ["^s", "^j"]
         titles = [section.title for section in screen.sections]
@@ -89,11 +89,11 @@ async def test_remapped_key_works(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("escape", "3")  # the old key does nothing now
         await pilot.pause()
-        assert app.active_pane == "models"
+        assert app.main.active_pane == "models"
         await pilot.press("f7")
         await pilot.pause()
-        assert app.active_pane == "jobs"
-        assert app.pane_widget("jobs").display and not app.pane_widget("models").display
+        assert app.main.active_pane == "jobs"
+        assert app.main.pane_widget("jobs").display and not app.main.pane_widget("models").display
 
 
 async def test_themes_builtin_user_and_broken(tmp_path: Path) -> None:
@@ -127,16 +127,16 @@ async def test_unknown_configured_theme_falls_back(tmp_path: Path) -> None:
 async def test_every_pane_reachable_at_80x24(tmp_path: Path) -> None:
     app = FaltuiApp(make_settings(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
-        assert app.narrow
+        assert app.main.narrow
         await pilot.press("escape")  # leave the search box for the list
         for key, pane in [("3", "jobs"), ("4", "results"), ("2", "form"), ("1", "models")]:
             await pilot.press(key)
             await pilot.pause()
-            assert app.active_pane == pane
-            region = app.pane_widget(pane).region
+            assert app.main.active_pane == pane
+            region = app.main.pane_widget(pane).region
             assert region.width == 80 and region.height >= 15, (pane, region)
-            hidden = [p for p in app.PANE_TITLES if p != pane]
-            assert not any(app.pane_widget(p).display for p in hidden)
+            hidden = [p for p in app.main.PANE_TITLES if p != pane]
+            assert not any(app.main.pane_widget(p).display for p in hidden)
         await pilot.press("slash")
         await pilot.pause()
         assert app.focused is not None and app.focused.id == "browser-search"
@@ -148,39 +148,30 @@ async def test_function_keys_switch_panes_from_inside_a_text_field(tmp_path: Pat
         search = app.query_one("#browser-search", Input)
         search.focus()
         await pilot.press("3")  # a bare digit is text here
-        assert search.value == "3" and app.active_pane == "models"
+        assert search.value == "3" and app.main.active_pane == "models"
         await pilot.press("f4")
         await pilot.pause()
-        assert app.active_pane == "jobs" and search.value == "3"
+        assert app.main.active_pane == "jobs" and search.value == "3"
         await pilot.press("f2")
         await pilot.pause()
-        assert app.active_pane == "models"
+        assert app.main.active_pane == "models"
         await pilot.press("escape", "question_mark")  # a screen on top: pane keys wait
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("f4", "ctrl+s")
         await pilot.pause()
-        assert isinstance(app.screen, HelpScreen) and app.active_pane == "models"
+        assert isinstance(app.screen, HelpScreen) and app.main.active_pane == "models"
 
 
 async def test_wide_layout_shows_all_panes(tmp_path: Path) -> None:
     app = FaltuiApp(make_settings(tmp_path))
     async with app.run_test(size=(200, 60)):
-        assert not app.narrow
-        regions = {p: app.pane_widget(p).region for p in app.PANE_TITLES}
+        assert not app.main.narrow
+        regions = {p: app.main.pane_widget(p).region for p in app.main.PANE_TITLES}
         assert all(r.width >= 40 and r.height >= 20 for r in regions.values()), regions
         assert regions["models"].x < regions["form"].x < regions["jobs"].x
         assert regions["jobs"].y < regions["results"].y
         assert not app.query_one("#pane-tabs").display
-
-
-@dataclass
-class FakeJob:
-    id: str
-    state: str
-    endpoint_id: str = "fal-ai/flux/dev"
-    error: str | None = None
-    field_errors: tuple = ()
 
 
 async def test_status_bar_keeps_what_matters_on_a_narrow_terminal(tmp_path: Path) -> None:
@@ -189,6 +180,7 @@ async def test_status_bar_keeps_what_matters_on_a_narrow_terminal(tmp_path: Path
     settings = make_settings(tmp_path, key="abcd1234:secretsecretsecret99", key_source="FAL_KEY")
     app = FaltuiApp(settings)
     async with app.run_test(size=(160, 48)) as pilot:
+        await app.workers.wait_for_complete()  # the live catalog fetch (no network) is over
         bar = app.query_one(Bar)
         bar.set_model("fal-ai/kling-video/v3/pro/text-to-video")
         bar.set_price("0.1 USD per video_second")
@@ -203,26 +195,23 @@ async def test_status_bar_keeps_what_matters_on_a_narrow_terminal(tmp_path: Path
         assert "secret" not in narrow
 
 
-@dataclass
-class FakeEvent:
-    job: FakeJob
-    kind: str = "updated"
-
-
 async def test_job_events_are_batched_into_counts(tmp_path: Path) -> None:
     app = FaltuiApp(make_settings(tmp_path))
     async with app.run_test(size=(160, 48)) as pilot:
         upserts: list[int] = []
         table = app.query_one("#jobs")
         table.upsert = lambda jobs: upserts.append(len(list(jobs)))  # type: ignore[attr-defined]
+        jobs = [Job("fal-ai/flux/dev", {"prompt": f"p{i}"}, id=f"job-{i}") for i in range(3)]
+        app.services.jobs._jobs.update({job.id: job for job in jobs})  # as if submitted
         for i in range(50):  # many events for three jobs between two timer ticks
-            state = "running" if i % 3 else "queued"
-            app._on_job_event(FakeEvent(FakeJob(f"job-{i % 3}", state)))
-        app.flush_jobs()
+            job = jobs[i % 3]
+            job.state = JobState.running if i % 3 else JobState.queued
+            app.main._on_job_event(JobEvent(job, "updated"))
+        app.main.flush_jobs()
         assert upserts == [3]
         assert "2 running" in app.query_one(StatusBar).plain
         assert "1 queued" in app.query_one(StatusBar).plain
-        app.flush_jobs()  # nothing changed: no update
+        app.main.flush_jobs()  # nothing changed: no update
         assert upserts == [3]
         await pilot.pause()
 
@@ -237,7 +226,7 @@ async def test_palette_opens_and_runs_an_action(tmp_path: Path, size: tuple[int,
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause()
-        assert app.active_pane == "jobs"
+        assert app.main.active_pane == "jobs"
 
 
 async def test_palette_switches_theme_and_remembers(tmp_path: Path) -> None:
@@ -255,19 +244,18 @@ async def test_palette_switches_theme_and_remembers(tmp_path: Path) -> None:
 
 
 async def test_unexpected_worker_error_is_a_notification(tmp_path: Path) -> None:
-    class BrokenManager:
-        async def submit_many(self, endpoint_id: str, prepared: object, count: int) -> list:
-            return [object()]  # not a Job: the app trips over it after the submit
+    async def broken_submit(endpoint_id: str, payload: Any, **kwargs: Any) -> Job:
+        raise RuntimeError("a bug in the job manager")
 
     app = FaltuiApp(make_settings(tmp_path, key="demo-key:secret"))
     async with app.run_test(size=(160, 48)) as pilot:
-        app.manager = BrokenManager()
-        worker = app._submit("fal-ai/flux/dev", prepare(None, {"prompt": "x"}), 1)
+        app.services.jobs.submit = broken_submit  # type: ignore[method-assign]
+        worker = app.main._submit("fal-ai/flux/dev", prepare(None, {"prompt": "x"}), 1)
         with contextlib.suppress(WorkerFailed):
             await worker.wait()
         await pilot.pause()
         assert app.is_running
-        assert any("failed" in p and "AttributeError" in p for p in app.problems)
+        assert any("failed" in p and "RuntimeError" in p for p in app.problems)
 
 
 # -- with the real catalog (bundled snapshot; no key, so no network) ---------------------
@@ -290,9 +278,9 @@ async def test_browser_lists_bundled_catalog_and_choosing_loads_the_form(tmp_pat
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.current_model.endpoint_id == "fal-ai/flux/dev"
-        assert app.current_schema is not None
-        assert any(f.name == "prompt" for f in app.current_schema.input)
+        assert app.main.current_model.endpoint_id == "fal-ai/flux/dev"
+        assert app.main.current_schema is not None
+        assert any(f.name == "prompt" for f in app.main.current_schema.input)
     state = AppState.load(settings.paths.state_file)
     assert state.recents[0] == "fal-ai/flux/dev"
     # Recently used floats to the top on the next start.
@@ -312,8 +300,8 @@ async def test_palette_chooses_a_model(tmp_path: Path) -> None:
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.current_model is not None
-        assert app.current_model.endpoint_id == "fal-ai/flux/schnell"
+        assert app.main.current_model is not None
+        assert app.main.current_model.endpoint_id == "fal-ai/flux/schnell"
 
 
 async def test_unknown_schema_is_a_clear_notification(tmp_path: Path) -> None:
@@ -326,9 +314,9 @@ async def test_unknown_schema_is_a_clear_notification(tmp_path: Path) -> None:
         model = ModelInfo.from_api(
             {"endpoint_id": "nobody/nothing", "metadata": {"display_name": "Nothing"}}
         )
-        app.choose_model(model)
+        app.main.choose_model(model)
         await app.workers.wait_for_complete()
         await pilot.pause()
         # No schema anywhere: the model stays usable through the raw JSON editor.
-        assert app.is_running and app.current_schema.input == []
+        assert app.is_running and app.main.current_schema.input == []
         assert "nobody/nothing" in recorder.text() and "JSON" in recorder.text()

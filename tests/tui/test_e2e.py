@@ -50,7 +50,7 @@ async def choose(pilot, app: FaltuiApp, query: str, endpoint_id: str) -> None:
     await until(lambda: browser.highlighted_model is not None)
     assert browser.highlighted_model.endpoint_id == endpoint_id
     await pilot.press("enter")
-    await until(lambda: app.current_schema is not None)
+    await until(lambda: app.main.current_schema is not None)
 
 
 async def test_search_choose_fill_submit_complete_copy(
@@ -65,14 +65,14 @@ async def test_search_choose_fill_submit_complete_copy(
         await until(lambda: len(emulator.jobs) == 1)
         job_input = next(iter(emulator.jobs.values())).input
         assert job_input["prompt"] == "a lighthouse at dusk"
-        await until(lambda: any(j.state is JobState.done for j in app.manager.jobs()))
+        await until(lambda: any(j.state is JobState.done for j in app.services.jobs.jobs()))
         await pilot.pause(0.3)  # let the 10 Hz flush show the finished job
         await pilot.press("escape", "4")  # leave the form, go to the results pane
         await pilot.pause()
         assert app.focused is not None and app.query_one(ResultsPane) in app.focused.ancestors
         await pilot.press("c")
         await pilot.pause()
-        job = app.manager.jobs()[0]
+        job = app.services.jobs.jobs()[0]
         url = job.result["images"][0]["url"]
         assert quiet == [url]
 
@@ -91,10 +91,10 @@ async def test_two_hundred_jobs_finish_and_keys_still_work(
         count = app.screen.query_one(Input)
         count.value = ""
         await pilot.press(*"200", "enter")
-        await until(lambda: len(app.manager.jobs()) >= 20, timeout=30)
+        await until(lambda: len(app.services.jobs.jobs()) >= 20, timeout=30)
 
         # While jobs are being submitted and run: leave the form, search for another model.
-        in_flight = sum(1 for j in app.manager.jobs() if j.state not in FINAL)
+        in_flight = sum(1 for j in app.services.jobs.jobs() if j.state not in FINAL)
         assert in_flight > 0, "the keys must be pressed while jobs are running"
         await pilot.press("escape", "slash", *"whisper")
         browser = app.query_one(ModelBrowser)
@@ -105,10 +105,10 @@ async def test_two_hundred_jobs_finish_and_keys_still_work(
             ),
             timeout=10,
         )
-        await until(lambda: len(app.manager.jobs()) == 200, timeout=60)
-        await until(lambda: all(j.state in FINAL for j in app.manager.jobs()), timeout=120)
-        assert {j.state for j in app.manager.jobs()} == {JobState.done}
-        seeds = {j.input["seed"] for j in app.manager.jobs()}
+        await until(lambda: len(app.services.jobs.jobs()) == 200, timeout=60)
+        await until(lambda: all(j.state in FINAL for j in app.services.jobs.jobs()), timeout=120)
+        assert {j.state for j in app.services.jobs.jobs()} == {JobState.done}
+        seeds = {j.input["seed"] for j in app.services.jobs.jobs()}
         assert len(seeds) == 200
         await pilot.pause(0.3)
         table = app.query_one(JobTable)
@@ -121,7 +121,7 @@ async def test_model_without_schema_runs_from_raw_json(
     app = FaltuiApp(emu_settings)
     async with app.run_test(size=(160, 48)) as pilot:
         await choose(pilot, app, "kling v3 text-to-image", "fal-ai/kling-image/v3/text-to-image")
-        assert app.current_schema.input == []  # no published schema: free-form input
+        assert app.main.current_schema.input == []  # no published schema: free-form input
         await pilot.press("ctrl+r")
         await pilot.pause()
         await pilot.press("right", *'"prompt": "a red fox"', "ctrl+s")
@@ -134,13 +134,13 @@ async def test_earlier_jobs_come_back_from_the_journal(
 ) -> None:
     first = FaltuiApp(emu_settings)
     async with first.run_test(size=(160, 48)):
-        job = await first.manager.submit("fal-ai/flux/dev", {"prompt": "remember me"})
+        job = await first.services.jobs.submit("fal-ai/flux/dev", {"prompt": "remember me"})
         await until(lambda: job.state in FINAL)
     emulator.script_next_jobs("slow")
     unfinished = None
     second = FaltuiApp(emu_settings)
     async with second.run_test(size=(160, 48)) as pilot:
-        unfinished = await second.manager.submit("fal-ai/flux/dev", {"prompt": "still going"})
+        unfinished = await second.services.jobs.submit("fal-ai/flux/dev", {"prompt": "still going"})
     assert not unfinished.final
     # A third session shows the finished job and re-attaches to the unfinished one.
     third = FaltuiApp(emu_settings)
@@ -148,9 +148,9 @@ async def test_earlier_jobs_come_back_from_the_journal(
         table = third.query_one(JobTable)
         await until(lambda: len(table.shown_ids) == 2)
         assert set(table.shown_ids) == {job.id, unfinished.id}
-        assert third.manager.get(job.id).result["images"]
+        assert third.services.jobs.get(job.id).result["images"]
         # Re-attached: tracked again until fal reports it done, result and all.
-        resumed = third.manager.get(unfinished.id)
+        resumed = third.services.jobs.get(unfinished.id)
         await until(lambda: resumed.state is JobState.done)
         assert resumed.result["images"]
         await pilot.pause()
@@ -165,7 +165,7 @@ async def test_detail_copies_commands_and_forks_into_the_form(
     app = FaltuiApp(emu_settings)
     async with app.run_test(size=(160, 48)) as pilot:
         payload = {"prompt": "fork me", "num_images": 2}
-        job = await app.manager.submit("fal-ai/flux/dev", payload)
+        job = await app.services.jobs.submit("fal-ai/flux/dev", payload)
         await until(lambda: job.state in FINAL)
         await pilot.pause(0.3)
         table = app.query_one(JobTable)
@@ -179,7 +179,7 @@ async def test_detail_copies_commands_and_forks_into_the_form(
         await pilot.press("u")
         assert "curl" in quiet[-1] and "$FAL_KEY" in quiet[-1]
         await pilot.press("e")
-        await until(lambda: app.current_schema is not None)
+        await until(lambda: app.main.current_schema is not None)
         form = app.query_one(ParamForm)
         await until(lambda: form.values().get("prompt") == "fork me")
         assert form.values()["num_images"] == 2
@@ -200,7 +200,7 @@ async def test_price_shows_and_submit_many_estimates_the_cost(emu_settings: Sett
         await until(lambda: isinstance(app.screen, CountScreen))
         await pilot.pause()
         cost = str(app.screen.query_one("#count-cost", Static).render())
-        price = app.current_price.unit_price
+        price = app.main.current_price.unit_price
         assert f"≈ {price * 4:.4g} USD for 4 jobs" in cost
         app.screen.query_one(Input).value = "10"
         await pilot.pause()
@@ -213,12 +213,12 @@ async def test_at_80x24_choosing_a_model_puts_the_cursor_in_its_first_field(
 ) -> None:
     app = FaltuiApp(emu_settings)
     async with app.run_test(size=(80, 24)) as pilot:
-        assert app.narrow
+        assert app.main.narrow
         await choose(pilot, app, "schnell", "fal-ai/flux/schnell")
         await until(lambda: app.focused is not None and app.focused.id != "browser-search")
         await pilot.press(*"a red fox")
         await pilot.pause()
-        assert app.active_pane == "form"
+        assert app.main.active_pane == "form"
         assert app.query_one("#form").values().get("prompt") == "a red fox"
 
 
@@ -228,7 +228,7 @@ async def test_jobs_pane_copies_and_downloads_the_highlighted_jobs_outputs(
     app = FaltuiApp(emu_settings)
     async with app.run_test(size=(160, 48)) as pilot:
         payload = {"prompt": "two foxes", "num_images": 2, "image_size": "square"}
-        job = await app.manager.submit("fal-ai/flux/dev", payload)
+        job = await app.services.jobs.submit("fal-ai/flux/dev", payload)
         await until(lambda: job.state in FINAL)
         table = app.query_one(JobTable)
         await until(lambda: table.shown_ids == [job.id])
@@ -245,7 +245,7 @@ async def test_jobs_pane_copies_and_downloads_the_highlighted_jobs_outputs(
 async def test_palette_downloads_every_finished_jobs_outputs(emu_settings: Settings) -> None:
     app = FaltuiApp(emu_settings)
     async with app.run_test(size=(160, 48)) as pilot:
-        jobs = await app.manager.submit_batch(
+        jobs = await app.services.jobs.submit_batch(
             "fal-ai/flux/dev",
             [{"prompt": f"fox {n}", "num_images": 2, "image_size": "square"} for n in range(3)],
         )

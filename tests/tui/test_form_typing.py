@@ -171,8 +171,8 @@ async def test_a_failing_validator_refuses_the_submit(monkeypatch: pytest.Monkey
 
 
 async def choose(app: FaltuiApp, endpoint_id: str) -> ParamForm:
-    model = next(m for m in app.catalog.local_models() if m.endpoint_id == endpoint_id)
-    app.choose_model(model)
+    model = next(m for m in app.services.catalog.local_models() if m.endpoint_id == endpoint_id)
+    app.main.choose_model(model)
     await app.workers.wait_for_complete()
     form = app.query_one("#form", ParamForm)
     await until(lambda: form.endpoint_id == endpoint_id and bool(form.editors()))
@@ -232,7 +232,7 @@ async def test_a_forked_seed_is_used_once_and_says_where_it_came_from(
 ) -> None:
     app = FaltuiApp(emu_settings)
     async with app.run_test(size=(160, 48)) as pilot:
-        job = await app.manager.submit(FLUX, {"prompt": "a fox", "seed": 1234})
+        job = await app.services.jobs.submit(FLUX, {"prompt": "a fox", "seed": 1234})
         await until(lambda: job.state is JobState.done)
         await until(lambda: job.id in app.query_one("#jobs").shown_ids)
         await pilot.press("f4", "enter")  # the job's details …

@@ -9,7 +9,9 @@ from textual.widgets import Static
 
 from faltui.core.errors import FieldError
 from faltui.core.job import JobState
-from faltui.tui.screens.job_detail import JobDetailScreen, detail_text, format_time
+from faltui.core.config import Settings
+from faltui.tui.format import format_time
+from faltui.tui.screens.job_detail import JobDetailScreen, detail_text
 
 
 def failed_job():
@@ -68,7 +70,7 @@ async def test_screen_refreshes_copies_and_closes(monkeypatch: pytest.MonkeyPatc
     job = make_job("r1", "running", started=NOW - 3, logs=["step 1"])
     app = Host()
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = JobDetailScreen(job)
+        screen = JobDetailScreen(job, Settings())
         await app.push_screen(screen)
         await pilot.pause()
         assert "step 1" in str(screen.query_one("#detail-text", Static).render())

@@ -34,13 +34,13 @@ async def wait_for(predicate, timeout: float = 10.0) -> None:
 async def test_submitted_jobs_flow_into_table_results_and_detail(emu_settings: Settings) -> None:
     app = FaltuiApp(emu_settings)
     async with app.run_test(size=(160, 45)) as pilot:
-        assert app.manager is not None
+        assert app.services.jobs is not None
         payload = {
             "prompt": "a tiny red square",
             "image_size": {"width": 64, "height": 48},
             "output_format": "png",
         }
-        jobs = [await app.manager.submit("fal-ai/flux/dev", {**payload, "seed": s}) for s in (1, 2)]
+        jobs = [await app.services.jobs.submit("fal-ai/flux/dev", {**payload, "seed": s}) for s in (1, 2)]
         table = app.query_one(JobTable)
         await wait_for(lambda: all(j.final for j in jobs))
         await wait_for(

@@ -23,9 +23,9 @@ async def until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
 
 
 async def choose(app: FaltuiApp, endpoint_id: str) -> ParamForm:
-    model = next(m for m in app.catalog.local_models() if m.endpoint_id == endpoint_id)
-    app.choose_model(model)
-    await until(lambda: app.current_schema is not None)
+    model = next(m for m in app.services.catalog.local_models() if m.endpoint_id == endpoint_id)
+    app.main.choose_model(model)
+    await until(lambda: app.main.current_schema is not None)
     form = app.query_one("#form", ParamForm)
     await until(lambda: form.endpoint_id == endpoint_id and bool(form.editors()))
     return form
@@ -47,7 +47,7 @@ async def test_typed_payload_reaches_fal_and_a_422_marks_the_field(
         # The seed field was left empty (random): faltui chose one, and the job shows it.
         assert "seed" not in form.values() and isinstance(sent["seed"], int)
         assert sent == {**form.values(), "seed": sent["seed"]}
-        (job,) = app.jobs_snapshot()
+        (job,) = app.services.jobs.jobs()
         assert job.input["seed"] == sent["seed"]
         assert sent["prompt"] == "a lighthouse"
         assert type(sent["num_images"]) is int and type(sent["guidance_scale"]) is float

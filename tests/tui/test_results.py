@@ -240,7 +240,7 @@ async def test_not_done_jobs_show_state_logs_and_errors(tmp_path: Path) -> None:
         queued = make_job("q", "queued", queue_position=4, logs=["[i]waiting[/i]"])
         pane.show(queued)
         await pilot.pause()
-        assert "queued #5" in body(app) and "Place in queue: 5 (4 ahead)" in body(app)
+        assert "queued #5" in body(app) and "Requests ahead in fal's queue: 4" in body(app)
         assert "[i]waiting[/i]" in body(app)
         assert app.query_one(OutputList).option_count == 0
         assert not app.query_one(OutputList).can_focus  # hidden while empty

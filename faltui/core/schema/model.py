@@ -153,6 +153,11 @@ class EndpointSchema:
     output_schema: dict[str, Any]
     raw: dict[str, Any]
 
+    @classmethod
+    def free_form(cls, endpoint_id: str | None) -> EndpointSchema:
+        """A schema that declares no fields: any input is accepted as written."""
+        return cls(endpoint_id, [], [], {}, {}, {})
+
     def input_field(self, name: str) -> Field | None:
         """The top-level input field called ``name``."""
         return next((f for f in self.input if f.name == name), None)

@@ -6,33 +6,32 @@ once a second. ``escape`` closes it, ``c`` copies the request id.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from faltui.core.config import Settings
+from faltui.core.job import Job
 from faltui.core.outputs import export_cli, export_curl, export_python
 from faltui.tui.clipboard import copy_text, describe
-from faltui.tui.widgets.job_table import format_duration, literal, one_line, state_label, state_of
-from faltui.tui.widgets.results import literal_block, pretty_json
-
-if TYPE_CHECKING:
-    from faltui.core.job import Job
+from faltui.tui.format import (
+    format_duration,
+    format_time,
+    literal,
+    literal_block,
+    one_line,
+    pretty_json,
+    state_label,
+)
 
 #: Seconds between refreshes while the job is still active.
 REFRESH_INTERVAL = 1.0
-
-
-def format_time(timestamp: float | None) -> str:
-    """A local timestamp with its UTC offset, or ``"—"``."""
-    if not timestamp:
-        return "—"
-    return datetime.fromtimestamp(timestamp).astimezone().strftime("%Y-%m-%d %H:%M:%S %z")
 
 
 def _since(later: float | None, earlier: float | None) -> str:
@@ -54,7 +53,7 @@ def detail_text(job: Job) -> Text:
 
     text.append(one_line(job.endpoint_id), style="bold")
     text.append(f"  {state_label(job)}\n")
-    if getattr(job, "label", ""):
+    if job.label:
         row("label", one_line(job.label))
     row("request id", literal(job.request_id) if job.request_id else "— (not submitted)")
     row("job id", job.id)
@@ -64,9 +63,7 @@ def detail_text(job: Job) -> Text:
     row("submitted", format_time(job.submitted_at) + _since(job.submitted_at, job.created_at))
     row("started", format_time(job.started_at) + _since(job.started_at, job.submitted_at))
     row("finished", format_time(job.finished_at) + _since(job.finished_at, job.started_at))
-    row("elapsed", format_duration(getattr(job, "elapsed", None)))
-    if job.queue_position is not None and state_of(job) == "queued":
-        row("queue pos.", str(job.queue_position))
+    row("elapsed", format_duration(job.elapsed))
     for key, value in (job.metrics or {}).items():
         row(one_line(key), one_line(value))
 
@@ -77,8 +74,7 @@ def detail_text(job: Job) -> Text:
         if job.error:
             text.append(literal_block(job.error) + "\n", style="red")
         for error in job.field_errors:
-            path = getattr(error, "dotted", None) or ".".join(map(str, error.path))
-            text.append(f"  {one_line(path)}: ", style="bold")
+            text.append(f"  {one_line(error.dotted)}: ", style="bold")
             text.append(one_line(error.message) + "\n")
 
     heading("Input")
@@ -90,8 +86,8 @@ def detail_text(job: Job) -> Text:
     if not job.logs:
         text.append("—\n", style="dim")
     for line in job.logs:
-        stamp = one_line(getattr(line, "timestamp", ""))
-        level = one_line(getattr(line, "level", ""))
+        stamp = one_line(line.timestamp)
+        level = one_line(line.level)
         if stamp:
             text.append(f"{stamp} ", style="dim")
         if level and level != "INFO":
@@ -122,9 +118,10 @@ class JobDetailScreen(ModalScreen[str | None]):
         Binding("k", "scroll_up", "Up", show=False, id="detail.up"),
     ]
 
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job, settings: Settings) -> None:
         super().__init__()
         self.job = job
+        self.settings = settings
 
     def compose(self) -> ComposeResult:
         with Vertical(id="detail-panel"):
@@ -134,12 +131,12 @@ class JobDetailScreen(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         panel = self.query_one("#detail-panel")
-        panel.border_title = f"Job {one_line(self.job.request_id or self.job.id)}"
+        panel.border_title = Content(f"Job {one_line(self.job.request_id or self.job.id)}")
         panel.border_subtitle = (
             "escape close · c request id · e edit in form · copy as u curl / p Python / l faltui"
         )
         self.query_one("#detail-scroll").focus()
-        if not getattr(self.job, "final", False):
+        if not self.job.final:
             self.set_interval(REFRESH_INTERVAL, self.refresh_detail)
 
     def refresh_detail(self) -> None:
@@ -166,11 +163,7 @@ class JobDetailScreen(ModalScreen[str | None]):
     def action_copy_export(self, kind: str) -> None:
         """Copy a command that reproduces this job (the key stays ``$FAL_KEY``)."""
         makers = {"curl": export_curl, "python": export_python, "cli": export_cli}
-        settings = getattr(self.app, "settings", None)
-        if settings is None:
-            self.notify("No settings: cannot build the command.", severity="error")
-            return
-        text = makers[kind](self.job.endpoint_id, dict(self.job.input or {}), settings)
+        text = makers[kind](self.job.endpoint_id, dict(self.job.input), self.settings)
         how = copy_text(self.app, text)
         self.notify(f"Copied the job as {kind} {describe(how)}.", markup=False)
 
@@ -183,4 +176,4 @@ class JobDetailScreen(ModalScreen[str | None]):
         self.query_one("#detail-scroll", VerticalScroll).scroll_up(animate=False)
 
 
-__all__ = ["JobDetailScreen", "detail_text", "format_time"]
+__all__ = ["JobDetailScreen", "detail_text"]

@@ -11,10 +11,9 @@ parsed as markup. State colours come from the theme's ``$job-*`` variables.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -27,29 +26,29 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
-from faltui.core.outputs import url_file_name
+from faltui.core.job import Job, JobState
+from faltui.tui.format import (
+    elapsed_seconds,
+    format_duration,
+    last_log,
+    one_line,
+    prompt_snippet,
+    short_model,
+    state_label,
+)
 from faltui.tui.themes import JOB_STATE_VARIABLES
-from faltui.tui.widgets.model_browser import literal
-
-if TYPE_CHECKING:
-    from faltui.core.job import Job
 
 Clock = Callable[[], float]
 
 #: States whose rows keep ticking (elapsed) and that the "active" filter shows.
-ACTIVE_STATES = frozenset({"pending", "queued", "running"})
+ACTIVE_STATES = frozenset({JobState.pending, JobState.queued, JobState.running})
 #: The filters ``f`` cycles through: (name, states or None for all).
-FILTER_CYCLE: tuple[tuple[str, frozenset[str] | None], ...] = (
+FILTER_CYCLE: tuple[tuple[str, frozenset[JobState] | None], ...] = (
     ("all", None),
     ("active", ACTIVE_STATES),
-    ("done", frozenset({"done"})),
-    ("failed", frozenset({"failed"})),
+    ("done", frozenset({JobState.done})),
+    ("failed", frozenset({JobState.failed})),
 )
-#: Keys of the input whose value best describes a job (first present wins).
-PROMPT_KEYS = ("prompt", "text", "query", "question", "input", "instruction")
-
-_SPACE = re.compile(r"\s+")
-
 #: Fixed widths of the columns (the log column takes the remaining space).
 COLUMN_WIDTHS: dict[str, int] = {"model": 22, "prompt": 26, "state": 11, "elapsed": 7}
 #: Narrowest widths the model, prompt and log columns shrink to on small terminals.
@@ -73,108 +72,6 @@ def column_widths(total: int, padding: int) -> dict[str, int]:
     # into a horizontal scroll.
     widths["log"] = max(LOG_STUB_WIDTH, room - widths["model"] - widths["prompt"])
     return widths
-
-
-def one_line(text: object) -> str:
-    """Literal text on a single line (runs of whitespace become one space)."""
-    return _SPACE.sub(" ", literal(text)).strip()
-
-
-def state_of(job: Job) -> str:
-    """The job's state as a plain string (``"running"``)."""
-    state = job.state
-    return str(getattr(state, "value", state))
-
-
-def state_label(job: Job) -> str:
-    """Short state text for the table: ``"queued #3"`` (third in line), ``"running"``, …
-
-    fal's ``queue_position`` counts the requests ahead (0 = next); people count places
-    in a line from 1.
-    """
-    state = state_of(job)
-    position = getattr(job, "queue_position", None)
-    if state == "queued" and position is not None:
-        return f"queued #{position + 1}"
-    return state
-
-
-def job_start(job: Job) -> float | None:
-    """When the job's clock starts: submission (or creation when never submitted)."""
-    return getattr(job, "submitted_at", None) or getattr(job, "created_at", None)
-
-
-def elapsed_seconds(job: Job, now: float) -> float | None:
-    """Seconds from submission to the end (or to ``now`` while the job is unfinished)."""
-    start = job_start(job)
-    if not start:
-        return None
-    end = getattr(job, "finished_at", None) or now
-    return max(0.0, end - start)
-
-
-def format_duration(seconds: float | None) -> str:
-    """``"0.4s"``, ``"12s"``, ``"3m04s"``, ``"2h05m"``; empty for unknown."""
-    if seconds is None:
-        return ""
-    if seconds < 10:
-        return f"{seconds:.1f}s"
-    whole = int(seconds)
-    if whole < 60:
-        return f"{whole}s"
-    if whole < 3600:
-        return f"{whole // 60}m{whole % 60:02d}s"
-    return f"{whole // 3600}h{(whole % 3600) // 60:02d}m"
-
-
-def last_log(job: Job) -> str:
-    """The job's latest log message (literal, one line)."""
-    text = getattr(job, "last_log", None)
-    if text is None:
-        logs = getattr(job, "logs", None) or []
-        text = getattr(logs[-1], "message", "") if logs else ""
-    return one_line(text)
-
-
-def prompt_snippet(job: Job) -> str:
-    """What the job is about: its prompt (or similar text), else its label, else its inputs.
-
-    A URL input is shown by its file name (``audio_url: speech.wav``): the CDN host and
-    upload id in front of it say nothing to the person who picked the file.
-    """
-    payload = getattr(job, "input", None) or {}
-    if isinstance(payload, dict):
-        for key in PROMPT_KEYS:
-            value = payload.get(key)
-            if isinstance(value, str) and value.strip():
-                return one_line(value)
-    label = getattr(job, "label", "") or ""
-    if label:
-        return one_line(label)
-    if isinstance(payload, dict):
-        for key, value in payload.items():
-            if isinstance(value, list) and value and isinstance(value[0], str):
-                value = value[0]
-            if isinstance(value, str) and value.strip():
-                return one_line(f"{key}: {file_name(value)}" if is_url(value) else value)
-    return ""
-
-
-def is_url(text: str) -> bool:
-    """True for the http(s) and data: URLs fal takes as file inputs."""
-    return text.startswith(("http://", "https://", "data:"))
-
-
-def file_name(url: str) -> str:
-    """The last path segment of a URL (``data:`` URLs are named by their media type)."""
-    if url.startswith("data:"):
-        return url[5:].split(";", 1)[0].split(",", 1)[0] or "data URI"
-    return url_file_name(url) or url
-
-
-def short_model(endpoint_id: str) -> str:
-    """The endpoint id without the common ``fal-ai/`` owner."""
-    return one_line(endpoint_id).removeprefix("fal-ai/")
 
 
 def _cell(text: str, style: Style | str = "") -> Text:
@@ -400,7 +297,7 @@ class JobTable(Widget):
         self._arrival: dict[str, int] = {}
         self._cells: dict[str, dict[str, str]] = {}
         self._ticking: set[str] = set()
-        self._filter: frozenset[str] | None = None
+        self._filter: frozenset[JobState] | None = None
         self._filter_name = "all"
         self._colours: dict[str, str] = {}
         self._bar_text = ""
@@ -470,7 +367,7 @@ class JobTable(Widget):
             self._jobs[job_id] = job
             if job_id not in self._arrival:
                 self._arrival[job_id] = len(self._arrival)
-            if state_of(job) in ACTIVE_STATES:
+            if job.state in ACTIVE_STATES:
                 self._ticking.add(job_id)
             else:
                 self._ticking.discard(job_id)
@@ -494,13 +391,16 @@ class JobTable(Widget):
         self._update_chrome()
 
     def set_filter(self, states: str | Iterable[str] | None) -> None:
-        """Show only jobs in these states (a state name, several, or ``None`` for all)."""
+        """Show only jobs in these states (a state name, several, or ``None`` for all).
+
+        Raises ``ValueError`` for a name that is not a job state.
+        """
         if states is None:
-            wanted: frozenset[str] | None = None
+            wanted: frozenset[JobState] | None = None
         elif isinstance(states, str):
-            wanted = frozenset({states})
+            wanted = frozenset({JobState(states)})
         else:
-            wanted = frozenset(str(getattr(s, "value", s)) for s in states)
+            wanted = frozenset(JobState(s) for s in states)
         self._filter = wanted
         self._filter_name = self._name_of(wanted)
         self._rebuild()
@@ -550,35 +450,35 @@ class JobTable(Widget):
     # -- rows ------------------------------------------------------------------------
 
     def _order_key(self, job: Job) -> tuple[float, int]:
-        return (getattr(job, "created_at", None) or 0.0, self._arrival.get(job.id, 0))
+        return (job.created_at, self._arrival.get(job.id, 0))
 
     def _matches(self, job: Job) -> bool:
-        return self._filter is None or state_of(job) in self._filter
+        return self._filter is None or job.state in self._filter
 
     def _texts(self, job: Job) -> dict[str, str]:
-        state = state_of(job)
-        error = getattr(job, "error", None)
-        log = one_line(error) if state in ("failed", "lost") and error else last_log(job)
+        failed = job.state in (JobState.failed, JobState.lost)
+        log = one_line(job.error) if failed and job.error else last_log(job)
         return {
-            "model": short_model(getattr(job, "endpoint_id", "")),
+            "model": short_model(job.endpoint_id),
             "prompt": prompt_snippet(job),
             "state": state_label(job),
             "elapsed": format_duration(elapsed_seconds(job, self.clock())),
             "log": log,
         }
 
-    def _styled(self, column: str, text: str, state: str) -> Text:
+    def _styled(self, column: str, text: str, state: JobState) -> Text:
         if column == "state":
-            return _cell(text, Style(color=self._colours.get(state), bold=state == "running"))
-        if column == "log" and state in ("failed", "lost"):
-            return _cell(text, Style(color=self._colours.get(state)))
+            running = state is JobState.running
+            return _cell(text, Style(color=self._colours.get(state.value), bold=running))
+        if column == "log" and state in (JobState.failed, JobState.lost):
+            return _cell(text, Style(color=self._colours.get(state.value)))
         if column == "model":
             return _cell(text, "bold")
         return _cell(text)
 
     def _add_row(self, grid: JobGrid, job: Job) -> None:
         texts = self._texts(job)
-        state = state_of(job)
+        state = job.state
         self._cells[job.id] = texts
         grid.add_row(*(self._styled(c, t, state) for c, t in texts.items()), key=job.id)
 
@@ -586,7 +486,7 @@ class JobTable(Widget):
         """The cells of a shown job whose text (or colour) changed."""
         old = self._cells[job.id]
         texts = self._texts(job)
-        state = state_of(job)
+        state = job.state
         state_changed = old["state"] != texts["state"]
         self._cells[job.id] = texts
         return [
@@ -618,11 +518,11 @@ class JobTable(Widget):
 
     # -- chrome ----------------------------------------------------------------------
 
-    def _name_of(self, states: frozenset[str] | None) -> str:
+    def _name_of(self, states: frozenset[JobState] | None) -> str:
         for name, known in FILTER_CYCLE:
             if known == states:
                 return name
-        return ", ".join(sorted(states or ()))
+        return ", ".join(sorted(state.value for state in states or ()))
 
     def _empty_message(self) -> str:
         if self._jobs and self._filter is not None:
@@ -662,7 +562,7 @@ class JobTable(Widget):
             grid.refresh(layout=True)
 
     def _refresh_colours(self) -> None:
-        variables = getattr(self.app, "theme_variables", {}) or {}
+        variables = self.app.theme_variables
         self._colours = {
             name.removeprefix("job-"): variables.get(name) or default
             for name, default in JOB_STATE_VARIABLES.items()
@@ -673,7 +573,7 @@ class JobTable(Widget):
         grid = self.grid
         for job_id, texts in self._cells.items():
             job = self._jobs[job_id]
-            state = state_of(job)
+            state = job.state
             grid.update_cell(job_id, "state", self._styled("state", texts["state"], state))
             grid.update_cell(job_id, "log", self._styled("log", texts["log"], state))
 
@@ -687,19 +587,3 @@ class JobTable(Widget):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()  # enter is bound to details; clicks on a row only highlight it
-
-
-__all__ = [
-    "ACTIVE_STATES",
-    "FILTER_CYCLE",
-    "JobGrid",
-    "JobTable",
-    "column_widths",
-    "elapsed_seconds",
-    "format_duration",
-    "literal",
-    "one_line",
-    "prompt_snippet",
-    "state_label",
-    "state_of",
-]

@@ -7,9 +7,7 @@ models come from an optional ``AppState`` and float to the top of the list.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, on
@@ -22,25 +20,11 @@ from textual.widget import Widget
 from textual.widgets import Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-if TYPE_CHECKING:
-    from faltui.core.catalog import ModelInfo
-    from faltui.core.state import AppState
+from faltui.core.catalog import ModelInfo, rank
+from faltui.core.state import AppState
+from faltui.tui.format import literal
 
-Ranker = Callable[[list["ModelInfo"], str, "str | None"], list["ModelInfo"]]
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def literal(text: object) -> str:
-    """Server text made safe to display: control characters (and so escapes) removed."""
-    return _CONTROL.sub("", str(text or ""))
-
-
-def default_rank(models: list[ModelInfo], query: str, category: str | None) -> list[ModelInfo]:
-    """Rank with the catalog's ranking (``faltui.core.catalog.rank``)."""
-    from faltui.core.catalog import rank
-
-    return rank(models, query, category)
+Ranker = Callable[[list[ModelInfo], str, str | None], list[ModelInfo]]
 
 
 class ModelList(OptionList):
@@ -108,7 +92,7 @@ class ModelBrowser(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self._models: dict[str, ModelInfo] = {m.endpoint_id: m for m in models}
         self._state = state
-        self._ranker: Ranker = ranker or default_rank
+        self._ranker: Ranker = ranker or rank
         self._shown: list[ModelInfo] = []
         self._categories: list[str] = []
         self._matches: list[ModelInfo] = []
@@ -219,11 +203,7 @@ class ModelBrowser(Widget):
 
     def ranked(self) -> list[ModelInfo]:
         """The models for the current query and category: favourites, then recents, then rest."""
-        try:
-            ranked = self._ranker(list(self._models.values()), self.query, self.category)
-        except Exception as exc:  # a ranking bug must not take the browser down
-            self.notify(f"Model search failed: {exc}", severity="error")
-            ranked = list(self._models.values())
+        ranked = self._ranker(list(self._models.values()), self.query, self.category)
         if self._state is not None and not self.query.strip():
             recents = {eid: i for i, eid in enumerate(self._state.recents)}
             favs = {eid: i for i, eid in enumerate(self._state.favourites)}
@@ -303,7 +283,7 @@ class ModelBrowser(Widget):
         if model.category:
             text.append(" · ")
             text.append(literal(model.category), style="italic")
-        if getattr(model, "tags", None):
+        if model.tags:
             text.append(" · ")
             text.append(literal(", ".join(str(t) for t in model.tags)), style="dim")
         description = literal(model.description).strip()
@@ -363,8 +343,11 @@ class ModelBrowser(Widget):
         elif event.key == "up":
             option_list.action_cursor_up()
             event.stop()
-        elif event.key in ("pagedown", "pageup"):
-            getattr(option_list, f"action_page_{event.key[4:]}")()
+        elif event.key == "pagedown":
+            option_list.action_page_down()
+            event.stop()
+        elif event.key == "pageup":
+            option_list.action_page_up()
             event.stop()
 
     # -- actions -------------------------------------------------------------------------

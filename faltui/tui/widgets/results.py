@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import json
 import os
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -33,15 +32,19 @@ from textual.widget import Widget
 from textual.widgets import OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from faltui.core.job import Job, JobState
 from faltui.tui.clipboard import copy_text, describe, is_ssh
-from faltui.tui.opener import open_target
-from faltui.tui.widgets.job_table import (
+from faltui.tui.format import (
+    display_url,
     format_duration,
+    human_size,
     literal,
+    literal_block,
     one_line,
+    pretty_json,
     state_label,
-    state_of,
 )
+from faltui.tui.opener import open_target
 
 try:  # imported early on purpose: textual-image asks the terminal about itself at import time
     from textual_image.widget import Image as PreviewImage
@@ -50,8 +53,6 @@ except Exception:  # pragma: no cover - missing or unusable textual-image: no in
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
-
-    from faltui.core.job import Job
 
 #: Largest image fetched for an inline preview.
 PREVIEW_MAX_BYTES = 16 * 1024 * 1024
@@ -78,18 +79,6 @@ class ResultItem:
     size: int | None = None
     width: int | None = None
     height: int | None = None
-
-
-def human_size(size: int | None) -> str:
-    """``"812 B"``, ``"1.2 KiB"``, ``"3.4 MiB"``; empty when unknown."""
-    if size is None:
-        return ""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return ""  # pragma: no cover
 
 
 def items_for(result: dict[str, Any] | None) -> list[ResultItem]:
@@ -185,14 +174,6 @@ def open_image(data: bytes) -> PILImage:
     return image
 
 
-def pretty_json(value: Any) -> str:
-    """Indented JSON (non-ASCII kept), falling back to ``repr`` for odd values."""
-    try:
-        return json.dumps(value, indent=2, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        return repr(value)
-
-
 class OutputList(OptionList):
     """The outputs of the job, with vi-style movement."""
 
@@ -273,13 +254,8 @@ class ResultsPane(Widget):
 
     @property
     def download_dir(self) -> Path:
-        """Where ``d`` saves files: the given folder, else the app's settings, else cwd."""
-        if self._download_dir is not None:
-            return self._download_dir
-        settings = getattr(self.app, "settings", None)
-        paths = getattr(settings, "paths", None)
-        folder = getattr(paths, "download_dir", None)
-        return Path(folder) if folder else Path.cwd()
+        """Where ``d`` saves files: the given folder, else the current directory."""
+        return self._download_dir if self._download_dir is not None else Path.cwd()
 
     @property
     def selected_item(self) -> ResultItem | None:
@@ -299,21 +275,17 @@ class ResultsPane(Widget):
             self._head(Text("Select a job to see its results."))
             self._body(Text(""))
             return
-        key = (job.id, state_of(job), id(job.result))
+        key = (job.id, job.state, id(job.result))
         same = self.job is not None and key == self._shown_key
         self.job = job
         self._head(self._head_text(job))
         if same:
-            if state_of(job) != "done" and not self.raw:
+            if job.state is not JobState.done and not self.raw:
                 self._body(self.status_text(job))
             return
         self._shown_key = key
-        if state_of(job) == "done":
-            try:
-                items = items_for(job.result)
-            except ImportError:  # outputs module not available: raw JSON still works
-                items = []
-            self._set_items(items)
+        if job.state is JobState.done:
+            self._set_items(items_for(job.result))
         else:
             self._set_items([])
         self._show_selection()
@@ -322,9 +294,8 @@ class ResultsPane(Widget):
         text = Text(no_wrap=False, end="")
         text.append(one_line(job.endpoint_id), style="bold")
         text.append(f"  {state_label(job)}")
-        elapsed = getattr(job, "elapsed", None)
-        if elapsed is not None and (job.finished_at or state_of(job) == "running"):
-            text.append(f"  {format_duration(elapsed)}")
+        if job.finished_at or job.state is JobState.running:
+            text.append(f"  {format_duration(job.elapsed)}")
         if job.request_id:
             text.append(f"  request {literal(job.request_id)}", style="dim")
         return text
@@ -392,7 +363,7 @@ class ResultsPane(Widget):
         if self.raw:
             self._body(Text(pretty_json(job.result) if job.result is not None else "No result."))
             return
-        if state_of(job) != "done":
+        if job.state is not JobState.done:
             self._body(self.status_text(job))
             return
         item = self.selected_item
@@ -439,26 +410,24 @@ class ResultsPane(Widget):
     def status_text(self, job: Job) -> Text:
         """A not-done job: state, queue position, error and field errors, latest logs."""
         text = Text(end="")
-        state = state_of(job)
         text.append("State: ", style="dim")
         text.append(state_label(job) + "\n")
-        if job.queue_position is not None and state == "queued":
-            text.append("Place in queue: ", style="dim")
-            text.append(f"{job.queue_position + 1} ({job.queue_position} ahead)\n")
+        if job.queue_position is not None and job.state is JobState.queued:
+            text.append("Requests ahead in fal's queue: ", style="dim")
+            text.append(f"{job.queue_position}\n")
         if job.error:
             kind = f" ({one_line(job.error_type)})" if job.error_type else ""
             text.append(f"Error{kind}:\n", style="bold")
             text.append(literal_block(job.error) + "\n", style="red")
-        for error in getattr(job, "field_errors", None) or []:
-            path = getattr(error, "dotted", None) or ".".join(map(str, error.path))
-            text.append(f"  {one_line(path)}: ", style="bold")
+        for error in job.field_errors:
+            text.append(f"  {one_line(error.dotted)}: ", style="bold")
             text.append(one_line(error.message) + "\n")
         logs = list(job.logs)[-LOG_TAIL:]
         if logs:
             text.append(f"\nLogs (last {len(logs)} of {len(job.logs)}):\n", style="dim")
             for line in logs:
                 text.append(one_line(line.message) + "\n")
-        elif state in ("pending", "queued", "running"):
+        elif not job.final:
             text.append("\nNo logs yet.", style="dim")
         return text
 
@@ -498,6 +467,16 @@ class ResultsPane(Widget):
         how = copy_text(self.app, text)
         self.notify(f"Copied {what} {describe(how)}.", title="Copied", markup=False)
         return how
+
+    def run_output_action(self, action: str) -> None:
+        """``copy``, ``open``, ``download`` or ``download_all``: what the jobs pane asks for."""
+        handlers = {
+            "copy": self.action_copy,
+            "open": self.action_open,
+            "download": self.action_download,
+            "download_all": self.action_download_all,
+        }
+        handlers[action]()
 
     def action_copy(self) -> None:
         """Copy the URL of the selected file, the selected text, or (raw view) the JSON."""
@@ -620,26 +599,11 @@ class ResultsPane(Widget):
         self._show_selection()
 
 
-def display_url(url: str | None) -> str:
-    """A URL for display; inline ``data:`` URLs are summarised, not dumped."""
-    if not url:
-        return ""
-    if url.startswith("data:"):
-        kind = one_line(url[5:].split(",", 1)[0]) or "data"
-        return f"(inline data: URL, {kind}, {human_size(len(url))})"
-    return one_line(url)
-
-
-def literal_block(text: str) -> str:
-    """Multi-line server text made safe: control characters removed, newlines and tabs kept."""
-    return "\n".join(literal(line.replace("\t", "    ")) for line in str(text).splitlines())
-
-
 def save_text(folder: Path, job: Job | None, item: ResultItem) -> Path:
     """Write a text output to ``folder`` (``<request id>-<label>.txt``, never overwriting)."""
     folder.mkdir(parents=True, exist_ok=True)
     stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in item.title) or "text"
-    prefix = (getattr(job, "request_id", None) or getattr(job, "id", "") or "job")[:16]
+    prefix = ((job.request_id or job.id) if job is not None else "job")[:16]
     path = folder / f"{prefix}-{stem}.txt"
     counter = 1
     while path.exists():
@@ -656,9 +620,7 @@ __all__ = [
     "ResultItem",
     "ResultsPane",
     "fetch_image_bytes",
-    "human_size",
     "item_prompt",
     "items_for",
     "open_image",
-    "pretty_json",
 ]

@@ -22,19 +22,16 @@ STATE_LABELS = (
 )
 
 
-def describe_connection(
-    settings: Settings, emulator_url: str | None = None, *, compact: bool = False
-) -> Text:
+def describe_connection(settings: Settings, *, compact: bool = False) -> Text:
     """``DEMO · emulator at …`` or ``fal.ai · key fal_…ab (FAL_KEY)`` or the no-key hint.
 
     ``compact`` leaves out the emulator's address and where the key came from.
     """
     text = Text()
-    if settings.demo or emulator_url:
+    if settings.demo:
         text.append(" DEMO ", style="bold reverse")
         if not compact:
-            where = emulator_url or settings.urls.get("queue", "")
-            text.append(f" emulator {where}")
+            text.append(f" emulator {settings.urls.get('queue', '')}")
     else:
         queue = settings.urls.get("queue", "")
         text.append("fal.ai" if "queue.fal.run" in queue else queue, style="bold")
@@ -55,13 +52,11 @@ class StatusBar(Static):
     StatusBar { dock: top; height: 1; background: $panel; color: $foreground; padding: 0 1; }
     """
 
-    def __init__(
-        self, settings: Settings, *, emulator_url: str | None = None, id: str | None = None
-    ):
+    def __init__(self, settings: Settings, *, id: str | None = None) -> None:
         super().__init__("", id=id)
         self._connections = (
-            describe_connection(settings, emulator_url),
-            describe_connection(settings, emulator_url, compact=True),
+            describe_connection(settings),
+            describe_connection(settings, compact=True),
         )
         self._model: str | None = None
         self._counts: Counter[str] = Counter()

@@ -1,0 +1,680 @@
+"""The main screen: it owns the four panes, their layout, and the traffic between them.
+
+Panes: model browser | parameter form | jobs table over results. At 120 columns and more they
+sit side by side; narrower, one pane shows at a time (``1``–``4`` or the tab bar switch).
+
+The job table's cursor is the one answer to "which job": Results shows the highlighted job,
+and every key that acts on "the job" acts on that one. Job events from the core only mark jobs
+dirty; a 10 Hz timer pushes them to the widgets in one batch, so a thousand busy jobs cost ten
+table updates a second, not thousands.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.events import DescendantFocus, Resize
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Tab, Tabs
+from textual.worker import Worker, WorkerState
+
+from faltui.core.catalog import ModelInfo, rank
+from faltui.core.errors import (
+    ApiError,
+    ApiValidationError,
+    FaltuiError,
+    MissingKeyError,
+    NotFoundError,
+    ValidationFailed,
+)
+from faltui.core.job import Job, JobEvent, JobState
+from faltui.core.outputs import download_many, find_outputs
+from faltui.core.pricing import Price, describe_cost, get_prices
+from faltui.core.schema import EndpointSchema, PreparedInput
+from faltui.core.state import AppState
+from faltui.services import Services
+from faltui.tui import commands as palette
+from faltui.tui.format import literal
+from faltui.tui.screens.count import CountScreen
+from faltui.tui.screens.job_detail import JobDetailScreen
+from faltui.tui.widgets.job_table import JobTable
+from faltui.tui.widgets.model_browser import ModelBrowser
+from faltui.tui.widgets.param_form import ParamForm
+from faltui.tui.widgets.results import ResultsPane
+from faltui.tui.widgets.status_bar import StatusBar
+
+#: Width (columns) from which the panes sit side by side.
+WIDE_COLUMNS = 120
+#: Seconds between flushes of changed jobs to the widgets.
+FLUSH_INTERVAL = 0.1
+#: How many finished jobs of earlier sessions the job table shows at start.
+HISTORY_LIMIT = 500
+#: Job states after which a job submitted from the form reports back.
+_REPORTED = frozenset({JobState.failed, JobState.done, JobState.cancelled, JobState.lost})
+
+#: ``report(message, title, severity)``: tell the user about a problem (and remember it).
+Reporter = Callable[[str, str, str], None]
+
+
+class MainScreen(Screen[None]):
+    """Models, parameters, jobs and results, wired to a session's services."""
+
+    COMMANDS: ClassVar = {palette.ModelCommands, palette.ActionCommands}
+
+    BINDINGS: ClassVar = [
+        Binding("slash", "search", "Search", id="search"),
+        Binding("ctrl+s,ctrl+j", "submit", "Submit", id="submit", priority=True),
+        Binding("ctrl+b", "submit_many", "Submit ×N", id="submit_many", priority=True),
+        Binding("escape", "back", "Back to models", show=False, id="back"),
+        Binding("ctrl+r", "toggle_raw_json", "Raw JSON", show=False, id="raw"),
+        Binding("1", "pane('models')", "Go to models", show=False, id="pane.models"),
+        Binding("2", "pane('form')", "Go to parameters", show=False, id="pane.form"),
+        Binding("3", "pane('jobs')", "Go to jobs", show=False, id="pane.jobs"),
+        Binding("4", "pane('results')", "Go to results", show=False, id="pane.results"),
+        # The same from inside a text field, where a bare digit is typed. (Not alt+digit:
+        # Textual reads ESC+digit as the macOS Option characters ¡™£¢.)
+        *(
+            Binding(
+                f"f{n + 1}",
+                f"pane('{pane}')",
+                title,
+                show=False,
+                id=f"pane.{pane}.fkey",
+                priority=True,
+            )
+            for n, pane, title in (
+                (1, "models", "Go to models"),
+                (2, "form", "Go to parameters"),
+                (3, "jobs", "Go to jobs"),
+                (4, "results", "Go to results"),
+            )
+        ),
+    ]
+
+    PANE_TITLES: ClassVar[dict[str, str]] = {
+        "models": "Models",
+        "form": "Parameters",
+        "jobs": "Jobs",
+        "results": "Results",
+    }
+
+    def __init__(self, services: Services, state: AppState, report: Reporter) -> None:
+        super().__init__()
+        self.services = services
+        self.settings = services.settings
+        self.state = state
+        self.report = report
+        self.current_model: ModelInfo | None = None
+        self.current_schema: EndpointSchema | None = None
+        self.current_price: Price | None = None
+        self.active_pane = "models"
+        self.narrow = False
+        self._dirty: dict[str, Job] = {}
+        self._form_jobs: set[str] = set()
+        self._follow: str | None = None
+        self.quitting_when_done = False
+
+    # -- the panes -----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(self.settings, id="status")
+        yield Tabs(
+            *(
+                Tab(f"{i} {t}", id=f"tab-{p}")
+                for i, (p, t) in enumerate(self.PANE_TITLES.items(), 1)
+            ),
+            id="pane-tabs",
+        )
+        with Horizontal(id="main"):
+            with Vertical(id="pane-models", classes="pane"):
+                yield ModelBrowser(state=self.state, ranker=rank, id="browser")
+            with Vertical(id="pane-form", classes="pane"):
+                yield ParamForm(id="form", drafts=self.state)
+            with Vertical(id="right"):
+                with Vertical(id="pane-jobs", classes="pane"):
+                    yield JobTable(id="jobs")
+                with Vertical(id="pane-results", classes="pane"):
+                    yield ResultsPane(id="results", download_dir=self.settings.paths.download_dir)
+        yield Footer()
+
+    @property
+    def browser(self) -> ModelBrowser:
+        """The model browser pane."""
+        return self.query_one(ModelBrowser)
+
+    @property
+    def form(self) -> ParamForm:
+        """The parameter form pane."""
+        return self.query_one(ParamForm)
+
+    @property
+    def job_table(self) -> JobTable:
+        """The jobs pane."""
+        return self.query_one(JobTable)
+
+    @property
+    def results(self) -> ResultsPane:
+        """The results pane."""
+        return self.query_one(ResultsPane)
+
+    @property
+    def status_bar(self) -> StatusBar:
+        """The status line."""
+        return self.query_one(StatusBar)
+
+    def pane_widget(self, pane: str) -> Widget:
+        """The container of a pane."""
+        return self.query_one(f"#pane-{pane}")
+
+    def on_mount(self) -> None:
+        for number, (pane, title) in enumerate(self.PANE_TITLES.items(), 1):
+            self.pane_widget(pane).border_title = f"{number} {title}"
+        self.query_one("#pane-tabs", Tabs).can_focus = False
+        self.services.jobs.on_event = self._on_job_event
+        try:
+            self.browser.set_models(self.services.catalog.local_models())
+        except (FaltuiError, OSError, ValueError) as exc:
+            self._problem(f"Could not read the bundled model catalog: {exc}")
+        if self.settings.key:
+            self._stream_live_models()
+        self._resume_jobs()
+        self.set_interval(FLUSH_INTERVAL, self.flush_jobs)
+        self._apply_layout(self.app.size.width)
+        self.browser.focus_search()
+
+    def _problem(self, message: str, *, title: str = "faltui", severity: str = "warning") -> None:
+        self.report(message, title, severity)
+
+    # -- layout --------------------------------------------------------------------------
+
+    def on_resize(self, event: Resize) -> None:
+        self._apply_layout(event.size.width)
+
+    def _apply_layout(self, width: int) -> None:
+        narrow = width < WIDE_COLUMNS
+        self.narrow = narrow
+        self.set_class(narrow, "-narrow")
+        self.query_one("#pane-tabs").display = narrow
+        self._show_pane(self.active_pane)
+
+    def _show_pane(self, pane: str) -> None:
+        self.active_pane = pane
+        for name in self.PANE_TITLES:
+            self.pane_widget(name).display = (not self.narrow) or name == pane
+        self.query_one("#right").display = (not self.narrow) or pane in ("jobs", "results")
+        tabs = self.query_one("#pane-tabs", Tabs)
+        if tabs.active != f"tab-{pane}":
+            with tabs.prevent(Tabs.TabActivated):
+                tabs.active = f"tab-{pane}"
+
+    def action_pane(self, pane: str) -> None:
+        """Show (when narrow) and focus a pane."""
+        if pane not in self.PANE_TITLES:
+            return
+        was_hidden = self.narrow and pane != self.active_pane
+        self._show_pane(pane)
+        if was_hidden:  # a pane just made visible can take focus after the next refresh
+            self.call_after_refresh(self._focus_pane, pane)
+        else:  # at once, so keys typed right after land in the right place
+            self._focus_pane(pane)
+
+    def _focus_pane(self, pane: str) -> None:
+        if pane == "models":
+            self.browser.focus_list()
+            return
+        container = self.pane_widget(pane)
+        if pane == "form" and self.form.focus_resume():  # back to the field last used
+            return
+        for widget in container.query("*"):
+            if widget.focusable:
+                widget.focus()
+                return
+        container.focus()  # nothing focusable yet: at least leave the old pane
+
+    @on(Tabs.TabActivated, "#pane-tabs")
+    def _on_tab(self, event: Tabs.TabActivated) -> None:
+        event.stop()
+        pane = (event.tab.id or "").removeprefix("tab-") if event.tab is not None else ""
+        if pane and pane != self.active_pane:  # ignore the initial activation
+            self.action_pane(pane)
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        # Keep the tab bar and the active pane in step with the focus (tab key, clicks).
+        for name in self.PANE_TITLES:
+            if self.pane_widget(name) in event.widget.ancestors_with_self:
+                if name != self.active_pane:
+                    self._show_pane(name)
+                return
+
+    def panes(self) -> list[tuple[str, Widget]]:
+        """Each pane's title and container (for the help screen)."""
+        return [(title, self.pane_widget(pane)) for pane, title in self.PANE_TITLES.items()]
+
+    # -- models --------------------------------------------------------------------------
+
+    def known_models(self) -> list[ModelInfo]:
+        """Every model the browser knows (bundled and live)."""
+        return self.browser.models
+
+    def rank_models(
+        self, models: list[ModelInfo], query: str, category: str | None = None
+    ) -> list[ModelInfo]:
+        """The catalog's ranking (fuzzy on id, name, category and tags)."""
+        return rank(models, query, category)
+
+    @work(group="catalog", exclusive=True, exit_on_error=False)
+    async def _stream_live_models(self) -> None:
+        status = self.status_bar
+        status.set_busy("fetching live model list…")
+        added = 0
+        try:
+            async for page in self.services.catalog.iter_models():
+                added += self.browser.add_models(page)
+        except FaltuiError as exc:
+            self.notify(
+                f"Live model list unavailable ({exc}); showing the bundled catalog.",
+                severity="warning",
+                markup=False,
+            )
+        finally:
+            status.set_busy(None)
+        if added:
+            self.notify(f"{added} more models from fal's live catalog.", markup=False)
+
+    @on(ModelBrowser.Chosen)
+    def _on_model_chosen(self, message: ModelBrowser.Chosen) -> None:
+        self.choose_model(message.model)
+
+    @on(ModelBrowser.FavouriteToggled)
+    def _on_favourite_toggled(self, message: ModelBrowser.FavouriteToggled) -> None:
+        if message.error:
+            self._problem(message.error)
+
+    def choose_model(self, model: ModelInfo) -> None:
+        """Make a model current: remember it and load its schema into the form."""
+        self.current_model = model
+        self.state.touch_recent(model.endpoint_id)
+        self._save_state()
+        self.status_bar.set_model(model.endpoint_id)
+        form_pane = self.pane_widget("form")
+        form_pane.border_title = Content(f"2 {literal(model.display_name)}")
+        form_pane.border_subtitle = Content(literal(model.endpoint_id))
+        self._load_schema(model)
+        self.current_price = None
+        self.status_bar.set_price(None)
+        if self.settings.key:
+            self._load_price(model.endpoint_id)
+
+    @work(group="price", exclusive=True, exit_on_error=False)
+    async def _load_price(self, endpoint_id: str) -> None:
+        """Fetch the model's unit price for the status line and the ×N estimate."""
+        try:
+            prices = await get_prices(self.services.client, self.settings, [endpoint_id])
+        except FaltuiError:  # prices are a nicety: no price, no line
+            return
+        price = next((p for p in prices if p.endpoint_id == endpoint_id), None)
+        model = self.current_model
+        if price is None or model is None or model.endpoint_id != endpoint_id:
+            return
+        self.current_price = price
+        self.status_bar.set_price(price.describe())
+
+    @work(group="schema", exclusive=True, exit_on_error=False)
+    async def _load_schema(self, model: ModelInfo) -> None:
+        form = self.form
+        form.loading = True
+        try:
+            schema = await self.services.catalog.get_schema(model.endpoint_id)
+        except NotFoundError:
+            # No published schema: the model can still run with an input written as JSON.
+            schema = EndpointSchema.free_form(model.endpoint_id)
+            self.notify(
+                f"{model.endpoint_id} publishes no parameter schema here. Write its input as "
+                "JSON in the raw view (ctrl+r); nothing is checked before submit.",
+                title="No schema",
+                severity="warning",
+                markup=False,
+            )
+        except FaltuiError as exc:
+            form.loading = False
+            self._problem(
+                f"Could not load the parameters of {model.endpoint_id}: {exc}",
+                title="Schema unavailable",
+                severity="error",
+            )
+            return
+        if self.current_model is not model:
+            return  # the user chose another model meanwhile
+        self.current_schema = schema
+        form.loading = False
+        form.load(schema)  # from the model's draft (or a queued fork), else the defaults
+        self._show_pane("form")
+        # The form mounts its editors asynchronously: focus the first one once they exist
+        # and have been laid out (a pane shown just now has no size before that).
+        await form.settled()
+        self.call_after_refresh(self._focus_pane, "form")
+
+    # -- submitting ----------------------------------------------------------------------
+
+    def _can_submit(self) -> bool:
+        if not self.settings.key:
+            self.notify(
+                str(MissingKeyError()), title="No fal API key", severity="error", markup=False
+            )
+            return False
+        if self.current_model is None or self.current_schema is None:
+            self.notify("Choose a model first (/ to search, enter to choose).", markup=False)
+            return False
+        return True
+
+    def action_submit(self) -> None:
+        """Submit the form once."""
+        if self._can_submit():
+            self.form.request_submit(1)
+
+    def action_submit_many(self) -> None:
+        """Ask for N, then submit the form N times (seeds varied)."""
+        if not self._can_submit():
+            return
+
+        def chosen(count: int | None) -> None:
+            if count:
+                self.form.request_submit(count)
+
+        self.app.push_screen(CountScreen(cost=self._cost_of), chosen)
+
+    def _cost_of(self, count: int) -> str | None:
+        """What ``count`` submissions of the form would cost, when fal published a price."""
+        price = self.current_price
+        model = self.current_model
+        if price is None or model is None or price.endpoint_id != model.endpoint_id:
+            return None
+        return describe_cost(price, self.form.values(), count)
+
+    @on(ParamForm.Submit)
+    def _on_form_submit(self, message: ParamForm.Submit) -> None:
+        message.stop()
+        if self._can_submit():
+            self._submit(message.endpoint_id, message.prepared, message.count)
+
+    @work(group="submit", exit_on_error=False)
+    async def _submit(self, endpoint_id: str, prepared: PreparedInput, count: int) -> None:
+        try:
+            jobs = await self.services.jobs.submit_many(endpoint_id, prepared, count)
+        except ValidationFailed as exc:
+            self.form.mark_errors(exc.errors)
+            self.notify(str(exc), title="Input not valid", severity="error", markup=False)
+            return
+        except ApiValidationError as exc:
+            self.form.mark_errors(exc.field_errors)
+            self.notify(str(exc), title="fal rejected the input", severity="error", markup=False)
+            return
+        except (ApiError, FaltuiError) as exc:
+            self.notify(str(exc), title="Submit failed", severity="error", markup=False)
+            return
+        for job in jobs:
+            self._form_jobs.add(job.id)
+            self._mark_dirty(job)
+        note = f"Submitted {len(jobs)} job{'s' if len(jobs) != 1 else ''} to {endpoint_id}"
+        if count > 1 and prepared.seed is None:
+            note += " (the model has no seed: identical inputs)"
+        self.notify(note, markup=False)
+        if jobs:
+            self._follow = jobs[-1].id  # the cursor moves there once its row exists
+
+    def action_toggle_raw_json(self) -> None:
+        """Switch the form between fields and its raw JSON payload (from any pane)."""
+        if self.current_schema is None:
+            self.notify("Choose a model first.", markup=False)
+            return
+        self._show_pane("form")
+        self.form.toggle_raw()
+
+    # -- jobs ----------------------------------------------------------------------------
+
+    def _on_job_event(self, event: JobEvent) -> None:
+        # Called by the JobManager for every change: only remember; the timer renders.
+        self._mark_dirty(event.job)
+
+    def _mark_dirty(self, job: Job) -> None:
+        self._dirty[job.id] = job
+
+    def flush_jobs(self) -> None:
+        """Push every changed job to the widgets in one batch (runs on a 10 Hz timer)."""
+        if not self._dirty or not self.is_attached:
+            return
+        dirty, self._dirty = self._dirty, {}
+        table = self.job_table
+        table.upsert(dirty.values())
+        counts = Counter(job.state.value for job in self.services.jobs.jobs())
+        self.status_bar.set_counts(counts)
+        if self._follow is not None and table.select_job(self._follow):
+            self._follow = None  # its Highlighted message shows it in Results
+        selected = table.selected_job_id
+        if selected in dirty:
+            self.results.show(dirty[selected])
+        for job in dirty.values():
+            self._report_finished(job)
+        self._check_quit_when_done()
+
+    def in_flight_jobs(self) -> list[Job]:
+        """Jobs not finished yet (being uploaded, queued or running)."""
+        return [job for job in self.services.jobs.jobs() if not job.final]
+
+    def quit_when_done(self) -> None:
+        """Quit once every job in flight has finished (ctrl+q again quits at once)."""
+        self.quitting_when_done = True
+        self._check_quit_when_done()
+
+    def _check_quit_when_done(self) -> None:
+        if not self.quitting_when_done:
+            return
+        left = len(self.in_flight_jobs())
+        if left == 0:
+            self.app.exit()
+        else:
+            self.status_bar.set_busy(f"quitting when {left} job(s) finish · ctrl+q quits now")
+
+    @work(group="quit", exclusive=True, exit_on_error=False)
+    async def cancel_all_then_quit(self) -> None:
+        """Ask fal to cancel every job in flight, then quit (failures are shown first)."""
+        jobs = self.in_flight_jobs()
+        self.status_bar.set_busy(f"cancelling {len(jobs)} job(s)…")
+        failed: list[str] = []
+        for job in jobs:
+            try:
+                await self.services.jobs.cancel(job.id)
+            except FaltuiError as exc:
+                failed.append(f"{job.request_id or job.id}: {exc}")
+        self.status_bar.set_busy(None)
+        if failed:
+            self.notify(
+                f"{len(failed)} of {len(jobs)} could not be cancelled (first: {failed[0]}); "
+                "they keep running on fal. ctrl+q again to quit.",
+                title="Cancel incomplete",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.app.exit()
+
+    def _report_finished(self, job: Job) -> None:
+        if job.id not in self._form_jobs or job.state not in _REPORTED:
+            return
+        self._form_jobs.discard(job.id)
+        if job.state is not JobState.failed:
+            return
+        model = self.current_model
+        if job.field_errors and model is not None and job.endpoint_id == model.endpoint_id:
+            self.form.mark_errors(list(job.field_errors))
+        self.notify(
+            f"{job.endpoint_id}: {job.error or 'failed'}",
+            title="Job failed",
+            severity="error",
+            markup=False,
+        )
+
+    def job(self, job_id: str) -> Job | None:
+        """A job the manager knows, by its local id."""
+        return self.services.jobs.get(job_id)
+
+    @on(JobTable.Highlighted)
+    def _on_job_highlighted(self, message: JobTable.Highlighted) -> None:
+        message.stop()
+        self.results.show(self.job(message.job_id))
+
+    @on(JobTable.CancelRequested)
+    def _on_cancel_requested(self, message: JobTable.CancelRequested) -> None:
+        message.stop()
+        self._cancel_job(message.job_id)
+
+    @on(JobTable.RerunRequested)
+    def _on_rerun_requested(self, message: JobTable.RerunRequested) -> None:
+        message.stop()
+        self._rerun_job(message.job_id)
+
+    @on(JobTable.ResultRequested)
+    def _on_result_requested(self, message: JobTable.ResultRequested) -> None:
+        message.stop()
+        self.results.show(self.job(message.job_id))
+        self.results.run_output_action(message.action)
+
+    @on(JobTable.DetailsRequested)
+    def _on_details_requested(self, message: JobTable.DetailsRequested) -> None:
+        message.stop()
+        job = self.job(message.job_id)
+        if job is None:
+            return
+
+        def closed(choice: str | None) -> None:
+            if choice == "edit":
+                self.fork_into_form(job)
+
+        self.app.push_screen(JobDetailScreen(job, self.settings), closed)
+
+    def fork_into_form(self, job: Job) -> None:
+        """Load a job's model and input into the form, to change and submit again."""
+        known = {m.endpoint_id: m for m in self.known_models()}
+        model = known.get(job.endpoint_id) or ModelInfo.from_api(
+            {"endpoint_id": job.endpoint_id, "metadata": {"display_name": job.endpoint_id}}
+        )
+        self.form.queue_fork(job)
+        self.choose_model(model)
+        self.notify(f"Loaded the job's input for {job.endpoint_id} into the form.", markup=False)
+
+    @work(group="jobs", exit_on_error=False)
+    async def _cancel_job(self, job_id: str) -> None:
+        try:
+            await self.services.jobs.cancel(job_id)
+        except FaltuiError as exc:
+            self.notify(str(exc), title="Cancel failed", severity="warning", markup=False)
+
+    @work(group="jobs", exit_on_error=False)
+    async def _rerun_job(self, job_id: str) -> None:
+        if not self.settings.key:
+            self.notify(
+                str(MissingKeyError()), title="No fal API key", severity="error", markup=False
+            )
+            return
+        try:
+            job = await self.services.jobs.rerun(job_id)
+        except FaltuiError as exc:
+            self.notify(str(exc), title="Re-run failed", severity="error", markup=False)
+            return
+        self._mark_dirty(job)
+        self._follow = job.id
+
+    @work(group="jobs", exit_on_error=False)
+    async def _resume_jobs(self) -> None:
+        manager = self.services.jobs
+        manager.load_history(limit=HISTORY_LIMIT)  # earlier sessions' finished jobs
+        for job in manager.jobs():
+            self._mark_dirty(job)
+        try:
+            resumed = await manager.resume_unfinished()
+        except FaltuiError as exc:
+            self._problem(f"Could not resume unfinished jobs: {exc}")
+            return
+        for job in resumed:
+            self._mark_dirty(job)
+        if resumed:
+            self.notify(f"Resumed {len(resumed)} unfinished job(s).", markup=False)
+
+    def filter_jobs(self, state: str | None) -> None:
+        """Show only jobs in one state (``None``: all)."""
+        self.job_table.set_filter(state)
+        self.notify(f"Jobs: {'all' if state is None else state}", markup=False)
+        self.action_pane("jobs")
+
+    @work(group="bulk-download", exclusive=True, exit_on_error=False)
+    async def download_finished(self) -> None:
+        """Save the output files of every finished job in the table's current view."""
+        import httpx
+
+        jobs = [self.job(job_id) for job_id in self.job_table.shown_ids]
+        done = [j for j in jobs if j is not None and j.state is JobState.done and j.result]
+        outputs = [output for job in done for output in find_outputs(job.result)]
+        if not outputs:
+            self.notify("No finished job with output files in this view.", markup=False)
+            return
+        folder = self.settings.paths.download_dir
+        status = self.status_bar
+        ended = 0
+
+        def on_done(*_: object) -> None:
+            nonlocal ended
+            ended += 1
+            status.set_busy(f"downloading {ended}/{len(outputs)}")
+
+        status.set_busy(f"downloading 0/{len(outputs)}")
+        try:
+            # A plain client: result files live on CDN hosts, which never get the fal key.
+            async with httpx.AsyncClient(follow_redirects=True, timeout=60.0) as http:
+                saved, failed = await download_many(http, outputs, folder, on_done=on_done)
+        finally:
+            status.set_busy(None)
+        message = f"Saved {len(saved)} files from {len(done)} jobs to {folder}"
+        if failed:
+            first = f"{failed[0][0].url}: {failed[0][1]}"
+            self.notify(
+                f"{message}; {len(failed)} failed (first: {first})",
+                title="Download incomplete",
+                severity="warning",
+                markup=False,
+            )
+        else:
+            self.notify(message, title="Downloaded", markup=False)
+
+    # -- misc actions --------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        """Focus the model search box."""
+        self._show_pane("models")
+        self.browser.focus_search()
+
+    def action_back(self) -> None:
+        """Escape: leave the search box for the list; from another pane, back to the models."""
+        if self.active_pane != "models":
+            self.action_pane("models")
+        else:
+            self.browser.focus_list()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Workers run with exit_on_error=False: an unexpected error becomes a notification
+        # instead of a traceback that ends the app.
+        if event.state == WorkerState.ERROR:
+            name = event.worker.name or "Background task"
+            self._problem(f"{name} failed: {event.worker.error!r}", severity="error")
+
+    def _save_state(self) -> None:
+        error = self.state.save()
+        if error:
+            self._problem(error)
