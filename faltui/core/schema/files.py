@@ -50,7 +50,7 @@ def read_file_ref(value: str) -> FileRef:
         return FileRef("remote", text)
     match = _SCHEME_URL.match(text)
     if match is None:
-        return FileRef("local", text, Path(text).expanduser())
+        return FileRef("local", text, _expand(text))
     scheme = match.group(1).lower()
     if scheme in REMOTE_SCHEMES:
         return FileRef("remote", text)
@@ -67,7 +67,15 @@ def read_file_ref(value: str) -> FileRef:
             "write file:///absolute/path or just the path"
         )
         return FileRef("unsupported", text, problem=problem)
-    return FileRef("local", text, Path(unquote(parts.path)).expanduser())
+    return FileRef("local", text, _expand(unquote(parts.path)))
+
+
+def _expand(text: str) -> Path:
+    """``~`` and ``~user`` expanded; an unknown user's ``~name`` stays as written."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        return Path(text)
 
 
 def local_path(value: str) -> Path | None:
@@ -91,8 +99,9 @@ def file_problem(value: str) -> str | None:
             return None
         if path.is_dir():
             return f"is a folder, not a file: {path}"
-    except OSError as exc:  # a name too long, a permission problem …
-        return f"cannot read local file {path}: {exc.strerror or exc}"
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte, no permission …
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        return f"cannot use local file {path}: {reason}"
     return f"no such local file: {path} (expected an http(s):// URL or a local file path)"
 
 

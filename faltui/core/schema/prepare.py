@@ -135,7 +135,7 @@ def _json_problems(value: Any, path: PathKey) -> Iterator[FieldError]:
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
-                yield FieldError(path, f"a key must be text, not {key!r}", "type")
+                yield FieldError((*path, str(key)), f"a key must be text, not {key!r}", "type")
                 continue
             yield from _json_problems(item, (*path, key))
         return
