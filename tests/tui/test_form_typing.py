@@ -254,3 +254,66 @@ async def test_a_forked_seed_is_used_once_and_says_where_it_came_from(
         origin = str(app.query_one("#form-origin", Static).render())
         assert "its seed 1234 was used; the seed is random again" in origin
         assert "seed" not in form.values()
+
+
+async def test_text_that_is_not_a_value_yet_is_kept_in_the_draft(emu_settings: Settings) -> None:
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(160, 48)) as pilot:
+        form = await choose(app, FLUX)
+        app.query_one(".form-advanced", Collapsible).collapsed = False
+        await pilot.pause()
+        scale = form.editor("guidance_scale").query_one(Input)
+        scale.focus()
+        await pilot.press("end", "ctrl+u", *"3,5")
+        form = await choose(app, KLING)
+        form = await choose(app, FLUX)
+        await pilot.pause()
+        editor = form.editor("guidance_scale")
+        assert editor.query_one(Input).value == "3,5"  # as typed, still saying why not
+        assert "write decimals with a point" in error_line(editor)
+
+
+async def test_a_forked_seed_is_shown_and_a_typed_seed_replaces_it() -> None:
+    from faltui.core.job import Job
+
+    app = FormHost(schema_for(FLUX), autoload=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        job = Job(endpoint_id=FLUX, input={"prompt": "a fox", "seed": 1234})
+        app.form.queue_fork(job)
+        app.form.load(schema_for(FLUX))
+        await app.form.settled()
+        await pilot.pause()
+        seed = app.form.editor("seed")
+        note = seed.query_one(".seed-note", Static)
+        assert str(note.render()) == f"seed 1234 from job {job.id[:8]}; clear for random"
+        origin = str(app.query_one("#form-origin", Static).render())
+        assert "its seed 1234 is used for the next submit only" in origin
+        app.query_one(".form-advanced", Collapsible).collapsed = False
+        await pilot.pause()
+        seed.query_one(Input).focus()
+        await pilot.press("end", "ctrl+u", *"77")
+        await pilot.pause()
+        assert not note.display  # the user's own seed now: it sticks, and nothing says fork
+        assert "1234" not in str(app.query_one("#form-origin", Static).render())
+        assert app.form.request_submit(1) and app.form.request_submit(1)
+        await pilot.pause()
+        assert [m.payload["seed"] for m in app.submitted] == [77, 77]
+
+
+async def test_the_count_dialog_keeps_what_was_typed() -> None:
+    from faltui.tui.screens.count import CountScreen
+
+    app = FormHost(schema_for(FLUX), {"prompt": "p"})
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        app.form.editor("prompt").focus_control()
+        await pilot.press("ctrl+b")
+        await until(lambda: isinstance(app.screen, CountScreen))
+        count = app.screen.query_one(Input)
+        await pilot.press("end", "ctrl+u", "2", ".", "5", "enter")
+        await pilot.pause()
+        assert count.value == "2.5" and isinstance(app.screen, CountScreen)  # not 25 jobs
+        assert "whole number" in str(app.screen.query_one("#count-error", Static).render())
+        await pilot.press("ctrl+u", "3", "enter")
+        await pilot.pause()
+        assert [m.count for m in app.submitted] == [3]
