@@ -35,6 +35,7 @@ from textual.widgets import Collapsible, Input, Static, TextArea
 
 from faltui.core.errors import FieldError, ValidationFailed
 from faltui.core.schema import EMPTY, EndpointSchema, Field, PreparedInput, default_value, prepare
+from faltui.core.schema.input import parse_json
 from faltui.core.state import Draft, ForkNote
 from faltui.tui.widgets.form_factory import make_editor
 from faltui.tui.widgets.form_fields import FieldEditor, Path, SeedEditor
@@ -635,11 +636,10 @@ class ParamForm(Widget):
         """The raw JSON as an object, or an error message."""
         text = self.query_one("#form-raw", TextArea).text
         try:
-            parsed = json.loads(text) if text.strip() else {}
-        except (ValueError, RecursionError) as exc:
-            if isinstance(exc, json.JSONDecodeError):
-                return f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-            return f"Not valid JSON: {exc}"
+            parsed = parse_json(text) if text.strip() else {}
+        except ValueError as exc:
+            message = str(exc)
+            return message[:1].upper() + message[1:]
         if not isinstance(parsed, dict):
             return "The payload must be a JSON object ({…})."
         return parsed
