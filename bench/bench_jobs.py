@@ -7,9 +7,8 @@ slows everything down.
 
 * ours  — ``FalClient`` + ``JobManager`` (+ a SQLite journal): ``submit_batch`` then
   ``wait_all``; one scheduler, at most ``--max-active`` status streams, adaptive polling.
-* ours-poll — the same with streams off (adaptive polling only). The emulator computes each
-  open stream's status on a timer, so streams cost it CPU that fal's push-based streams don't;
-  this row shows what the scheduler does without them.
+* ours-poll — the same with streams off (adaptive polling only): what the scheduler does
+  without streams. (The emulator's streams are push-based, like fal's: see bench_streams.py.)
 * naive — one asyncio task per job on a plain ``httpx.AsyncClient``: submit, poll the status
   URL every 0.1 s until ``COMPLETED``, fetch the result.
 
@@ -58,8 +57,9 @@ async def run_ours(n: int, urls: dict[str, str], key: str, args: argparse.Namesp
     """Submit ``n`` jobs with the JobManager and wait for all of them."""
     from faltui.core.client import FalClient
     from faltui.core.job import JobState
-    from faltui.core.jobs import JobManager, vary_seed
+    from faltui.core.jobs import JobManager
     from faltui.core.journal import Journal
+    from faltui.core.schema import prepare
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = _settings(urls, key, Path(tmp))
@@ -80,7 +80,8 @@ async def run_ours(n: int, urls: dict[str, str], key: str, args: argparse.Namesp
             on_event=on_event,
         )
         start = time.perf_counter()
-        jobs = await manager.submit_batch(ENDPOINT, vary_seed({"prompt": "bench"}, n))
+        bench = prepare(None, {"prompt": "bench", "seed": "random"})  # distinct fresh seeds
+        jobs = await manager.submit_many(ENDPOINT, bench, n)
         finished = await manager.wait_all(timeout=args.timeout)
         wall = time.perf_counter() - start
         stats = manager.scheduler.stats

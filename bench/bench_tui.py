@@ -224,14 +224,14 @@ class KeyProber:
         browser = self.browser
         self.app.main.action_search()
         browser.set_query("")
-        if not await wait_for(lambda: browser.query == ""):
+        if not await wait_for(lambda: browser.search_text == ""):
             self.failures += 1
             return
         await asyncio.sleep(0.02)
         start = time.perf_counter()
         for char in word:
             self._send(char, char)
-        if not await wait_for(lambda: browser.query == word):
+        if not await wait_for(lambda: browser.search_text == word):
             self.failures += 1
             return
         effect = time.perf_counter()
@@ -272,6 +272,7 @@ def _settings(urls: dict[str, str], key: str, home: Path, time_scale: float) -> 
 
 async def run_scenario(args: argparse.Namespace, urls: dict[str, str], key: str) -> dict:
     """Run the app headless; with ``args.n`` jobs unless the scenario is the baseline."""
+    from faltui.core.state import Draft
     from faltui.tui.app import FaltuiApp
 
     n = 0 if args.child == "baseline" else args.n
@@ -282,8 +283,11 @@ async def run_scenario(args: argparse.Namespace, urls: dict[str, str], key: str)
         app = FaltuiApp(_settings(urls, key, Path(tmp), args.time_scale))
         async with app.run_test(size=(160, 48)) as pilot:
             await wait_for(lambda: not _catalog_busy(app), timeout=30)
-            model = next(m for m in app.services.catalog.local_models() if m.endpoint_id == ENDPOINT)
-            app.state.remember_values(ENDPOINT, {"prompt": "a lighthouse at dusk, film grain"})
+            model = next(
+                m for m in app.services.catalog.local_models() if m.endpoint_id == ENDPOINT
+            )
+            draft = Draft({"prompt": "a lighthouse at dusk, film grain"})
+            app.state.keep_draft(ENDPOINT, draft)
             app.main.choose_model(model)
             form = app.main.query_one("#form")
             await wait_for(lambda: app.main.current_schema is not None, timeout=30)

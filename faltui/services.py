@@ -46,8 +46,10 @@ class Services:
 def build_services(settings: Settings, *, on_event: EventCallback | None = None) -> Services:
     """Build a session's services from its settings.
 
-    A journal that cannot be opened is reported in ``Services.problems`` (jobs then run
-    without being resumable).
+    The journal fails closed: a damaged one is repaired on opening (what was kept is put in
+    ``Services.problems``), and one that cannot be written makes the job manager refuse to
+    submit (``JobManager.journal_problem`` says why: show it as a banner). Jobs never run
+    unrecorded.
     """
     problems: list[str] = []
     client = FalClient(settings)
@@ -55,9 +57,12 @@ def build_services(settings: Settings, *, on_event: EventCallback | None = None)
     journal: Journal | None
     try:
         journal = Journal(settings.paths.journal_file)
-    except Exception as exc:  # any failure to open it is reported, never raised
-        journal = None
-        problems.append(f"Job journal unavailable ({exc}); jobs will not be resumable.")
+    except Exception as exc:  # never raised for damage; anything else still refuses submits
+        journal = Journal.unavailable(
+            settings.paths.journal_file, f"the job journal cannot be opened ({exc})"
+        )
+    if journal.notice:
+        problems.append(journal.notice)
     jobs = JobManager(
         client, journal=journal, max_active=settings.max_active_jobs, on_event=on_event
     )
@@ -80,17 +85,19 @@ def session_settings(demo: bool) -> Iterator[Settings]:
     if not demo:
         yield settings
         return
-    from faltui.emulator import DEMO_KEY, Emulator
+    from faltui.emulator import DEMO_KEY, start_demo
 
-    emulator = Emulator()
-    emulator.start()
+    paths = demo_paths(settings.paths)
+    # Persistent, on last session's ports: earlier demo results still preview, unfinished
+    # demo jobs finish.
+    emulator = start_demo(paths.data_dir / "emulator")
     try:
         yield replace(
             settings.with_urls(**emulator.urls),
             key=DEMO_KEY,
             key_source="demo",
             demo=True,
-            paths=demo_paths(settings.paths),
+            paths=paths,
         )
     finally:
         emulator.stop()

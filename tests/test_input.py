@@ -201,7 +201,18 @@ def test_the_gate_refuses_naming_every_field(tmp_path: Path) -> None:
     assert [e.dotted for e in info.value.errors] == ["(input)"]
     with pytest.raises(ValidationFailed) as info:
         prepare(flux, {"prompt": "x", "guidance_scale": float("nan"), "extra": {1: 2}})
-    assert {e.dotted for e in info.value.errors} == {"guidance_scale", "extra"}
+    assert {e.dotted for e in info.value.errors} == {"guidance_scale", "extra.1"}
+
+
+def test_an_input_nested_too_deeply_is_refused_by_field() -> None:
+    deep: Any = 1
+    for _ in range(5000):  # built without recursion: json.loads could not even read it
+        deep = [deep]
+    with pytest.raises(ValidationFailed) as info:
+        prepare(load("fal-ai__flux__dev"), {"prompt": "x", "image_size": deep})
+    assert [(e.dotted, e.message) for e in info.value.errors] == [
+        ("image_size", "nested too deeply (more than 100 levels)")
+    ]
 
 
 def test_a_failing_checker_refuses_the_input(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,6 +24,7 @@ from faltui.core.schema import (
     parse_params,
     prepare,
 )
+from faltui.core.schema.input import parse_json
 
 #: The seed's ``--size`` shorthands (fal-ai-community ``generate.sh``).
 SIZE_SHORTHANDS = {
@@ -153,9 +154,9 @@ def _params(schema: EndpointSchema | None, items: list[str]) -> dict[str, Any]:
         if ":=" in item:
             key, raw = item.split(":=", 1)
             try:
-                out[key] = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                errors.append(FieldError((key,), f"not valid JSON: {exc.msg}", "json"))
+                out[key] = parse_json(raw)
+            except ValueError as exc:
+                errors.append(FieldError((key,), str(exc), "json"))
         elif "=" in item:
             key, raw = item.split("=", 1)
             fallback = _SEED if key == "seed" else None

@@ -23,8 +23,10 @@ from faltui.cli.support import (
     EXIT_OK,
     EXIT_TIMEOUT,
     EXIT_USAGE,
+    PROGRESS_EVERY,
     CliFailure,
     Console,
+    open_journal,
 )
 from faltui.core.catalog import Catalog
 from faltui.core.client import FalClient
@@ -33,10 +35,10 @@ from faltui.core.endpoints import EndpointId
 from faltui.core.errors import ApiError, FaltuiError, NotFoundError
 from faltui.core.job import Job, JobEvent, JobState, state_text
 from faltui.core.jobs import JobManager
-from faltui.core.journal import Journal
 from faltui.core.outputs import download, find_outputs
 from faltui.core.schema import EndpointSchema, PreparedInput
 from faltui.core.storage import upload_local_files
+from faltui.core.text import one_line
 
 
 async def load_schema(
@@ -54,7 +56,7 @@ async def load_schema(
 
 def describe(job: Job) -> str:
     """One progress line: state (with the place in the queue), elapsed time."""
-    return f"{job.endpoint_id}  {state_text(job)}  {job.elapsed:.1f}s"
+    return f"{one_line(job.endpoint_id, 120)}  {state_text(job)}  {job.elapsed:.1f}s"
 
 
 class Progress:
@@ -65,17 +67,30 @@ class Progress:
         self.logs = logs
         self.printed_logs = 0
         self.last_line = ""
+        self.last_keys: dict[str, tuple[str, float]] = {}
 
     def __call__(self, event: JobEvent) -> None:
         job = event.job
         if self.logs:
-            for line in job.logs[self.printed_logs :]:
-                self.console.note(f"  {line.message}")
+            for log in job.logs[self.printed_logs :]:
+                self.console.note(f"  {log.message}")
             self.printed_logs = len(job.logs)
         line = describe(job)
-        if line != self.last_line:
-            self.last_line = line
+        if line == self.last_line:
+            return
+        self.last_line = line
+        if self.console.err.isatty():
             self.console.progress(line)
+            return
+        # Off a terminal: a line per job when its state or queue place changes, or every
+        # PROGRESS_EVERY seconds while it does not.
+        key = f"{job.state.value} {job.queue_position}"
+        now = self.console.clock()
+        last = self.last_keys.get(job.id)
+        if last is not None and last[0] == key and now - last[1] < PROGRESS_EVERY:
+            return
+        self.last_keys[job.id] = (key, now)
+        self.console.progress(line, key=f"{job.id} {key} {now}")
 
 
 async def wait_for(job: Job, timeout: float | None, poll: float = 0.05) -> bool:
@@ -105,7 +120,7 @@ def first_url_note(result: dict[str, Any], console: Console) -> None:
     """Tell a human on stderr where the first output is (stdout stays pure JSON)."""
     outputs = find_outputs(result)
     if outputs:
-        console.note(f"{outputs[0].kind} URL: {outputs[0].url}")
+        console.note(f"{outputs[0].kind} URL: {one_line(outputs[0].url)}")
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
@@ -151,7 +166,10 @@ async def _run_sync(
 def _upload_progress(console: Console):  # type: ignore[no-untyped-def]
     def report(sent: int, total: int) -> None:
         percent = 100 * sent / total if total else 100
-        console.progress(f"uploading {sent / 1e6:.1f}/{total / 1e6:.1f} MB ({percent:.0f}%)")
+        console.progress(
+            f"uploading {sent / 1e6:.1f}/{total / 1e6:.1f} MB ({percent:.0f}%)",
+            key=f"upload {int(percent // 10)}",
+        )
 
     return report
 
@@ -164,7 +182,7 @@ async def _run_queued(
     args: argparse.Namespace,
     console: Console,
 ) -> int:
-    journal = Journal(settings.paths.journal_file)
+    journal = open_journal(settings, console)
     progress = Progress(console, args.logs and args.count == 1)
     manager = JobManager(client, journal, max_active=settings.max_active_jobs, on_event=progress)
     try:
@@ -181,10 +199,12 @@ async def _run_queued(
         if args.count > 1:
             return await _report_many(client, manager, jobs, args, console)
         (job,) = jobs
+        if job.state is JobState.unknown:
+            raise CliFailure(f"{job.error} (local job id {job.id})", EXIT_FAILED)
         if job.state is JobState.failed and not job.request_id:
             raise CliFailure(job.error or "submit failed")
         if args.async_:
-            console.line(job.request_id or "")
+            console.line(one_line(job.request_id))
             return EXIT_OK
         if not args.wait:
             handle = job.handle.to_dict() if job.handle else {"request_id": job.request_id}
@@ -224,7 +244,8 @@ async def _report_many(
     console: Console,
 ) -> int:
     """``--count N``: one JSON line per job, in submission order (see the module docstring)."""
-    refused = [job for job in jobs if job.state is JobState.failed and not job.request_id]
+    # Refused, or sent without an answer (unknown: never resent; `faltui reconcile` settles it).
+    refused = [job for job in jobs if not job.request_id]
     console.note(f"submitted {len(jobs) - len(refused)} of {len(jobs)} jobs")
     if args.async_:
         for job in jobs:

@@ -110,7 +110,22 @@ def theme_from_data(data: dict[str, Any], source: str) -> Theme:
             _check_color(value, f"{source}: variable {key!r}")
         clean_vars[str(key)] = value.strip()
     try:
-        return Theme(name=name.strip(), dark=dark, variables=clean_vars, **colors)
+        return Theme(
+            name=name.strip(),
+            dark=dark,
+            variables=clean_vars,
+            primary=colors["primary"],
+            secondary=colors.get("secondary"),
+            accent=colors.get("accent"),
+            foreground=colors.get("foreground"),
+            background=colors.get("background"),
+            surface=colors.get("surface"),
+            panel=colors.get("panel"),
+            boost=colors.get("boost"),
+            error=colors.get("error"),
+            warning=colors.get("warning"),
+            success=colors.get("success"),
+        )
     except Exception as exc:  # Textual validates again; report, never crash
         raise ThemeFileError(f"{source}: {exc}") from exc
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from form_host import FLUX, KLING, WHISPER, FormHost, schema_for
-from textual.widgets import Collapsible, Input, Static
+from textual.widgets import Collapsible, Input, Static, TextArea
 
 from faltui.core.config import Settings
 from faltui.core.job import JobState
@@ -213,8 +213,11 @@ async def test_returning_to_the_form_puts_the_cursor_back_in_the_field_last_used
     app = FaltuiApp(emu_settings)
     async with app.run_test(size=(160, 48)) as pilot:
         form = await choose(app, FLUX)
+        prompt = form.editor("prompt").query_one(TextArea)
+        await until(lambda: app.focused is prompt)  # where choosing a model puts the cursor
         steps = form.editor("num_images").query_one(Input)
-        steps.focus()
+        await pilot.press("tab", "tab")  # past image_size, to num_images
+        await until(lambda: app.focused is steps)
         await pilot.press("end", "backspace", "3")
         await pilot.press("f4")  # to the jobs pane
         await pilot.pause()

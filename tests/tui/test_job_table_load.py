@@ -5,6 +5,7 @@ from __future__ import annotations
 from job_samples import NOW, make_job
 from textual.app import App, ComposeResult
 from textual.screen import Screen
+from waits import until
 
 from faltui.tui.widgets.job_table import JobGrid, JobTable
 
@@ -43,8 +44,8 @@ async def test_rows_appended_under_a_scrollbar_cost_no_layout_and_scroll_right()
         table = app.query_one(JobTable)
         grid = app.query_one(JobGrid)
         table.upsert(_jobs(0, 40))  # more rows than fit: the scrollbar appears (a layout)
-        await pilot.pause(0.2)
-        assert grid.show_vertical_scrollbar
+        await until(lambda: grid.show_vertical_scrollbar, what="the scrollbar")
+        await pilot.pause()  # the layout the scrollbar asked for is done
         Screen._refresh_layout = counting  # type: ignore[method-assign]
         try:
             for start in range(40, 200, 20):

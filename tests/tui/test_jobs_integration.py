@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 from textual.widgets import Static
+from waits import until
 
 from faltui.core.config import Settings
 from faltui.tui.app import FaltuiApp
@@ -22,15 +22,6 @@ def no_preview(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SSH_TTY", raising=False)
 
 
-async def wait_for(predicate, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
-
-
 async def test_submitted_jobs_flow_into_table_results_and_detail(emu_settings: Settings) -> None:
     app = FaltuiApp(emu_settings)
     async with app.run_test(size=(160, 45)) as pilot:
@@ -40,19 +31,20 @@ async def test_submitted_jobs_flow_into_table_results_and_detail(emu_settings: S
             "image_size": {"width": 64, "height": 48},
             "output_format": "png",
         }
-        jobs = [await app.services.jobs.submit("fal-ai/flux/dev", {**payload, "seed": s}) for s in (1, 2)]
+        jobs = [
+            await app.services.jobs.submit("fal-ai/flux/dev", {**payload, "seed": s})
+            for s in (1, 2)
+        ]
         table = app.query_one(JobTable)
-        await wait_for(lambda: all(j.final for j in jobs))
-        await wait_for(
-            lambda: all(table.grid.get_cell(j.id, "state").plain == "done" for j in jobs)
-        )
+        await until(lambda: all(j.final for j in jobs))
+        await until(lambda: all(table.grid.get_cell(j.id, "state").plain == "done" for j in jobs))
         assert table.shown_ids == [j.id for j in jobs]
         table.grid.focus()
         await pilot.press("k", "j")
         await pilot.pause()
         results = app.query_one(ResultsPane)
-        await wait_for(lambda: results.job is not None and results.job.id == jobs[1].id)
-        await wait_for(lambda: app.query_one(OutputList).option_count >= 1)
+        await until(lambda: results.job is not None and results.job.id == jobs[1].id)
+        await until(lambda: app.query_one(OutputList).option_count >= 1)
         item = results.selected_item
         assert item is not None and item.kind == "image" and item.width == 64
         results.query_one(OutputList).focus()

@@ -47,6 +47,9 @@ from faltui.core.schema.model import EndpointSchema, Field, array_item, object_c
 from faltui.core.schema.validate import check_value
 from faltui.core.seeds import RANDOM, SeedRule, seed_rule, seeds_for
 
+#: Deepest nesting of lists and objects an input may have (fal's inputs need a handful).
+MAX_DEPTH = 100
+
 
 @dataclass(frozen=True)
 class PreparedInput:
@@ -82,6 +85,13 @@ def prepare(schema: EndpointSchema | None, payload: Any) -> PreparedInput:
     """Check and normalise an input (see the module docstring); raises ``ValidationFailed``."""
     if not isinstance(payload, dict):
         raise ValidationFailed([FieldError((), _not_an_object(payload), "type")])
+    deep = [
+        FieldError((str(key),), f"nested too deeply (more than {MAX_DEPTH} levels)", "type")
+        for key, value in payload.items()
+        if _depth(value) > MAX_DEPTH
+    ]
+    if deep:  # checked without recursion, so that every check below may recurse
+        raise ValidationFailed(deep)
     errors = list(_json_problems(payload, ()))
     if errors:
         raise ValidationFailed(errors)
@@ -117,6 +127,22 @@ def problems(schema: EndpointSchema | None, payload: Any) -> list[FieldError]:
 
 
 # -- checks ------------------------------------------------------------------------------
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value`` (0 for a scalar), without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            level += 1
+            deepest = max(deepest, level)
+            if level > MAX_DEPTH:
+                break
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level) for child in children)
+    return deepest
 
 
 def _not_an_object(value: Any) -> str:

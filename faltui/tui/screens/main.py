@@ -23,7 +23,7 @@ from textual.content import Content
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Tab, Tabs
+from textual.widgets import Footer, Input, Tab, Tabs, TextArea
 from textual.worker import Worker, WorkerState
 
 from faltui.core.catalog import ModelInfo, rank
@@ -70,7 +70,9 @@ class MainScreen(Screen[None]):
     COMMANDS: ClassVar = {palette.ModelCommands, palette.ActionCommands}
 
     BINDINGS: ClassVar = [
-        Binding("slash", "search", "Search", id="search"),
+        # Priority, so that lists and selects that read typed letters do not swallow it; it
+        # stands back while a text field has focus (a prompt or an id may hold a "/").
+        Binding("slash", "search", "Search", id="search", priority=True),
         Binding("ctrl+s,ctrl+j", "submit", "Submit", id="submit", priority=True),
         Binding("ctrl+b", "submit_many", "Submit ×N", id="submit_many", priority=True),
         Binding("escape", "back", "Back to models", show=False, id="back"),
@@ -121,6 +123,8 @@ class MainScreen(Screen[None]):
         self._form_jobs: set[str] = set()
         self._follow: str | None = None
         self.quitting_when_done = False
+        #: The count last asked for in the ×N dialog (offered again next time).
+        self.last_count = 4
 
     # -- the panes -----------------------------------------------------------------------
 
@@ -190,6 +194,10 @@ class MainScreen(Screen[None]):
         self._apply_layout(self.app.size.width)
         self.browser.focus_search()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``/`` goes to a focused text field as a character, elsewhere it opens the search."""
+        return not (action == "search" and isinstance(self.focused, (Input, TextArea)))
+
     def _problem(self, message: str, *, title: str = "faltui", severity: str = "warning") -> None:
         self.report(message, title, severity)
 
@@ -235,9 +243,9 @@ class MainScreen(Screen[None]):
             return
         for widget in container.query("*"):
             if widget.focusable:
-                widget.focus()
+                self.set_focus(widget)
                 return
-        container.focus()  # nothing focusable yet: at least leave the old pane
+        self.set_focus(container)  # nothing focusable yet: at least leave the old pane
 
     @on(Tabs.TabActivated, "#pane-tabs")
     def _on_tab(self, event: Tabs.TabActivated) -> None:
@@ -387,9 +395,10 @@ class MainScreen(Screen[None]):
 
         def chosen(count: int | None) -> None:
             if count:
+                self.last_count = count
                 self.form.request_submit(count)
 
-        self.app.push_screen(CountScreen(cost=self._cost_of), chosen)
+        self.app.push_screen(CountScreen(self.last_count, cost=self._cost_of), chosen)
 
     def _cost_of(self, count: int) -> str | None:
         """What ``count`` submissions of the form would cost, when fal published a price."""

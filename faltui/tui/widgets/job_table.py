@@ -12,13 +12,14 @@ parsed as markup. State colours come from the theme's ``$job-*`` variables.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from collections.abc import Callable, Collection, Iterable
+from typing import Any, ClassVar, TypeVar
 
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.message import Message
@@ -37,6 +38,9 @@ from faltui.tui.format import (
     state_label,
 )
 from faltui.tui.themes import JOB_STATE_VARIABLES
+
+#: The key of an entry in one of DataTable's render caches (a tuple).
+_CacheKey = TypeVar("_CacheKey", bound=tuple[Any, ...])
 
 Clock = Callable[[], float]
 
@@ -78,7 +82,13 @@ def _cell(text: str, style: Style | str = "") -> Text:
     return Text(text, style=style, no_wrap=True, overflow="ellipsis", end="")
 
 
-class JobGrid(DataTable):
+def _discard_keyed_by(cache: LRUCache[_CacheKey, Any], stale: Collection[object]) -> None:
+    """Drop the entries of one of DataTable's render caches whose key starts with a stale item."""
+    for cache_key in [k for k in cache.keys() if k[0] in stale]:  # noqa: SIM118
+        cache.discard(cache_key)
+
+
+class JobGrid(DataTable[Text]):
     """The table itself (row cursor, zebra stripes) with the job bindings."""
 
     BINDINGS: ClassVar = [
@@ -184,13 +194,9 @@ class JobGrid(DataTable):
                 continue
             self._row_renderable_cache.discard((count, index))
             lines.add(index + header)  # every row is one line high
-        for cache, stale in (
-            (self._cell_render_cache, rows),
-            (self._row_render_cache, rows),
-            (self._line_cache, lines),
-        ):
-            for cache_key in [k for k in cache.keys() if k[0] in stale]:  # noqa: SIM118
-                cache.discard(cache_key)
+        _discard_keyed_by(self._cell_render_cache, rows)
+        _discard_keyed_by(self._row_render_cache, rows)
+        _discard_keyed_by(self._line_cache, lines)
         width = max(self.size.width, self.virtual_size.width)
         for y in lines:
             self._refresh_region(Region(0, y, width, 1))

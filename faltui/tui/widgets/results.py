@@ -49,7 +49,7 @@ from faltui.tui.opener import open_target
 try:  # imported early on purpose: textual-image asks the terminal about itself at import time
     from textual_image.widget import Image as PreviewImage
 except Exception:  # pragma: no cover - missing or unusable textual-image: no inline previews
-    PreviewImage = None  # type: ignore[assignment,misc]
+    PreviewImage = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
@@ -324,7 +324,10 @@ class ResultsPane(Widget):
         width = widget.content_size.width
         if not widget.is_mounted or width <= 0:
             return True
-        height = visualize(widget, text, markup=False).get_height(widget.styles, width)
+        visual = visualize(widget, text, markup=False)
+        # Textual passes widget.styles here itself (Widget._get_content_height); the parameter
+        # is annotated as the RulesMap TypedDict, which styles objects are not.
+        height = visual.get_height(widget.styles, width)  # type: ignore[arg-type]
         return height != widget.content_size.height
 
     def _set_items(self, items: list[ResultItem]) -> None:
