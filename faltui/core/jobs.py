@@ -647,10 +647,9 @@ class JobManager:
         self._emit(job, "finished")
 
     def _redact(self, text: str | None) -> str | None:
-        settings = getattr(self.client, "settings", None)
-        if text is None or settings is None:
+        if text is None:
             return text
-        return settings.redact(text)
+        return self.client.settings.redact(text)
 
     def _log(self, job: Job, message: str) -> None:
         job.add_logs([LogLine(message, _iso(self.clock()), "INFO")])

@@ -277,7 +277,7 @@ def salvage_jobs(path: Path) -> tuple[list[Job], int]:
                     jobs[job.id] = job
     known = {job.request_id for job in jobs.values() if job.request_id}
     for job in _jobs_from_bytes(path):
-        if job.request_id not in known:
+        if job.request_id and job.request_id not in known:
             jobs[job.id] = job
             known.add(job.request_id)
     return sorted(jobs.values(), key=lambda job: job.created_at), unreadable

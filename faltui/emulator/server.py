@@ -265,9 +265,11 @@ class Emulator:
 
     def reset(self) -> None:
         """Back to a fresh emulator: no jobs, files, uploads, tokens, webhooks, counters or
-        chaos; every test knob (time scale, keys, log window, ...) as constructed. The catalog
-        (``--schemas`` included) and the listening ports stay."""
+        chaos; every test knob (time scale, keys, log window, ...) as constructed; the catalog
+        as it was when serving started (``--schemas`` stay, endpoints added later go). The
+        listening ports stay."""
         self.store.reset()
+        self.catalog.restore()
         self.files.clear()
         self.counters.clear()
         self.chaos.reset()
@@ -291,6 +293,7 @@ class Emulator:
         """
         if self._server is not None:
             return self
+        self.catalog.keep_as_baseline()  # what it serves from the start (--schemas): kept
         if self.port and self.port == self.run_port:
             raise EmulatorStartError(f"the run port must differ from the port ({self.port})")
         if self.ssl_certfile:
