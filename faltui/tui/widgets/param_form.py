@@ -506,7 +506,7 @@ class ParamForm(Widget):
                     messages.append(f"{FieldError(editor.path, '').dotted}: {editor.error_message}")
             self._show_raw_error("\n".join(messages) if messages else None)
         elif first is not None:
-            self.call_after_refresh(self._scroll_to, first)
+            self.call_after_refresh(self._scroll_to_editor, first)
 
     def clear_errors(self) -> None:
         """Remove every error mark."""
@@ -534,7 +534,7 @@ class ParamForm(Widget):
             if isinstance(ancestor, Collapsible) and ancestor.collapsed:
                 expand_quietly(ancestor)
 
-    def _scroll_to(self, editor: FieldEditor) -> None:
+    def _scroll_to_editor(self, editor: FieldEditor) -> None:
         if editor.is_attached:
             self.query_one("#form-fields", VerticalScroll).scroll_to_widget(
                 editor, animate=False, top=True
@@ -606,7 +606,8 @@ class ParamForm(Widget):
         Leaving the raw view parses the JSON and loads it into the fields; JSON that does not
         parse (or is not an object) keeps the raw view open with the error shown.
         """
-        if self.schema is None:
+        schema = self.schema
+        if schema is None:
             self.app.notify("Choose a model first.", markup=False)
             return False
         area = self.query_one("#form-raw", TextArea)
@@ -623,7 +624,7 @@ class ParamForm(Widget):
         fork = self._fork
         self._set_raw(False)
         # The JSON becomes the fields (and the draft): the fields' old content is not kept.
-        self.schema, schema = None, self.schema
+        self.schema = None
         self.load(schema, draft=Draft(parsed, fork=fork), title=self.display_name or None)
         self.call_after_refresh(self.focus_first)
         return True
