@@ -450,6 +450,7 @@ async def test_load_before_mount_and_reload_replace_the_fields() -> None:
         assert app.form.values()["prompt"] == "early"
         app.form.load(schema_for(WHISPER), None)
         app.form.load(schema_for(KLING), {"prompt": "last"})
+        await app.form.settled()  # both swaps done (one pause is not enough on a busy machine)
         await pilot.pause()
         assert app.form.endpoint_id == KLING
         assert [e.field.name for e in app.form.editors()] == [
