@@ -228,6 +228,10 @@ async def test_returning_to_the_form_puts_the_cursor_back_in_the_field_last_used
         await pilot.press("escape", "2")  # the digit pane key, from the models pane
         await pilot.pause()
         assert app.focused is steps
+        await pilot.press("f4")
+        await pilot.click("#form-header")  # a click on the form, not on a field
+        await pilot.pause()
+        assert app.focused is steps
 
 
 async def test_a_forked_seed_is_used_once_and_says_where_it_came_from(

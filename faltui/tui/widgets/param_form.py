@@ -690,6 +690,13 @@ class ParamForm(Widget):
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self._last_focused = event.widget
 
+    def on_click(self, event: events.Click) -> None:
+        # A click on a label, help line or the background (nothing that takes focus) brings
+        # the cursor back to the field last used, as the pane keys do.
+        focused = self.screen.focused
+        if focused is None or self not in focused.ancestors_with_self:
+            self.focus_resume()
+
     @on(Input.Submitted)
     def _next_on_enter(self, event: Input.Submitted) -> None:
         # Enter in a one-line field moves on, like tab.
