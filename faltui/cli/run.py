@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 from faltui.cli.payload import prepare_input
@@ -35,7 +34,15 @@ from faltui.core.endpoints import EndpointId
 from faltui.core.errors import ApiError, FaltuiError, NotFoundError
 from faltui.core.job import Job, JobEvent, JobState, state_text
 from faltui.core.jobs import JobManager
-from faltui.core.outputs import download, find_outputs
+from faltui.core.outputs import (
+    DownloadProgress,
+    Outputs,
+    describe_item,
+    find_outputs,
+    find_saveables,
+    human_size,
+    is_data_url,
+)
 from faltui.core.schema import EndpointSchema, PreparedInput
 from faltui.core.storage import upload_local_files
 from faltui.core.text import one_line
@@ -103,17 +110,55 @@ async def wait_for(job: Job, timeout: float | None, poll: float = 0.05) -> bool:
     return True
 
 
-async def download_all(
-    client: FalClient, result: dict[str, Any], folder: str, console: Console
-) -> list[Path]:
-    """Download every output file of a result into ``folder``."""
-    saved: list[Path] = []
-    target = Path(folder).expanduser()
-    for output in find_outputs(result):
-        path = await download(client.http, output, target)
-        console.note(f"saved {path}")
-        saved.append(path)
-    return saved
+def download_line(progress: DownloadProgress, *, with_bytes: bool) -> str:
+    """``downloading 2/3 files · 1.2 MiB of 3.4 MiB``."""
+    line = f"downloading {progress.files_done}/{progress.files_total} files"
+    if with_bytes and progress.bytes_done:
+        line += f" · {human_size(progress.bytes_done)}"
+        if progress.bytes_total:
+            line += f" of {human_size(progress.bytes_total)}"
+    return line
+
+
+async def download_outputs(
+    settings: Settings,
+    result: dict[str, Any],
+    request_id: str | None,
+    folder: str,
+    console: Console,
+) -> int:
+    """Save every output of a result (files and texts) into ``folder`` through the core
+    outputs service; each saved path and each failure (with its reason) on stderr.
+
+    Returns the exit code: ``EXIT_FAILED`` when any output could not be saved.
+    """
+    items = find_saveables(result, request_id or "")
+    if not items:
+        console.note("nothing to download: the result has no files or texts")
+        return EXIT_OK
+    live = console.err.isatty()  # a terminal gets a live line; a log one line per file
+    last = ""
+
+    def show(progress: DownloadProgress) -> None:
+        nonlocal last
+        line = download_line(progress, with_bytes=live)
+        if line != last:
+            last = line
+            console.progress(line)
+
+    async with Outputs.from_settings(settings) as outputs:
+        report = await outputs.download_all(items, folder, on_progress=show)
+    console.end_progress()
+    for saved in report.saved:
+        console.note(f"saved {saved.path}" + (" (downloaded earlier)" if saved.reused else ""))
+    for failure in report.failed:
+        console.note(f"failed {describe_item(failure.item)}: {failure.reason}")
+        if failure.url and not is_data_url(failure.url):
+            console.note(f"  {failure.url}")
+    if report.failed:
+        console.note(report.headline())
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def first_url_note(result: dict[str, Any], console: Console) -> None:
@@ -137,7 +182,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings, console: Console
         schema = await load_schema(catalog, endpoint_id, console)
         prepared = prepare_input(args, schema)
         if args.sync:
-            return await _run_sync(client, endpoint_id, prepared, args, console)
+            return await _run_sync(client, settings, endpoint_id, prepared, args, console)
         return await _run_queued(client, settings, endpoint_id, prepared, args, console)
     finally:
         await client.aclose()
@@ -145,6 +190,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings, console: Console
 
 async def _run_sync(
     client: FalClient,
+    settings: Settings,
     endpoint_id: str,
     prepared: PreparedInput,
     args: argparse.Namespace,
@@ -159,7 +205,7 @@ async def _run_sync(
     console.json(result)
     first_url_note(result, console)
     if args.download:
-        await download_all(client, result, args.download, console)
+        return await download_outputs(settings, result, None, args.download, console)
     return EXIT_OK
 
 
@@ -197,7 +243,7 @@ async def _run_queued(
         )
         _note_seeds([job.input for job in jobs], console)
         if args.count > 1:
-            return await _report_many(client, manager, jobs, args, console)
+            return await _report_many(settings, manager, jobs, args, console)
         (job,) = jobs
         if job.state is JobState.unknown:
             raise CliFailure(f"{job.error} (local job id {job.id})", EXIT_FAILED)
@@ -219,7 +265,7 @@ async def _run_queued(
                 f"{job.state.value}: faltui poll {endpoint_id} {job.request_id}"
             )
             return EXIT_TIMEOUT
-        return await _report(client, job, args, console)
+        return await _report(settings, job, args, console)
     finally:
         await manager.aclose()
         journal.close()
@@ -237,7 +283,7 @@ def _seed_of(job: Job) -> Any:
 
 
 async def _report_many(
-    client: FalClient,
+    settings: Settings,
     manager: JobManager,
     jobs: list[Job],
     args: argparse.Namespace,
@@ -260,6 +306,7 @@ async def _report_many(
         return EXIT_FAILED if refused else EXIT_OK
     finished = await manager.wait_all(args.timeout)
     console.end_progress()
+    code = EXIT_OK
     for job in jobs:
         line: dict[str, Any] = {
             "request_id": job.request_id,
@@ -269,23 +316,28 @@ async def _report_many(
         if job.state is JobState.done:
             line["result"] = job.result
             if args.download and job.result is not None:
-                await download_all(client, job.result, args.download, console)
+                saved = await download_outputs(
+                    settings, job.result, job.request_id, args.download, console
+                )
+                code = max(code, saved)
         else:
             line["error"] = job.error
         console.line(json.dumps(line, ensure_ascii=False))
     if not finished:
         console.note(f"timed out after {args.timeout:g}s; some jobs are still running")
         return EXIT_TIMEOUT
-    return EXIT_OK if all(job.state is JobState.done for job in jobs) else EXIT_FAILED
+    return code if all(job.state is JobState.done for job in jobs) else EXIT_FAILED
 
 
-async def _report(client: FalClient, job: Job, args: argparse.Namespace, console: Console) -> int:
+async def _report(settings: Settings, job: Job, args: argparse.Namespace, console: Console) -> int:
     if job.state is JobState.done and job.result is not None:
         console.json(job.result)
         console.note(f"completed in {job.elapsed:.1f}s")
         first_url_note(job.result, console)
         if args.download:
-            await download_all(client, job.result, args.download, console)
+            return await download_outputs(
+                settings, job.result, job.request_id, args.download, console
+            )
         return EXIT_OK
     detail = job.error or job.state.value
     for error in job.field_errors:

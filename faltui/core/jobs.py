@@ -62,9 +62,9 @@ MAX_PROBLEMS = 100
 RESULT_ATTEMPTS = 8
 
 UNKNOWN_OUTCOME = (
-    "fal may have received this request, but no answer said so ({detail}). It was not "
-    "resubmitted, to avoid running (and paying for) it twice; faltui looks for it in fal's "
-    "request history (`faltui reconcile`) before anyone re-runs it."
+    "This request may have been accepted by fal, but no answer said so ({detail}). It was "
+    "not resubmitted, to avoid running (and paying for) it twice; faltui looks for it in "
+    "fal's request history (`faltui reconcile`) before anyone re-runs it."
 )
 #: Kept for callers of the old name.
 UNCONFIRMED_SUBMIT = UNKNOWN_OUTCOME
@@ -244,7 +244,7 @@ class JobManager:
             raise
         except TransportError as exc:
             if exc.maybe_sent:
-                self._unknown(job, exc.message)
+                self._unknown(job, getattr(exc, "detail", "") or exc.message)
             else:
                 job.sent_at = None
                 self._finish(job, JobState.failed, exc.message, exc.error_type or "transport")
