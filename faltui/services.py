@@ -1,22 +1,22 @@
 """The one builder of a session's services, used by the CLI and the TUI alike.
 
-A session is: the settings (with ``--demo``, pointed at a local emulator started here), one
-fal client (one connection pool), the model catalog, the job journal and the job manager.
+A session is: the settings (with ``--demo`` they point at the local emulator the CLI started),
+one fal client (one connection pool), the model catalog, the job journal, the job manager, and
+the outputs service (downloads and previews on its own keyless client).
 Nothing else constructs these, so both faces of faltui talk to fal the same way.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from faltui.core.catalog import Catalog
 from faltui.core.client import FalClient
-from faltui.core.config import Paths, Settings, load_settings
+from faltui.core.config import Settings
 from faltui.core.job import EventCallback
 from faltui.core.jobs import JobManager
 from faltui.core.journal import Journal
+from faltui.core.outputs import Outputs
 
 
 @dataclass
@@ -28,19 +28,23 @@ class Services:
     catalog: Catalog
     jobs: JobManager
     journal: Journal | None
+    outputs: Outputs
     #: What could not be set up (e.g. the journal), for the user to be told.
     problems: list[str] = field(default_factory=list)
 
     async def aclose(self) -> None:
-        """Stop tracking jobs, close the connection pool and the journal."""
+        """Stop tracking jobs, close the connection pools and the journal."""
         try:
             await self.jobs.aclose()
         finally:
             try:
                 await self.client.aclose()
             finally:
-                if self.journal is not None:
-                    self.journal.close()
+                try:
+                    await self.outputs.aclose()
+                finally:
+                    if self.journal is not None:
+                        self.journal.close()
 
 
 def build_services(settings: Settings, *, on_event: EventCallback | None = None) -> Services:
@@ -66,38 +70,5 @@ def build_services(settings: Settings, *, on_event: EventCallback | None = None)
     jobs = JobManager(
         client, journal=journal, max_active=settings.max_active_jobs, on_event=on_event
     )
-    return Services(settings, client, catalog, jobs, journal, problems)
-
-
-def demo_paths(paths: Paths) -> Paths:
-    """Keep demo jobs, cache and state apart from real ones (their ids mean nothing to fal)."""
-    return replace(
-        paths,
-        cache_dir=paths.cache_dir / "demo",
-        data_dir=paths.data_dir / "demo",
-    )
-
-
-@contextlib.contextmanager
-def session_settings(demo: bool) -> Iterator[Settings]:
-    """Load the settings; with ``demo`` start the local emulator and point faltui at it."""
-    settings = load_settings()
-    if not demo:
-        yield settings
-        return
-    from faltui.emulator import DEMO_KEY, start_demo
-
-    paths = demo_paths(settings.paths)
-    # Persistent, on last session's ports: earlier demo results still preview, unfinished
-    # demo jobs finish.
-    emulator = start_demo(paths.data_dir / "emulator")
-    try:
-        yield replace(
-            settings.with_urls(**emulator.urls),
-            key=DEMO_KEY,
-            key_source="demo",
-            demo=True,
-            paths=paths,
-        )
-    finally:
-        emulator.stop()
+    outputs = Outputs.from_settings(settings)
+    return Services(settings, client, catalog, jobs, journal, outputs, problems)

@@ -30,8 +30,7 @@ FLUX = "fal-ai/flux/dev"
 HOSTILE_ID = "req-" + ESCAPES["osc52_clipboard"] + CORPUS["rlo"] + ESCAPES["c1_csi"]
 
 
-@pytest.fixture
-def cli_env(emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+def point_cli_at(emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Emulator:
     for name in ("FAL_KEY_ID", "FAL_KEY_SECRET", "FAL_RUN_HOST", "FAL_QUEUE_RUN_HOST"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("FALTUI_HOME", str(tmp_path / "home"))
@@ -40,6 +39,11 @@ def cli_env(emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     for name, url in emulator.urls.items():
         monkeypatch.setenv(f"FALTUI_{name.upper()}_URL", url)
     return emulator
+
+
+@pytest.fixture
+def cli_env(emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    return point_cli_at(emulator, tmp_path, monkeypatch)
 
 
 def run_raw(capfdbinary: pytest.CaptureFixture[bytes], *argv: str) -> tuple[int, bytes, bytes]:
@@ -181,12 +185,16 @@ def test_schema_listing_of_a_hostile_document(cli_env, capfdbinary, tmp_path) ->
     assert json.loads(out)["info"]["title"] == ALL_IN_ONE
 
 
-def test_a_hostile_model_served_by_the_emulator(cli_env, capfdbinary, tmp_path) -> None:
+def test_a_hostile_model_served_by_the_emulator(
+    own_emulator, capfdbinary, tmp_path, monkeypatch
+) -> None:
     from faltui.emulator.schema_files import load_schema_dir
 
+    # Its own emulator: an added model stays in a catalog across resets.
+    emulator = point_cli_at(own_emulator, tmp_path, monkeypatch)
     write_hostile_schema(tmp_path / "schemas")
     for endpoint_id, doc in load_schema_dir(tmp_path / "schemas"):
-        cli_env.catalog.add(endpoint_id, doc)
+        emulator.catalog.add(endpoint_id, doc)
     for argv in (
         ("models", "hostile"),
         ("schema", HOSTILE_MODEL),

@@ -664,3 +664,12 @@ def test_reset_restores_every_plain_setting_a_new_emulator_has(emulator):
     emulator.reset()
     for name, value in knobs.items():
         assert getattr(emulator, name) == value, name
+
+
+def test_reset_forgets_endpoints_added_after_start_but_keeps_the_starting_ones(emulator, http):
+    before = set(emulator.catalog.by_id)
+    doc = emulator.catalog.openapi("fal-ai/flux/dev")
+    emulator.catalog.add("acme/added-by-a-test", doc or {})
+    assert "acme/added-by-a-test" in emulator.catalog.by_id
+    emulator.reset()
+    assert set(emulator.catalog.by_id) == before

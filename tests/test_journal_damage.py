@@ -383,10 +383,17 @@ def test_salvage_reports_what_was_kept(tmp_path: Path) -> None:
     salvage = repaired.salvage
     assert salvage is not None and salvage.fresh and salvage.moved_to is not None
     assert salvage.moved_to.exists()
-    kept = {job.request_id for job in repaired.load_all() if job.request_id}
+    jobs = [job for job in repaired.load_all() if job.request_id]
+    kept = {job.request_id for job in jobs}
     assert salvage.with_request_id == len(kept) > 0
     assert kept <= {f"r-{i}" for i in range(30)}
+    # Read back as rows (a cut mid-page is mended), not just ids found in the bytes:
+    # the pages before the cut give whole jobs, their inputs included.
+    assert len(kept) >= 15
+    assert sum(1 for job in jobs if job.input.get("prompt") == "p" * 2000) >= 15
     assert f"{salvage.kept} job(s) were kept" in salvage.message
+    assert salvage.incomplete and "part of the file could not be read" in salvage.message
+    assert "row(s) could not be read" not in salvage.message  # no made-up count
     repaired.close()
 
 

@@ -24,6 +24,7 @@ from faltui.cli.support import (
     Console,
     positive_float,
     positive_int,
+    session_settings,
     start_timeout,
 )
 from faltui.core.config import Settings
@@ -35,12 +36,11 @@ from faltui.core.errors import (
     ValidationFailed,
 )
 from faltui.core.journal import JournalError
-from faltui.services import session_settings
 
 Handler = Callable[[argparse.Namespace, Settings, Console], Coroutine[Any, Any, int]]
 
 
-def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_run(sub: argparse._SubParsersAction[CliParser]) -> None:
     from faltui.cli import run as cli_run
 
     p = sub.add_parser(
@@ -89,7 +89,7 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cli_run.cmd_run)
 
 
-def _add_queue(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_queue(sub: argparse._SubParsersAction[CliParser]) -> None:
     from faltui.cli import queue as cli_queue
 
     for name, handler, text in (
@@ -138,7 +138,7 @@ def _add_queue(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.set_defaults(handler=cli_queue.cmd_reconcile)
 
 
-def _add_catalog(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_catalog(sub: argparse._SubParsersAction[CliParser]) -> None:
     from faltui.cli import catalog as cli_catalog
 
     p = sub.add_parser("models", help="search and list models")
@@ -162,7 +162,7 @@ def _add_catalog(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.set_defaults(handler=cli_catalog.cmd_pricing)
 
 
-def _add_misc(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_misc(sub: argparse._SubParsersAction[CliParser]) -> None:
     from faltui.cli import misc as cli_misc
     from faltui.emulator import cli as emulator_cli
 

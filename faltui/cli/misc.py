@@ -79,6 +79,7 @@ async def cmd_locate(args: argparse.Namespace, settings: Settings, console: Cons
             "downloads": str(p.download_dir),
             "key": mask_key(settings.key),
             "key_source": settings.key_source or "none",
+            "key_problem": settings.key_problem,
             "urls": settings.urls,
         }
     )

@@ -135,6 +135,8 @@ class OutcomeUnknownError(TransportError):
     """
 
     maybe_sent: bool = True
+    #: What happened, without the "may have been accepted" explanation (for job messages).
+    detail: str = ""
 
 
 class AlreadyCompletedError(ApiError):

@@ -59,9 +59,9 @@ MAX_PROBLEMS = 100
 RESULT_ATTEMPTS = 8
 
 UNKNOWN_OUTCOME = (
-    "fal may have received this request, but no answer said so ({detail}). It was not "
-    "resubmitted, to avoid running (and paying for) it twice; faltui looks for it in fal's "
-    "request history (`faltui reconcile`) before anyone re-runs it."
+    "This request may have been accepted by fal, but no answer said so ({detail}). It was "
+    "not resubmitted, to avoid running (and paying for) it twice; faltui looks for it in "
+    "fal's request history (`faltui reconcile`) before anyone re-runs it."
 )
 #: Kept for callers of the old name.
 UNCONFIRMED_SUBMIT = UNKNOWN_OUTCOME
@@ -258,7 +258,7 @@ class JobManager:
             raise
         except TransportError as exc:
             if exc.maybe_sent:
-                self._unknown(job, exc.message)
+                self._unknown(job, getattr(exc, "detail", "") or exc.message)
             else:
                 job.sent_at = None
                 self._finish(job, JobState.failed, exc.message, exc.error_type or "transport")
@@ -636,10 +636,9 @@ class JobManager:
         self._emit(job, "finished")
 
     def _redact(self, text: str | None) -> str | None:
-        settings = getattr(self.client, "settings", None)
-        if text is None or settings is None:
+        if text is None:
             return text
-        return settings.redact(text)
+        return self.client.settings.redact(text)
 
     def _log(self, job: Job, message: str) -> None:
         job.add_logs([LogLine(message, _iso(self.clock()), "INFO")])

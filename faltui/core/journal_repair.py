@@ -56,9 +56,12 @@ class Salvage:
     moved_to: Path | None
     kept: int
     with_request_id: int
+    #: Rows SQLite returned that could not be made into a job.
     unreadable: int
     fresh: bool  # a fresh journal holds the kept jobs (False: nothing can be written)
     error: str | None = None
+    #: Part of the file could not be read at all (a cut, overwritten pages).
+    incomplete: bool = False
 
     @property
     def message(self) -> str:
@@ -82,7 +85,8 @@ class Salvage:
                 f" {self.kept} job(s) were kept ({self.with_request_id} with a request id, "
                 "resumable)"
             )
-            text += f"; {self.unreadable} row(s) could not be read." if self.unreadable else "."
+            text += f"; {self.unreadable} row(s) could not be read" if self.unreadable else ""
+            text += "; part of the file could not be read." if self.incomplete else "."
         elif self.unreadable:
             text += f" None of its {self.unreadable} row(s) could be read."
         else:
@@ -196,7 +200,7 @@ def _repair(journal: Journal, reason: str) -> None:
 
     path = journal.path
     assert path is not None
-    jobs, unreadable = salvage_jobs(path)
+    jobs, unreadable, incomplete = salvage_jobs(path)
     moved_to: Path | None = None
     error: str | None = None
     try:
@@ -226,6 +230,7 @@ def _repair(journal: Journal, reason: str) -> None:
         kept=len(jobs),
         with_request_id=sum(1 for job in jobs if job.request_id),
         unreadable=unreadable,
+        incomplete=incomplete,
         fresh=error is None,
         error=error,
     )
@@ -252,8 +257,9 @@ def move_aside(path: Path) -> Path:
 # -- salvage ----------------------------------------------------------------------------------
 
 
-def salvage_jobs(path: Path) -> tuple[list[Job], int]:
-    """Every job that can still be read from a damaged journal, and how many rows could not.
+def salvage_jobs(path: Path) -> tuple[list[Job], int, bool]:
+    """Every job that can still be read from a damaged journal, how many rows SQLite gave
+    that were unusable, and whether part of the file could not be read at all.
 
     Rows are read through SQLite from a copy (so WAL contents count and nothing touches the
     original); a row with damaged JSON comes back from its columns; then the raw bytes are
@@ -261,6 +267,7 @@ def salvage_jobs(path: Path) -> tuple[list[Job], int]:
     """
     jobs: dict[str, Job] = {}
     unreadable = 0
+    incomplete = False
     if path.is_file():
         with tempfile.TemporaryDirectory(prefix="faltui-salvage-") as folder:
             copy = Path(folder) / "journal.sqlite3"
@@ -272,18 +279,50 @@ def salvage_jobs(path: Path) -> tuple[list[Job], int]:
             except OSError:
                 pass
             else:
-                found, unreadable = _rows_from_copy(copy)
+                _mend_truncation(copy)
+                found, unreadable, incomplete = _rows_from_copy(copy)
                 for job in found:
                     jobs[job.id] = job
     known = {job.request_id for job in jobs.values() if job.request_id}
     for job in _jobs_from_bytes(path):
-        if job.request_id not in known:
+        if job.request_id and job.request_id not in known:
             jobs[job.id] = job
             known.add(job.request_id)
-    return sorted(jobs.values(), key=lambda job: job.created_at), unreadable
+    return sorted(jobs.values(), key=lambda job: job.created_at), unreadable, incomplete
 
 
-def _rows_from_copy(copy: Path) -> tuple[list[Job], int]:
+_MAGIC = b"SQLite format 3\x00"
+
+
+def _mend_truncation(copy: Path) -> None:
+    """Let SQLite read what a truncated file still holds.
+
+    SQLite refuses a file cut in the middle of a page, or shorter than its header says, as a
+    whole; padded to whole pages with the header's page count set to what is there, every
+    page before the cut reads again (the missing ones still fail, row by row).
+    """
+    try:
+        with copy.open("r+b") as fh:
+            head = fh.read(100)
+            if len(head) < 100 or not head.startswith(_MAGIC):
+                return
+            page_size = int.from_bytes(head[16:18], "big")
+            page_size = 65536 if page_size == 1 else page_size
+            if page_size < 512 or page_size & (page_size - 1):
+                return
+            size = fh.seek(0, os.SEEK_END)
+            if size % page_size:
+                fh.write(b"\0" * (page_size - size % page_size))
+                size += page_size - size % page_size
+            pages = size // page_size
+            if int.from_bytes(head[28:32], "big") > pages:
+                fh.seek(28)
+                fh.write(pages.to_bytes(4, "big"))
+    except OSError:
+        return
+
+
+def _rows_from_copy(copy: Path) -> tuple[list[Job], int, bool]:
     from faltui.core.journal import COLUMNS, row_to_job
 
     jobs: list[Job] = []
@@ -291,16 +330,16 @@ def _rows_from_copy(copy: Path) -> tuple[list[Job], int]:
     try:
         conn = sqlite3.connect(str(copy))
     except sqlite3.Error:
-        return [], 0
+        return [], 0, True
     try:
         conn.text_factory = lambda b: b.decode("utf-8", "replace")
         try:
             present = {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
         except sqlite3.Error:
-            return [], 0
+            return [], 0, True
         columns = [c for c in COLUMNS if c in present]
         if "id" not in columns:
-            return [], 0
+            return [], 0, True
         select = ", ".join(columns)
         last, errors = 0, 0
         while errors < 40:
@@ -318,11 +357,10 @@ def _rows_from_copy(copy: Path) -> tuple[list[Job], int]:
                 break
             except sqlite3.Error:
                 errors += 1
-                unreadable += 1
                 last += 2**errors  # skip past the damaged page
     finally:
         _close(conn)
-    return jobs, unreadable
+    return jobs, unreadable, errors > 0
 
 
 def _decode(raw: bytes) -> str:

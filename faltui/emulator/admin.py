@@ -4,11 +4,12 @@
 * ``GET /_emulator/chaos`` — the random chaos settings and the scripted faults not used yet.
 * ``PUT|POST /_emulator/chaos`` — a ``--chaos`` text body, or JSON
   ``{"chaos": "...", "fail_next": [{"route", "status", "count"?, "with_request_id"?, "body"?,
-  "headers"?}], "drop_next": [{"route", "count"?}], "jobs": [{"outcome", "count"?}],
+  "headers"?, "after"?}], "drop_next": [{"route", "count"?}], "jobs": [{"outcome", "count"?}],
   "latency_ms": n, "timeline": {"queue_ticks"?, "progress_ticks"?, "seed"?}}`` (the timeline of
   jobs submitted from now on: ticks spent queued and in progress; a ``[lowest, highest]`` pair
   instead of a number draws each job's ticks at random, the same sequence for the same
-  ``seed``).
+  ``seed``). ``after: true`` runs the call first (a submit is accepted) and then answers the
+  failure: fal took it, the answer was lost.
 * ``DELETE /_emulator/chaos`` — no chaos at all (and the default job timeline).
 * ``POST /_emulator/reset`` — ``Emulator.reset()``: no jobs, files, counters or chaos.
 * ``GET /_emulator/jobs`` — every job's timeline as epoch seconds (``created_at``,
@@ -135,6 +136,7 @@ class AdminRoutes:
                 body=item.get("body"),
                 headers=item.get("headers"),
                 with_request_id=bool(item.get("with_request_id", True)),
+                after=bool(item.get("after", False)),
             )
         for item in body.get("drop_next") or []:
             chaos.drop_next(str(item["route"]), int(item.get("count", 1)))

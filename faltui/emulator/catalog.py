@@ -29,6 +29,20 @@ class EmulatorCatalog:
         self._lock = threading.Lock()
         for endpoint_id, doc in builtin_documents():
             self.add(endpoint_id, doc, tags=["emulator"])
+        self._baseline: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
+        self.keep_as_baseline()
+
+    def keep_as_baseline(self) -> None:
+        """Remember the endpoints served now (built-ins, ``--schemas``) for ``restore``."""
+        with self._lock:
+            self._baseline = (dict(self._added_models), dict(self._added_docs))
+
+    def restore(self) -> None:
+        """Forget endpoints added since the last ``keep_as_baseline``."""
+        models, docs = self._baseline
+        with self._lock:
+            self._added_models, self._added_docs = dict(models), dict(docs)
+            self._index = None
 
     # --- contents ------------------------------------------------------------------------------
 

@@ -40,11 +40,19 @@ START_TIMEOUT = 10.0
 
 class _QuietForcedShutdown(logging.Filter):
     """Drops uvicorn's report of the lifespan task being cancelled by a forced shutdown (open
-    streams or keep-alive connections when the emulator stops): expected, not an error."""
+    streams or keep-alive connections when the emulator stops): expected, not an error. It
+    comes either as a record with the exception or as Starlette's traceback text."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        return not (isinstance(exc, asyncio.CancelledError) and "lifespan" in record.getMessage())
+        text = record.getMessage()
+        if isinstance(exc, asyncio.CancelledError) and "lifespan" in text:
+            return False
+        return not (
+            text.startswith("Traceback")
+            and "lifespan" in text
+            and text.rstrip().endswith("CancelledError")
+        )
 
 
 logging.getLogger("uvicorn.error").addFilter(_QuietForcedShutdown())
@@ -265,9 +273,11 @@ class Emulator:
 
     def reset(self) -> None:
         """Back to a fresh emulator: no jobs, files, uploads, tokens, webhooks, counters or
-        chaos; every test knob (time scale, keys, log window, ...) as constructed. The catalog
-        (``--schemas`` included) and the listening ports stay."""
+        chaos; every test knob (time scale, keys, log window, ...) as constructed; the catalog
+        as it was when serving started (``--schemas`` stay, endpoints added later go). The
+        listening ports stay."""
         self.store.reset()
+        self.catalog.restore()
         self.files.clear()
         self.counters.clear()
         self.chaos.reset()
@@ -291,6 +301,7 @@ class Emulator:
         """
         if self._server is not None:
             return self
+        self.catalog.keep_as_baseline()  # what it serves from the start (--schemas): kept
         if self.port and self.port == self.run_port:
             raise EmulatorStartError(f"the run port must differ from the port ({self.port})")
         if self.ssl_certfile:

@@ -65,9 +65,13 @@ class ChangeFeed:
 
     def wake_all(self) -> None:
         """Wake every waiting stream (thread-safe), e.g. when the emulator stops."""
-        self._call(lambda: [self._wake(rid) for rid in list(self._waiters)])
+        self._call(self._wake_all)
 
     # --- internals (event-loop thread) ---------------------------------------------------------
+
+    def _wake_all(self) -> None:
+        for request_id in list(self._waiters):
+            self._wake(request_id)
 
     def _call(self, action: Callable[[], object]) -> None:
         loop = self._loop

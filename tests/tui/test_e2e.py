@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input
-from waits import Budget, search_palette, until
+from waits import PATIENCE, Budget, search_palette, until
 
 from faltui.core.config import Settings
 from faltui.core.job import JobState
@@ -32,15 +32,17 @@ def quiet(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return copied
 
 
-async def choose(pilot, app: FaltuiApp, query: str, endpoint_id: str) -> None:
+async def choose(
+    pilot, app: FaltuiApp, query: str, endpoint_id: str, timeout: float | Budget = PATIENCE
+) -> None:
     await pilot.press("slash")
     await pilot.press(*query)
     await pilot.pause()
     browser = app.query_one(ModelBrowser)
-    await until(lambda: browser.highlighted_model is not None)
+    await until(lambda: browser.highlighted_model is not None, timeout)
     assert browser.highlighted_model.endpoint_id == endpoint_id
     await pilot.press("enter")
-    await until(lambda: app.main.current_schema is not None)
+    await until(lambda: app.main.current_schema is not None, timeout)
 
 
 async def test_search_choose_fill_submit_complete_copy(
@@ -76,7 +78,7 @@ async def test_two_hundred_jobs_finish_and_keys_still_work(
     budget = Budget(100)
     app = FaltuiApp(emu_settings)
     async with app.run_test(size=(160, 48)) as pilot:
-        await choose(pilot, app, "flux schnell", "fal-ai/flux/schnell")
+        await choose(pilot, app, "flux schnell", "fal-ai/flux/schnell", budget)
         await pilot.pause()
         await pilot.press(*"many lighthouses")
         await pilot.press("ctrl+b")
@@ -254,3 +256,44 @@ async def test_palette_downloads_every_finished_jobs_outputs(emu_settings: Setti
         await until(lambda: len(list(Path(emu_settings.paths.download_dir).glob("*"))) == 6)
         await app.workers.wait_for_complete()
         assert "downloading" not in app.query_one("#status").plain
+
+
+async def test_palette_download_goes_past_a_dead_file_and_names_it(
+    emu_settings: Settings, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = FaltuiApp(emu_settings)
+    notes: list[tuple[str, object]] = []
+    notify = app.notify
+
+    def record(message: str, **kwargs: object) -> None:
+        notes.append((message, kwargs.get("severity")))
+        notify(message, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app, "notify", record)
+    async with app.run_test(size=(160, 48)) as pilot:
+        payload = {"num_images": 2, "image_size": "square", "output_format": "png"}
+        jobs = await app.services.jobs.submit_batch(
+            "fal-ai/flux/dev", [{"prompt": f"fox {n}", **payload} for n in range(2)]
+        )
+        await until(lambda: all(job.state in FINAL for job in jobs))
+        dead = jobs[1].result["images"][1]["url"]
+        del emulator.files.files[dead.split("/files/", 1)[1]]  # its time on the CDN ran out
+        table = app.query_one(JobTable)
+        await until(lambda: len(table.shown_ids) == 2)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"download all outputs")
+        await until(lambda: app.screen.query("CommandList").first().option_count > 0)
+        await pilot.press("enter")
+        folder = Path(emu_settings.paths.download_dir)
+        await until(lambda: any(message.startswith("Saved") for message, _ in notes))
+        await app.workers.wait_for_complete()
+        message, severity = next(n for n in notes if n[0].startswith("Saved"))
+        assert message == (
+            f"Saved 3 of 4 files to {folder}; 1 failed:\n"
+            "images[1] (images_1.png): the file is no longer served — fal keeps results for a "
+            "limited time (HTTP 404 Not Found)"
+        )
+        assert severity == "warning"
+        assert len(list(folder.glob("*.png"))) == 3
+        assert "downloading" not in app.query_one("#status").plain
+        assert emulator.counters["file_with_auth"] == 0

@@ -192,7 +192,7 @@ class FalClient:
             except httpx.TransportError as exc:
                 if retry == "unsent":
                     what = f"{action}: no answer from {_host(url)} ({self._describe(exc)})"
-                    raise OutcomeUnknownError(_unknown_message(what)) from exc
+                    raise OutcomeUnknownError(_unknown_message(what), detail=what) from exc
                 if retry == "never" or last:
                     raise TransportError(
                         f"{action}: {_host(url)} did not answer ({self._describe(exc)})",
@@ -212,6 +212,7 @@ class FalClient:
             if retry == "unsent" and _may_have_been_taken(response):
                 raise OutcomeUnknownError(
                     _unknown_message(error.message),
+                    detail=error.message,
                     status=response.status_code,
                     error_type=error.error_type,
                     body=error.body,

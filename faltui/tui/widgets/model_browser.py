@@ -381,10 +381,10 @@ class ModelBrowser(Widget):
             option_list.action_cursor_up()
             event.stop()
         elif event.key == "pagedown":
-            option_list.action_page_down()
+            option_list.action_page_down()  # type: ignore[no-untyped-call]  # Textual's, unannotated
             event.stop()
         elif event.key == "pageup":
-            option_list.action_page_up()
+            option_list.action_page_up()  # type: ignore[no-untyped-call]  # Textual's, unannotated
             event.stop()
 
     # -- actions -------------------------------------------------------------------------
