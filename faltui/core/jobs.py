@@ -97,8 +97,9 @@ class JobManager:
     """Submits jobs, tracks them all with one ``Scheduler``, journals and reports every change.
 
     ``client`` is a ``FalClient``; ``journal`` (optional) a ``Journal``. ``max_active`` bounds
-    the status streams open at once (other live jobs are polled). ``on_event`` is called
-    synchronously, on the event loop, with a ``JobEvent`` on every change: keep it cheap.
+    the status streams open at once (one per live job up to it; other live jobs are polled).
+    ``on_event`` is called synchronously, on the event loop, with a ``JobEvent`` on every
+    change: keep it cheap.
     ``clock`` and ``sleep`` are injectable for tests; ``poll_interval`` defaults to
     ``client.settings.poll_interval``.
     """
@@ -108,7 +109,7 @@ class JobManager:
         client: FalClient,
         journal: Journal | None = None,
         *,
-        max_active: int = 64,
+        max_active: int = 1024,
         clock: Callable[[], float] = time.time,
         on_event: EventCallback | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,

@@ -48,6 +48,7 @@ from faltui.core.client.models import (
     QueueHandle,
     Status,
 )
+from faltui.core.client.pools import StreamPools
 from faltui.core.config import Settings, header_value_problem, origin
 from faltui.core.errors import (
     ApiError,
@@ -98,10 +99,22 @@ class FalClient:
         sleep: Sleep = asyncio.sleep,
         rng: Callable[[], float] = random.random,
         retry: RetryPolicy | None = None,
+        http2: bool = False,
     ) -> None:
         self.settings = settings
         self._owns_http = http is None
-        self.http = http if http is not None else make_http_client(settings)
+        self.http = http if http is not None else make_http_client(settings, http2=http2)
+        #: Status streams' own pools (when this client made its HTTP client; a given one is
+        #: used for streams too).
+        self.stream_pools = (
+            StreamPools(
+                lambda tls, size: make_http_client(
+                    settings, http2=http2, max_connections=size, verify=tls
+                )
+            )
+            if http is None
+            else None
+        )
         self.sleep = sleep
         self.rng = rng
         self.retry = retry or RetryPolicy()
@@ -344,13 +357,16 @@ class FalClient:
         url = handle.status_stream_url
         action = f"status stream of {handle.request_id}"
         try:
-            async with httpx_sse.aconnect_sse(
-                self.http,
-                "GET",
-                url,
-                headers=self.headers_for(url),
-                params={"logs": "1" if logs else "0"},
-            ) as source:
+            async with (
+                self._stream_client() as http,
+                httpx_sse.aconnect_sse(
+                    http,
+                    "GET",
+                    url,
+                    headers=self.headers_for(url),
+                    params={"logs": "1" if logs else "0"},
+                ) as source,
+            ):
                 response = source.response
                 if not response.is_success:
                     await response.aread()
@@ -375,6 +391,11 @@ class FalClient:
         except httpx.HTTPError as exc:
             raise TransportError(f"{action}: {_describe(exc)}", maybe_sent=True) from exc
         raise TransportError(f"{action}: the stream closed before the request completed")
+
+    def _stream_client(self) -> contextlib.AbstractAsyncContextManager[httpx.AsyncClient]:
+        if self.stream_pools is None:
+            return contextlib.nullcontext(self.http)
+        return self.stream_pools.client()
 
     async def result(self, handle: QueueHandle, *, failed: bool = False) -> dict[str, Any]:
         """The output of a completed request; a failed request raises its mapped error.
@@ -585,7 +606,9 @@ class FalClient:
         return result
 
     async def aclose(self) -> None:
-        """Close the HTTP client if this object created it."""
+        """Close the HTTP client (and the stream pools) if this object created it."""
+        if self.stream_pools is not None:
+            await self.stream_pools.aclose()
         if self._owns_http:
             await self.http.aclose()
 
