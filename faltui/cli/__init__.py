@@ -180,6 +180,13 @@ def _add_misc(sub: argparse._SubParsersAction[CliParser]) -> None:
     p.set_defaults(handler=None, emulator=True)
 
 
+def _add_beyond(sub: argparse._SubParsersAction[CliParser]) -> None:
+    """Spend, presets and the local library (issue #12)."""
+    from faltui.cli import spend as cli_spend
+
+    cli_spend.add_parser(sub)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = CliParser(
@@ -194,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_queue(sub)
     _add_catalog(sub)
     _add_misc(sub)
+    _add_beyond(sub)
     return parser
 
 

@@ -563,7 +563,7 @@ class JobManager:
             self._finish(job, JobState.cancelled, status.error or "cancelled", "client_cancelled")
             return True
         try:
-            result = await self.client.result(job.handle, failed=status.failed)
+            answer = await self.client.result_answer(job.handle, failed=status.failed)
         except NotFoundError as exc:
             if status.failed:
                 self._finish(job, JobState.failed, status.error or exc.message, status.error_type)
@@ -593,11 +593,11 @@ class JobManager:
             message = exc.message or status.error or str(exc)
             self._finish(job, JobState.failed, message, error_type, exc.field_errors)
             return True
+        job.result = answer.output
+        job.billable_units = answer.billable_units
         if status.failed:
-            job.result = result
             self._finish(job, JobState.failed, status.error or "failed", status.error_type)
             return True
-        job.result = result
         self._finish(job, JobState.done, None, None)
         return True
 
