@@ -182,9 +182,11 @@ def _add_misc(sub: argparse._SubParsersAction[CliParser]) -> None:
 
 def _add_beyond(sub: argparse._SubParsersAction[CliParser]) -> None:
     """Spend, presets and the local library (issue #12)."""
+    from faltui.cli import presets as cli_presets
     from faltui.cli import spend as cli_spend
 
     cli_spend.add_parser(sub)
+    cli_presets.add_parser(sub)
 
 
 def build_parser() -> argparse.ArgumentParser:

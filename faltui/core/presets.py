@@ -358,13 +358,13 @@ class PresetStore:
         full = EndpointId.parse(endpoint_id).full
         return {name: _from_entry(full, name, entry, path) for name, entry in table.items()}
 
-    def list(self, endpoint_id: str | None = None) -> list[Preset]:
+    def presets(self, endpoint_id: str | None = None) -> list[Preset]:
         """The presets of one model (by name), or of every model (by model, then name)."""
         if endpoint_id is not None:
             return sorted(self._read(endpoint_id).values(), key=lambda p: p.name.lower())
         found: list[Preset] = []
         for model in self.models():
-            found += self.list(model)
+            found += self.presets(model)
         return found
 
     def models(self) -> list[str]:
