@@ -259,9 +259,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--time-scale", type=float, default=1.0, help="seconds per tick")
     parser.add_argument("--idle-seconds", type=float, default=10.0)
     args = parser.parse_args(argv)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
-        f"machine: {os.cpu_count()} CPUs; a job = {QUEUE_TICKS} + {PROGRESS_TICKS} ticks of "
-        f"{args.time_scale:g} s"
+        f"machine: {os.cpu_count()} CPUs, load average {load}; a job = {QUEUE_TICKS} + "
+        f"{PROGRESS_TICKS} ticks of {args.time_scale:g} s",
+        flush=True,
     )
     for n in (args.baseline, args.n):
         print("timeline", json.dumps(asyncio.run(timeline(n, args.time_scale))), flush=True)

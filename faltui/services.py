@@ -1,7 +1,8 @@
 """The one builder of a session's services, used by the CLI and the TUI alike.
 
 A session is: the settings (with ``--demo`` they point at the local emulator the CLI started),
-one fal client (one connection pool), the model catalog, the job journal and the job manager.
+one fal client (one connection pool), the model catalog, the job journal, the job manager, and
+the outputs service (downloads and previews on its own keyless client).
 Nothing else constructs these, so both faces of faltui talk to fal the same way.
 """
 
@@ -15,6 +16,7 @@ from faltui.core.config import Settings
 from faltui.core.job import EventCallback
 from faltui.core.jobs import JobManager
 from faltui.core.journal import Journal
+from faltui.core.outputs import Outputs
 
 
 @dataclass
@@ -26,19 +28,23 @@ class Services:
     catalog: Catalog
     jobs: JobManager
     journal: Journal | None
+    outputs: Outputs
     #: What could not be set up (e.g. the journal), for the user to be told.
     problems: list[str] = field(default_factory=list)
 
     async def aclose(self) -> None:
-        """Stop tracking jobs, close the connection pool and the journal."""
+        """Stop tracking jobs, close the connection pools and the journal."""
         try:
             await self.jobs.aclose()
         finally:
             try:
                 await self.client.aclose()
             finally:
-                if self.journal is not None:
-                    self.journal.close()
+                try:
+                    await self.outputs.aclose()
+                finally:
+                    if self.journal is not None:
+                        self.journal.close()
 
 
 def build_services(settings: Settings, *, on_event: EventCallback | None = None) -> Services:
@@ -64,4 +70,5 @@ def build_services(settings: Settings, *, on_event: EventCallback | None = None)
     jobs = JobManager(
         client, journal=journal, max_active=settings.max_active_jobs, on_event=on_event
     )
-    return Services(settings, client, catalog, jobs, journal, problems)
+    outputs = Outputs.from_settings(settings)
+    return Services(settings, client, catalog, jobs, journal, outputs, problems)

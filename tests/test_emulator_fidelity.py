@@ -354,3 +354,22 @@ def test_an_idle_stream_wakes_only_for_keepalives():
         wakeups = emu.counters["status_stream_wakeups"]
     # One pass for the first event and one per keep-alive (plus at most one queue tick).
     assert comments + 1 <= wakeups <= comments + 2
+
+
+def test_a_forced_shutdown_does_not_print_the_cancelled_lifespan():
+    import logging
+
+    from faltui.emulator.server import _QuietForcedShutdown
+
+    quiet = _QuietForcedShutdown()
+
+    def record(message: str) -> logging.LogRecord:
+        return logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1, message, None, None)
+
+    cancelled = (
+        'Traceback (most recent call last):\n  File "starlette/routing.py", line 668, in '
+        "lifespan\n    await receive()\nasyncio.exceptions.CancelledError\n"
+    )
+    assert quiet.filter(record(cancelled)) is False
+    assert quiet.filter(record("Traceback (most recent call last):\nValueError: boom")) is True
+    assert quiet.filter(record("Exception in ASGI application")) is True

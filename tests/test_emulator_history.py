@@ -311,6 +311,14 @@ def test_usage_summary_and_time_series_match_billed_units(manual):
         USAGE, params={"endpoint_id": KLING, "expand": "summary"}, headers=ADMIN
     ).json()
     assert [line["endpoint_id"] for line in only_kling["summary"]] == [KLING]
+    # Public client code asks for auth_method_structured: accepted, labelled like auth_method.
+    structured = http.get(
+        USAGE,
+        params=[("expand", "time_series"), ("expand", "auth_method_structured")],
+        headers=ADMIN,
+    )
+    assert structured.status_code == 200
+    assert all("auth_method" in r for b in structured.json()["time_series"] for r in b["results"])
     assert "time_series" not in only_kling
 
     paged = http.get(

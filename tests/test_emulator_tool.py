@@ -182,12 +182,16 @@ def test_admin_chaos_routes_script_faults_from_outside(emulator, http):
     ]
     (job,) = emulator.jobs.values()
     assert job.outcome == "validation"
+    accepted = {"route": "submit", "status": 504, "with_request_id": False, "after": True}
+    httpx.post(f"{base}/_emulator/chaos", json={"fail_next": [accepted]})
+    assert http.post(f"/{FLUX}", json={"prompt": "lost answer"}).status_code == 504
+    assert len(emulator.jobs) == 2  # fal took it; only the answer was lost
     bad_outcome = httpx.post(f"{base}/_emulator/chaos", json={"jobs": [{"outcome": "meh"}]})
     assert bad_outcome.status_code == 400
     slow = httpx.post(f"{base}/_emulator/chaos", json={"timeline": {"queue_ticks": 40}}).json()
     assert slow["timeline"] == {"queue_ticks": 40, "progress_ticks": 5}
     queued = http.post(f"/{FLUX}", json={"prompt": "x"}).json()
-    assert queued["queue_position"] == 39
+    assert queued["queue_position"] == 39 and len(emulator.jobs) == 3
     calm = httpx.delete(f"{base}/_emulator/chaos").json()
     assert calm["pending"] == {"failures": {}, "drops": {}}
     assert calm["timeline"] == {"queue_ticks": 3, "progress_ticks": 5}
@@ -410,3 +414,34 @@ def test_start_demo_reuses_its_ports_and_state(tmp_path):
             third.stop()
     finally:
         second.stop()
+
+
+def test_faltui_runs_through_an_external_chaotic_emulator(tmp_path):
+    """``faltui emulator --chaos`` misbehaves for a separate program: faltui's own CLI, pointed
+    at it with the printed variables, still gets every job exactly once."""
+    env = {**os.environ, "FALTUI_HOME": str(tmp_path / "home")}
+    chaos = "rate429=0.4,ingress503=0.2,routes=submit+status+result,seed=11"
+    argv = [
+        sys.executable, "-m", "faltui", "emulator", "--port", "0", "--run-port", "0",
+        "--time-scale", "0.02", "--chaos", chaos,
+    ]  # fmt: skip
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        banner = _read_banner(proc)
+        client_env = {**env, "FAL_KEY": banner["FAL_KEY"]}
+        client_env.update({k: v for k, v in banner.items() if k.startswith("FALTUI_")})
+        for index in range(4):
+            done = subprocess.run(
+                [sys.executable, "-m", "faltui", "run", "-m", FLUX, "-p", f"chaos {index}", "-w"],
+                capture_output=True, text=True, env=client_env, timeout=120, check=False,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            assert json.loads(done.stdout)["images"]
+        stats = httpx.get(f"{banner['base']}/_emulator/stats").json()
+        assert stats["jobs"]["total"] == 4  # refused submits were retried, none twice
+        assert stats["counters"]["submit"] > 4  # some submits were refused
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -6,7 +6,7 @@ import argparse
 import time
 from typing import Any
 
-from faltui.cli.run import Progress, download_all, first_url_note, wait_for
+from faltui.cli.run import Progress, download_outputs, first_url_note, wait_for
 from faltui.cli.support import (
     EXIT_FAILED,
     EXIT_OK,
@@ -115,8 +115,8 @@ async def cmd_poll(args: argparse.Namespace, settings: Settings, console: Consol
         console.note(f"completed after {time.monotonic() - started:.1f}s")
         console.json(result)
         first_url_note(result, console)
-        if args.download:
-            await download_all(client, result, args.download, console)
+    if args.download:
+        return await download_outputs(settings, result, args.request_id, args.download, console)
     return EXIT_OK
 
 

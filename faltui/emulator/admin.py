@@ -4,9 +4,10 @@
 * ``GET /_emulator/chaos`` — the random chaos settings and the scripted faults not used yet.
 * ``PUT|POST /_emulator/chaos`` — a ``--chaos`` text body, or JSON
   ``{"chaos": "...", "fail_next": [{"route", "status", "count"?, "with_request_id"?, "body"?,
-  "headers"?}], "drop_next": [{"route", "count"?}], "jobs": [{"outcome", "count"?}],
+  "headers"?, "after"?}], "drop_next": [{"route", "count"?}], "jobs": [{"outcome", "count"?}],
   "latency_ms": n, "timeline": {"queue_ticks"?, "progress_ticks"?}}`` (the timeline of jobs
-  submitted from now on: ticks spent queued and in progress).
+  submitted from now on: ticks spent queued and in progress). ``after: true`` runs the call
+  first (a submit is accepted) and then answers the failure: fal took it, the answer was lost.
 * ``DELETE /_emulator/chaos`` — no chaos at all (and the default job timeline).
 * ``POST /_emulator/reset`` — ``Emulator.reset()``: no jobs, files, counters or chaos.
 
@@ -123,6 +124,7 @@ class AdminRoutes:
                 body=item.get("body"),
                 headers=item.get("headers"),
                 with_request_id=bool(item.get("with_request_id", True)),
+                after=bool(item.get("after", False)),
             )
         for item in body.get("drop_next") or []:
             chaos.drop_next(str(item["route"]), int(item.get("count", 1)))

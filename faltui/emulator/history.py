@@ -40,7 +40,9 @@ USAGE_MAX_LIMIT = 1000
 MAX_ENDPOINT_IDS = 50
 HISTORY_STATUSES = ("success", "error", "user_error")
 HISTORY_SORTS = ("ended_at", "duration")
-USAGE_EXPANDS = ("time_series", "summary", "auth_method")
+#: ``auth_method_structured`` is sent by public client code; its shape is not documented, so
+#: it is accepted and answered like ``auth_method`` (a label).
+USAGE_EXPANDS = ("time_series", "summary", "auth_method", "auth_method_structured")
 TIMEFRAMES = ("minute", "hour", "day", "week", "month")
 DAY = 86_400.0
 
@@ -315,7 +317,7 @@ class HistoryRoutes:
         return _UsageQuery(set(ids), set(expand), zone, timeframe, start, end, now, page)
 
     def _usage_body(self, query: _UsageQuery) -> dict[str, Any]:
-        with_auth = "auth_method" in query.expand
+        with_auth = bool({"auth_method", "auth_method_structured"} & query.expand)
         lines: list[tuple[str, datetime, dict[str, Any]]] = []
         for job in list(self.ctx.store.jobs.values()):
             if query.endpoint_ids and job.endpoint_id not in query.endpoint_ids:

@@ -40,11 +40,19 @@ START_TIMEOUT = 10.0
 
 class _QuietForcedShutdown(logging.Filter):
     """Drops uvicorn's report of the lifespan task being cancelled by a forced shutdown (open
-    streams or keep-alive connections when the emulator stops): expected, not an error."""
+    streams or keep-alive connections when the emulator stops): expected, not an error. It
+    comes either as a record with the exception or as Starlette's traceback text."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        return not (isinstance(exc, asyncio.CancelledError) and "lifespan" in record.getMessage())
+        text = record.getMessage()
+        if isinstance(exc, asyncio.CancelledError) and "lifespan" in text:
+            return False
+        return not (
+            text.startswith("Traceback")
+            and "lifespan" in text
+            and text.rstrip().endswith("CancelledError")
+        )
 
 
 logging.getLogger("uvicorn.error").addFilter(_QuietForcedShutdown())

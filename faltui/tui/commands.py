@@ -140,7 +140,7 @@ class ActionCommands(_AppProvider):
             ("Jobs: show all", "Clear the job filter", partial(app.filter_jobs, None)),
             (
                 "Jobs: download all outputs",
-                "Save the files of every finished job in the current view",
+                "Save the files and texts of every finished job in the current view",
                 app.download_finished,
             ),
         ]

@@ -254,3 +254,44 @@ async def test_palette_downloads_every_finished_jobs_outputs(emu_settings: Setti
         await until(lambda: len(list(Path(emu_settings.paths.download_dir).glob("*"))) == 6)
         await app.workers.wait_for_complete()
         assert "downloading" not in app.query_one("#status").plain
+
+
+async def test_palette_download_goes_past_a_dead_file_and_names_it(
+    emu_settings: Settings, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = FaltuiApp(emu_settings)
+    notes: list[tuple[str, object]] = []
+    notify = app.notify
+
+    def record(message: str, **kwargs: object) -> None:
+        notes.append((message, kwargs.get("severity")))
+        notify(message, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app, "notify", record)
+    async with app.run_test(size=(160, 48)) as pilot:
+        payload = {"num_images": 2, "image_size": "square", "output_format": "png"}
+        jobs = await app.services.jobs.submit_batch(
+            "fal-ai/flux/dev", [{"prompt": f"fox {n}", **payload} for n in range(2)]
+        )
+        await until(lambda: all(job.state in FINAL for job in jobs))
+        dead = jobs[1].result["images"][1]["url"]
+        del emulator.files.files[dead.split("/files/", 1)[1]]  # its time on the CDN ran out
+        table = app.query_one(JobTable)
+        await until(lambda: len(table.shown_ids) == 2)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"download all outputs")
+        await until(lambda: app.screen.query("CommandList").first().option_count > 0)
+        await pilot.press("enter")
+        folder = Path(emu_settings.paths.download_dir)
+        await until(lambda: any(message.startswith("Saved") for message, _ in notes))
+        await app.workers.wait_for_complete()
+        message, severity = next(n for n in notes if n[0].startswith("Saved"))
+        assert message == (
+            f"Saved 3 of 4 files to {folder}; 1 failed:\n"
+            "images[1] (images_1.png): the file is no longer served — fal keeps results for a "
+            "limited time (HTTP 404 Not Found)"
+        )
+        assert severity == "warning"
+        assert len(list(folder.glob("*.png"))) == 3
+        assert "downloading" not in app.query_one("#status").plain
+        assert emulator.counters["file_with_auth"] == 0

@@ -37,7 +37,7 @@ from faltui.core.errors import (
 )
 from faltui.core.job import Job, JobEvent, JobState
 from faltui.core.jobs import vary_seeds
-from faltui.core.outputs import download_many, find_outputs
+from faltui.core.outputs import DownloadProgress, find_saveables
 from faltui.core.pricing import Price, describe_cost, get_prices
 from faltui.core.schema import EndpointSchema
 from faltui.core.state import AppState
@@ -49,7 +49,7 @@ from faltui.tui.screens.job_detail import JobDetailScreen
 from faltui.tui.widgets.job_table import JobTable
 from faltui.tui.widgets.model_browser import ModelBrowser
 from faltui.tui.widgets.param_form import ParamForm
-from faltui.tui.widgets.results import ResultsPane
+from faltui.tui.widgets.results import ResultsPane, notify_report, progress_line
 from faltui.tui.widgets.status_bar import StatusBar
 
 #: Width (columns) from which the panes sit side by side.
@@ -147,7 +147,7 @@ class MainScreen(Screen[None]):
                 with Vertical(id="pane-jobs", classes="pane"):
                     yield JobTable(id="jobs")
                 with Vertical(id="pane-results", classes="pane"):
-                    yield ResultsPane(id="results", download_dir=self.settings.paths.download_dir)
+                    yield ResultsPane(self.services.outputs, id="results")
         yield Footer()
 
     @property
@@ -637,42 +637,22 @@ class MainScreen(Screen[None]):
 
     @work(group="bulk-download", exclusive=True, exit_on_error=False)
     async def download_finished(self) -> None:
-        """Save the output files of every finished job in the table's current view."""
-        import httpx
-
+        """Save the outputs of every finished job in the table's current view."""
         jobs = [self.job(job_id) for job_id in self.job_table.shown_ids]
         done = [j for j in jobs if j is not None and j.state is JobState.done and j.result]
-        outputs = [output for job in done for output in find_outputs(job.result)]
-        if not outputs:
-            self.notify("No finished job with output files in this view.", markup=False)
+        items = [item for j in done for item in find_saveables(j.result, j.request_id or j.id)]
+        if not items:
+            self.notify("No finished job with outputs in this view.", markup=False)
             return
-        folder = self.settings.paths.download_dir
         status = self.status_bar
-        ended = 0
-
-        def on_done(*_: object) -> None:
-            nonlocal ended
-            ended += 1
-            status.set_busy(f"downloading {ended}/{len(outputs)}")
-
-        status.set_busy(f"downloading 0/{len(outputs)}")
+        status.set_busy(progress_line(DownloadProgress(len(items), 0, 0, 0, None)))
         try:
-            # A plain client: result files live on CDN hosts, which never get the fal key.
-            async with httpx.AsyncClient(follow_redirects=True, timeout=60.0) as http:
-                saved, failed = await download_many(http, outputs, folder, on_done=on_done)
+            report = await self.services.outputs.download_all(
+                items, on_progress=lambda p: status.set_busy(progress_line(p))
+            )
         finally:
             status.set_busy(None)
-        message = f"Saved {len(saved)} files from {len(done)} jobs to {folder}"
-        if failed:
-            first = f"{failed[0][0].url}: {failed[0][1]}"
-            self.notify(
-                f"{message}; {len(failed)} failed (first: {first})",
-                title="Download incomplete",
-                severity="warning",
-                markup=False,
-            )
-        else:
-            self.notify(message, title="Downloaded", markup=False)
+        notify_report(self, report)
 
     # -- misc actions --------------------------------------------------------------------
 
