@@ -41,6 +41,13 @@ _PAYLOAD_FLAGS = (
 )
 
 
+def payload_flags(param: list[str], **given: Any) -> argparse.Namespace:
+    """The flags ``build_payload`` reads: ``param`` and ``given``, the rest unset."""
+    values: dict[str, Any] = dict.fromkeys(_PAYLOAD_FLAGS)
+    values.update(given)
+    return argparse.Namespace(**values, param=param)
+
+
 def add_parser(sub: Any) -> None:
     """``faltui preset …``."""
     p = sub.add_parser(
@@ -179,8 +186,7 @@ async def cmd_save(args: argparse.Namespace, settings: Settings, console: Consol
         raise CliFailure("say which model: -m MODEL (or --from-job JOB)", EXIT_USAGE)
     endpoint_id = EndpointId.parse(model).full
     schema = await current_schema(settings, endpoint_id, console)
-    flags = argparse.Namespace(**{name: getattr(args, name, None) for name in _PAYLOAD_FLAGS})
-    flags.param = args.param
+    flags = payload_flags(args.param, prompt=args.prompt, json_input=args.json_input)
     try:
         payload = {**base, **build_payload(flags, schema)}
         if schema is not None and not args.no_validate:

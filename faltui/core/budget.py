@@ -210,8 +210,10 @@ def check_budget(
         )
         return BudgetCheck(True, estimate, tuple(shares), reason)
     if passing:
+        names = {"today": "today's budget", "session": "this session's budget"}
         scopes = " and ".join(
-            f"{share.scope}'s budget of {money(share.limit, currency)}" for share in passing
+            f"{names.get(share.scope, share.scope)} of {money(share.limit, currency)}"
+            for share in passing
         )
         reason = f"this submit (≈{money(adds, currency)}) would pass {scopes}"
         return BudgetCheck(True, estimate, tuple(shares), reason)

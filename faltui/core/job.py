@@ -84,8 +84,9 @@ class Job:
     #: What fal billed (``x-fal-billable-units`` of the result, in the endpoint's pricing
     #: unit); None = unknown (not said, not finished), never "free".
     billable_units: float | None = None
-    #: Where the job came from when faltui did not submit it: ``"history"`` for a job brought
-    #: in from fal's request history (``faltui history --import``); ``""`` for our own.
+    #: How the job came to be: ``""`` submitted to the queue by faltui, ``"sync"`` run on
+    #: fal.run by faltui, ``"history"`` brought in from fal's request history (run elsewhere:
+    #: ``faltui history --import``).
     origin: str = ""
 
     @property

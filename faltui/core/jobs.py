@@ -175,6 +175,9 @@ class JobManager:
         self.problems: deque[str] = deque(maxlen=MAX_PROBLEMS)
         #: Outcomes of the latest background reconcile (``resume_unfinished``).
         self.last_reconcile: list[ReconcileResult] = []
+        #: More callbacks told of every change after ``on_event`` (the session's spend
+        #: tracker, the library's auto-download): same rules, keep them cheap.
+        self.listeners: list[EventCallback] = []
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -675,12 +678,16 @@ class JobManager:
         return getattr(self.journal, "problem", None) if self.journal is not None else None
 
     def _emit(self, job: Job, kind: str) -> None:
-        if self.on_event is None:
+        if self.on_event is None and not self.listeners:
             return
-        try:
-            self.on_event(JobEvent(job, kind))
-        except Exception as exc:  # a broken listener must not stop tracking
-            self.problems.append(f"on_event({kind}) failed: {exc!r}")
+        event = JobEvent(job, kind)
+        for listener in (self.on_event, *self.listeners):
+            if listener is None:
+                continue
+            try:
+                listener(event)
+            except Exception as exc:  # a broken listener must not stop tracking
+                self.problems.append(f"on_event({kind}) failed: {exc!r}")
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coro)
