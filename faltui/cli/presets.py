@@ -189,15 +189,21 @@ async def cmd_save(args: argparse.Namespace, settings: Settings, console: Consol
     flags = payload_flags(args.param, prompt=args.prompt, json_input=args.json_input)
     try:
         payload = {**base, **build_payload(flags, schema)}
+        if not payload:
+            raise CliFailure("nothing to save: give --param k=v, --json-input or --from-job", 2)
         if schema is not None and not args.no_validate:
-            errors = validate(schema, payload, unknown=bool(schema.input))
+            # A preset may leave required fields out (a prompt given at run time); what it
+            # does fill must be right.
+            errors = [
+                error
+                for error in validate(schema, payload, unknown=bool(schema.input))
+                if error.kind != "missing"
+            ]
             if errors:
                 raise ValidationFailed(errors)
     except ValidationFailed as exc:
         listed = "".join(f"\n  {error}" for error in exc.errors)
         raise CliFailure(f"the input is not valid (nothing was saved):{listed}", 2) from exc
-    if not payload:
-        raise CliFailure("nothing to save: give --param k=v, --json-input or --from-job", 2)
     preset = _guard(lambda: store_of(settings).save(endpoint_id, args.name, payload, schema))
     console.json(preset.input)
     console.note(
