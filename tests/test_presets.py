@@ -185,7 +185,7 @@ def test_a_partial_preset_takes_the_rest_from_the_flags(emulator, tmp_path, monk
     assert code == 0, err  # no prompt: given at run time
     code, _, err = run_cli(capsys, "run", "-m", FLUX, "--preset", "pair", "-w")
     assert code == 2 and "prompt: required" in err and not emulator.jobs
-    code, out, err = run_cli(capsys, "run", "-m", FLUX, "--preset", "pair", "-p", "two owls", "-w")
+    code, _out, err = run_cli(capsys, "run", "-m", FLUX, "--preset", "pair", "-p", "two owls", "-w")
     assert code == 0, err
     (job,) = emulator.jobs.values()
     assert job.input == {"num_images": 2, "prompt": "two owls"}
