@@ -107,7 +107,7 @@ def build_services(settings: Settings, *, on_event: EventCallback | None = None)
     except ConfigError as exc:
         problems.append(f"{exc} (outputs are not saved automatically)")
         library_config = LibraryConfig()
-    library = Library(settings.paths.download_dir, outputs, price_of=prices.get)
+    library = Library(settings.paths.download_dir, outputs, prices=prices)
     auto = AutoDownloader(library, enabled=library_config.auto_download)
 
     def observe(event: JobEvent) -> None:

@@ -46,7 +46,7 @@ async def save_to_library(
         return
     prices = PriceBook.for_settings(settings, client)
     async with Outputs.from_settings(settings) as outputs:
-        library = Library(settings.paths.download_dir, outputs, price_of=prices.get)
+        library = Library(settings.paths.download_dir, outputs, prices=prices)
         for job in done:
             entry = await library.save(job)
             console.note(

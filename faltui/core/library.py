@@ -42,6 +42,7 @@ from faltui.core.outputs import (
     is_data_url,
     safe_name,
 )
+from faltui.core.prices import PriceBook
 from faltui.core.pricing import Price
 from faltui.core.spend import job_cost
 from faltui.core.text import safe_json
@@ -130,20 +131,21 @@ def write_json_atomic(path: Path, data: Any) -> None:
 class Library:
     """Saves finished jobs under ``root`` (the download folder) and finds them again.
 
-    ``price_of`` gives an endpoint's known unit price (for the billed cost in the sidecar);
-    ``PriceBook.get`` fits.
+    ``prices`` (optional) gives the unit price for the billed cost in the sidecar: asked of
+    fal once per endpoint (then cached), never fatal.
     """
 
-    def __init__(
-        self,
-        root: Path,
-        outputs: Outputs,
-        *,
-        price_of: Callable[[str], Price | None] | None = None,
-    ) -> None:
+    def __init__(self, root: Path, outputs: Outputs, *, prices: PriceBook | None = None) -> None:
         self.root = Path(root).expanduser()
         self.outputs = outputs
-        self.price_of = price_of or (lambda _endpoint: None)
+        self.prices = prices
+
+    async def _price(self, endpoint_id: str) -> Price | None:
+        if self.prices is None:
+            return None
+        if self.prices.settings.key:
+            await self.prices.fetch([endpoint_id])  # fresh cache: no request
+        return self.prices.get(endpoint_id)
 
     # -- where -----------------------------------------------------------------------------
 
@@ -179,13 +181,16 @@ class Library:
         while sidecar.name in taken:  # an output really named like the sidecar keeps its name
             sidecar = folder / f"_faltui-{number}.json"
             number += 1
+        price = await self._price(job.endpoint_id)
         try:
-            write_json_atomic(sidecar, self.sidecar(job, report.saved, report.failed))
+            write_json_atomic(sidecar, self.sidecar(job, report.saved, report.failed, price))
         except OSError as exc:
             raise FaltuiError(f"cannot write {sidecar}: {exc.strerror or exc}") from exc
         return LibraryEntry(folder, sidecar, report.saved, report.failed)
 
-    def sidecar(self, job: Job, saved: list[Saved], failed: list[Failure]) -> dict[str, Any]:
+    def sidecar(
+        self, job: Job, saved: list[Saved], failed: list[Failure], price: Price | None = None
+    ) -> dict[str, Any]:
         """What the sidecar says about ``job`` (see the module docstring)."""
         files = []
         for item in saved:
@@ -222,7 +227,7 @@ class Library:
                 "total_seconds": _span(job.submitted_at or job.created_at, job.finished_at),
                 "inference_time": metrics.get("inference_time"),
             },
-            "billed": job_cost(job, self.price_of(job.endpoint_id)).to_dict(),
+            "billed": job_cost(job, price).to_dict(),
             "files": files,
             "failed": [
                 {"from": f.item.label, "url": f.url and _short_urls(f.url), "reason": f.reason}
