@@ -7,6 +7,7 @@ from pathlib import Path
 
 from form_host import FLUX, KLING, WHISPER, FormHost, openapi, parse, schema_for
 from textual.widgets import Button, Collapsible, Input, Select, Static, Switch, TextArea
+from waits import until
 
 from faltui.core.errors import FieldError
 from faltui.tui.widgets.form_fields import FieldEditor
@@ -259,6 +260,13 @@ async def test_mark_errors_in_a_list_of_objects() -> None:
         assert error_line(array.child_editors()[0]) == ""
 
 
+def focus_in_row(app: FormHost, array: ArrayEditor, index: int) -> bool:
+    """True once row ``index`` of ``array`` exists and holds the focus."""
+    rows = array.rows()
+    focused = app.focused
+    return len(rows) > index and focused is not None and rows[index] in focused.ancestors
+
+
 async def test_array_of_objects_add_and_remove() -> None:
     app = FormHost(schema_for(KLING), {"prompt": "p"})
     async with app.run_test(size=(100, 40)) as pilot:
@@ -266,11 +274,11 @@ async def test_array_of_objects_add_and_remove() -> None:
         array = app.form.editor("multi_prompt")
         assert isinstance(array, ArrayEditor) and array.rows() == []
         array.query_one(".array-add", Button).press()
-        await pilot.pause()
+        await until(lambda: focus_in_row(app, array, 0), what="focus in the new row")
         assert len(array.rows()) == 1
         await pilot.press(*"first shot")  # the new row's first field has the focus
         await pilot.press("ctrl+n")  # key binding adds another row
-        await pilot.pause()
+        await until(lambda: focus_in_row(app, array, 1), what="focus in the second row")
         await pilot.press(*"second")
         assert app.form.values()["multi_prompt"] == [
             {"prompt": "first shot", "duration": "5"},

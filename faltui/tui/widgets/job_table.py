@@ -39,9 +39,6 @@ from faltui.tui.format import (
 )
 from faltui.tui.themes import JOB_STATE_VARIABLES
 
-#: The key of an entry in one of DataTable's render caches (a tuple).
-_CacheKey = TypeVar("_CacheKey", bound=tuple[Any, ...])
-
 Clock = Callable[[], float]
 
 #: States whose rows keep ticking (elapsed) and that the "active" filter shows.
@@ -80,6 +77,10 @@ def column_widths(total: int, padding: int) -> dict[str, int]:
 
 def _cell(text: str, style: Style | str = "") -> Text:
     return Text(text, style=style, no_wrap=True, overflow="ellipsis", end="")
+
+
+#: The key of an entry in one of DataTable's render caches (a tuple).
+_CacheKey = TypeVar("_CacheKey", bound=tuple[Any, ...])
 
 
 def _discard_keyed_by(cache: LRUCache[_CacheKey, Any], stale: Collection[object]) -> None:
