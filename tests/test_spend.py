@@ -277,3 +277,36 @@ def test_summaries_group_and_order() -> None:
     assert rows[0].total.billed == pytest.approx(0.05) and rows[0].total.estimated_jobs == 1
     with pytest.raises(ValueError):
         summarize(jobs, price, "week")
+
+
+def test_a_budget_stops_run_count_4_until_yes(emulator, tmp_path, monkeypatch, capsys) -> None:
+    home = point_cli_at(emulator, tmp_path / "home", monkeypatch)
+    (price,) = asyncio.run(get_prices(None, _settings(emulator), [FLUX]))
+    each = price.unit_price
+    write_config(home, f"[budget]\nper_day = {3 * each}\n")  # three images a day
+
+    code, out, err = run_cli(capsys, "run", "-m", FLUX, "-p", "x", "--count", "4", "-a")
+    assert code == 2 and out == "" and not emulator.jobs  # nothing was sent
+    assert f"estimate: ≈{4 * each:g} USD for 4 jobs ({each:g} USD per image)" in err
+    assert f"this submit (≈{4 * each:g} USD) would pass today's budget of {3 * each:g} USD" in err
+    assert f"today: ≈{4 * each:g} USD is 133% of {3 * each:g} USD (0 USD spent" in err
+    assert "nothing was sent; add --yes to submit anyway" in err
+
+    code, out, err = run_cli(capsys, "run", "-m", FLUX, "-p", "x", "--count", "2", "-w")
+    assert code == 0, err
+    assert len(emulator.jobs) == 2
+    assert f"budget today: ≈{2 * each:g} USD is 67% of {3 * each:g} USD" in err
+
+    # Now 2 of the 3 are spent: a second pair would pass, so it asks again.
+    code, _, err = run_cli(capsys, "run", "-m", FLUX, "-p", "x", "--count", "2", "-a")
+    assert code == 2 and len(emulator.jobs) == 2
+    assert f"({2 * each:g} USD spent → {4 * each:g} USD)" in err
+
+    code, out, err = run_cli(capsys, "run", "-m", FLUX, "-p", "x", "--count", "4", "-a", "--yes")
+    assert code == 0, err
+    assert len(out.split()) == 4 and len(emulator.jobs) == 6
+    assert "submitting anyway (--yes)" in err
+
+    write_config(home, f"[budget]\nper_session = {2 * each}\n")
+    code, _, err = run_cli(capsys, "run", "-m", FLUX, "-p", "x", "--count", "3", "-a")
+    assert code == 2 and "would pass this session's budget" in err
