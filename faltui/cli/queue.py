@@ -6,7 +6,7 @@ import argparse
 import time
 from typing import Any
 
-from faltui.cli.library import run_import
+from faltui.cli.library import run_import, save_to_library
 from faltui.cli.run import Progress, download_outputs, first_url_note, wait_for
 from faltui.cli.support import (
     EXIT_FAILED,
@@ -198,6 +198,7 @@ async def cmd_resume(args: argparse.Namespace, settings: Settings, console: Cons
             results += [_job_summary(job) | {"result": None} for job in unsettled if job]
             console.end_progress()
             console.json(results)
+            await save_to_library(settings, jobs, console, client)
         finally:
             await manager.aclose()
             journal.close()

@@ -127,7 +127,8 @@ def _budget_json(budget: Budget, today: SpendTotal) -> dict[str, Any] | None:
 def _extra(t: SpendTotal) -> str:
     parts = []
     if t.estimated_jobs:
-        parts.append(f"+≈{money(t.estimated, t.currency)} not billed yet ({t.estimated_jobs})")
+        jobs = f"{t.estimated_jobs} job{'s' if t.estimated_jobs != 1 else ''}"
+        parts.append(f"+≈{money(t.estimated, t.currency)} estimated ({jobs} without billed units)")
     if t.varies_jobs:
         parts.append(f"{t.varies_jobs} price varies")
     if t.unknown_jobs:

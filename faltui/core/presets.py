@@ -212,7 +212,8 @@ class PresetCheck:
 
     #: What changed since the preset was saved (empty: nothing, or no fingerprint kept).
     changes: list[SchemaChange] = field(default_factory=list)
-    #: The preset's values against the current schema (unknown fields included).
+    #: The preset's values against the current schema (unknown fields included; fields it
+    #: leaves out are the run's business).
     problems: list[FieldError] = field(default_factory=list)
     #: False when the preset was saved without a schema (nothing to compare with).
     compared: bool = True
@@ -249,7 +250,12 @@ class Preset:
         """Compare with the model's schema now (None: nothing can be checked)."""
         if schema is None:
             return PresetCheck(compared=False)
-        problems = validate(schema, self.input, unknown=bool(schema.input))
+        # A preset may leave required fields to the run (a prompt): only what it fills counts.
+        problems = [
+            error
+            for error in validate(schema, self.input, unknown=bool(schema.input))
+            if error.kind != "missing"
+        ]
         if self.schema is None:
             return PresetCheck([], problems, compared=False)
         return PresetCheck(compare(self.schema, schema, self.input), problems)

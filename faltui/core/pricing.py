@@ -15,6 +15,7 @@ varies" and never invents a number (``is_vague_unit``).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -70,16 +71,18 @@ _WORD = re.compile(r"[a-z]+")
 PRICE_VARIES = "price varies"
 
 
-def unit_words(unit: str) -> set[str]:
+@functools.lru_cache(maxsize=256)
+def unit_words(unit: str) -> frozenset[str]:
     """The words of a unit, lower-case and singular: ``"1000_Tokens"`` → ``{"token"}``."""
     words = set()
     for word in _WORD.findall(unit.lower()):
         if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
             word = word[:-1]
         words.add(word)
-    return words
+    return frozenset(words)
 
 
+@functools.lru_cache(maxsize=256)
 def is_vague_unit(unit: str) -> bool:
     """True when ``unit`` does not say what is counted (see the module docstring).
 

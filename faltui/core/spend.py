@@ -263,11 +263,11 @@ class SpendTotal:
         )
 
     def text(self) -> str:
-        """``0.125 USD`` plus what it leaves out: ``+≈0.05 USD unbilled, 1 price varies``."""
+        """``0.125 USD`` plus what it leaves out: ``+≈0.05 USD estimated, 1 price varies``."""
         out = money(self.billed, self.currency)
         extra = []
         if self.estimated_jobs:
-            extra.append(f"+≈{money(self.estimated, self.currency)} not billed yet")
+            extra.append(f"+≈{money(self.estimated, self.currency)} estimated")
         if self.varies_jobs:
             extra.append(f"{self.varies_jobs} {PRICE_VARIES}")
         if self.unknown_jobs:
