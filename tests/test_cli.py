@@ -326,9 +326,11 @@ def test_demo_flag_starts_its_own_emulator(tmp_path, capsys, monkeypatch) -> Non
     assert json.loads(out)["images"][0]["url"].startswith("http://127.0.0.1:")
 
 
-def test_run_count_waits_for_every_job_and_prints_json_lines(cli_env, capsys) -> None:
-    code, out, err = run(capsys, "run", "-m", FLUX, "-p", "x", "--seed", "7", "-n", "3", "-w")
+def test_run_count_waits_for_every_job_and_prints_json_lines(cli_env, capsys, tmp_path) -> None:
+    argv = ("run", "-m", FLUX, "-p", "x", "--seed", "7", "-n", "3", "-w")
+    code, out, err = run(capsys, *argv, "--download", str(tmp_path / "out"))
     assert code == 0, err
+    assert len(list((tmp_path / "out").iterdir())) == 3  # each job's image
     lines = [json.loads(line) for line in out.splitlines()]
     assert [line["seed"] for line in lines] == [7, 8, 9]  # like the form's submit ×N
     assert all(line["state"] == "done" and line["result"]["images"] for line in lines)
