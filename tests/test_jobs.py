@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from faltui.core.client import FalClient, LogLine, QueueHandle, Status
+from faltui.core.client import FalClient, LogLine, QueueHandle, ResultAnswer, Status
 from faltui.core.config import Settings
 from faltui.core.errors import ApiError
 from faltui.core.job import Job, JobEvent, JobState
@@ -514,6 +514,9 @@ class ScriptedClient:
 
     async def result(self, handle: QueueHandle, **_: Any) -> dict[str, Any]:
         return {"id": handle.request_id}
+
+    async def result_answer(self, handle: QueueHandle, **kwargs: Any) -> ResultAnswer:
+        return ResultAnswer(await self.result(handle, **kwargs))
 
     async def cancel(self, handle: QueueHandle) -> None:
         raise ApiError("nope", status=500)

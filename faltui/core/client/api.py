@@ -46,7 +46,9 @@ from faltui.core.client.models import (
     IN_QUEUE,
     HistoryItem,
     QueueHandle,
+    ResultAnswer,
     Status,
+    parse_billable_units,
 )
 from faltui.core.client.pools import StreamPools
 from faltui.core.config import Settings, header_value_problem, origin
@@ -403,6 +405,10 @@ class FalClient:
         ``failed``: the status already said the request failed, so a 5xx answer is the app's
         own error (replayed by the queue) and is not asked for again.
         """
+        return (await self.result_answer(handle, failed=failed)).output
+
+    async def result_answer(self, handle: QueueHandle, *, failed: bool = False) -> ResultAnswer:
+        """``result`` with what fal billed for it (``x-fal-billable-units``, §4.9)."""
         response = await self.request(
             "GET",
             handle.response_url,
@@ -410,7 +416,11 @@ class FalClient:
             action=f"result of {handle.request_id}",
         )
         body = self._json(response, "result")
-        return body if isinstance(body, dict) else {"output": body}
+        return ResultAnswer(
+            body if isinstance(body, dict) else {"output": body},
+            parse_billable_units(response.headers),
+            response.headers.get("x-fal-request-id") or handle.request_id,
+        )
 
     async def cancel(self, handle: QueueHandle) -> None:
         """Ask fal to cancel; ``AlreadyCompletedError`` when the request had finished."""
@@ -426,6 +436,12 @@ class FalClient:
         Like submit, never resent once it may have reached fal. ``timeout`` bounds the wait for
         the answer (default: the larger of ``read_timeout`` and 5 minutes).
         """
+        return (await self.run_answer(endpoint_id, payload, timeout=timeout)).output
+
+    async def run_answer(
+        self, endpoint_id: str, payload: dict[str, Any], *, timeout: float | None = None
+    ) -> ResultAnswer:
+        """``run`` with the request id and what fal billed for it (§4.9, §5)."""
         endpoint = endpoints.EndpointId.parse(endpoint_id)
         url = endpoints.run_url(self.settings.urls["run"], endpoint)
         read = timeout if timeout is not None else max(self.settings.read_timeout, 300.0)
@@ -440,7 +456,11 @@ class FalClient:
             ),
         )
         body = self._json(response, "run")
-        return body if isinstance(body, dict) else {"output": body}
+        return ResultAnswer(
+            body if isinstance(body, dict) else {"output": body},
+            parse_billable_units(response.headers),
+            response.headers.get("x-fal-request-id"),
+        )
 
     async def request_history(
         self,
