@@ -69,6 +69,8 @@ class Job:
     label: str = ""
     #: Submit options to repeat on re-run (webhook, priority, …); never holds credentials.
     options: dict[str, Any] = field(default_factory=dict)
+    #: Taken off the job list by the user; the journal keeps it (``faltui history`` shows it).
+    archived: bool = False
 
     @property
     def final(self) -> bool:
@@ -121,6 +123,7 @@ class Job:
             "metrics": self.metrics,
             "label": self.label,
             "options": self.options,
+            "archived": self.archived,
         }
 
     @classmethod
@@ -166,6 +169,7 @@ class Job:
             metrics=dict(data.get("metrics") or {}),
             label=str(data.get("label") or ""),
             options=dict(data.get("options") or {}),
+            archived=bool(data.get("archived", False)),
         )
 
 

@@ -170,7 +170,7 @@ async def test_detail_copies_commands_and_forks_into_the_form(
         await pilot.pause(0.3)
         table = app.query_one(JobTable)
         table.select_job(job.id)
-        table.grid.focus()
+        table.job_list.focus()
         await pilot.press("enter")
         await until(lambda: isinstance(app.screen, JobDetailScreen))
         await pilot.press("l")

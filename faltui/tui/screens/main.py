@@ -142,7 +142,7 @@ class MainScreen(Screen[None]):
                 yield ParamForm(id="form")
             with Vertical(id="right"):
                 with Vertical(id="pane-jobs", classes="pane"):
-                    yield JobTable(id="jobs")
+                    yield JobTable(id="jobs", export_dir=self.settings.paths.download_dir)
                 with Vertical(id="pane-results", classes="pane"):
                     yield ResultsPane(id="results", download_dir=self.settings.paths.download_dir)
         yield Footer()
@@ -536,9 +536,9 @@ class MainScreen(Screen[None]):
             markup=False,
         )
 
-    def job(self, job_id: str) -> Job | None:
+    def job(self, job_id: str | None) -> Job | None:
         """A job the manager knows, by its local id."""
-        return self.services.jobs.get(job_id)
+        return self.services.jobs.get(job_id) if job_id is not None else None
 
     @on(JobTable.Highlighted)
     def _on_job_highlighted(self, message: JobTable.Highlighted) -> None:
@@ -548,12 +548,32 @@ class MainScreen(Screen[None]):
     @on(JobTable.CancelRequested)
     def _on_cancel_requested(self, message: JobTable.CancelRequested) -> None:
         message.stop()
-        self._cancel_job(message.job_id)
+        for job_id in message.job_ids:
+            self._cancel_job(job_id)
 
     @on(JobTable.RerunRequested)
     def _on_rerun_requested(self, message: JobTable.RerunRequested) -> None:
         message.stop()
-        self._rerun_job(message.job_id)
+        for job_id in message.job_ids:
+            self._rerun_job(job_id)
+
+    @on(JobTable.DownloadRequested)
+    def _on_download_requested(self, message: JobTable.DownloadRequested) -> None:
+        message.stop()
+        self.download_jobs(list(message.job_ids), f"{len(message.job_ids)} marked jobs")
+
+    @on(JobTable.RemoveRequested)
+    def _on_remove_requested(self, message: JobTable.RemoveRequested) -> None:
+        message.stop()
+        archived = self.services.jobs.archive(list(message.job_ids))
+        self.job_table.remove(job.id for job in archived)
+        self.status_bar.set_counts(Counter(job.state.value for job in self.services.jobs.jobs()))
+        count = len(archived)
+        self.notify(
+            f"Removed {count} job{'s' if count != 1 else ''} from the list; the journal keeps "
+            "them (faltui history).",
+            markup=False,
+        )
 
     @on(JobTable.ResultRequested)
     def _on_result_requested(self, message: JobTable.ResultRequested) -> None:
@@ -628,16 +648,20 @@ class MainScreen(Screen[None]):
         self.notify(f"Jobs: {'all' if state is None else state}", markup=False)
         self.action_pane("jobs")
 
-    @work(group="bulk-download", exclusive=True, exit_on_error=False)
-    async def download_finished(self) -> None:
+    def download_finished(self) -> None:
         """Save the output files of every finished job in the table's current view."""
+        self.download_jobs(self.job_table.shown_ids, "this view")
+
+    @work(group="bulk-download", exclusive=True, exit_on_error=False)
+    async def download_jobs(self, job_ids: list[str], where: str) -> None:
+        """Save the output files of these jobs (the finished ones) to the download folder."""
         import httpx
 
-        jobs = [self.job(job_id) for job_id in self.job_table.shown_ids]
+        jobs = [self.job(job_id) for job_id in job_ids]
         done = [j for j in jobs if j is not None and j.state is JobState.done and j.result]
         outputs = [output for job in done for output in find_outputs(job.result)]
         if not outputs:
-            self.notify("No finished job with output files in this view.", markup=False)
+            self.notify(f"No finished job with output files in {where}.", markup=False)
             return
         folder = self.settings.paths.download_dir
         status = self.status_bar
