@@ -230,8 +230,9 @@ class RowTexts:
     haystack: str
 
 
-def row_texts(job: Job, tag: str) -> RowTexts:
-    """The texts of a job's row (``tag``: what tells it apart from its siblings)."""
+def row_texts(job: Job, tag: str, prompt: str | None = None) -> RowTexts:
+    """The texts of a job's row (``tag``: what tells it apart from its siblings; ``prompt``:
+    its ``prompt_snippet`` when already known)."""
     state = job.state
     problem = state in (JobState.failed, JobState.lost) or (
         state is JobState.cancelled and not job.logs
@@ -245,7 +246,8 @@ def row_texts(job: Job, tag: str) -> RowTexts:
             else one_line(job.last_log[:_CELL_SOURCE_LIMIT])
         )
     progress = progress_of(job)
-    prompt = prompt_snippet(job)
+    if prompt is None:
+        prompt = prompt_snippet(job)
     state_text = state_label(job)
     haystack = " ".join(
         (prompt, tag, one_line(job.endpoint_id), one_line(job.request_id or ""), state_text)
@@ -275,6 +277,8 @@ _MISSING = "\x00missing"
 def _fingerprint(value: Any) -> str:
     if isinstance(value, str):
         return value
+    if value is None or isinstance(value, int | float):  # bool is an int
+        return repr(value)
     try:
         return json.dumps(value, sort_keys=True, default=str)
     except (TypeError, ValueError):
@@ -349,8 +353,10 @@ class Siblings:
         self._inputs: dict[str, int] = {}
         self._payloads: dict[str, dict[str, Any]] = {}
         self.tags: dict[str, str] = {}
+        #: Each job's ``prompt_snippet`` (computed again only when its input is replaced).
+        self.prompts: dict[str, str] = {}
 
-    def update(self, jobs: Iterable[Job], prompts: dict[str, str]) -> set[str]:
+    def update(self, jobs: Iterable[Job]) -> set[str]:
         """Place new jobs (and jobs whose input was replaced) in their groups; returns the ids
         whose tag changed (new jobs included)."""
         dirty: set[tuple[str, str]] = set()
@@ -360,7 +366,9 @@ class Siblings:
                 continue
             if known is not None:
                 dirty.add(self._leave(job.id))
-            key = (job.endpoint_id, prompts[job.id])
+            prompt = prompt_snippet(job)
+            self.prompts[job.id] = prompt
+            key = (job.endpoint_id, prompt)
             group = self._groups.setdefault(key, _Group())
             group.add(job.id, job.input)
             self._group_of[job.id] = key
@@ -379,6 +387,7 @@ class Siblings:
         self._inputs.pop(job_id, None)
         self._payloads.pop(job_id, None)
         self.tags.pop(job_id, None)
+        self.prompts.pop(job_id, None)
         group = self._groups[key]
         group.discard(job_id)
         if not group.members:
@@ -496,8 +505,7 @@ class JobRows:
         for job_id in new:
             self.arrival[job_id] = self._arrivals
             self._arrivals += 1
-        prompts = {job_id: prompt_snippet(job) for job_id, job in batch.items()}
-        retagged = self.siblings.update(batch.values(), prompts)
+        retagged = self.siblings.update(batch.values())
         changed_ids = set(batch) | retagged
         return self._take(changed_ids, new)
 
@@ -509,9 +517,10 @@ class JobRows:
         leaving = False
         moved = False
         tags = self.siblings.tags
+        prompts = self.siblings.prompts
         for job_id in changed_ids:
             old = self.texts.get(job_id)
-            texts = row_texts(self.jobs[job_id], tags.get(job_id, ""))
+            texts = row_texts(self.jobs[job_id], tags.get(job_id, ""), prompts.get(job_id))
             if old == texts:
                 continue
             self.texts[job_id] = texts
