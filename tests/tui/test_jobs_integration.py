@@ -161,3 +161,47 @@ async def test_marked_jobs_download_remove_and_stay_archived(emu_settings: Setti
         await wait_for(lambda: len(table.shown_ids) == 1)
         await pilot.pause()
         assert table.shown_ids == [jobs[2].id]  # archived jobs do not come back
+
+
+async def test_a_batch_does_not_pull_the_cursor_back_once_the_user_moved_it(
+    emu_settings: Settings,
+) -> None:
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(160, 45)) as pilot:
+        manager = app.services.jobs
+        first = await manager.submit("fal-ai/flux/dev", {"prompt": "an earlier job"})
+        await wait_for(lambda: first.final)
+        table = app.query_one(JobTable)
+        await wait_for(lambda: table.shown_ids == [first.id])
+        gate = asyncio.Event()
+        submit_batch = manager.submit_batch
+
+        async def slow_batch(*args, **kwargs):  # the batch returns when the test says so
+            jobs = await submit_batch(*args, **kwargs)
+            await gate.wait()
+            return jobs
+
+        manager.submit_batch = slow_batch  # type: ignore[method-assign]
+        payload = {"prompt": "many foxes"}
+        # The cursor is on the last row: the new rows are followed while they arrive.
+        app.main._submit("fal-ai/flux/dev", payload, 5)
+        await wait_for(lambda: len(table.shown_ids) == 6)
+        await pilot.pause(0.2)
+        assert table.selected_job_id == table.shown_ids[-1]
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        assert table.selected_job_id == table.shown_ids[-1]
+        # Moved away while a batch is being submitted: the cursor stays where the user put it.
+        gate.clear()
+        app.main._submit("fal-ai/flux/dev", payload, 5)
+        await wait_for(lambda: len(table.shown_ids) == 11)
+        table.job_list.focus()
+        await pilot.press("g")
+        assert table.selected_job_id == first.id
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        assert table.selected_job_id == first.id
+        results = app.query_one(ResultsPane)
+        assert results.job is not None and results.job.id == first.id

@@ -418,6 +418,7 @@ class MainScreen(Screen[None]):
         self.state.remember_values(endpoint_id, payload)
         self._save_state()
         manager = self.services.jobs
+        cursor_before = self.job_table.selected_job_id
         try:
             if len(payloads) == 1:
                 jobs = [await manager.submit(endpoint_id, payloads[0])]
@@ -441,8 +442,11 @@ class MainScreen(Screen[None]):
         if count > 1 and not has_seed and "seed" not in payload:
             note += " (the model has no seed: identical inputs)"
         self.notify(note, markup=False)
-        if jobs:
-            self._follow = jobs[-1].id  # the cursor moves there once its row exists
+        cursor = self.job_table.selected_job_id
+        if jobs and (cursor == cursor_before or cursor in {job.id for job in jobs}):
+            # The cursor moves to the new job once its row exists, unless the user moved it
+            # elsewhere while the jobs were being submitted (a ×N takes a while).
+            self._follow = jobs[-1].id
 
     def action_toggle_raw_json(self) -> None:
         """Switch the form between fields and its raw JSON payload (from any pane)."""
