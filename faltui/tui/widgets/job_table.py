@@ -186,6 +186,8 @@ class JobTable(Widget):
         yield JobSearch(
             placeholder="search prompt, model, request id, state · enter keeps · esc clears",
             id="jobs-search",
+            # Keys typed right after "/" may already be in it when it gets the focus.
+            select_on_focus=False,
         )
 
     def on_mount(self) -> None:
