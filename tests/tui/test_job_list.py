@@ -158,7 +158,7 @@ async def test_siblings_tags_are_on_screen() -> None:
 def typed_burst(app: App, text: str) -> None:
     """Keys posted at once, the way a terminal delivers a fast burst (no waiting between)."""
     for char in text:
-        key = "slash" if char == "/" else char
+        key = {"/": "slash", " ": "space"}.get(char, char)
         app.post_message(events.Key(key, char))
 
 
@@ -198,6 +198,35 @@ async def test_search_filters_as_you_type_and_esc_clears() -> None:
         assert table.query == "fox" and table.shown_ids == []
         await pilot.press("escape")
         assert table.query == "" and len(table.shown_ids) == 7
+
+
+async def test_keys_typed_right_after_enter_or_esc_reach_the_list() -> None:
+    app = Host()
+    async with app.run_test(size=(140, 20)) as pilot:
+        table = app.query_one(JobTable)
+        table.upsert(jobs_in_every_state())
+        await pilot.pause()
+        typed_burst(app, "/a")
+        app.post_message(events.Key("enter", "\r"))
+        typed_burst(app, "g ")  # first row, then mark it
+        await pilot.pause()
+        assert table.query == "a" and isinstance(app.focused, JobList)
+        first = table.shown_ids[0]
+        assert table.marked_ids == [first]
+        typed_burst(app, "/")
+        app.post_message(events.Key("escape", "\x1b"))
+        typed_burst(app, "G")
+        await pilot.pause()
+        assert table.query == "" and isinstance(app.focused, JobList)
+        assert table.selected_job_id == table.shown_ids[-1]
+        # Keys already handed to the box when enter moves the focus go to the list too.
+        await pilot.press("slash", *"fal")
+        assert isinstance(app.focused, JobSearch) and len(table.shown_ids) == 7
+        app.post_message(events.Key("enter", "\r"))
+        typed_burst(app, "k")
+        await pilot.pause()
+        assert table.query == "fal" and isinstance(app.focused, JobList)
+        assert table.selected_job_id == table.shown_ids[-2]
 
 
 async def test_search_keys_move_the_cursor_while_typing() -> None:

@@ -59,6 +59,26 @@ _SORT_TITLES = {"created": "time", **{key: title.lower() for key, title in COLUM
 class JobSearch(Input):
     """The job search box: filters as you type; ``enter`` keeps the search, ``esc`` clears."""
 
+    def on_key(self, event: events.Key) -> None:
+        # Keys come to the box one by one from its queue; the focus must move at once on
+        # enter or esc, and a key queued for the box after those is meant for the list: it is
+        # sent round again (the app delivers it to the focus as it is now).
+        table = self.parent
+        if not isinstance(table, JobTable):
+            return
+        if self.screen.focused is not self:
+            event.stop()
+            event.prevent_default()
+            self.app.post_message(events.Key(event.key, event.character))
+        elif event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            table.keep_search()
+        elif table.bound_here(event.key, "clear"):
+            event.stop()
+            event.prevent_default()
+            table.close_search()
+
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
@@ -388,16 +408,29 @@ class JobTable(Widget):
         # it (queued for the list) are put in the box.
         box = self.search_box
         if self.screen.focused is box:
-            if event.is_printable and event.character:  # the box consumes its own keys
+            # The box consumes the keys sent to it: these were queued for the list.
+            if event.is_printable and event.character:
                 event.stop()
                 event.prevent_default()
                 box.insert_text_at_cursor(event.character)
+            elif event.key == "enter":
+                event.stop()
+                event.prevent_default()
+                self.keep_search()
+            elif self.bound_here(event.key, "clear"):
+                event.stop()
+                event.prevent_default()
+                self.close_search()
             return
-        active = self.screen.active_bindings.get(event.key)
-        if active is not None and active.node is self and active.binding.action == "search":
+        if self.bound_here(event.key, "search"):
             event.stop()
             event.prevent_default()
             self.action_search()
+
+    def bound_here(self, key: str, action: str) -> bool:
+        """Whether ``key`` runs this table's ``action`` (the user's keymap applied)."""
+        active = self.screen.active_bindings.get(key)
+        return active is not None and active.node is self and active.binding.action == action
 
     @on(Input.Changed, "#jobs-search")
     def _on_search_changed(self, event: Input.Changed) -> None:
@@ -407,11 +440,15 @@ class JobTable(Widget):
     @on(Input.Submitted, "#jobs-search")
     def _on_search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if not event.value.strip():
-            self._close_search()
+        self.keep_search()
+
+    def keep_search(self) -> None:
+        """Enter: keep the search (close the box if it is empty), back to the list."""
+        if not self.search_box.value.strip():
+            self.close_search()
         self.screen.set_focus(self.job_list)
 
-    def _close_search(self) -> None:
+    def close_search(self) -> None:
         box = self.search_box
         with box.prevent(Input.Changed):
             box.value = ""
@@ -423,7 +460,7 @@ class JobTable(Widget):
     def action_clear(self) -> None:
         """Esc: clear the search; with none, clear the marks; with neither, not handled."""
         if self.rows.query or self.has_class("-searching"):
-            self._close_search()
+            self.close_search()
             return
         if self.rows.marked:
             count = len(self.rows.marked)
