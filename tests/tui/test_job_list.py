@@ -182,6 +182,7 @@ async def test_search_filters_as_you_type_and_esc_clears() -> None:
         await pilot.press("escape")
         assert table.query == "" and len(table.shown_ids) == 7
         assert isinstance(app.focused, JobList)
+        assert not table.search_box.display  # the box is gone
         assert table.selected_job_id == "j-running"  # the cursor stayed on its job
         # Request id, state and model are searched too; several words must all match.
         await pilot.press("ctrl+f", *"req-j-done")
@@ -196,8 +197,10 @@ async def test_search_filters_as_you_type_and_esc_clears() -> None:
         await pilot.press("ctrl+u", *"fox", "enter")  # enter keeps the search, back to the list
         assert isinstance(app.focused, JobList)
         assert table.query == "fox" and table.shown_ids == []
+        assert table.search_box.display  # kept open, showing the search
         await pilot.press("escape")
         assert table.query == "" and len(table.shown_ids) == 7
+        assert not table.search_box.display
 
 
 async def test_keys_typed_right_after_enter_or_esc_reach_the_list() -> None:

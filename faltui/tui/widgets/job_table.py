@@ -454,6 +454,7 @@ class JobTable(Widget):
             box.value = ""
         self.set_query("")
         self.remove_class("-searching")
+        box.display = False
         if self.screen.focused is box:
             self.screen.set_focus(self.job_list)
 
