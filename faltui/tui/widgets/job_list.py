@@ -66,6 +66,9 @@ class JobList(ScrollView, can_focus=True, inherit_bindings=False):
         "job-list--bar",
     }
 
+    #: Component styles laid over a line's own (no background of their own).
+    _OVERLAYS = frozenset({"job-list--mark", "job-list--match", "job-list--tag", "job-list--bar"})
+
     DEFAULT_CSS = """
     JobList {
         background: $surface;
@@ -251,7 +254,7 @@ class JobList(ScrollView, can_focus=True, inherit_bindings=False):
         order = rows.order
         for row in self.visible_rows():
             job_id = order[row]
-            if rows.texts[job_id].state in (JobState.done, JobState.failed, JobState.lost):
+            if rows.texts[job_id].state.final:  # its elapsed time no longer changes
                 continue
             if self._drawn_elapsed.get(job_id) != rows.elapsed_text(job_id):
                 self.refresh_row(row)
@@ -307,10 +310,20 @@ class JobList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _style_table(self) -> dict[str, Style]:
         if self._styles is None:
-            styles = {
-                name.removeprefix("job-list--"): self.get_component_rich_style(name)
-                for name in self.COMPONENT_CLASSES
-            }
+            styles: dict[str, Style] = {}
+            for name in self.COMPONENT_CLASSES:
+                style = self.get_component_rich_style(name)
+                if name in self._OVERLAYS:
+                    # Laid over a line with its own background: keep the (blended) colour
+                    # and the text style only.
+                    colour = None if name == "job-list--match" else style.color
+                    style = Style(
+                        color=colour,
+                        bold=style.bold,
+                        italic=style.italic,
+                        underline=style.underline,
+                    )
+                styles[name.removeprefix("job-list--")] = style
             styles["base"] = self.rich_style
             variables = self.app.theme_variables
             for variable, fallback in JOB_STATE_VARIABLES.items():
@@ -397,7 +410,13 @@ class JobList(ScrollView, can_focus=True, inherit_bindings=False):
             line_style += styles["marked"]
         if cursor:
             line_style += styles["cursor" if self.has_focus else "cursor-blurred"]
-        state_colour = styles.get(f"job-{texts.state.value}", Style())
+        if cursor:
+            # The cursor's own colours win on its line: state, tag and bar colours would be
+            # hard to read on the cursor background.
+            styles = {**styles, "tag": Style(), "bar": Style(), "mark": Style(bold=True)}
+            state_colour = Style()
+        else:
+            state_colour = styles.get(f"job-{texts.state.value}", Style())
         widths = self._widths
         text = Text(no_wrap=True, end="", style=line_style)
         text.append((MARK if marked else " ").ljust(GUTTER), styles["mark"] if marked else None)
