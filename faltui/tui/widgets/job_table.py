@@ -330,8 +330,9 @@ class JobTable(Widget):
     def tick(self) -> None:
         """Move the clock: repaint the elapsed times on screen (runs every ``tick_interval``)."""
         self.rows.tick(self.clock())
+        old_row = self.rows.cursor_index
         if self.rows.resort_if_live():
-            self._apply(RowChanges(reordered=True), self.rows.cursor_index)
+            self._apply(RowChanges(reordered=True), old_row)
         else:
             self.job_list.tick()
 
