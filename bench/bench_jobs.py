@@ -7,9 +7,8 @@ slows everything down.
 
 * ours  — ``FalClient`` + ``JobManager`` (+ a SQLite journal): ``submit_batch`` then
   ``wait_all``; one scheduler, at most ``--max-active`` status streams, adaptive polling.
-* ours-poll — the same with streams off (adaptive polling only). The emulator computes each
-  open stream's status on a timer, so streams cost it CPU that fal's push-based streams don't;
-  this row shows what the scheduler does without them.
+* ours-poll — the same with streams off (adaptive polling only): what the scheduler does
+  without streams. (The emulator's streams are push-based, like fal's: see bench_streams.py.)
 * naive — one asyncio task per job on a plain ``httpx.AsyncClient``: submit, poll the status
   URL every 0.1 s until ``COMPLETED``, fetch the result.
 

@@ -242,14 +242,14 @@ class KeyProber:
         browser = self.browser
         self.app.main.action_search()
         browser.set_query("")
-        if not await wait_for(lambda: browser.query == ""):
+        if not await wait_for(lambda: browser.search_text == ""):
             self.failures += 1
             return
         await asyncio.sleep(0.02)
         start = time.perf_counter()
         for char in word:
             self._send(char, char)
-        if not await wait_for(lambda: browser.query == word):
+        if not await wait_for(lambda: browser.search_text == word):
             self.failures += 1
             return
         effect = time.perf_counter()

@@ -1,3 +1,5 @@
 """faltui: a keyboard-driven terminal workbench for fal.ai generative models."""
 
-__version__ = "0.1.0"
+from faltui.core.version import __version__
+
+__all__ = ["__version__"]

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import re
+import shutil
 from importlib import resources
 from pathlib import Path
-
-import pytest
 
 from faltui.core import bundled
 from faltui.core.endpoints import EndpointId
 
-SHARED = Path("/work/shared")
-SEED = SHARED / "seed-fal-generate.md"
-SCHEMAS = SHARED / "fal-schemas"
+DATA = Path(__file__).resolve().parent / "data"
+#: The seed skill whose model tables the catalog was built from (a copy of the reference).
+SEED = DATA / "seed-fal-generate.md"
+#: ``sha256sum`` of every reference OpenAPI document the bundle must hold byte for byte.
+SCHEMA_DIGESTS = DATA / "fal-schemas.sha256"
 REQUIRED_METADATA = {
     "display_name", "category", "description", "status", "tags", "updated_at",
     "is_favorited", "thumbnail_url", "model_url", "date", "highlighted", "pinned",
@@ -33,7 +35,6 @@ def by_id() -> dict[str, dict]:
     return {m["endpoint_id"]: m for m in bundled.bundled_models()}
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="shared seed not available")
 def test_every_seed_catalog_endpoint_is_bundled() -> None:
     ids = seed_catalog_ids()
     assert len(ids) > 100  # the parser really found the tables
@@ -42,17 +43,27 @@ def test_every_seed_catalog_endpoint_is_bundled() -> None:
     assert not missing, sorted(missing)
 
 
-@pytest.mark.skipif(not SCHEMAS.exists(), reason="shared schemas not available")
-def test_every_shared_schema_is_bundled_byte_for_byte() -> None:
-    files = sorted(SCHEMAS.glob("*.json"))
-    assert len(files) >= 70
+def reference_digests() -> dict[str, str]:
+    """File name → sha256 of each reference OpenAPI document."""
+    lines = SCHEMA_DIGESTS.read_text(encoding="utf-8").splitlines()
+    return {name: digest for digest, name in (line.split() for line in lines if line.strip())}
+
+
+def test_every_reference_schema_is_bundled_byte_for_byte() -> None:
+    digests = reference_digests()
+    assert len(digests) >= 70
+    folder = resources.files("faltui") / "data" / "schemas"
+    shipped = {e.name for e in folder.iterdir() if e.name.endswith(".json")}
+    assert shipped == digests.keys()
     models = by_id()
-    for path in files:
-        endpoint_id = json.loads(path.read_text())["info"]["x-fal-metadata"]["endpointId"]
-        assert endpoint_id in bundled.bundled_schema_ids()
-        assert bundled.bundled_openapi(endpoint_id) == json.loads(path.read_text())
+    for name, digest in digests.items():
+        raw = (folder / name).read_bytes()
+        assert hashlib.sha256(raw).hexdigest() == digest, name
+        endpoint_id = json.loads(raw)["info"]["x-fal-metadata"]["endpointId"]
+        assert name == endpoint_id.replace("/", "__") + ".json"
+        assert bundled.bundled_openapi(endpoint_id) == json.loads(raw)
         assert endpoint_id in models, endpoint_id
-    assert len(bundled.bundled_schema_ids()) == len(files)
+    assert len(bundled.bundled_schema_ids()) == len(digests)
 
 
 def test_models_are_platform_api_shaped_and_ids_parse() -> None:
@@ -96,15 +107,22 @@ def test_snapshot_date() -> None:
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", bundled.BUNDLED_SNAPSHOT_DATE)
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="shared seed not available")
 def test_builder_reproduces_the_committed_data(tmp_path: Path) -> None:
     script = Path(__file__).resolve().parent.parent / "scripts" / "build_catalog.py"
     spec = importlib.util.spec_from_file_location("build_catalog", script)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.build(SHARED, tmp_path)
+    # The builder's input folder, laid out like the reference one: the seed and the documents
+    # (the bundled copies, whose bytes the digest test ties to the reference).
+    source = tmp_path / "reference"
+    (source / "fal-schemas").mkdir(parents=True)
+    shutil.copy(SEED, source / "seed-fal-generate.md")
     data = resources.files("faltui") / "data"
-    assert (tmp_path / "catalog.json").read_text() == (data / "catalog.json").read_text()
-    built = sorted(p.name for p in (tmp_path / "schemas").iterdir())
+    for entry in (data / "schemas").iterdir():
+        (source / "fal-schemas" / entry.name).write_bytes(entry.read_bytes())
+    out = tmp_path / "out"
+    module.build(source, out)
+    assert (out / "catalog.json").read_text() == (data / "catalog.json").read_text()
+    built = sorted(p.name for p in (out / "schemas").iterdir())
     assert built == sorted(e.name for e in (data / "schemas").iterdir())

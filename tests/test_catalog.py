@@ -243,8 +243,13 @@ async def test_iter_models_local_first_then_new_live_pages(emulator, emu_setting
         catalog = Catalog(emu_settings, http)
         pages = [page async for page in catalog.iter_models()]
     local = catalog.search("")
-    assert [x.endpoint_id for x in pages[0]] == [x.endpoint_id for x in local]
-    # The emulator serves the bundled catalog: live pages add nothing new, but they were read.
+    # The emulator serves the bundled catalog plus its own workflows/ and comfy/ endpoints:
+    # live pages add only those, and they were read.
+    new = {x.endpoint_id for page in pages[1:] for x in page}
+    assert new == {"comfy/faltui-demo/upscale-image", "workflows/faltui-demo/sticker-flow"}
+    assert [x.endpoint_id for x in pages[0]] == [
+        x.endpoint_id for x in local if x.endpoint_id not in new
+    ]
     assert emulator.counters["models"] >= 2
     assert len({x.endpoint_id for page in pages for x in page}) == sum(len(p) for p in pages)
 
@@ -258,20 +263,20 @@ async def test_iter_models_without_key_stays_local(emulator, emu_settings) -> No
     await catalog.aclose()
 
 
-async def test_iter_models_merges_new_live_models_and_caches_them(
-    emulator, emu_settings, tmp_path
-) -> None:
+async def test_iter_models_merges_new_live_models_and_caches_them(own_emulator, tmp_path) -> None:
+    # Its own emulator: the catalog it changes is not part of what reset() restores.
+    emulator, emu_settings = own_emulator, own_emulator.settings(tmp_path / "home")
     extra = {
         "endpoint_id": "newco/fresh-model",
         "metadata": {"display_name": "Fresh", "category": "text-to-image", "tags": []},
     }
-    emulator.catalog.models.append(extra)
-    emulator.catalog.by_id["newco/fresh-model"] = extra
+    emulator.catalog.add_model(extra)
     async with httpx.AsyncClient() as http:
         catalog = Catalog(emu_settings, http)
         pages = [page async for page in catalog.iter_models(category="text-to-image")]
     live_ids = {x.endpoint_id for page in pages[1:] for x in page}
-    assert live_ids == {"newco/fresh-model"}
+    # The emulator's own workflows/ endpoint is a text-to-image model that is not bundled either.
+    assert live_ids == {"newco/fresh-model", "workflows/faltui-demo/sticker-flow"}
     # Next start, offline: the live model is known from the cache.
     offline = Catalog(offline_settings(tmp_path / "x"))
     offline_cache = offline.models_cache_file
@@ -296,8 +301,9 @@ async def test_list_models_maps_platform_errors(emulator, emu_settings) -> None:
 
 
 async def test_get_schema_live_then_cache_then_stale_when_emulator_stops(
-    emulator, emu_settings
+    own_emulator, tmp_path
 ) -> None:
+    emulator, emu_settings = own_emulator, own_emulator.settings(tmp_path)
     clock = FakeClock()
     settings = dataclasses.replace(emu_settings, catalog_ttl=100.0)
     seen: list[httpx.Request] = []
@@ -344,3 +350,40 @@ async def test_key_not_sent_to_a_foreign_openapi_host(emulator, emu_settings) ->
     async with recording_http(seen) as http:
         await Catalog(settings, http).get_openapi("fal-ai/trellis")
     assert seen and "authorization" not in seen[0].headers
+
+
+#: Queries a user types → the model they expect first (bundled catalog).
+FIRST_HITS = {
+    "lora": "lora",
+    "flux dev": "fal-ai/flux/dev",
+    "whisper": "fal-ai/whisper",
+    "kokoro": "fal-ai/kokoro/american-english",
+    "remove background": "fal-ai/bria/background/remove",
+    "flux schnell": "fal-ai/flux/schnell",
+    "kling": "kling",
+    "upscale": "upscale",
+    "veo": "veo",
+}
+
+
+@pytest.mark.parametrize("query", sorted(FIRST_HITS))
+def test_search_puts_the_expected_model_first_even_with_recents(query: str) -> None:
+    from faltui.core.bundled import bundled_models
+
+    models = [ModelInfo.from_api(m) for m in bundled_models()]
+    # A user who recently used a TTS model and a video model: recency breaks ties only.
+    recents = {"fal-ai/kokoro/american-english": 1, "fal-ai/vidu/q3/text-to-video": 1}
+    first = rank(models, query, prefer=recents)[0].endpoint_id
+    assert FIRST_HITS[query] in first, (query, first)
+
+
+@pytest.mark.parametrize("query", ["flux dev", "flux", "lora"])
+def test_search_hits_match_every_word_within_a_segment(query: str) -> None:
+    from faltui.core.bundled import bundled_models
+
+    models = [ModelInfo.from_api(m) for m in bundled_models()]
+    hits = {m.endpoint_id for m in rank(models, query)}
+    assert "fal-ai/vidu/q3/text-to-video" not in hits
+    assert "fal-ai/hunyuan-video-v1.5/text-to-video" not in hits
+    if query == "lora":
+        assert "fal-ai/kokoro/american-english" not in hits

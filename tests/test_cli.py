@@ -186,6 +186,59 @@ def test_download_saves_the_image(cli_env, capsys, tmp_path) -> None:
     assert files[0].read_bytes().startswith(b"\xff\xd8\xff")
 
 
+def expire_second_image(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Results the emulator builds from now on have their second image already gone from the
+    file host (as when fal's retention ran out before the download)."""
+    build = emulator.outputs.build
+
+    def expiring(*args: object, **kwargs: object) -> dict:
+        result = build(*args, **kwargs)  # type: ignore[arg-type]
+        del emulator.files.files[result["images"][1]["url"].split("/files/", 1)[1]]
+        return result
+
+    monkeypatch.setattr(emulator.outputs, "build", expiring)
+
+
+def test_run_download_goes_past_a_dead_file_and_names_it(
+    cli_env, capsys, tmp_path, monkeypatch
+) -> None:
+    expire_second_image(cli_env, monkeypatch)
+    folder = tmp_path / "out"
+    argv = ["run", "-m", FLUX, "-p", "x", "--param", "num_images:=3", "-w", "--download"]
+    code, out, err = run(capsys, *argv, str(folder))
+    assert code == 1  # the job ran, but not every output is on disk
+    images = json.loads(out)["images"]
+    assert len(images) == 3
+    assert sorted(p.name for p in folder.iterdir()) == ["images_0.jpg", "images_2.jpg"]
+    assert f"saved {folder / 'images_0.jpg'}" in err and f"saved {folder / 'images_2.jpg'}" in err
+    assert (
+        "failed images[1] (images_1.jpg): the file is no longer served — fal keeps results for a "
+        "limited time (HTTP 404 Not Found)"
+    ) in err
+    assert f"  {images[1]['url']}" in err
+    assert f"Saved 2 of 3 files to {folder}; 1 failed" in err
+    assert "Traceback" not in err
+
+
+def test_poll_download_uses_the_same_service(cli_env, capsys, tmp_path, monkeypatch) -> None:
+    expire_second_image(cli_env, monkeypatch)
+    _, out, _ = run(capsys, "run", "-m", FLUX, "-p", "x", "--param", "num_images:=2", "-a")
+    request_id = out.strip()
+    folder = tmp_path / "polled"
+    code, _, err = run(capsys, "poll", FLUX, request_id, "--download", str(folder))
+    assert code == 1
+    assert [p.name for p in folder.iterdir()] == ["images_0.jpg"]
+    assert "failed images[1] (images_1.jpg): the file is no longer served" in err
+    # polling again: the file saved before is pointed at; only the dead one is tried again
+    files_before = cli_env.counters["file"]
+    code, _, err = run(capsys, "poll", FLUX, request_id, "--download", str(folder))
+    assert code == 1
+    assert f"saved {folder / 'images_0.jpg'} (downloaded earlier)" in err
+    assert cli_env.counters["file"] == files_before + 1
+    assert [p.name for p in folder.iterdir()] == ["images_0.jpg"]
+    assert cli_env.counters["file_with_auth"] == 0
+
+
 def test_sync_run(cli_env, capsys) -> None:
     code, out, err = run(capsys, "run", "-m", FLUX, "-p", "x", "--sync")
     assert code == 0, err

@@ -20,6 +20,7 @@ from faltui.core.errors import (
     AppError,
     LockedError,
     NotFoundError,
+    OutcomeUnknownError,
     RateLimitedError,
     TransportError,
     UnauthorizedError,
@@ -155,7 +156,8 @@ async def test_wait_timeout(emu_settings: Settings, emulator: Any) -> None:
 
 async def test_run_sync(client: FalClient, emulator: Any) -> None:
     result = await client.run(FLUX, PROMPT)
-    assert result["images"][0]["url"].startswith(emulator.base_url)
+    # Sync runs go to the emulator's run port; their files are served where the client is.
+    assert result["images"][0]["url"].startswith(emulator.run_url)
     assert emulator.counters["run"] == 1
 
 
@@ -262,7 +264,8 @@ async def test_result_before_completion(client: FalClient, emulator: Any) -> Non
         ("submit", 403, LockedError),
         ("submit", 404, NotFoundError),
         ("submit", 422, ApiValidationError),
-        ("submit", 500, AppError),
+        ("submit", 500, OutcomeUnknownError),
+        ("submit", 504, OutcomeUnknownError),
         ("status", 404, NotFoundError),
         ("result", 500, AppError),
         ("cancel", 404, NotFoundError),
@@ -283,13 +286,15 @@ async def test_error_status_codes(
         elif route == "status":
             await client.status(handle)
         elif route == "result":
-            await client.result(handle)
+            await client.result(handle, failed=True)  # a failed request's own 500: not re-asked
         else:
             await client.cancel(handle)
     assert info.value.status == status
     assert info.value.request_id  # the emulator's x-fal-request-id is surfaced
     assert info.value.request_id in str(info.value)
     assert emulator.counters[route] == (1 if route != "result" else 2)
+    if cls is OutcomeUnknownError:
+        assert info.value.maybe_sent and info.value.error_type  # the cause is kept
 
 
 async def test_locked_and_bad_keys(emu_settings: Settings) -> None:
@@ -374,7 +379,7 @@ async def test_submit_ingress_503_retried_but_fal_503_not(client: FalClient, emu
     await client.submit(FLUX, PROMPT)
     assert emulator.counters["submit"] == 2
     emulator.chaos.fail_next("submit", 503)
-    with pytest.raises(AppError) as info:
+    with pytest.raises(OutcomeUnknownError) as info:
         await client.submit(FLUX, PROMPT)
     assert info.value.error_type == "runner_scheduling_failure"
     assert emulator.counters["submit"] == 3

@@ -34,6 +34,7 @@ from faltui.core.errors import (
     LockedError,
     MissingKeyError,
     NotFoundError,
+    OutcomeUnknownError,
     RateLimitedError,
     TransportError,
     UnauthorizedError,
@@ -252,8 +253,9 @@ async def test_submit_retries_ingress_errors_but_not_fal_errors() -> None:
     )
     script = Script(fal_503, resp(200, SUBMIT_BODY))
     client, _ = make(script)
-    with pytest.raises(AppError):
+    with pytest.raises(OutcomeUnknownError) as info:
         await client.submit("fal-ai/flux/dev", {})
+    assert info.value.error_type == "runner_scheduling_failure"
     assert len(script.requests) == 1
 
 

@@ -1,15 +1,20 @@
-"""Conformance: the official ``fal_client`` package talks to the emulator over TLS on loopback.
+"""Conformance: fal's official Python client (``fal_client``) against the emulator over TLS.
 
 fal_client only speaks ``https`` to fixed hosts: the queue and run hosts come from
-``FAL_QUEUE_RUN_HOST`` / ``FAL_RUN_HOST`` (read at import time), the REST and CDN hosts are
-module constants (``REST_URL``, ``CDN_URL``). In-process tests patch those four module constants;
-one test runs fal_client in a subprocess configured only through its environment variables. The
-emulator serves a trustme certificate for 127.0.0.1/localhost; ``SSL_CERT_FILE`` makes httpx
-(and therefore fal_client) trust its CA.
+``FAL_QUEUE_RUN_HOST`` / ``FAL_RUN_HOST`` (read at import), the REST and CDN hosts are the
+module constants ``REST_URL`` / ``CDN_URL`` (there is no other setting for them). In-process
+tests set the URL formats exactly as those two variables would (``https://host:port/``) and the
+two constants to the emulator; one test runs fal_client in a subprocess configured only through
+its environment variables. The emulator serves a trustme certificate for 127.0.0.1;
+``SSL_CERT_FILE`` makes httpx (and so fal_client) trust its CA. Every URL fal_client requests
+is recorded (``followed_urls``) and must stay on the emulator's two origins.
+
+Rerun: ``python -m pytest tests/test_conformance_fal_client.py -v``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import ssl
@@ -23,47 +28,78 @@ import fal_client
 import fal_client.client as fal_module
 import httpx
 import pytest
-import trustme
+from conformance_support import make_tls_files, off_origin
 from httpx_sse import connect_sse
 
 from faltui.emulator import DEMO_KEY, Emulator
 
 FLUX = "fal-ai/flux/dev"
+KLING = "fal-ai/kling-video/v3/pro/text-to-video"
+WORKFLOW = "workflows/faltui-demo/sticker-flow"
+COMFY = "comfy/faltui-demo/upscale-image"
+
+
+@pytest.fixture
+def followed_urls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every URL requested through httpx's transports while the test runs (observation only:
+    the request goes on unchanged)."""
+    urls: list[str] = []
+    sync_send = httpx.HTTPTransport.handle_request
+    async_send = httpx.AsyncHTTPTransport.handle_async_request
+
+    def record(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        urls.append(str(request.url))
+        return sync_send(self, request)
+
+    async def record_async(
+        self: httpx.AsyncHTTPTransport, request: httpx.Request
+    ) -> httpx.Response:
+        urls.append(str(request.url))
+        return await async_send(self, request)
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", record)
+    monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", record_async)
+    yield urls
 
 
 @pytest.fixture(scope="module")
 def tls_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("tls")
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    paths = {"ca": folder / "ca.pem", "cert": folder / "cert.pem", "key": folder / "key.pem"}
-    ca.cert_pem.write_to_path(paths["ca"])
-    cert.private_key_pem.write_to_path(paths["key"])
-    for index, blob in enumerate(cert.cert_chain_pems):
-        blob.write_to_path(paths["cert"], append=index > 0)
-    return paths
+    return make_tls_files(tmp_path_factory.mktemp("tls"))
 
 
-@pytest.fixture
-def tls_emulator(tls_files: dict[str, Path]) -> Iterator[Emulator]:
+@pytest.fixture(scope="module")
+def tls_server(tls_files: dict[str, Path]) -> Iterator[Emulator]:
     emu = Emulator(time_scale=0.02, ssl_certfile=tls_files["cert"], ssl_keyfile=tls_files["key"])
     with emu:
         yield emu
 
 
 @pytest.fixture
+def tls_emulator(tls_server: Emulator) -> Emulator:
+    """The module's HTTPS emulator, reset for each test."""
+    tls_server.reset()
+    return tls_server
+
+
+@pytest.fixture
 def fal(
-    tls_emulator: Emulator, tls_files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
-) -> fal_client.SyncClient:
-    """A fal_client SyncClient whose four hosts are the emulator."""
-    base = tls_emulator.base_url
-    assert base.startswith("https://127.0.0.1:")
+    tls_emulator: Emulator,
+    tls_files: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    followed_urls: list[str],
+) -> Iterator[fal_client.SyncClient]:
+    """A fal_client SyncClient on the emulator; afterwards, every URL it followed is checked."""
+    base, run = tls_emulator.base_url, tls_emulator.run_url
+    assert base.startswith("https://127.0.0.1:") and run.startswith("https://127.0.0.1:")
     monkeypatch.setenv("SSL_CERT_FILE", str(tls_files["ca"]))
-    monkeypatch.setattr(fal_module, "QUEUE_URL_FORMAT", base + "/")
-    monkeypatch.setattr(fal_module, "RUN_URL_FORMAT", base + "/run/")
+    # What FAL_QUEUE_RUN_HOST=127.0.0.1:<port> and FAL_RUN_HOST=127.0.0.1:<run port> produce.
+    monkeypatch.setattr(fal_module, "QUEUE_URL_FORMAT", f"https://{base[8:]}/")
+    monkeypatch.setattr(fal_module, "RUN_URL_FORMAT", f"https://{run[8:]}/")
     monkeypatch.setattr(fal_module, "REST_URL", base)
     monkeypatch.setattr(fal_module, "CDN_URL", base)
-    return fal_client.SyncClient(key=DEMO_KEY)
+    yield fal_client.SyncClient(key=DEMO_KEY)
+    assert followed_urls, "fal_client made no request"
+    assert off_origin(followed_urls, base, run) == []
 
 
 def test_submit_status_with_logs_iter_events_and_result(tls_emulator, fal):
@@ -147,14 +183,36 @@ def test_fal_client_retries_ingress_errors_and_429(tls_emulator, fal):
         handle.status()
 
 
-def test_sync_run_and_stream(tls_emulator, fal):
+def test_sync_run_on_the_run_host_and_stream(tls_emulator, fal, followed_urls):
     result = fal.run("fal-ai/whisper", {"audio_url": "https://example.com/a.wav"})
     assert result["text"] and result["chunks"]
+    video = fal.run(KLING, {"prompt": "waves", "duration": "5"})
+    assert video["video"]["url"].startswith(tls_emulator.run_url + "/files/")
     events = list(fal.stream("openrouter/router", {"prompt": "tell me", "model": "m"}))
     assert len(events) > 2
     assert events[0]["partial"] is True
     assert events[-1]["output"].endswith("tell me")
-    assert tls_emulator.counters["run"] == 2
+    assert tls_emulator.counters["run"] == 3 and tls_emulator.counters["submit"] == 0
+    assert all(url.startswith(tls_emulator.run_url + "/") for url in followed_urls)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "payload"),
+    [(WORKFLOW, {"prompt": "otter"}), (COMFY, {"image_url": "https://x/y.png"})],
+)
+def test_namespaced_ids_keep_three_segments(tls_emulator, fal, endpoint, payload):
+    handle = fal.submit(endpoint, payload)
+    assert handle.status_url.startswith(f"{tls_emulator.base_url}/{endpoint}/requests/")
+    result = handle.get()
+    assert result
+    # Re-attach by id: fal_client builds the ns/owner/alias URLs itself.
+    again = fal.get_handle(endpoint, handle.request_id)
+    assert again.status_url == handle.status_url
+    assert isinstance(fal.status(endpoint, handle.request_id), fal_client.Completed)
+    tls_emulator.store.queue_ticks = 200
+    queued = fal.submit(endpoint, payload)
+    fal.cancel(endpoint, queued.request_id)
+    assert fal.status(endpoint, queued.request_id).error_type == "client_cancelled"
 
 
 def test_status_stream_over_tls(tls_emulator, fal, tls_files):
@@ -170,21 +228,25 @@ def test_status_stream_over_tls(tls_emulator, fal, tls_files):
     assert statuses[-1] == "COMPLETED"
 
 
-def test_upload_one_shot_multipart_and_fallback(tls_emulator, fal, tmp_path, monkeypatch):
+def test_upload_one_shot_multipart_and_fallback(tls_emulator, fal, tmp_path):
     url = fal.upload(b"hello fal", "text/plain", file_name="hello.txt")
     assert url.startswith(tls_emulator.base_url + "/files/b/") and url.endswith("hello.txt")
     stored = next(iter(tls_emulator.uploads.values()))
     assert stored.data == b"hello fal" and stored.content_type == "text/plain"
 
-    monkeypatch.setattr(fal_module, "MULTIPART_THRESHOLD", 1024)
-    monkeypatch.setattr(fal_module, "MULTIPART_CHUNK_SIZE", 512)
+    # Over 100 MiB: fal_client's own multipart path (10 MiB parts), nothing patched.
     big = tmp_path / "big.bin"
-    data = os.urandom(3000)
-    big.write_bytes(data)
+    size = fal_module.MULTIPART_THRESHOLD + 5 * 1024 * 1024 + 123
+    block = os.urandom(1024 * 1024)
+    with big.open("wb") as handle:
+        for offset in range(0, size, len(block)):
+            handle.write(block[: min(len(block), size - offset)])
+    digest = hashlib.sha256(big.read_bytes()).hexdigest()
     big_url = fal.upload_file(big)
-    assert tls_emulator.counters["multipart_part"] == 6
+    assert tls_emulator.counters["multipart_part"] == 11
     assert tls_emulator.counters["multipart_complete"] == 1
-    assert httpx.get(big_url, verify=False).content == data
+    downloaded = httpx.get(big_url, verify=False).content
+    assert len(downloaded) == size and hashlib.sha256(downloaded).hexdigest() == digest
 
     fallback = fal.upload(b"gcs path", "text/plain", file_name="f.txt", repository="fal")
     assert httpx.get(fallback, verify=False).content == b"gcs path"
@@ -199,25 +261,35 @@ async def test_async_client_submit_upload_and_result(tls_emulator, fal):
     url = await client.upload(b"async bytes", "application/octet-stream", file_name="a.bin")
     assert any(f.data == b"async bytes" for f in tls_emulator.uploads.values())
     assert url.endswith("a.bin")
+    ran = await client.run(FLUX, {"prompt": "async run"})
+    assert ran["images"][0]["url"].startswith(tls_emulator.run_url)
 
 
 def test_environment_variables_route_fal_client_to_the_emulator(tls_emulator, tls_files):
-    host = tls_emulator.base_url.removeprefix("https://")
+    """Configured only through its environment: FAL_QUEUE_RUN_HOST and FAL_RUN_HOST."""
     script = textwrap.dedent(
         """
-        import json, fal_client
+        import json, httpx, fal_client
+        followed = []
+        send = httpx.HTTPTransport.handle_request
+        def record(self, request):
+            followed.append(str(request.url))
+            return send(self, request)
+        httpx.HTTPTransport.handle_request = record  # observes only
         handle = fal_client.submit("fal-ai/flux/dev", {"prompt": "env"})
         result = handle.get()
         run = fal_client.run("fal-ai/flux/dev", {"prompt": "env", "num_images": 2})
+        flow = fal_client.submit("workflows/faltui-demo/sticker-flow", {"prompt": "env"}).get()
         print(json.dumps({"rid": handle.request_id, "images": len(run["images"]),
-                          "prompt": result["prompt"]}))
+                          "prompt": result["prompt"], "flow": len(flow["images"]),
+                          "followed": followed}))
         """
     )
     env = {
         **os.environ,
         "FAL_KEY": DEMO_KEY,
-        "FAL_RUN_HOST": f"{host}/run",
-        "FAL_QUEUE_RUN_HOST": host,
+        "FAL_QUEUE_RUN_HOST": tls_emulator.base_url.removeprefix("https://"),
+        "FAL_RUN_HOST": tls_emulator.run_url.removeprefix("https://"),
         "SSL_CERT_FILE": str(tls_files["ca"]),
     }
     done = subprocess.run(
@@ -226,4 +298,7 @@ def test_environment_variables_route_fal_client_to_the_emulator(tls_emulator, tl
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["rid"] in tls_emulator.jobs
-    assert out == {"rid": out["rid"], "images": 2, "prompt": "env"}
+    assert (out["images"], out["prompt"], out["flow"]) == (2, "env", 1)
+    assert tls_emulator.counters["run"] == 1 and tls_emulator.counters["submit"] == 2
+    assert off_origin(out["followed"], tls_emulator.base_url, tls_emulator.run_url) == []
+    assert any(url.startswith(tls_emulator.run_url + "/") for url in out["followed"])

@@ -60,7 +60,7 @@ def submit(http: httpx.Client, endpoint: str = FLUX, payload: dict | None = None
     return response.json()
 
 
-def wait_done(http: httpx.Client, status_url: str, timeout: float = 5.0) -> dict[str, Any]:
+def wait_done(http: httpx.Client, status_url: str, timeout: float = 30.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         body = http.get(status_url).json()
@@ -470,15 +470,15 @@ def test_drop_next_runs_handler_then_closes_without_response(emulator, http):
     assert submit(http)["request_id"] in emulator.jobs
 
 
-def test_latency_is_added_to_responses(emulator, http):
+def test_latency_is_added_to_responses_until_chaos_is_reset(emulator, http):
     emulator.chaos.latency = 0.2
     started = time.monotonic()
     http.get("/fal-ai/flux/requests/nope/status")
     assert time.monotonic() - started >= 0.2
+    # Far longer than the client's 10 s timeout: the answer comes only if reset removed it.
+    emulator.chaos.latency = 600
     emulator.chaos.reset()
-    started = time.monotonic()
-    http.get("/fal-ai/flux/requests/nope/status")
-    assert time.monotonic() - started < 0.2
+    assert http.get("/fal-ai/flux/requests/nope/status").status_code == 404
 
 
 # --- webhooks, clock, load -------------------------------------------------------------------
@@ -553,13 +553,10 @@ async def test_two_hundred_concurrent_jobs(emulator):
                 await asyncio.sleep(0.3)
             return (await client.get(job["response_url"])).json()
 
-        started = time.monotonic()
         results = await asyncio.gather(*(one(i) for i in range(200)))
-        elapsed = time.monotonic() - started
+    # How long this takes is measured by bench/bench_jobs.py (its "naive" peer), not here.
     assert len({r["images"][0]["url"] for r in results}) == 200
     assert {r["seed"] for r in results} == set(range(200))
-    print(f"200 jobs polled to completion in {elapsed:.2f}s")
-    assert elapsed < 30, elapsed  # generous: CI machines are shared
 
 
 def test_start_timeout_shorter_than_the_queue_gives_startup_timeout(manual):
@@ -583,6 +580,37 @@ def test_time_scale_property_changes_new_timelines(emulator):
     assert emulator.store.tick == 0.5
 
 
+def test_reset_gives_a_new_emulators_state_on_the_same_socket(emulator, http):
+    base_url, default_scale = emulator.base_url, emulator.time_scale
+    job = submit(http)
+    files = {"file": ("a.txt", b"hello", "text/plain")}
+    assert http.post("/api/storage/upload", files=files).status_code == 200
+    assert emulator.uploads
+    emulator.script_next_jobs("app_error", 3)
+    emulator.chaos.fail_next("status", 500, count=5)
+    emulator.chaos.latency = 600
+    emulator.time_scale = 7.0
+    emulator.store.queue_ticks = 99
+    emulator.keys.add("extra:key")
+    emulator.log_window, emulator.result_ttl, emulator.sse_keepalive = 1, 0.5, 99.0
+
+    emulator.reset()
+
+    assert emulator.base_url == base_url  # still serving, same port
+    assert emulator.jobs == {} and emulator.uploads == {} and emulator.files.files == {}
+    assert emulator.counters == {} and emulator.webhooks == []
+    assert emulator.time_scale == default_scale and emulator.store.queue_ticks == 3
+    assert "extra:key" not in emulator.keys
+    assert (emulator.log_window, emulator.result_ttl) == (None, None)
+    assert emulator.sse_keepalive == Emulator(time_scale=default_scale).sse_keepalive
+    # The old request is forgotten; no latency, no scripted failure, no scripted outcome.
+    assert http.get(job["status_url"]).status_code == 404
+    fresh = submit(http)
+    assert emulator.store.jobs[fresh["request_id"]].outcome == "ok"
+    assert wait_done(http, fresh["status_url"]).get("error") is None
+    assert emulator.counters["submit"] == 1
+
+
 def test_serve_forever_prints_url_and_key_and_stops_on_ctrl_c():
     code = "from faltui.emulator import serve_forever; serve_forever('127.0.0.1', 0)"
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
@@ -597,3 +625,51 @@ def test_serve_forever_prints_url_and_key_and_stops_on_ctrl_c():
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+#: Attributes that say where and how an emulator serves, or what it restored at start:
+#: ``reset()`` keeps them.
+SERVING = {
+    "host",
+    "port",
+    "run_port",
+    "ssl_certfile",
+    "ssl_keyfile",
+    "data_dir",
+    "journal",
+    "restored_jobs",
+}
+
+
+def test_reset_restores_every_plain_setting_a_new_emulator_has(emulator):
+    """A knob added to ``Emulator.__init__`` is covered by reset() too (or this fails)."""
+    fresh = Emulator(time_scale=emulator.time_scale)
+    plain = (type(None), str, int, float, bool, set, dict)
+    knobs = {
+        name: value
+        for name, value in vars(fresh).items()
+        if not name.startswith("_")
+        and name not in SERVING
+        and isinstance(value, plain)
+        and isinstance(getattr(emulator, name), plain)  # not a live object (stream feed…)
+    }
+    assert {"public_url", "public_run_url", "log_window", "keys"} <= set(knobs)
+    for name, value in knobs.items():
+        if isinstance(value, (set, dict)):
+            changed = type(value)(value)
+            changed.update({"changed-by-a-test": "x"} if isinstance(value, dict) else {"x"})
+            setattr(emulator, name, changed)
+        else:
+            setattr(emulator, name, "changed-by-a-test")
+    emulator.reset()
+    for name, value in knobs.items():
+        assert getattr(emulator, name) == value, name
+
+
+def test_reset_forgets_endpoints_added_after_start_but_keeps_the_starting_ones(emulator, http):
+    before = set(emulator.catalog.by_id)
+    doc = emulator.catalog.openapi("fal-ai/flux/dev")
+    emulator.catalog.add("acme/added-by-a-test", doc or {})
+    assert "acme/added-by-a-test" in emulator.catalog.by_id
+    emulator.reset()
+    assert set(emulator.catalog.by_id) == before

@@ -150,7 +150,8 @@ def test_models_pages_with_opaque_cursor_cover_the_catalog(emulator):
             break
         cursor = body["next_cursor"]
         base64.b64decode(cursor, validate=True)
-    assert ids == [m["endpoint_id"] for m in bundled_models()]
+    namespaced = ["comfy/faltui-demo/upscale-image", "workflows/faltui-demo/sticker-flow"]
+    assert ids == [m["endpoint_id"] for m in bundled_models()] + namespaced
     assert pages == -(-len(ids) // 40)
     assert emulator.counters["models"] == pages
 
@@ -224,7 +225,7 @@ def test_openapi_document_route(emulator):
 def test_settings_point_at_the_emulator(emulator, emu_settings, tmp_path):
     assert emu_settings.key == DEMO_KEY and emu_settings.demo
     assert emu_settings.urls == emulator.urls
-    assert emu_settings.urls["run"] == emulator.base_url + "/run"
+    assert emu_settings.urls["run"] == emulator.run_url != emulator.base_url
     assert emu_settings.paths.data_dir.is_relative_to(tmp_path)
     assert emu_settings.may_send_key(emulator.base_url + "/fal-ai/flux/dev")
 

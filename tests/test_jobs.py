@@ -268,10 +268,10 @@ async def test_dropped_submit_is_not_resent_and_the_job_is_kept(
     manager = harness.manager()
     job = await manager.submit(ENDPOINT, {"prompt": "lost answer"})
     assert emulator.counters["submit"] == 1 and len(emulator.jobs) == 1  # fal did get it
-    assert job.state is JobState.failed and job.error_type == "submit_unconfirmed"
+    assert job.state is JobState.unknown and job.error_type == "outcome_unknown"
     assert "not resubmitted" in (job.error or "") and job.request_id is None
     assert manager.jobs() == [job]
-    assert [r[1] for r in harness.db_rows()] == ["failed"]
+    assert [r[1] for r in harness.db_rows()] == ["unknown"]
     assert await manager.wait_all(timeout=5)
     assert emulator.counters["submit"] == 1
 
@@ -309,14 +309,20 @@ async def test_resume_reattaches_unfinished_jobs(harness: Harness, emulator: Any
     assert {j.id for j in history} == {a.id, b.id}
 
 
-async def test_resume_marks_interrupted_submits_failed(harness: Harness) -> None:
+async def test_resume_marks_interrupted_submits_by_whether_they_were_sent(
+    harness: Harness,
+) -> None:
     journal = Journal(harness.journal_path)
-    journal.record(Job(ENDPOINT, {"prompt": "mid-submit"}))
+    never_sent = Job(ENDPOINT, {"prompt": "still uploading"}, created_at=1.0)
+    mid_submit = Job(ENDPOINT, {"prompt": "mid-submit"}, created_at=2.0, sent_at=2.5)
+    journal.record(never_sent)
+    journal.record(mid_submit)
     journal.close()
     manager = harness.manager()
     assert await manager.resume_unfinished() == []
-    (job,) = manager.jobs()
-    assert job.state is JobState.failed and job.error_type == "submit_unconfirmed"
+    first, second = manager.jobs()
+    assert first.state is JobState.failed and "nothing was sent" in (first.error or "")
+    assert second.state is JobState.unknown and second.error_type == "outcome_unknown"
 
 
 async def test_resumed_request_fal_does_not_know_is_lost(harness: Harness) -> None:
@@ -489,7 +495,7 @@ class ScriptedClient:
         finally:
             self.streams_open -= 1
 
-    async def result(self, handle: QueueHandle) -> dict[str, Any]:
+    async def result(self, handle: QueueHandle, **_: Any) -> dict[str, Any]:
         return {"id": handle.request_id}
 
     async def cancel(self, handle: QueueHandle) -> None:

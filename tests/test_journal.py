@@ -116,27 +116,36 @@ def test_closed_journal_raises(tmp_path: Path) -> None:
         j.record(make_job())
 
 
-def test_newer_schema_is_refused(tmp_path: Path) -> None:
+def test_newer_schema_is_moved_aside_and_its_jobs_kept(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite3"
-    Journal(path).close()
+    first = Journal(path)
+    first.record(make_job(request_id="r-newer", state=JobState.queued))
+    first.close()
     conn = sqlite3.connect(path)
-    conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 1,))
+    conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 98,))
     conn.commit()
     conn.close()
-    with pytest.raises(JournalError, match="newer faltui"):
-        Journal(path)
+    journal = Journal(path)
+    assert journal.writable and journal.problem is None
+    assert journal.salvage is not None and "newer faltui" in journal.salvage.reason
+    assert journal.salvage.moved_to.name.startswith("j.sqlite3.damaged-")
+    assert journal.schema_version == SCHEMA_VERSION
+    assert [j.request_id for j in journal.unfinished()] == ["r-newer"]
+    journal.close()
 
 
-def test_unreadable_rows_are_skipped(journal: Journal, tmp_path: Path) -> None:
+def test_rows_with_damaged_json_keep_their_request_id(journal: Journal, tmp_path: Path) -> None:
     good = make_job()
     journal.record(good)
-    bad = make_job()
+    bad = make_job(request_id="r-bad", state=JobState.running, created_at=2000.0)
     journal.record(bad)
     conn = sqlite3.connect(tmp_path / "data" / "journal.sqlite3")
-    conn.execute("UPDATE jobs SET data = '{not json' WHERE id = ?", (bad.id,))
+    conn.execute("UPDATE jobs SET data = '{not json', input = '[' WHERE id = ?", (bad.id,))
     conn.commit()
     conn.close()
-    assert [j.id for j in journal.load_all()] == [good.id]
+    assert [j.id for j in journal.load_all()] == [good.id, bad.id]
+    (kept,) = journal.unfinished()  # resume still finds it
+    assert (kept.id, kept.request_id, kept.state) == (bad.id, "r-bad", JobState.running)
 
 
 def test_unknown_state_loads_as_lost(journal: Journal, tmp_path: Path) -> None:

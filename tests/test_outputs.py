@@ -1,4 +1,7 @@
-"""outputs.py: finding files and texts in results, downloading (never with the key), exports."""
+"""core/outputs: finding files and texts in results, downloading (never with the key), exports.
+
+The service's own guarantees against the emulator are in test_outputs_service.py.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +15,11 @@ import pytest
 from http_recorder import Recorder
 
 from faltui.core.config import Settings
-from faltui.core.errors import NotFoundError
 from faltui.core.outputs import (
+    DownloadProgress,
+    FileGone,
     OutputFile,
-    download,
+    Outputs,
     export_cli,
     export_curl,
     export_python,
@@ -127,18 +131,15 @@ async def test_download_streams_without_key_and_never_overwrites(tmp_path: Path)
         output = find_outputs({"images": [{"url": url, "content_type": "image/png"}]})[0]
         # Even a client with a default Authorization header must not leak it to a download.
         async with httpx.AsyncClient(headers={"Authorization": f"Key {SECRET}"}) as http:
-            seen: list[tuple[int, int]] = []
-
-            def note(a: int, b: int) -> None:
-                seen.append((a, b))
-
-            first = await download(http, output, tmp_path / "dl", progress=note)
-            second = await download(http, output, tmp_path / "dl")
-    assert first.read_bytes() == payload
-    assert first.name == "out.png"
-    assert second.name == "out-1.png"
-    assert second.read_bytes() == payload
-    assert seen[-1] == (len(payload), len(payload))
+            outputs = Outputs(tmp_path / "dl", http=http)
+            seen: list[DownloadProgress] = []
+            first = await outputs.download(output, on_progress=seen.append, reuse=False)
+            second = await outputs.download(output, reuse=False)
+    assert first.path.read_bytes() == payload
+    assert first.path.name == "out.png"
+    assert second.path.name == "out-1.png"
+    assert second.path.read_bytes() == payload
+    assert seen[-1] == DownloadProgress(1, 1, 0, len(payload), len(payload))
     assert rec.headers_seen("authorization") == [None, None]
 
 
@@ -150,48 +151,33 @@ async def test_download_decodes_compressed_bodies(tmp_path: Path) -> None:
         url = rec.serve(
             "/files/t.txt", gzip.compress(text), content_type="text/plain", content_encoding="gzip"
         )
-        async with httpx.AsyncClient() as http:
-            path = await download(http, OutputFile(url, ("text",), "text"), tmp_path)
-    assert path.read_bytes() == text
+        seen: list[DownloadProgress] = []
+        async with Outputs(tmp_path) as outputs:
+            saved = await outputs.download(
+                OutputFile(url, ("text",), "text"), on_progress=seen.append
+            )
+    assert saved.path.read_bytes() == text
+    # the announced length is of the gzip bytes, so the total is what was saved, at the end
+    assert seen[-1].bytes_total == seen[-1].bytes_done == len(text)
 
 
 async def test_download_error_leaves_no_file(tmp_path: Path) -> None:
     with Recorder() as rec:
         output = OutputFile(rec.base_url + "/files/gone.png", ("image",), "image")
-        async with httpx.AsyncClient() as http:
-            with pytest.raises(NotFoundError):
-                await download(http, output, tmp_path)
+        async with Outputs(tmp_path) as outputs:
+            with pytest.raises(FileGone, match=r"no longer served .*\(HTTP 404 Not Found\)"):
+                await outputs.download(output)
     assert list(tmp_path.iterdir()) == []
-
-
-async def test_download_many_keeps_going_past_a_failure(tmp_path: Path) -> None:
-    from faltui.core.outputs import download_many
-
-    with Recorder() as rec:
-        good = [
-            rec.serve(f"/files/{n}.png", bytes([n]) * 100, content_type="image/png")
-            for n in range(3)
-        ]
-        outputs = [OutputFile(url, ("images", i), "image") for i, url in enumerate(good)]
-        outputs.insert(1, OutputFile(rec.base_url + "/files/gone.png", ("image",), "image"))
-        ended: list[object] = []
-        async with httpx.AsyncClient() as http:
-            saved, failed = await download_many(
-                http, outputs, tmp_path, concurrency=2, on_done=lambda o, r: ended.append(r)
-            )
-    assert [p.read_bytes() for p in saved] == [bytes([n]) * 100 for n in range(3)]
-    assert [o.url for o, _ in failed] == [rec.base_url + "/files/gone.png"]
-    assert isinstance(failed[0][1], NotFoundError) and len(ended) == 4
 
 
 async def test_download_data_url(tmp_path: Path) -> None:
     raw = b"\x89PNG fake bytes"
     url = "data:image/png;base64," + base64.b64encode(raw).decode()
     output = find_outputs({"image": {"url": url}})[0]
-    async with httpx.AsyncClient() as http:
-        path = await download(http, output, tmp_path)
-    assert path.read_bytes() == raw
-    assert path.suffix == ".png"
+    async with Outputs(tmp_path) as outputs:
+        saved = await outputs.download(output)
+    assert saved.path.read_bytes() == raw
+    assert saved.path.suffix == ".png"
 
 
 def _settings(**urls: str) -> Settings:
@@ -246,9 +232,10 @@ async def test_emulator_image_result_downloads_as_real_png(
     async with FalClient(emu_settings) as fal:
         payload = {"prompt": "a red fox", "image_size": {"width": 320, "height": 200}}
         result = await fal.run("fal-ai/flux/dev", payload)
-        outputs = find_outputs(result)
-        assert outputs and outputs[0].kind == "image"
-        path = await download(fal.http, outputs[0], tmp_path)
+    outputs = find_outputs(result)
+    assert outputs and outputs[0].kind == "image"
+    async with Outputs.from_settings(emu_settings) as service:
+        path = (await service.download(outputs[0], tmp_path)).path
     with Image.open(path) as image:
         assert image.size == (320, 200)
     assert (outputs[0].width, outputs[0].height) == (320, 200)

@@ -20,7 +20,12 @@ from faltui.cli.support import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
     CliFailure,
+    CliParser,
     Console,
+    positive_float,
+    positive_int,
+    session_settings,
+    start_timeout,
 )
 from faltui.core.config import Settings
 from faltui.core.errors import (
@@ -30,12 +35,12 @@ from faltui.core.errors import (
     FaltuiError,
     ValidationFailed,
 )
-from faltui.services import session_settings
+from faltui.core.journal import JournalError
 
 Handler = Callable[[argparse.Namespace, Settings, Console], Coroutine[Any, Any, int]]
 
 
-def _add_run(sub: argparse._SubParsersAction) -> None:
+def _add_run(sub: argparse._SubParsersAction[CliParser]) -> None:
     from faltui.cli import run as cli_run
 
     p = sub.add_parser(
@@ -67,20 +72,24 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json-input", metavar="FILE", help="start from a JSON input file (- = stdin)")
     p.add_argument("--webhook", default=os.environ.get("FAL_WEBHOOK"), help="fal_webhook URL")
     p.add_argument("--priority", choices=["normal", "low"], help="queue priority")
-    p.add_argument("--lifecycle", type=int, metavar="SECONDS", help="output object lifetime")
-    p.add_argument("--start-timeout", type=float, metavar="SECONDS", help="X-Fal-Request-Timeout")
+    p.add_argument(
+        "--lifecycle", type=positive_int, metavar="SECONDS", help="output object lifetime"
+    )
+    p.add_argument(
+        "--start-timeout", type=start_timeout, metavar="SECONDS", help="X-Fal-Request-Timeout"
+    )
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("-w", "--wait", action="store_true", help="wait and print the result JSON")
     mode.add_argument("-a", "--async", dest="async_", action="store_true", help="print the id")
     mode.add_argument("--sync", action="store_true", help="run synchronously (fal.run)")
     p.add_argument("--logs", action="store_true", help="print the model's log lines while waiting")
-    p.add_argument("--timeout", type=float, help="give up waiting after SECONDS (exit 3)")
+    p.add_argument("--timeout", type=positive_float, help="give up waiting after SECONDS (exit 3)")
     p.add_argument("--download", metavar="DIR", help="download every output file into DIR")
     p.add_argument("--no-validate", action="store_true", help="skip schema validation")
     p.set_defaults(handler=cli_run.cmd_run)
 
 
-def _add_queue(sub: argparse._SubParsersAction) -> None:
+def _add_queue(sub: argparse._SubParsersAction[CliParser]) -> None:
     from faltui.cli import queue as cli_queue
 
     for name, handler, text in (
@@ -98,29 +107,44 @@ def _add_queue(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("poll", help="wait for a request and print its result")
     p.add_argument("endpoint")
     p.add_argument("request_id")
-    p.add_argument("--interval", type=float, default=None, help="poll interval (s)")
-    p.add_argument("--timeout", type=float, help="give up after SECONDS (exit 3)")
+    p.add_argument("--interval", type=positive_float, default=None, help="poll interval (s)")
+    p.add_argument("--timeout", type=positive_float, help="give up after SECONDS (exit 3)")
     p.add_argument("--logs", action="store_true", help="print log lines")
     p.add_argument("--download", metavar="DIR", help="download output files into DIR")
     p.set_defaults(handler=cli_queue.cmd_poll)
 
     p = sub.add_parser("history", help="jobs in the local journal")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=positive_int, default=20)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cli_queue.cmd_history)
 
-    p = sub.add_parser("resume", help="wait for journaled jobs that had not finished")
-    p.add_argument("--timeout", type=float)
+    p = sub.add_parser(
+        "resume",
+        help="wait for journaled jobs that had not finished (unknown outcomes reconciled first)",
+    )
+    p.add_argument("--timeout", type=positive_float)
     p.set_defaults(handler=cli_queue.cmd_resume)
 
+    p = sub.add_parser(
+        "reconcile",
+        help="find jobs whose submit outcome is unknown in fal's request history",
+        description=(
+            "A submit that may have reached fal without an answer is never resent. This looks "
+            "it up in fal's request history (same endpoint, sent around the same time, exactly "
+            "the same input): exactly one match re-attaches the job; otherwise it stays unknown."
+        ),
+    )
+    p.add_argument("jobs", nargs="*", metavar="JOB", help="local job ids (default: every one)")
+    p.set_defaults(handler=cli_queue.cmd_reconcile)
 
-def _add_catalog(sub: argparse._SubParsersAction) -> None:
+
+def _add_catalog(sub: argparse._SubParsersAction[CliParser]) -> None:
     from faltui.cli import catalog as cli_catalog
 
     p = sub.add_parser("models", help="search and list models")
     p.add_argument("query", nargs="?", help="search words")
     p.add_argument("-c", "--category")
-    p.add_argument("-l", "--limit", type=int, default=20)
+    p.add_argument("-l", "--limit", type=positive_int, default=20)
     p.add_argument("--featured", action="store_true", help="a curated list, by category")
     p.add_argument("--json", action="store_true", help="model objects as JSON")
     p.set_defaults(handler=cli_catalog.cmd_models)
@@ -138,28 +162,27 @@ def _add_catalog(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cli_catalog.cmd_pricing)
 
 
-def _add_misc(sub: argparse._SubParsersAction) -> None:
+def _add_misc(sub: argparse._SubParsersAction[CliParser]) -> None:
     from faltui.cli import misc as cli_misc
+    from faltui.emulator import cli as emulator_cli
 
     p = sub.add_parser("upload", help="upload a local file to fal's CDN and print its URL")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--json", action="store_true", help="print {file, url} objects")
-    p.add_argument("--lifecycle", type=int, metavar="SECONDS")
+    p.add_argument("--lifecycle", type=positive_int, metavar="SECONDS")
     p.set_defaults(handler=cli_misc.cmd_upload)
 
     p = sub.add_parser("locate", help="where faltui keeps config, cache, journal, downloads")
     p.set_defaults(handler=cli_misc.cmd_locate)
 
     p = sub.add_parser("emulator", help="run the local fal emulator in the foreground")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8123)
-    p.add_argument("--time-scale", type=float, default=1.0, help="multiplier of every job timeline")
+    emulator_cli.add_arguments(p)
     p.set_defaults(handler=None, emulator=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = CliParser(
         prog="faltui",
         description="A terminal workbench for fal.ai. With no command, opens the full-screen app.",
         epilog="--demo (anywhere) runs against the built-in local fal emulator.",
@@ -192,18 +215,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     console = Console(sys.stdout, sys.stderr)
     if getattr(args, "emulator", False):
-        from faltui.emulator import serve_forever
+        from faltui.emulator import cli as emulator_cli
 
-        try:
-            serve_forever(args.host, args.port, time_scale=args.time_scale)
-        except KeyboardInterrupt:
-            return 0
-        return 0
+        return emulator_cli.run(args)
     try:
         with session_settings(demo) as settings:
             if args.command is None:
                 return _run_tui(settings)
-            return asyncio.run(args.handler(args, settings, console))
+            code: int = asyncio.run(args.handler(args, settings, console))
+            return code
     except KeyboardInterrupt:
         console.note("interrupted")
         return EXIT_INTERRUPTED
@@ -215,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         for error in exc.errors:
             console.note(f"  {error}")
         return EXIT_USAGE
-    except (ConfigError, EndpointIdError) as exc:
+    except (ConfigError, EndpointIdError, JournalError) as exc:
         console.note(f"faltui: {exc}")
         return EXIT_USAGE
     except ApiError as exc:
@@ -224,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     except FaltuiError as exc:
         console.note(f"faltui: {exc}")
         return EXIT_FAILED
+    except RecursionError:
+        console.note("faltui: a JSON value is nested too deeply to be handled")
+        return EXIT_USAGE
 
 
 def _run_tui(settings: Settings) -> int:

@@ -7,12 +7,13 @@ import shutil
 import textwrap
 from typing import Any
 
-from faltui.cli.support import EXIT_OK, EXIT_USAGE, CliFailure, Console, read_json_file, safe_text
+from faltui.cli.support import EXIT_OK, EXIT_USAGE, CliFailure, Console, read_json_file
 from faltui.core.catalog import FEATURED, Catalog, ModelInfo, rank
 from faltui.core.config import Settings
 from faltui.core.endpoints import EndpointId
 from faltui.core.pricing import get_prices
 from faltui.core.schema import EndpointSchema, field_rows, parse_openapi
+from faltui.core.text import clip, one_line
 
 
 def _width() -> int:
@@ -21,8 +22,9 @@ def _width() -> int:
 
 def model_line(model: ModelInfo, width: int) -> str:
     """``endpoint id  display name  [category]`` padded into columns."""
-    head = f"{model.endpoint_id:<48} {model.display_name:<32} [{model.category}]"
-    return safe_text(head[:width])
+    endpoint_id, name = one_line(model.endpoint_id, 200), one_line(model.display_name, 200)
+    head = f"{endpoint_id:<48} {name:<32} [{one_line(model.category, 40)}]"
+    return clip(head, width)
 
 
 async def cmd_models(args: argparse.Namespace, settings: Settings, console: Console) -> int:
@@ -82,12 +84,14 @@ def print_fields(console: Console, title: str, rows: list[Any], width: int) -> N
         if row.required:
             flags = "required"
         else:
-            flags = f"default {row.default_text}" if row.default_text else "optional"
+            flags = f"default {one_line(row.default_text, 80)}" if row.default_text else "optional"
         indent = "  " * (1 + row.depth)
-        console.line(safe_text(f"{indent}{row.path_dotted}  {row.type_label}  ({flags})"))
+        name, kind = one_line(row.path_dotted, 200), one_line(row.type_label, 80)
+        console.line(f"{indent}{name}  {kind}  ({flags})")
         if row.description:
-            for line in textwrap.wrap(row.description, width - len(indent) - 4)[:6]:
-                console.line(indent + "    " + safe_text(line))
+            description = one_line(row.description, 2000)
+            for line in textwrap.wrap(description, width - len(indent) - 4)[:6]:
+                console.line(indent + "    " + line)
 
 
 async def cmd_schema(args: argparse.Namespace, settings: Settings, console: Console) -> int:
@@ -119,7 +123,7 @@ async def cmd_schema(args: argparse.Namespace, settings: Settings, console: Cons
 def show_schema(console: Console, schema: EndpointSchema, only: str | None) -> None:
     """Print a schema for people."""
     width = _width()
-    console.line(safe_text(schema.endpoint_id or "(unnamed endpoint)"))
+    console.line(one_line(schema.endpoint_id or "(unnamed endpoint)", 200))
     if only in (None, "input"):
         console.line()
         print_fields(console, "Inputs:", field_rows(schema.input), width)
@@ -145,7 +149,10 @@ async def cmd_pricing(args: argparse.Namespace, settings: Settings, console: Con
         ]
     )
     for p in prices:
-        console.note(f"{p.endpoint_id}: {p.unit_price:g} {p.currency} per {p.unit}")
+        console.note(
+            f"{one_line(p.endpoint_id)}: {p.unit_price:g} {one_line(p.currency)} "
+            f"per {one_line(p.unit)}"
+        )
     missing = set(ids) - {p.endpoint_id for p in prices}
     for endpoint_id in sorted(missing):
         console.note(f"{endpoint_id}: no price published")

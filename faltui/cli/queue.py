@@ -6,32 +6,42 @@ import argparse
 import time
 from typing import Any
 
-from faltui.cli.run import Progress, download_all, first_url_note, wait_for
-from faltui.cli.support import EXIT_OK, EXIT_TIMEOUT, CliFailure, Console
+from faltui.cli.run import Progress, download_outputs, first_url_note, wait_for
+from faltui.cli.support import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_TIMEOUT,
+    EXIT_USAGE,
+    CliFailure,
+    Console,
+    open_journal,
+)
 from faltui.core.client import FalClient, QueueHandle, Status, WaitTimeout
 from faltui.core.config import Settings
 from faltui.core.endpoints import EndpointId
 from faltui.core.errors import AlreadyCompletedError
-from faltui.core.job import queue_place
+from faltui.core.job import JobState, queue_place
 from faltui.core.jobs import JobManager
-from faltui.core.journal import Journal
+from faltui.core.journal import Journal, JournalError
+from faltui.core.reconcile import ReconcileResult
+from faltui.core.text import one_line
 
 
-def _handle(client: FalClient, args: argparse.Namespace, settings: Settings) -> QueueHandle:
+def _handle(
+    client: FalClient, args: argparse.Namespace, settings: Settings, console: Console
+) -> QueueHandle:
     """The URLs fal gave us when we have them journaled, else built from owner/app."""
     endpoint_id = EndpointId.parse(args.endpoint).full
     settings.require_key()
+    journal = open_journal(settings, console)
     try:
-        journal = Journal(settings.paths.journal_file)
-    except Exception:  # a broken journal must not stop a status check
-        journal = None
-    if journal is not None:
-        try:
-            for job in journal.load_all():
-                if job.request_id == args.request_id and job.handle is not None:
-                    return job.handle
-        finally:
-            journal.close()
+        for job in journal.load_all():
+            if job.request_id == args.request_id and job.handle is not None:
+                return job.handle
+    except JournalError as exc:  # a journal we cannot read must not stop a status check
+        console.note(f"faltui: {exc}")
+    finally:
+        journal.close()
     return client.handle_for(endpoint_id, args.request_id)
 
 
@@ -43,9 +53,9 @@ def status_json(status: Status) -> dict[str, Any]:
 async def cmd_status(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """One status check."""
     async with _client(settings) as client:
-        status = await client.status(_handle(client, args, settings), logs=args.logs)
+        status = await client.status(_handle(client, args, settings, console), logs=args.logs)
     console.json(status_json(status))
-    line = status.state
+    line = one_line(status.state, 40)
     if status.queue_position is not None:
         line += f" (place in queue {queue_place(status.queue_position)})"
     if status.error:
@@ -57,7 +67,7 @@ async def cmd_status(args: argparse.Namespace, settings: Settings, console: Cons
 async def cmd_result(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """Print a finished request's result."""
     async with _client(settings) as client:
-        result = await client.result(_handle(client, args, settings))
+        result = await client.result(_handle(client, args, settings, console))
     console.json(result)
     first_url_note(result, console)
     return EXIT_OK
@@ -67,7 +77,7 @@ async def cmd_cancel(args: argparse.Namespace, settings: Settings, console: Cons
     """Ask fal to cancel a request."""
     async with _client(settings) as client:
         try:
-            await client.cancel(_handle(client, args, settings))
+            await client.cancel(_handle(client, args, settings, console))
         except AlreadyCompletedError as exc:
             raise CliFailure(f"{args.request_id} had already completed; nothing cancelled") from exc
     console.json({"request_id": args.request_id, "status": "CANCELLATION_REQUESTED"})
@@ -79,7 +89,7 @@ async def cmd_poll(args: argparse.Namespace, settings: Settings, console: Consol
     """Wait for a request with progress on stderr, then print its result."""
     started = time.monotonic()
     async with _client(settings, poll_interval=args.interval) as client:
-        handle = _handle(client, args, settings)
+        handle = _handle(client, args, settings, console)
         seen = 0
 
         def on_status(status: Status) -> None:
@@ -91,7 +101,7 @@ async def cmd_poll(args: argparse.Namespace, settings: Settings, console: Consol
             where = status.state
             if status.queue_position is not None:
                 where += f" (place in queue {queue_place(status.queue_position)})"
-            console.progress(f"{where}  {time.monotonic() - started:.1f}s")
+            console.progress(f"{where}  {time.monotonic() - started:.1f}s", key=where)
 
         try:
             result = await client.wait(
@@ -105,14 +115,14 @@ async def cmd_poll(args: argparse.Namespace, settings: Settings, console: Consol
         console.note(f"completed after {time.monotonic() - started:.1f}s")
         console.json(result)
         first_url_note(result, console)
-        if args.download:
-            await download_all(client, result, args.download, console)
+    if args.download:
+        return await download_outputs(settings, result, args.request_id, args.download, console)
     return EXIT_OK
 
 
 async def cmd_history(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """Jobs from the local journal, newest first."""
-    journal = Journal(settings.paths.journal_file)
+    journal = open_journal(settings, console)
     try:
         jobs = sorted(journal.load_all(), key=lambda j: j.created_at, reverse=True)[: args.limit]
     finally:
@@ -122,7 +132,9 @@ async def cmd_history(args: argparse.Namespace, settings: Settings, console: Con
         return EXIT_OK
     for job in jobs:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job.created_at))
-        console.line(f"{when}  {job.state.value:<9} {job.endpoint_id:<45} {job.request_id or '-'}")
+        endpoint_id = one_line(job.endpoint_id, 120)
+        request_id = one_line(job.request_id, 120) or f"(job {job.id[:12]})"
+        console.line(f"{when}  {job.state.value:<9} {endpoint_id:<45} {request_id}")
     if not jobs:
         console.note("no jobs in the journal yet")
     return EXIT_OK
@@ -141,17 +153,23 @@ def _job_summary(job: Any) -> dict[str, Any]:
 
 
 async def cmd_resume(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    """Re-attach to every journaled job that had not finished and wait for it."""
+    """Re-attach to every journaled job that had not finished, settle the ones whose submit
+    outcome is unknown through fal's request history, and wait for them all."""
     settings.require_key()
-    journal = Journal(settings.paths.journal_file)
+    journal = open_journal(settings, console)
     async with _client(settings) as client:
         manager = JobManager(client, journal, on_event=Progress(console, logs=False))
         try:
-            jobs = await manager.resume_unfinished()
-            if not jobs:
+            jobs = await manager.resume_unfinished(reconcile=False)
+            outcomes = await manager.reconcile()
+            report_reconcile(outcomes, console)
+            jobs += [job for r in outcomes if r.attached and (job := manager.get(r.job_id))]
+            unsettled = [manager.get(r.job_id) for r in outcomes if not r.attached]
+            if not jobs and not unsettled:
                 console.note("nothing to resume")
                 return EXIT_OK
-            console.note(f"resuming {len(jobs)} job(s)")
+            if jobs:
+                console.note(f"resuming {len(jobs)} job(s)")
             results = []
             for job in jobs:
                 if not await wait_for(job, args.timeout):
@@ -161,12 +179,71 @@ async def cmd_resume(args: argparse.Namespace, settings: Settings, console: Cons
                 results.append(_job_summary(job) | {"result": job.result})
                 if job.result:
                     first_url_note(job.result, console)
+            results += [_job_summary(job) | {"result": None} for job in unsettled if job]
             console.end_progress()
             console.json(results)
         finally:
             await manager.aclose()
             journal.close()
     return EXIT_OK
+
+
+async def cmd_reconcile(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    """Look jobs whose submit outcome is unknown up in fal's request history (§9.4).
+
+    Exit 0 when every such job was re-attached (or there was none), 1 when any stays unknown.
+    """
+    settings.require_key()
+    journal = open_journal(settings, console)
+    try:
+        wanted = _resolve_job_ids(journal, args.jobs) if args.jobs else None
+        async with _client(settings) as client:
+            manager = JobManager(client, journal)
+            try:
+                outcomes = await manager.reconcile(wanted)
+            finally:
+                await manager.aclose()
+    finally:
+        journal.close()
+    if not outcomes:
+        console.note("no job with an unknown outcome")
+        console.json([])
+        return EXIT_OK
+    console.json([r.to_dict() for r in outcomes])
+    report_reconcile(outcomes, console)
+    if all(r.attached for r in outcomes):
+        console.note("follow the re-attached jobs with: faltui resume")
+        return EXIT_OK
+    return EXIT_FAILED
+
+
+def report_reconcile(outcomes: list[ReconcileResult], console: Console) -> None:
+    """One line per reconciled job on stderr."""
+    for result in outcomes:
+        verb = "re-attached" if result.attached else "still unknown"
+        console.note(f"job {result.job_id[:12]} {verb}: {result.message}")
+
+
+def _resolve_job_ids(journal: Journal, given: list[str]) -> list[str]:
+    """Full local job ids for ids or unique prefixes (at least 6 characters)."""
+    jobs = journal.load_all()
+    found: list[str] = []
+    for text in given:
+        key = text.strip().lower()
+        hits = [job for job in jobs if job.id == key or (len(key) >= 6 and job.id.startswith(key))]
+        if len(hits) != 1:
+            what = "no job" if not hits else f"{len(hits)} jobs"
+            raise CliFailure(f"{what} in the journal match {one_line(text, 60)!r}", EXIT_USAGE)
+        job = hits[0]
+        if job.state is not JobState.unknown:
+            raise CliFailure(
+                f"job {job.id[:12]} is {job.state.value}"
+                + (f" (request id {job.request_id})" if job.request_id else "")
+                + ": only jobs whose outcome is unknown are reconciled",
+                EXIT_USAGE,
+            )
+        found.append(job.id)
+    return found
 
 
 class _client:

@@ -5,11 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from pathlib import Path
 from typing import Any
 
 from faltui.cli.payload import build_payload, check_payload
-from faltui.cli.support import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, CliFailure, Console
+from faltui.cli.support import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_TIMEOUT,
+    PROGRESS_EVERY,
+    CliFailure,
+    Console,
+    open_journal,
+)
 from faltui.core.catalog import Catalog
 from faltui.core.client import FalClient
 from faltui.core.config import Settings
@@ -17,10 +24,18 @@ from faltui.core.endpoints import EndpointId
 from faltui.core.errors import ApiError, FaltuiError, NotFoundError
 from faltui.core.job import Job, JobEvent, JobState, state_text
 from faltui.core.jobs import JobManager
-from faltui.core.journal import Journal
-from faltui.core.outputs import download, find_outputs
+from faltui.core.outputs import (
+    DownloadProgress,
+    Outputs,
+    describe_item,
+    find_outputs,
+    find_saveables,
+    human_size,
+    is_data_url,
+)
 from faltui.core.schema import EndpointSchema
 from faltui.core.storage import upload_local_files
+from faltui.core.text import one_line
 
 
 async def load_schema(
@@ -38,7 +53,7 @@ async def load_schema(
 
 def describe(job: Job) -> str:
     """One progress line: state (with the place in the queue), elapsed time."""
-    return f"{job.endpoint_id}  {state_text(job)}  {job.elapsed:.1f}s"
+    return f"{one_line(job.endpoint_id, 120)}  {state_text(job)}  {job.elapsed:.1f}s"
 
 
 class Progress:
@@ -49,17 +64,30 @@ class Progress:
         self.logs = logs
         self.printed_logs = 0
         self.last_line = ""
+        self.last_keys: dict[str, tuple[str, float]] = {}
 
     def __call__(self, event: JobEvent) -> None:
         job = event.job
         if self.logs:
-            for line in job.logs[self.printed_logs :]:
-                self.console.note(f"  {line.message}")
+            for log in job.logs[self.printed_logs :]:
+                self.console.note(f"  {log.message}")
             self.printed_logs = len(job.logs)
         line = describe(job)
-        if line != self.last_line:
-            self.last_line = line
+        if line == self.last_line:
+            return
+        self.last_line = line
+        if self.console.err.isatty():
             self.console.progress(line)
+            return
+        # Off a terminal: a line per job when its state or queue place changes, or every
+        # PROGRESS_EVERY seconds while it does not.
+        key = f"{job.state.value} {job.queue_position}"
+        now = self.console.clock()
+        last = self.last_keys.get(job.id)
+        if last is not None and last[0] == key and now - last[1] < PROGRESS_EVERY:
+            return
+        self.last_keys[job.id] = (key, now)
+        self.console.progress(line, key=f"{job.id} {key} {now}")
 
 
 async def wait_for(job: Job, timeout: float | None, poll: float = 0.05) -> bool:
@@ -72,24 +100,62 @@ async def wait_for(job: Job, timeout: float | None, poll: float = 0.05) -> bool:
     return True
 
 
-async def download_all(
-    client: FalClient, result: dict[str, Any], folder: str, console: Console
-) -> list[Path]:
-    """Download every output file of a result into ``folder``."""
-    saved: list[Path] = []
-    target = Path(folder).expanduser()
-    for output in find_outputs(result):
-        path = await download(client.http, output, target)
-        console.note(f"saved {path}")
-        saved.append(path)
-    return saved
+def download_line(progress: DownloadProgress, *, with_bytes: bool) -> str:
+    """``downloading 2/3 files · 1.2 MiB of 3.4 MiB``."""
+    line = f"downloading {progress.files_done}/{progress.files_total} files"
+    if with_bytes and progress.bytes_done:
+        line += f" · {human_size(progress.bytes_done)}"
+        if progress.bytes_total:
+            line += f" of {human_size(progress.bytes_total)}"
+    return line
+
+
+async def download_outputs(
+    settings: Settings,
+    result: dict[str, Any],
+    request_id: str | None,
+    folder: str,
+    console: Console,
+) -> int:
+    """Save every output of a result (files and texts) into ``folder`` through the core
+    outputs service; each saved path and each failure (with its reason) on stderr.
+
+    Returns the exit code: ``EXIT_FAILED`` when any output could not be saved.
+    """
+    items = find_saveables(result, request_id or "")
+    if not items:
+        console.note("nothing to download: the result has no files or texts")
+        return EXIT_OK
+    live = console.err.isatty()  # a terminal gets a live line; a log one line per file
+    last = ""
+
+    def show(progress: DownloadProgress) -> None:
+        nonlocal last
+        line = download_line(progress, with_bytes=live)
+        if line != last:
+            last = line
+            console.progress(line)
+
+    async with Outputs.from_settings(settings) as outputs:
+        report = await outputs.download_all(items, folder, on_progress=show)
+    console.end_progress()
+    for saved in report.saved:
+        console.note(f"saved {saved.path}" + (" (downloaded earlier)" if saved.reused else ""))
+    for failure in report.failed:
+        console.note(f"failed {describe_item(failure.item)}: {failure.reason}")
+        if failure.url and not is_data_url(failure.url):
+            console.note(f"  {failure.url}")
+    if report.failed:
+        console.note(report.headline())
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def first_url_note(result: dict[str, Any], console: Console) -> None:
     """Tell a human on stderr where the first output is (stdout stays pure JSON)."""
     outputs = find_outputs(result)
     if outputs:
-        console.note(f"{outputs[0].kind} URL: {outputs[0].url}")
+        console.note(f"{outputs[0].kind} URL: {one_line(outputs[0].url)}")
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
@@ -104,7 +170,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings, console: Console
         if not args.no_validate:
             check_payload(schema, payload)
         if args.sync:
-            return await _run_sync(client, endpoint_id, payload, args, console)
+            return await _run_sync(client, settings, endpoint_id, payload, args, console)
         return await _run_queued(client, settings, endpoint_id, payload, args, console)
     finally:
         await client.aclose()
@@ -112,6 +178,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings, console: Console
 
 async def _run_sync(
     client: FalClient,
+    settings: Settings,
     endpoint_id: str,
     payload: dict[str, Any],
     args: argparse.Namespace,
@@ -122,14 +189,17 @@ async def _run_sync(
     console.json(result)
     first_url_note(result, console)
     if args.download:
-        await download_all(client, result, args.download, console)
+        return await download_outputs(settings, result, None, args.download, console)
     return EXIT_OK
 
 
 def _upload_progress(console: Console):  # type: ignore[no-untyped-def]
     def report(sent: int, total: int) -> None:
         percent = 100 * sent / total if total else 100
-        console.progress(f"uploading {sent / 1e6:.1f}/{total / 1e6:.1f} MB ({percent:.0f}%)")
+        console.progress(
+            f"uploading {sent / 1e6:.1f}/{total / 1e6:.1f} MB ({percent:.0f}%)",
+            key=f"upload {int(percent // 10)}",
+        )
 
     return report
 
@@ -142,7 +212,7 @@ async def _run_queued(
     args: argparse.Namespace,
     console: Console,
 ) -> int:
-    journal = Journal(settings.paths.journal_file)
+    journal = open_journal(settings, console)
     progress = Progress(console, args.logs)
     manager = JobManager(client, journal, max_active=settings.max_active_jobs, on_event=progress)
     try:
@@ -154,10 +224,12 @@ async def _run_queued(
             lifecycle_seconds=args.lifecycle,
             start_timeout=args.start_timeout,
         )
+        if job.state is JobState.unknown:
+            raise CliFailure(f"{job.error} (local job id {job.id})", EXIT_FAILED)
         if job.state is JobState.failed and not job.request_id:
             raise CliFailure(job.error or "submit failed")
         if args.async_:
-            console.line(job.request_id or "")
+            console.line(one_line(job.request_id))
             return EXIT_OK
         if not args.wait:
             handle = job.handle.to_dict() if job.handle else {"request_id": job.request_id}
@@ -172,19 +244,21 @@ async def _run_queued(
                 f"{job.state.value}: faltui poll {endpoint_id} {job.request_id}"
             )
             return EXIT_TIMEOUT
-        return await _report(client, job, args, console)
+        return await _report(settings, job, args, console)
     finally:
         await manager.aclose()
         journal.close()
 
 
-async def _report(client: FalClient, job: Job, args: argparse.Namespace, console: Console) -> int:
+async def _report(settings: Settings, job: Job, args: argparse.Namespace, console: Console) -> int:
     if job.state is JobState.done and job.result is not None:
         console.json(job.result)
         console.note(f"completed in {job.elapsed:.1f}s")
         first_url_note(job.result, console)
         if args.download:
-            await download_all(client, job.result, args.download, console)
+            return await download_outputs(
+                settings, job.result, job.request_id, args.download, console
+            )
         return EXIT_OK
     detail = job.error or job.state.value
     for error in job.field_errors:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import sys
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
+
+from faltui.core.config import Paths, Settings, load_settings
+from faltui.core.journal import Journal
+from faltui.core.text import one_line, safe_block, safe_json, safe_text
 
 #: Exit codes: success, failure (the job or the API failed), bad usage or input, timeout.
 EXIT_OK = 0
@@ -24,35 +32,54 @@ class CliFailure(Exception):
         self.code = code
 
 
+#: On a stderr that is not a terminal, a progress line is repeated at most this often (s)
+#: unless what it says changes.
+PROGRESS_EVERY = 5.0
+
+
 @dataclass
 class Console:
     """JSON and plain results go to ``out`` (stdout); messages and progress go to ``err``."""
 
     out: TextIO
     err: TextIO
+    clock: Callable[[], float] = time.monotonic
+    _progress_key: str | None = field(default=None, init=False, repr=False)
+    _progress_at: float = field(default=0.0, init=False, repr=False)
 
     def json(self, value: Any) -> None:
-        """Print a JSON document on stdout."""
-        self.out.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+        """Print a JSON document on stdout (control and bidi characters escaped)."""
+        self.out.write(safe_json(value) + "\n")
         self.out.flush()
 
     def line(self, text: str = "") -> None:
-        """Print a line of plain output on stdout."""
-        self.out.write(text + "\n")
+        """Print plain output on stdout (made safe: see ``faltui.core.text``)."""
+        self.out.write(safe_text(text) + "\n")
         self.out.flush()
 
     def note(self, text: str) -> None:
-        """Print a message on stderr."""
-        self.err.write(safe_text(text) + "\n")
+        """Print a message on stderr (made safe and long lines cut: see ``faltui.core.text``)."""
+        self.err.write(safe_block(text) + "\n")
         self.err.flush()
 
-    def progress(self, text: str) -> None:
-        """Rewrite a one-line progress message on stderr when it is a terminal."""
-        text = safe_text(text)
+    def progress(self, text: str, key: str | None = None) -> None:
+        """A one-line progress message on stderr.
+
+        On a terminal the line is rewritten in place. Anywhere else (a log file, a pipe) a line
+        is written only when ``key`` — what the line means, e.g. a state or a 10% step;
+        default the text — changes, or once every ``PROGRESS_EVERY`` seconds.
+        """
+        text = one_line(text, limit=200)
         if self.err.isatty():
             self.err.write("\r\033[2K" + text)
-        else:
-            self.err.write(text + "\n")
+            self.err.flush()
+            return
+        now = self.clock()
+        key = text if key is None else key
+        if key == self._progress_key and now - self._progress_at < PROGRESS_EVERY:
+            return
+        self._progress_key, self._progress_at = key, now
+        self.err.write(text + "\n")
         self.err.flush()
 
     def end_progress(self) -> None:
@@ -62,12 +89,12 @@ class Console:
             self.err.flush()
 
 
-def safe_text(text: str) -> str:
-    """Server text made inert for a terminal: control characters (escapes) become visible."""
-    return "".join(
-        ch if ch in "\n\t" or (ch.isprintable() and ch != "\x7f") else f"\\x{ord(ch):02x}"
-        for ch in text
-    )
+def open_journal(settings: Settings, console: Console) -> Journal:
+    """The job journal, repaired if it has to be; what happened is told on stderr."""
+    journal = Journal(settings.paths.journal_file)
+    if journal.notice:
+        console.note(f"faltui: {journal.notice}")
+    return journal
 
 
 def read_json_file(path: str) -> Any:
@@ -80,3 +107,77 @@ def read_json_file(path: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise CliFailure(f"{path} is not valid JSON: {exc}", EXIT_USAGE) from exc
+
+
+# -- argument types ---------------------------------------------------------------------------
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a number above zero (``--timeout``, ``--interval``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (``--limit``, ``--lifecycle``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def start_timeout(text: str) -> float:
+    """An argparse type: fal's start timeout, more than one second (fal-protocol §4.8)."""
+    value = positive_float(text)
+    if value <= 1:
+        raise argparse.ArgumentTypeError(f"must be more than 1 second, got {text}")
+    return value
+
+
+class CliParser(argparse.ArgumentParser):
+    """argparse with one-line usage errors: ``faltui run: argument --timeout: … (see --help)``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def demo_paths(paths: Paths) -> Paths:
+    """Keep demo jobs, cache and state apart from real ones (their ids mean nothing to fal)."""
+    return replace(
+        paths,
+        cache_dir=paths.cache_dir / "demo",
+        data_dir=paths.data_dir / "demo",
+    )
+
+
+@contextlib.contextmanager
+def session_settings(demo: bool) -> Iterator[Settings]:
+    """Load the settings; with ``demo`` start the local emulator and point faltui at it."""
+    settings = load_settings()
+    if not demo:
+        yield settings
+        return
+    from faltui.emulator import DEMO_KEY, start_demo
+
+    paths = demo_paths(settings.paths)
+    # Persistent, on last session's ports: earlier demo results still preview, unfinished
+    # demo jobs finish.
+    emulator = start_demo(paths.data_dir / "emulator")
+    try:
+        yield replace(
+            settings.with_urls(**emulator.urls),
+            key=DEMO_KEY,
+            key_source="demo",
+            demo=True,
+            paths=paths,
+        )
+    finally:
+        emulator.stop()

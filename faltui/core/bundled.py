@@ -29,7 +29,8 @@ def schema_file_name(endpoint_id: str) -> str:
 
 @lru_cache(maxsize=1)
 def _catalog() -> dict[str, Any]:
-    return json.loads((_data() / "catalog.json").read_text(encoding="utf-8"))
+    catalog: dict[str, Any] = json.loads((_data() / "catalog.json").read_text(encoding="utf-8"))
+    return catalog
 
 
 def bundled_models() -> list[dict[str, Any]]:

@@ -15,11 +15,11 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import httpx
 
@@ -35,6 +35,7 @@ from faltui.core.errors import (
     TransportError,
     UnauthorizedError,
 )
+from faltui.core.text import safe_json
 
 if TYPE_CHECKING:
     from faltui.core.schema import EndpointSchema
@@ -134,11 +135,16 @@ class ModelInfo:
 
 _SPLIT = re.compile(r"[\s/\-_.:,()\[\]]+")
 _EXACT, _PREFIX, _WORD_PREFIX, _SUBSTRING, _SUBSEQUENCE = 100, 70, 55, 35, 10
+#: The tie-break tier of a model ``prefer`` does not name (after every named tier).
+_NO_TIER = 1_000
 _FIELD_WEIGHT = {"id": 1.0, "name": 1.0, "category": 0.9, "tags": 0.8, "description": 0.3}
 
 
 def _subsequence_pattern(token: str) -> re.Pattern[str]:
-    return re.compile(".*?".join(re.escape(ch) for ch in token), re.S)
+    """The letters of ``token`` in order within ONE segment of an id or word of a name:
+    ``fdev`` finds ``flux/dev``'s neighbours no more than ``f…l…u…x`` spread over
+    ``fal-ai/vidu/q3/text-to-video`` would find "flux" there."""
+    return re.compile(r"[^/\s]*?".join(re.escape(ch) for ch in token))
 
 
 def _field_score(token: str, value: str, pattern: re.Pattern[str] | None) -> int:
@@ -202,13 +208,22 @@ def _score(model: ModelInfo, q: str, tokens: list[tuple[str, re.Pattern[str] | N
     return total
 
 
-def rank(models: Iterable[ModelInfo], query: str, category: str | None = None) -> list[ModelInfo]:
+def rank(
+    models: Iterable[ModelInfo],
+    query: str,
+    category: str | None = None,
+    *,
+    prefer: Mapping[str, int] | None = None,
+) -> list[ModelInfo]:
     """Models matching ``query`` (fuzzy: id, name, category, tags), best first.
 
     Exact id beats an id prefix, which beats a substring, which beats a subsequence. Every word
     of the query must match somewhere. With an empty query: featured models first, then the
-    rest in their given order. ``category`` filters exactly (case-insensitive).
+    rest in their given order. ``category`` filters exactly (case-insensitive). ``prefer``
+    (endpoint id → tier, lower first; e.g. favourites 0, recents 1) only breaks ties between
+    equally good matches: a recent model never beats a better match.
     """
+    tiers = prefer or {}
     pool = list(models)
     if category:
         wanted = category.strip().lower()
@@ -226,6 +241,7 @@ def rank(models: Iterable[ModelInfo], query: str, category: str | None = None) -
     hits.sort(
         key=lambda sm: (
             -sm[0],
+            tiers.get(sm[1].endpoint_id, _NO_TIER),
             featured.get(sm[1].endpoint_id, len(featured)),
             len(sm[1].endpoint_id),
             sm[1].endpoint_id,
@@ -294,7 +310,8 @@ def _write_json_atomic(path: Path, data: Any) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False)
+            # safe_json: a lone surrogate in server text is escaped (UTF-8 cannot hold it raw)
+            fh.write(safe_json(data, indent=None))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -309,7 +326,7 @@ def _read_json(path: Path) -> Any:
         return None
 
 
-def _looks_like_openapi(doc: Any) -> bool:
+def _looks_like_openapi(doc: Any) -> TypeGuard[dict[str, Any]]:
     return isinstance(doc, dict) and isinstance(doc.get("paths") or doc.get("components"), dict)
 
 

@@ -94,12 +94,27 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     demo: bool = False
     raw: dict[str, Any] = field(default_factory=dict)
+    #: Why the key found (``key_source``) was refused, e.g. it holds a line break; the key
+    #: itself is then ``None``, so it is never sent.
+    key_problem: str | None = None
 
     def require_key(self) -> str:
-        """The key, or ``MissingKeyError`` with instructions."""
+        """The key, or ``MissingKeyError`` with instructions (``ConfigError`` if malformed)."""
+        if self.key_problem:
+            raise ConfigError(self.key_problem)
         if not self.key:
             raise MissingKeyError()
         return self.key
+
+    def redact(self, text: str) -> str:
+        """``text`` with the key, and its secret half, masked (should either ever appear)."""
+        if not self.key:
+            return text
+        secret = self.key.split(":", 1)[-1]
+        for part in (self.key, secret):
+            if len(part) >= 6:
+                text = text.replace(part, mask_key(part))
+        return text
 
     @property
     def keyed_origins(self) -> frozenset[str]:
@@ -133,6 +148,33 @@ def mask_key(key: str | None) -> str:
     if len(key) <= 8:
         return "…" * 3
     return f"{key[:4]}…{key[-2:]}"
+
+
+def header_value_problem(value: str) -> str | None:
+    """Why ``value`` cannot travel in an HTTP header, or None. Never quotes the value."""
+    for index, char in enumerate(value):
+        code = ord(char)
+        if char in "\r\n":
+            return f"it contains a line break (at character {index + 1})"
+        if (code < 0x20 and char != "\t") or code == 0x7F:
+            return f"it contains a control character U+{code:04X} (at character {index + 1})"
+        if code > 0x7E:
+            return f"it contains a non-ASCII character U+{code:04X} (at character {index + 1})"
+    return None
+
+
+def key_problem(key: str) -> str | None:
+    """Why ``key`` cannot be a fal key, or None: keys are printable ASCII without spaces.
+
+    The message says what and where, never the key itself.
+    """
+    problem = header_value_problem(key)
+    if problem is not None:
+        return problem
+    for index, char in enumerate(key):
+        if char in " \t":
+            return f"it contains a space (at character {index + 1})"
+    return None
 
 
 def read_dotenv_key(start: Path) -> tuple[str, str] | None:
@@ -230,6 +272,13 @@ def load_settings(
         paths = replace(paths, download_dir=Path(env["FALTUI_DOWNLOAD_DIR"]).expanduser())
 
     key, source = resolve_key(env, cfg, cwd)
+    problem = key_problem(key) if key else None
+    if problem:
+        key = None  # never sent, never shown
+        problem = (
+            f"the fal key from {source} is not valid: {problem}; keys are printable ASCII "
+            "without spaces. Nothing was sent."
+        )
     keymap = cfg.get("keymap", {})
     if not isinstance(keymap, dict):
         raise ConfigError('config: [keymap] must be a table of binding-id = "keys"')
@@ -253,4 +302,5 @@ def load_settings(
         theme=cfg.get("theme") if isinstance(cfg.get("theme"), str) else None,
         keymap={str(k): str(v) for k, v in keymap.items()},
         raw=cfg,
+        key_problem=problem,
     )

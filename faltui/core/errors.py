@@ -124,5 +124,20 @@ class TransportError(ApiError):
     maybe_sent: bool = False
 
 
+@dataclass
+class OutcomeUnknownError(TransportError):
+    """A submit or sync run may have reached fal, but no answer says what became of it.
+
+    Raised after a read timeout, a dropped answer, a 504 or a 5xx fal may have produced after
+    accepting the request (fal-protocol §7.4). It is never resent: resending could run, and
+    bill, the request twice. The request history (§9.4) can tell what happened.
+    ``status`` is the HTTP status (0 when no answer came at all).
+    """
+
+    maybe_sent: bool = True
+    #: What happened, without the "may have been accepted" explanation (for job messages).
+    detail: str = ""
+
+
 class AlreadyCompletedError(ApiError):
     """Cancel of a request that had already finished (fal answers 400 ALREADY_COMPLETED)."""

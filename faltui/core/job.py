@@ -30,14 +30,24 @@ class JobState(StrEnum):
     failed = "failed"  # COMPLETED with an error, or refused / interrupted submit
     cancelled = "cancelled"  # cancelled by the user
     lost = "lost"  # fal no longer knows the request (expired or unknown id)
+    #: The submit may have reached fal but no answer said so (fal-protocol §7.4). Never resent;
+    #: only reconciling it through the request history (§9.4) can move it on.
+    unknown = "unknown"
 
     @property
     def final(self) -> bool:
-        """True for states a job never leaves."""
+        """True for states nothing moves a job out of on its own (``unknown``: reconcile)."""
         return self in FINAL_STATES
 
 
-FINAL_STATES = frozenset({JobState.done, JobState.failed, JobState.cancelled, JobState.lost})
+FINAL_STATES = frozenset(
+    {JobState.done, JobState.failed, JobState.cancelled, JobState.lost, JobState.unknown}
+)
+
+#: ``error_type`` of a job whose submit outcome is unknown.
+OUTCOME_UNKNOWN = "outcome_unknown"
+#: The ``error_type`` older versions gave such jobs (as ``failed``); read as ``unknown``.
+LEGACY_UNCONFIRMED = "submit_unconfirmed"
 
 
 def new_job_id() -> str:
@@ -63,6 +73,8 @@ class Job:
     field_errors: list[FieldError] = field(default_factory=list)
     created_at: float = field(default_factory=time.time)
     submitted_at: float | None = None
+    #: When the submit was handed to the network: from then on fal may have the request.
+    sent_at: float | None = None
     started_at: float | None = None
     finished_at: float | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
@@ -118,6 +130,7 @@ class Job:
             ],
             "created_at": self.created_at,
             "submitted_at": self.submitted_at,
+            "sent_at": self.sent_at,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "metrics": self.metrics,
@@ -143,6 +156,12 @@ class Job:
             state = JobState(data.get("state", "pending"))
         except ValueError:
             state = JobState.lost
+        if (
+            state is JobState.failed
+            and data.get("error_type") == LEGACY_UNCONFIRMED
+            and not data.get("request_id")
+        ):
+            state = JobState.unknown
         return cls(
             id=str(data["id"]),
             endpoint_id=str(data.get("endpoint_id", "")),
@@ -164,6 +183,7 @@ class Job:
             ],
             created_at=float(data.get("created_at") or 0.0),
             submitted_at=data.get("submitted_at"),
+            sent_at=data.get("sent_at"),
             started_at=data.get("started_at"),
             finished_at=data.get("finished_at"),
             metrics=dict(data.get("metrics") or {}),

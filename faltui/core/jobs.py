@@ -15,7 +15,7 @@ import copy
 import random
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,20 +31,26 @@ from faltui.core.errors import (
     TransportError,
 )
 from faltui.core.job import (
+    OUTCOME_UNKNOWN,
     EventCallback,
     Job,
     JobEvent,
     JobState,
 )
+from faltui.core.journal import JournalUnavailable
 from faltui.core.scheduler import Scheduler
 
 if TYPE_CHECKING:
-    from faltui.core.client import FalClient, LogDeduper, Status
+    from faltui.core.client import FalClient, LogDeduper, QueueHandle, Status
     from faltui.core.journal import Journal
+    from faltui.core.reconcile import ReconcileResult
 
 
 #: Header names containing these words are never kept in a job's options (nor journaled).
 _SECRET_WORDS = ("authorization", "key", "token", "secret", "cookie", "password")
+
+#: Seconds a job update waits for a journal another process has locked, once one write failed.
+BACKGROUND_WRITE_WAIT = 0.2
 
 #: How many recent background problems ``JobManager.problems`` keeps.
 MAX_PROBLEMS = 100
@@ -52,11 +58,13 @@ MAX_PROBLEMS = 100
 #: Attempts at fetching the result of a completed request before the job is marked failed.
 RESULT_ATTEMPTS = 8
 
-UNCONFIRMED_SUBMIT = (
-    "fal may have received this request, but its answer never arrived ({detail}). It was not "
-    "resubmitted, to avoid running (and paying for) it twice: check your request history on "
-    "fal before re-running it."
+UNKNOWN_OUTCOME = (
+    "This request may have been accepted by fal, but no answer said so ({detail}). It was "
+    "not resubmitted, to avoid running (and paying for) it twice; faltui looks for it in "
+    "fal's request history (`faltui reconcile`) before anyone re-runs it."
 )
+#: Kept for callers of the old name.
+UNCONFIRMED_SUBMIT = UNKNOWN_OUTCOME
 
 
 def safe_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -165,6 +173,8 @@ class JobManager:
         #: The latest problems that could not be raised where they happened (journal writes,
         #: listener errors, background cancels).
         self.problems: deque[str] = deque(maxlen=MAX_PROBLEMS)
+        #: Outcomes of the latest background reconcile (``resume_unfinished``).
+        self.last_reconcile: list[ReconcileResult] = []
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -186,9 +196,13 @@ class JobManager:
         """Submit one job and start tracking it; returns the job.
 
         Local files in ``*_url`` fields are uploaded first (progress shows as job logs). The
-        handle fal returns is journaled before anything else happens. A refused submit, or one
-        whose answer was lost, gives a ``failed`` job (kept, with the reason) instead of raising;
-        a submit whose answer was lost is never resent.
+        job, with the exact input about to be sent, is journaled before the submit, and the
+        handle fal returns before anything else happens. A refused submit gives a ``failed``
+        job (kept, with the reason) instead of raising; one that may have reached fal without an
+        answer gives an ``unknown`` job, never resent (``reconcile`` settles it).
+
+        Raises ``JournalUnavailable`` (nothing sent) when the journal cannot record the job:
+        no request is sent unrecorded.
         """
         job = Job(
             endpoint_id=endpoint_id,
@@ -197,11 +211,11 @@ class JobManager:
             created_at=self.clock(),
             options=safe_options(submit_kwargs),
         )
-        self._jobs[job.id] = job
         self._submitting += 1
         self._no_submits.clear()
         try:
-            self._record(job)
+            await self._record_or_refuse(job)
+            self._jobs[job.id] = job
             self._emit(job, "added")
             await self._submit(job, submit_kwargs)
         finally:
@@ -222,26 +236,30 @@ class JobManager:
             detail = f"upload of local files failed (nothing was submitted): {exc}"
             self._finish(job, JobState.failed, detail, "upload_failed")
             return
+        if job.id in self._cancel_requested:
+            self._finish(
+                job, JobState.cancelled, "cancelled before it was submitted", "client_cancelled"
+            )
+            return
+        # The exact input about to be sent is on disk first: reconciling an unknown outcome
+        # compares it with fal's request history.
+        job.sent_at = self.clock()
         try:
-            if job.id in self._cancel_requested:
-                self._finish(
-                    job, JobState.cancelled, "cancelled before it was submitted", "client_cancelled"
-                )
-                return
+            await self._record_or_refuse(job)
+        except JournalUnavailable as exc:
+            job.sent_at = None
+            self._finish(job, JobState.failed, f"not submitted: {exc}", "journal_unavailable")
+            raise
+        try:
             handle = await self.client.submit(job.endpoint_id, job.input, **submit_kwargs)
         except asyncio.CancelledError:
-            self._finish(
-                job,
-                JobState.failed,
-                UNCONFIRMED_SUBMIT.format(detail="the submit was interrupted"),
-                "submit_unconfirmed",
-            )
+            self._unknown(job, "the submit was interrupted")
             raise
         except TransportError as exc:
             if exc.maybe_sent:
-                detail = UNCONFIRMED_SUBMIT.format(detail=exc.message)
-                self._finish(job, JobState.failed, detail, "submit_unconfirmed")
+                self._unknown(job, getattr(exc, "detail", "") or exc.message)
             else:
+                job.sent_at = None
                 self._finish(job, JobState.failed, exc.message, exc.error_type or "transport")
             return
         except ApiError as exc:
@@ -250,20 +268,30 @@ class JobManager:
             )
             return
         except (FaltuiError, OSError, ValueError) as exc:
+            job.sent_at = None  # refused locally (e.g. a malformed key): nothing left
             self._finish(job, JobState.failed, str(exc) or type(exc).__name__, "submit_error")
             return
+        self._accepted(job, handle)
+        if job.id in self._cancel_requested:  # cancel asked for while the submit was in flight
+            self._spawn(self._send_cancel(job))
+
+    def _accepted(self, job: Job, handle: QueueHandle) -> None:
+        """fal took the job (submit answer or reconcile): journal the handle, then track it."""
         job.handle = handle
         job.request_id = handle.request_id
-        job.submitted_at = self.clock()
+        job.submitted_at = job.submitted_at or self.clock()
         job.state = JobState.running if handle.status == "IN_PROGRESS" else JobState.queued
+        job.error = job.error_type = None
+        job.finished_at = None
         if job.state is JobState.running:
             job.started_at = job.submitted_at
         job.queue_position = handle.queue_position
         self._record(job)  # the request id and URLs are on disk before anything else
         self._emit(job, "updated")
         self.scheduler.track(job)
-        if job.id in self._cancel_requested:  # cancel asked for while the submit was in flight
-            self._spawn(self._send_cancel(job))
+
+    def _unknown(self, job: Job, detail: str) -> None:
+        self._finish(job, JobState.unknown, UNKNOWN_OUTCOME.format(detail=detail), OUTCOME_UNKNOWN)
 
     async def _upload(self, job: Job, payload: dict[str, Any]) -> dict[str, Any]:
         found = storage.find_local_files(payload)
@@ -346,11 +374,14 @@ class JobManager:
 
     # -- resume ----------------------------------------------------------------------------
 
-    async def resume_unfinished(self) -> list[Job]:
+    async def resume_unfinished(self, *, reconcile: bool = True) -> list[Job]:
         """Re-attach to the journal's unfinished jobs and track them; returns them.
 
-        Journaled jobs that never got a request id (faltui stopped mid-submit) are marked
-        failed: fal may or may not have received them, and they are not resent.
+        Journaled jobs that never got a request id are settled, never resent: one faltui
+        stopped before sending is ``failed`` (nothing was sent), one it stopped while sending
+        is ``unknown``. With ``reconcile`` every unknown job is then looked up in fal's
+        request history in the background (``reconcile``; ``last_reconcile`` holds the
+        outcomes, ``wait_all`` waits for it).
         """
         if self.journal is None:
             return []
@@ -359,10 +390,11 @@ class JobManager:
                 continue
             self._jobs[job.id] = job
             self._emit(job, "added")
-            detail = "faltui stopped before fal confirmed the submit"
-            self._finish(
-                job, JobState.failed, UNCONFIRMED_SUBMIT.format(detail=detail), "submit_unconfirmed"
-            )
+            if job.sent_at is None:
+                detail = "faltui stopped before submitting it; nothing was sent"
+                self._finish(job, JobState.failed, detail, "interrupted")
+            else:
+                self._unknown(job, "faltui stopped before fal confirmed the submit")
         resumed: list[Job] = []
         for job in self.journal.unfinished():
             if job.id in self._jobs:
@@ -374,23 +406,89 @@ class JobManager:
             self._emit(job, "added")
             self.scheduler.track(job, delay=0.0)
             resumed.append(job)
+        if reconcile and self.journal.unknown():
+            self._submitting += 1  # from now: wait_all() waits for what it may re-attach
+            self._no_submits.clear()
+            self._spawn(self._reconcile_in_background())
         return resumed
 
     def archive(self, job_ids: list[str]) -> list[Job]:
         """Take finished jobs off the list; the journal keeps them, marked archived.
 
-        Jobs still in flight are left alone (cancel them first); returns the archived jobs.
+        Jobs still in flight are left alone (cancel them first), and so are jobs of unknown
+        outcome (reconcile them first); returns the archived jobs.
         """
         archived: list[Job] = []
         for job_id in job_ids:
             job = self._jobs.get(job_id)
-            if job is None or not job.final:
+            if job is None or not job.final or job.state is JobState.unknown:
                 continue
             job.archived = True
             self._record(job)
             del self._jobs[job_id]
             archived.append(job)
         return archived
+
+    async def _reconcile_in_background(self) -> None:
+        try:
+            self.last_reconcile = await self.reconcile()
+        except Exception as exc:  # a background lookup must never take the manager down
+            self.problems.append(f"reconcile: {exc}")
+        finally:
+            self._submitting -= 1
+            if not self._submitting:
+                self._no_submits.set()
+
+    async def reconcile(self, job_ids: Iterable[str] | None = None) -> list[ReconcileResult]:
+        """Settle ``unknown`` jobs (all, or those of ``job_ids``) through fal's request history.
+
+        The journal's unknown jobs are loaded first. A job found exactly once is re-attached
+        (journaled, then tracked); any other outcome leaves it ``unknown`` with the reason in
+        its error and log (see ``faltui.core.reconcile``). Never resubmits anything.
+        """
+        from faltui.core.reconcile import find_requests
+
+        if self.journal is not None:
+            for job in self.journal.unknown():
+                if job.id not in self._jobs:
+                    self._jobs[job.id] = job
+                    self._emit(job, "added")
+        wanted = None if job_ids is None else set(job_ids)
+        targets = [
+            job
+            for job in self._jobs.values()
+            if job.state is JobState.unknown and (wanted is None or job.id in wanted)
+        ]
+        if not targets:
+            return []
+        known = {job.request_id for job in self._jobs.values() if job.request_id}
+        if self.journal is not None:
+            known |= self.journal.request_ids()
+        self._submitting += 1  # wait_all() waits for the jobs this may re-attach
+        self._no_submits.clear()
+        try:
+            found = await find_requests(self.client, targets, known)
+            results = []
+            for job in targets:
+                result = found[job.id]
+                results.append(result)
+                if job.state is not JobState.unknown:
+                    continue  # settled meanwhile (e.g. another reconcile)
+                if result.request_id is not None:
+                    self._log(job, f"Reconciled: {result.message}")
+                    job.submitted_at = job.sent_at or job.created_at
+                    self._accepted(job, self.client.handle_for(job.endpoint_id, result.request_id))
+                else:
+                    self._log(job, f"Reconcile: {result.message}")
+                    base = (job.error or "").split("\nReconcile:", 1)[0]
+                    job.error = f"{base}\nReconcile: {result.message}".strip()
+                    self._record(job)
+                    self._emit(job, "updated")
+            return results
+        finally:
+            self._submitting -= 1
+            if not self._submitting:
+                self._no_submits.set()
 
     def load_history(self, limit: int | None = None) -> list[Job]:
         """Add the journal's finished, not archived jobs (newest ``limit``) to the list,
@@ -483,7 +581,7 @@ class JobManager:
             self._finish(job, JobState.cancelled, status.error or "cancelled", "client_cancelled")
             return True
         try:
-            result = await self.client.result(job.handle)
+            result = await self.client.result(job.handle, failed=status.failed)
         except NotFoundError as exc:
             if status.failed:
                 self._finish(job, JobState.failed, status.error or exc.message, status.error_type)
@@ -544,7 +642,7 @@ class JobManager:
         field_errors: list[FieldError] | None = None,
     ) -> None:
         job.state = state
-        job.error = error
+        job.error = self._redact(error)
         job.error_type = error_type
         job.field_errors = list(field_errors or [])
         job.queue_position = None
@@ -554,6 +652,11 @@ class JobManager:
         self._record(job)
         self._emit(job, "finished")
 
+    def _redact(self, text: str | None) -> str | None:
+        if text is None:
+            return text
+        return self.client.settings.redact(text)
+
     def _log(self, job: Job, message: str) -> None:
         job.add_logs([LogLine(message, _iso(self.clock()), "INFO")])
         self._emit(job, "log")
@@ -561,10 +664,33 @@ class JobManager:
     def _record(self, job: Job) -> None:
         if self.journal is None:
             return
+        # Once a write failed (e.g. another process holds the lock), background updates wait
+        # only a moment each: tracking must go on.
+        wait = BACKGROUND_WRITE_WAIT if self.journal_problem else None
         try:
-            self.journal.record(job)
-        except Exception as exc:  # a full disk must not stop tracking
+            self.journal.record(job, wait=wait)
+        except Exception as exc:  # a full disk must not stop tracking (the journal says so)
             self.problems.append(f"journal: could not save job {job.id}: {exc}")
+
+    async def _record_or_refuse(self, job: Job) -> None:
+        """Journal ``job`` or raise ``JournalUnavailable``: nothing is sent unrecorded.
+
+        Runs in a thread: a journal locked by another process makes the write wait a moment,
+        which must not freeze the event loop.
+        """
+        if self.journal is None:
+            return
+        try:
+            await asyncio.to_thread(self.journal.record, job)
+        except JournalUnavailable:
+            raise
+        except Exception as exc:
+            raise JournalUnavailable(f"the job journal cannot be written ({exc})") from exc
+
+    @property
+    def journal_problem(self) -> str | None:
+        """Why the journal cannot be trusted right now (a banner for the TUI), or None."""
+        return getattr(self.journal, "problem", None) if self.journal is not None else None
 
     def _emit(self, job: Job, kind: str) -> None:
         if self.on_event is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import httpx
 
@@ -82,7 +82,7 @@ def units_for(price: Price, payload: dict[str, Any]) -> float | None:
     return None
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -120,7 +120,8 @@ async def _fetch(
         if cursor:
             params.append(("cursor", cursor))
         try:
-            response = await http.get(url, params=params, headers=headers)
+            # A tuple: httpx types a list of pairs as list[tuple[str, str | int | …]] (invariant).
+            response = await http.get(url, params=tuple(params), headers=headers)
         except httpx.HTTPError as exc:
             raise TransportError(f"could not reach {origin(url)}: {exc}") from exc
         if response.status_code >= 400:

@@ -19,10 +19,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from faltui.core.client import FalClient
+import httpx
+
+from faltui.core.client import USER_AGENT, FalClient
 from faltui.core.errors import (
     ApiError,
     FaltuiError,
@@ -173,7 +175,10 @@ def _file_name_header(name: str) -> str:
     return safe.replace("\r", "").replace("\n", "") or "upload.bin"
 
 
-async def _with_token(client: FalClient, send: Callable[[CdnToken], Any]) -> Any:
+_Sent = TypeVar("_Sent")
+
+
+async def _with_token(client: FalClient, send: Callable[[CdnToken], Awaitable[_Sent]]) -> _Sent:
     """Run ``send(token)``; on a 401/403 from the CDN renew the token once and retry."""
     token = await cdn_token(client)
     try:
@@ -206,6 +211,8 @@ async def upload_file(
         raise UploadError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if not path.is_file():
         raise UploadError(f"{path} is not a file")
+    if size == 0:
+        raise UploadError(f"{path} is empty (0 bytes): nothing to upload")
     mime = content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     counter = _counter or _Counter(size, progress)
     upload = _LocalFile(path, size, mime, counter, lifecycle_seconds)
@@ -386,18 +393,41 @@ async def _upload_multipart(client: FalClient, upload: _LocalFile) -> str:
                     group.create_task(put_part(number))
         except BaseExceptionGroup as failed:
             raise _first_leaf(failed) from None
-        await client.request(
-            "POST",
-            f"{base}/complete",
-            retry="idempotent",
-            action=f"completing the upload of {path.name}",
-            json_body={"parts": [{"partNumber": n, "etag": etags[n]} for n in sorted(etags)]},
-            headers={**auth, "Content-Type": "application/json"},
-            key=False,
-        )
+        try:
+            await client.request(
+                "POST",
+                f"{base}/complete",
+                retry="idempotent",
+                action=f"completing the upload of {path.name}",
+                json_body={"parts": [{"partNumber": n, "etag": etags[n]} for n in sorted(etags)]},
+                headers={**auth, "Content-Type": "application/json"},
+                key=False,
+            )
+        except (UnauthorizedError, LockedError):
+            raise
+        except FaltuiError:
+            # A dropped answer to `complete` (and the retry's "unknown upload") does not mean
+            # the file is missing: the CDN may have assembled it. Look before failing.
+            if not await file_exists(client, access_url):
+                raise
         return access_url
 
     return await _with_token(client, send)
+
+
+async def file_exists(client: FalClient, url: str) -> bool:
+    """True when ``url`` serves a file (HEAD, else the first byte by GET); never sends a key."""
+    headers = {"User-Agent": USER_AGENT}
+    try:
+        response = await client.http.head(url, headers=headers, follow_redirects=True)
+        if response.is_success:
+            return True
+        async with client.http.stream(
+            "GET", url, headers={**headers, "Range": "bytes=0-0"}, follow_redirects=True
+        ) as answer:
+            return answer.is_success
+    except httpx.HTTPError:
+        return False
 
 
 def _first_leaf(group: BaseExceptionGroup) -> BaseException:

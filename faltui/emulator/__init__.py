@@ -1,11 +1,52 @@
 """The local fal emulator: fal's HTTP protocol on loopback with real generated files.
 
-``Emulator`` serves the queue, sync run, storage, platform catalog and OpenAPI routes of
-fal-protocol.md §13 on one origin; ``serve_forever`` runs one in the foreground.
+``Emulator`` serves the queue, REST (storage, tokens), CDN, platform (catalog, pricing,
+request history, usage) and OpenAPI routes of fal-protocol.md §13 on one port and the sync-run
+API on a second; ``start_demo`` starts the persistent one behind ``faltui --demo``;
+``faltui.emulator.cli`` is ``faltui emulator``.
+
+Names are imported on first use, so ``faltui.emulator.cli`` (parsed on every ``faltui`` start)
+does not pull in the web server.
 """
 
-from faltui.emulator.common import DEMO_KEY, LOCKED_KEY
-from faltui.emulator.server import Emulator, serve_forever
-from faltui.emulator.state import EmulatedJob
+from __future__ import annotations
 
-__all__ = ["DEMO_KEY", "LOCKED_KEY", "EmulatedJob", "Emulator", "serve_forever"]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from faltui.emulator.common import ADMIN_KEY, DEMO_KEY, LOCKED_KEY
+    from faltui.emulator.demo import start_demo
+    from faltui.emulator.server import Emulator, EmulatorStartError, serve_forever
+    from faltui.emulator.state import EmulatedJob
+
+_WHERE = {
+    "ADMIN_KEY": "faltui.emulator.common",
+    "DEMO_KEY": "faltui.emulator.common",
+    "LOCKED_KEY": "faltui.emulator.common",
+    "EmulatedJob": "faltui.emulator.state",
+    "Emulator": "faltui.emulator.server",
+    "EmulatorStartError": "faltui.emulator.server",
+    "serve_forever": "faltui.emulator.server",
+    "start_demo": "faltui.emulator.demo",
+}
+
+__all__ = [
+    "ADMIN_KEY",
+    "DEMO_KEY",
+    "LOCKED_KEY",
+    "EmulatedJob",
+    "Emulator",
+    "EmulatorStartError",
+    "serve_forever",
+    "start_demo",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'faltui.emulator' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

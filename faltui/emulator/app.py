@@ -12,9 +12,10 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
-from faltui.emulator.chaos import CycleCaptureMiddleware
-from faltui.emulator.common import Context
+from faltui.emulator.chaos import RequestContextMiddleware
+from faltui.emulator.common import Context, localize
 from faltui.emulator.queue import QueueRoutes
+from faltui.emulator.state import EmulatedJob
 
 
 async def deliver_webhooks(ctx: Context, queue: QueueRoutes) -> None:
@@ -23,8 +24,13 @@ async def deliver_webhooks(ctx: Context, queue: QueueRoutes) -> None:
         while not ctx.closing:
             for job in ctx.store.pending_webhooks(ctx.store.clock()):
                 job.webhook_sent = True
+                ctx.store.changed(job)
                 failure = job.failure()
-                payload = failure.body if failure else await run_in_threadpool(queue.output, job)
+                if failure is None:
+                    output = await run_in_threadpool(queue.output, job)
+                    payload = localize(output, job.origin)
+                else:
+                    payload = failure.body
                 body: dict[str, Any] = {
                     "request_id": job.request_id,
                     "gateway_request_id": job.request_id,
@@ -45,23 +51,34 @@ async def deliver_webhooks(ctx: Context, queue: QueueRoutes) -> None:
 
 def build_app(ctx: Context) -> Any:
     """The Starlette app (wrapped so chaos can drop connections)."""
-    from faltui.emulator import platform, storage
+    from faltui.emulator import admin, history, platform, storage, tokens
 
     queue = QueueRoutes(ctx)
+
+    def notify(job: EmulatedJob) -> None:
+        queue.feed.notify(job.request_id)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         task = asyncio.create_task(deliver_webhooks(ctx, queue))
+        ctx.store.listeners.append(notify)
+        ctx.stream_feed = queue.feed
         try:
             yield
         finally:
+            ctx.store.listeners.remove(notify)
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 
     routes: list[BaseRoute] = [
+        *admin.routes(ctx, ctx.reset),
         *platform.routes(ctx),
+        *history.routes(ctx),
+        *platform.fallback_routes(),
         *storage.routes(ctx),
+        *tokens.routes(ctx),
         *queue.routes(),
     ]
-    return CycleCaptureMiddleware(Starlette(routes=routes, lifespan=lifespan))
+    app = Starlette(routes=routes, lifespan=lifespan)
+    return RequestContextMiddleware(app, lambda: ctx.run_port)

@@ -343,7 +343,7 @@ class OutputBuilder:
         if lname.endswith("_id") or lname == "id":
             return hashlib.sha256(f"{run.endpoint_id}|{run.seed}".encode()).hexdigest()[:12]
         if lname.endswith("url"):
-            return self.make_file(run, name)["url"]
+            return str(self.make_file(run, name)["url"])
         if lname in {"speaker", "speaker_id"}:
             return "SPEAKER_00"
         return f"emulated {name}"

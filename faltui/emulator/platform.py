@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from faltui.emulator.billing import price_for
 from faltui.emulator.common import (
     Context,
     api_key,
@@ -22,20 +23,8 @@ from faltui.emulator.common import (
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-#: Emulated prices by category: (unit price, unit).
-PRICES: dict[str, tuple[float, str]] = {
-    "text-to-image": (0.025, "image"),
-    "image-to-image": (0.03, "image"),
-    "text-to-video": (0.1, "video_second"),
-    "image-to-video": (0.1, "video_second"),
-    "video-to-video": (0.08, "video_second"),
-    "text-to-speech": (0.05, "1000_characters"),
-    "text-to-audio": (0.02, "audio_second"),
-    "speech-to-text": (0.001, "audio_second"),
-    "image-to-3d": (0.3, "request"),
-    "text-to-3d": (0.4, "request"),
-    "llm": (0.002, "1000_tokens"),
-}
+MODEL_STATUSES = ("active", "deprecated")
+MODEL_EXPANDS = ("openapi-3.0", "enterprise_status")
 
 
 def encode_cursor(offset: int) -> str:
@@ -54,7 +43,8 @@ def decode_cursor(cursor: str) -> int:
     return value
 
 
-def _ids(request: Request) -> list[str]:
+def endpoint_ids(request: Request) -> list[str]:
+    """``endpoint_id`` values, repeated and/or comma-separated."""
     out: list[str] = []
     for value in request.query_params.getlist("endpoint_id"):
         out.extend(part.strip() for part in value.split(",") if part.strip())
@@ -126,12 +116,23 @@ class PlatformRoutes:
                 offset = decode_cursor(params["cursor"]) if params.get("cursor") else 0
             except ValueError as exc:
                 return platform_error(400, "validation_error", str(exc))
-            ids = _ids(request)
+            ids = endpoint_ids(request)
             if len(ids) > 50:
                 return platform_error(400, "validation_error", "at most 50 endpoint_id values")
-            expand = set()
+            expand: set[str] = set()
             for value in params.getlist("expand"):
                 expand.update(v.strip() for v in value.split(",") if v.strip())
+            unknown = sorted(expand - set(MODEL_EXPANDS))
+            if unknown:
+                allowed = ", ".join(MODEL_EXPANDS)
+                return platform_error(
+                    400, "validation_error", f"unknown expand value {unknown[0]!r} ({allowed})"
+                )
+            status = (params.get("status") or "").strip().lower()
+            if status and status not in MODEL_STATUSES:
+                return platform_error(
+                    400, "validation_error", "status must be 'active' or 'deprecated'"
+                )
             models = self._filter(request, ids)
             page = models[offset : offset + limit]
             more = offset + limit < len(models)
@@ -189,7 +190,7 @@ class PlatformRoutes:
             denied = self._required_auth(request)
             if denied is not None:
                 return denied
-            ids = _ids(request)
+            ids = endpoint_ids(request)
             if not ids:
                 return platform_error(400, "validation_error", "endpoint_id is required")
             prices = [self.price(i) for i in ids if self.ctx.catalog.knows(i)]
@@ -198,14 +199,8 @@ class PlatformRoutes:
         return await guarded(self.ctx, "pricing", handle)
 
     def price(self, endpoint_id: str) -> dict[str, Any]:
-        """The emulated price of an endpoint."""
-        unit_price, unit = PRICES.get(self.ctx.catalog.category(endpoint_id), (0.01, "request"))
-        return {
-            "endpoint_id": endpoint_id,
-            "unit_price": unit_price,
-            "unit": unit,
-            "currency": "USD",
-        }
+        """The emulated price of an endpoint (``billing.price_for``)."""
+        return price_for(self.ctx.catalog, endpoint_id).as_dict()
 
     async def estimate(self, request: Request) -> Response:
         """``POST /v1/models/pricing/estimate`` (unit_price or historical_api_price)."""
@@ -251,6 +246,20 @@ class PlatformRoutes:
         return await guarded(self.ctx, "openapi", handle)
 
 
+async def unknown_platform_route(request: Request) -> Response:
+    """Any other ``/v1/...`` path: the platform's ``not_found`` envelope."""
+    return platform_error(404, "not_found", f"No route {request.method} {request.url.path}")
+
+
 def routes(ctx: Context) -> list[Route]:
-    """Platform routes for ``ctx``."""
+    """Platform routes for ``ctx`` (the ``/v1`` catch-all goes last, see ``fallback_routes``)."""
     return PlatformRoutes(ctx).routes()
+
+
+def fallback_routes() -> list[Route]:
+    """The ``/v1/...`` catch-all (after every real platform route)."""
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    return [
+        Route("/v1", unknown_platform_route, methods=methods),
+        Route("/v1/{rest:path}", unknown_platform_route, methods=methods),
+    ]

@@ -7,6 +7,7 @@ FastAPI/pydantic convention fal replays: ``{"loc": ["body", ...], "msg": ..., "t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 _MAX_DEPTH = 12
@@ -163,7 +164,7 @@ def validate_value(
     if isinstance(kind, str) and not _type_ok(kind, value):
         msg, err_type = _TYPE_ERRORS.get(kind, ("Input has the wrong type", "type_error"))
         return [_error(loc, msg, err_type, value)]
-    errors: list[dict[str, Any]] = []
+    errors = []
     if isinstance(value, int | float) and not isinstance(value, bool):
         errors.extend(_bounds(schema, value, loc))
     if isinstance(value, str):
@@ -196,7 +197,7 @@ def validate_value(
 
 
 def _bounds(schema: dict[str, Any], value: float, loc: list[Any]) -> list[dict[str, Any]]:
-    checks = [
+    checks: list[tuple[str, Callable[[float], bool], str, str]] = [
         ("minimum", lambda b: value >= b, "greater than or equal to", "greater_than_equal"),
         ("maximum", lambda b: value <= b, "less than or equal to", "less_than_equal"),
         ("exclusiveMinimum", lambda b: value > b, "greater than", "greater_than"),
@@ -210,7 +211,11 @@ def _bounds(schema: dict[str, Any], value: float, loc: list[Any]) -> list[dict[s
 
 
 def validate_object(
-    schema: dict[str, Any], value: dict[str, Any], doc: dict[str, Any], loc: list[Any], depth=0
+    schema: dict[str, Any],
+    value: dict[str, Any],
+    doc: dict[str, Any],
+    loc: list[Any],
+    depth: int = 0,
 ) -> list[dict[str, Any]]:
     """Problems of an object: missing required keys, then each known property's value."""
     errors: list[dict[str, Any]] = []

@@ -80,6 +80,15 @@ class EmulatedJob:
     sync: bool = False
     #: ``startup_timeout`` when the caller's start timeout expired in the queue.
     timeout_kind: str = "request_timeout"
+    #: How usage names the key that sent the request (``auth_method``), never the key.
+    key_label: str = "API key"
+    #: Origin (``scheme://host:port``) the request was submitted to (webhook payload URLs).
+    origin: str = ""
+    #: False when sent with ``X-Fal-Store-IO: 0`` or after the payloads were deleted.
+    payloads_kept: bool = True
+    _entries: list[tuple[float, dict[str, Any]]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def started_at(self) -> float:
@@ -118,6 +127,26 @@ class EmulatedJob:
     def done(self, now: float) -> bool:
         """True once COMPLETED."""
         return now >= self.finished_at
+
+    def next_change(self, now: float) -> float | None:
+        """The next instant after ``now`` at which the status (position, state, logs) changes."""
+        end = self.finished_at
+        if now >= end:
+            return None
+        start = self.started_at
+        if self.tick <= 0:
+            return end
+        if now < start:
+            ticks = math.floor((now - self.created_at) / self.tick) + 1
+            return min(start, self.created_at + ticks * self.tick, end)
+        ticks = math.floor((now - start) / self.tick) + 1
+        return min(end, start + ticks * self.tick)
+
+    @property
+    def status_code(self) -> int:
+        """HTTP status of the finished request's result (200, or the failure's)."""
+        failure = self.failure()
+        return 200 if failure is None else failure.status_code
 
     def failure(self) -> Failure | None:
         """The failure this job ends with, or ``None`` for success."""
@@ -177,16 +206,21 @@ class EmulatedJob:
             lines.append((at, "INFO", message))
         return lines
 
+    def _log_entries(self) -> list[tuple[float, dict[str, Any]]]:
+        """(time, §4.7 log entry) of every line, built once (shared: do not mutate)."""
+        if self._entries is None:
+            self._entries = [
+                (at, {"message": msg, "level": level, "source": "USER", "timestamp": iso(at)})
+                for at, level, msg in self.log_lines()
+            ]
+        return self._entries
+
     def snapshot(self, now: float, *, logs: bool = True, window: int | None = None) -> Snapshot:
         """The status at ``now``; ``window`` keeps only the last N visible log lines."""
         visible_until = min(now, self.finished_at)
         entries: list[dict[str, Any]] = []
         if logs:
-            for at, level, message in self.log_lines():
-                if at <= visible_until:
-                    entries.append(
-                        {"message": message, "level": level, "source": "USER", "timestamp": iso(at)}
-                    )
+            entries = [entry for at, entry in self._log_entries() if at <= visible_until]
             if window is not None and window > 0:
                 entries = entries[-window:]
         if now >= self.finished_at:
@@ -202,15 +236,22 @@ class EmulatedJob:
         return Snapshot(IN_QUEUE, position, entries, None, {})
 
 
+def _header(headers: Any, name: str) -> str | None:
+    for key, value in dict(headers).items():
+        if key.lower() == name:
+            return str(value)
+    return None
+
+
 def start_timeout(headers: Any) -> float | None:
     """The caller's start timeout in seconds (``X-Fal-Request(-Start)-Timeout``), if any."""
     for name in ("x-fal-request-start-timeout", "x-fal-request-timeout"):
-        for key, value in dict(headers).items():
-            if key.lower() == name:
-                try:
-                    return float(value)
-                except (TypeError, ValueError):
-                    return None
+        value = _header(headers, name)
+        if value is not None:
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                return None
     return None
 
 
@@ -226,6 +267,10 @@ class JobStore:
         self.queue_ticks = QUEUE_TICKS
         self.progress_ticks = PROGRESS_TICKS
         self._script: list[str] = []
+        #: Called with a job after it was created or changed (cancel, payloads deleted, ...).
+        self.listeners: list[Callable[[EmulatedJob], None]] = []
+        #: Draws a random outcome for a job nobody scripted (chaos ``slow``/``error``).
+        self.random_outcome: Callable[[], str | None] = lambda: None
         self._lock = threading.Lock()
 
     @property
@@ -242,7 +287,31 @@ class JobStore:
 
     def _next_outcome(self) -> str:
         with self._lock:
-            return self._script.pop(0) if self._script else "ok"
+            if self._script:
+                return self._script.pop(0)
+        return self.random_outcome() or "ok"
+
+    def restore(self, jobs: list[EmulatedJob]) -> None:
+        """Take back jobs of an earlier run (their webhooks still due are delivered)."""
+        with self._lock:
+            for job in jobs:
+                self.jobs[job.request_id] = job
+                if job.webhook and not job.webhook_sent:
+                    self._webhook_jobs.append(job)
+
+    def changed(self, job: EmulatedJob) -> None:
+        """Tell the listeners that ``job`` was created or changed outside its timeline."""
+        for listener in list(self.listeners):
+            listener(job)
+
+    def reset(self) -> None:
+        """Forget every request and every scripted outcome; timelines back to defaults."""
+        with self._lock:
+            self.jobs.clear()
+            self._webhook_jobs.clear()
+            self._script.clear()
+            self.queue_ticks = QUEUE_TICKS
+            self.progress_ticks = PROGRESS_TICKS
 
     def create(
         self,
@@ -254,6 +323,8 @@ class JobStore:
         validation_errors: list[dict[str, Any]],
         webhook: str | None = None,
         sync: bool = False,
+        key_label: str = "API key",
+        origin: str = "",
     ) -> EmulatedJob:
         """Register a new request with its timeline starting now."""
         outcome = self._next_outcome()
@@ -286,11 +357,15 @@ class JobStore:
             clock=self.clock,
             sync=sync,
             timeout_kind=timeout_kind,
+            key_label=key_label,
+            origin=origin,
+            payloads_kept=str(_header(headers, "x-fal-store-io") or "1").strip() != "0",
         )
         self.jobs[job.request_id] = job
         if webhook:
             with self._lock:
                 self._webhook_jobs.append(job)
+        self.changed(job)
         return job
 
     def pending_webhooks(self, now: float) -> list[EmulatedJob]:

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from faltui.emulator.common import Context, check_key, guarded, json_response
+from faltui.emulator.common import Context, check_key, guarded, json_response, request_origin
 
 _PART = re.compile(r"^(?P<file>.+)/multipart/(?P<upload>[^/]+)/(?P<part>\d+|complete)$")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -65,6 +65,13 @@ class StorageRoutes:
         #: Signed upload ids of the fallback path → (file path, content type, multipart?).
         self.signed: dict[str, tuple[str, str, bool]] = {}
         self._lock = threading.Lock()
+        ctx.reset_hooks.append(self.clear)
+
+    def clear(self) -> None:
+        """Forget every upload in progress (``Emulator.reset``)."""
+        with self._lock:
+            self.pending.clear()
+            self.signed.clear()
 
     def routes(self) -> list[Route]:
         """All storage routes (must precede the queue catch-all)."""
@@ -81,8 +88,8 @@ class StorageRoutes:
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def _url(self, path: str) -> str:
-        return f"{self.ctx.base_url}/files/{path}"
+    def _url(self, request: Request, path: str) -> str:
+        return f"{request_origin(self.ctx, request)}/files/{path}"
 
     def _check_token(self, request: Request) -> Response | None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -116,7 +123,7 @@ class StorageRoutes:
                 {
                     "token": token,
                     "token_type": "Bearer",
-                    "base_url": self.ctx.base_url,
+                    "base_url": request_origin(self.ctx, request),
                     "expires_at": expires.isoformat(),
                 }
             )
@@ -139,7 +146,7 @@ class StorageRoutes:
                 upload=True,
                 lifecycle=self._lifecycle(request),
             )
-            return json_response({"access_url": self._url(path), "file_size": len(data)})
+            return json_response({"access_url": self._url(request, path), "file_size": len(data)})
 
         return await guarded(self.ctx, "upload", handle)
 
@@ -156,7 +163,7 @@ class StorageRoutes:
             data, name, content_type = found
             path = new_upload_path(name)
             self.ctx.files.put(path, data, content_type, upload=True)
-            return json_response({"url": self._url(path)})
+            return json_response({"url": self._url(request, path)})
 
         return await guarded(self.ctx, "upload", handle)
 
@@ -173,7 +180,7 @@ class StorageRoutes:
                 self.pending[upload_id] = PendingMultipart(
                     path, self._content_type(request), self._lifecycle(request)
                 )
-            return json_response({"access_url": self._url(path), "uploadId": upload_id})
+            return json_response({"access_url": self._url(request, path), "uploadId": upload_id})
 
         return await guarded(self.ctx, "multipart_initiate", handle)
 
@@ -224,7 +231,7 @@ class StorageRoutes:
         if number < 1:
             return json_response({"detail": "Part numbers start at 1"}, 400)
         pending.parts[number] = await request.body()
-        return Response(b"", 200, {"etag": pending.etag(number)})
+        return part_answer(pending, number)
 
     async def _complete(self, request: Request, match: re.Match[str]) -> Response:
         denied = self._check_token(request)
@@ -242,7 +249,7 @@ class StorageRoutes:
         )
         with self._lock:
             self.pending.pop(match.group("upload"), None)
-        return json_response({"access_url": self._url(pending.path)})
+        return json_response({"access_url": self._url(request, pending.path)})
 
     # --- signed-URL fallback (§8.4) ----------------------------------------------------------
 
@@ -264,10 +271,11 @@ class StorageRoutes:
         if multipart:
             self.pending[upload_id] = PendingMultipart(path, content_type, self._lifecycle(request))
         signature = secrets.token_hex(8)
+        origin = request_origin(self.ctx, request)
         return json_response(
             {
-                "upload_url": f"{self.ctx.base_url}/uploads/{upload_id}?signature={signature}",
-                "file_url": self._url(path),
+                "upload_url": f"{origin}/uploads/{upload_id}?signature={signature}",
+                "file_url": self._url(request, path),
             }
         )
 
@@ -308,18 +316,27 @@ class StorageRoutes:
                 data = b"".join(pending.parts[n] for n in sorted(pending.parts))
                 self.ctx.files.put(path, data, pending.content_type, upload=True)
                 self.pending.pop(upload_id, None)
-                return json_response({"file_url": self._url(path)})
+                return json_response({"file_url": self._url(request, path)})
 
             return await guarded(self.ctx, "multipart_complete", finish)
         if parts[1].isdigit() and request.method == "PUT":
 
             async def put_part() -> Response:
                 number = int(parts[1])
+                if number < 1:
+                    return json_response({"detail": "Part numbers start at 1"}, 400)
                 pending.parts[number] = await request.body()
-                return Response(b"", 200, {"etag": pending.etag(number)})
+                return part_answer(pending, number)
 
             return await guarded(self.ctx, "multipart_part", put_part)
         return json_response({"detail": "Method Not Allowed"}, 405)
+
+
+def part_answer(pending: PendingMultipart, number: int) -> Response:
+    """A stored part: ``ETag`` header (fal_client reads it) and ``{partNumber, etag}`` JSON
+    (fal-js reads the body)."""
+    etag = pending.etag(number)
+    return json_response({"partNumber": number, "etag": etag}, 200, {"ETag": etag})
 
 
 def _check_parts(raw: bytes, pending: PendingMultipart) -> str | None:

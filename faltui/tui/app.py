@@ -18,11 +18,11 @@ from faltui.services import Services, build_services
 from faltui.tui import commands as palette
 from faltui.tui.keymap import binding_ids, check_keymap, faltui_classes, node_classes
 from faltui.tui.screens.count import CountScreen
-from faltui.tui.screens.help import HelpScreen
+from faltui.tui.screens.help import HelpScreen, collect_sections
 from faltui.tui.screens.job_detail import JobDetailScreen
 from faltui.tui.screens.main import MainScreen
 from faltui.tui.screens.quit import QuitChoice, QuitScreen
-from faltui.tui.themes import DEFAULT_THEME, JOB_STATE_VARIABLES, load_all_themes
+from faltui.tui.themes import DEFAULT_THEME, load_all_themes, theme_defaults
 
 
 class FaltuiApp(App[None]):
@@ -45,6 +45,8 @@ class FaltuiApp(App[None]):
         self.services = services or build_services(settings)
         self.state = AppState.load(settings.paths.state_file)
         self.problems: list[str] = []
+        #: The user's key remaps that were applied (binding id → keys).
+        self.keymap: dict[str, str] = {}
         self.main = MainScreen(self.services, self.state, self.report)
 
     def get_default_screen(self) -> MainScreen:
@@ -53,7 +55,7 @@ class FaltuiApp(App[None]):
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """faltui's own CSS variables, so themes without them (Textual's) still work."""
-        return dict(JOB_STATE_VARIABLES)
+        return theme_defaults(self.current_theme)
 
     def on_mount(self) -> None:
         for problem in [*self.state.problems, *self.services.problems]:
@@ -123,7 +125,8 @@ class FaltuiApp(App[None]):
         for problem in checked.problems:
             self.report(problem, "Keymap problem")
         if checked.keymap:
-            self.set_keymap(checked.keymap)
+            self.keymap = dict(checked.keymap)
+            self.set_keymap(self.keymap)
 
     # -- quitting ------------------------------------------------------------------------
 
@@ -151,7 +154,13 @@ class FaltuiApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         notes = [f"Problem: {p}" for p in self.problems[-10:]]
-        self.push_screen(HelpScreen(self.main.help_sections(), notes=notes))
+        dialogs = [
+            ("Job details (enter on a job)", JobDetailScreen),
+            ("Submit ×N dialog", CountScreen),
+            ("Quit dialog", QuitScreen),
+        ]
+        sections = collect_sections(self, self.main, self.main.panes(), self.keymap, dialogs)
+        self.push_screen(HelpScreen(sections, notes=notes))
 
 
 def run_app(settings: Settings) -> None:

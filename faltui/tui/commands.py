@@ -8,6 +8,7 @@ from typing import Any, Protocol, cast
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 
 from faltui.core.catalog import ModelInfo
 from faltui.core.state import AppState
@@ -89,25 +90,33 @@ class ThemeCommands(Provider):
     def _names(self) -> list[str]:
         return sorted(self.app.available_themes)
 
+    def _label(self, name: str, title: Content) -> Content:
+        """The hit's label; the theme in use is marked ``● current``."""
+        if name == self.app.theme:
+            return Content.assemble(title, ("  ● current", "bold"))
+        return title
+
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name in self._names():
             title = f"Theme: {name}"
             score = matcher.match(title)
             if score > 0:
+                current = name == self.app.theme
                 yield Hit(
                     score,
-                    matcher.highlight(title),
+                    self._label(name, matcher.highlight(title)),
                     partial(self._switch, name),
                     text=title,
-                    help="Switch to this theme",
+                    help="The theme in use" if current else "Switch to this theme",
                 )
 
     async def discover(self) -> Hits:
         for name in self._names():
-            if name.startswith("faltui-"):
+            if name.startswith("faltui-") or name == self.app.theme:
                 title = f"Theme: {name}"
-                yield DiscoveryHit(title, partial(self._switch, name), text=title)
+                label = self._label(name, Content(title))
+                yield DiscoveryHit(label, partial(self._switch, name), text=title)
 
     def _switch(self, name: str) -> None:
         self.app.theme = name
@@ -131,7 +140,7 @@ class ActionCommands(_AppProvider):
             ("Jobs: show all", "Clear the job filter", partial(app.filter_jobs, None)),
             (
                 "Jobs: download all outputs",
-                "Save the files of every finished job in the current view",
+                "Save the files and texts of every finished job in the current view",
                 app.download_finished,
             ),
         ]

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from faltui.core.job import Job, state_text
-from faltui.core.outputs import url_file_name
+from faltui.core.outputs import data_url_type, human_size, is_data_url, url_file_name
 
 #: Control characters (so escape sequences lose their ESC) and the bidi controls that can
 #: make text read differently than it is stored.
@@ -89,18 +89,6 @@ def format_time(timestamp: float | None) -> str:
     return datetime.fromtimestamp(timestamp).astimezone().strftime("%Y-%m-%d %H:%M:%S %z")
 
 
-def human_size(size: int | None) -> str:
-    """``"812 B"``, ``"1.2 KiB"``, ``"3.4 MiB"``; empty when unknown."""
-    if size is None:
-        return ""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB"):
-        if value < 1024:
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GiB"
-
-
 def last_log(job: Job) -> str:
     """The job's latest log message (literal, one line)."""
     return one_line(job.last_log)
@@ -113,8 +101,8 @@ def is_url(text: str) -> bool:
 
 def file_name(url: str) -> str:
     """The last path segment of a URL (``data:`` URLs are named by their media type)."""
-    if url.startswith("data:"):
-        return url[5:].split(";", 1)[0].split(",", 1)[0] or "data URI"
+    if is_data_url(url):
+        return data_url_type(url) or "data URI"
     return url_file_name(url) or url
 
 
@@ -122,7 +110,7 @@ def display_url(url: str | None) -> str:
     """A URL for display; inline ``data:`` URLs are summarised, not dumped."""
     if not url:
         return ""
-    if url.startswith("data:"):
+    if is_data_url(url):
         kind = one_line(url[5:].split(",", 1)[0]) or "data"
         return f"(inline data: URL, {kind}, {human_size(len(url))})"
     return one_line(url)

@@ -59,11 +59,14 @@ STATE_RANK = {
     JobState.running: 0,
     JobState.queued: 1,
     JobState.pending: 2,
-    JobState.failed: 3,
-    JobState.lost: 4,
-    JobState.cancelled: 5,
-    JobState.done: 6,
+    JobState.unknown: 3,
+    JobState.failed: 4,
+    JobState.lost: 5,
+    JobState.cancelled: 6,
+    JobState.done: 7,
 }
+#: States whose row shows the job's error instead of its last log line.
+PROBLEM_STATES = frozenset({JobState.failed, JobState.lost, JobState.unknown})
 
 #: Widths the columns start from; the log column takes what is left.
 PREFERRED: dict[str, int] = {
@@ -234,9 +237,7 @@ def row_texts(job: Job, tag: str, prompt: str | None = None) -> RowTexts:
     """The texts of a job's row (``tag``: what tells it apart from its siblings; ``prompt``:
     its ``prompt_snippet`` when already known)."""
     state = job.state
-    problem = state in (JobState.failed, JobState.lost) or (
-        state is JobState.cancelled and not job.logs
-    )
+    problem = state in PROBLEM_STATES or (state is JobState.cancelled and not job.logs)
     if problem and job.error:
         log = one_line(job.error[:_CELL_SOURCE_LIMIT])
     else:

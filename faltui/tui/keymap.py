@@ -49,14 +49,14 @@ def node_classes(nodes: Iterable[DOMNode]) -> list[type]:
     return seen
 
 
-def faltui_classes(prefix: str = "faltui.") -> list[type]:
+def faltui_classes(prefix: str = "faltui.") -> list[type[DOMNode]]:
     """Every imported widget/screen/app class defined in faltui's own modules.
 
     Widgets created later (form fields built from a schema) declare bindings too; looking at
     the classes rather than the live DOM keeps their ids from being reported as unknown.
     """
-    found: list[type] = []
-    pending: list[type] = [DOMNode]
+    found: list[type[DOMNode]] = []
+    pending: list[type[DOMNode]] = [DOMNode]
     while pending:
         cls = pending.pop()
         for sub in cls.__subclasses__():

@@ -54,6 +54,17 @@ JOB_STATE_VARIABLES: dict[str, str] = {
 }
 
 
+def theme_defaults(theme: Theme) -> dict[str, str]:
+    """faltui's own CSS variables for a theme that does not set them.
+
+    ``pane-border`` is the border of an unfocused pane: a step lighter than the panel colour
+    on dark themes, darker on light ones (Textual's ``$border-blurred`` nearly vanishes).
+    """
+    colors = theme.to_color_system().generate()
+    border = colors["panel-lighten-2" if theme.dark else "panel-darken-3"]
+    return {**JOB_STATE_VARIABLES, "pane-border": border}
+
+
 class ThemeFileError(ValueError):
     """A theme file is unreadable or describes an invalid theme."""
 
@@ -99,7 +110,22 @@ def theme_from_data(data: dict[str, Any], source: str) -> Theme:
             _check_color(value, f"{source}: variable {key!r}")
         clean_vars[str(key)] = value.strip()
     try:
-        return Theme(name=name.strip(), dark=dark, variables=clean_vars, **colors)
+        return Theme(
+            name=name.strip(),
+            dark=dark,
+            variables=clean_vars,
+            primary=colors["primary"],
+            secondary=colors.get("secondary"),
+            accent=colors.get("accent"),
+            foreground=colors.get("foreground"),
+            background=colors.get("background"),
+            surface=colors.get("surface"),
+            panel=colors.get("panel"),
+            boost=colors.get("boost"),
+            error=colors.get("error"),
+            warning=colors.get("warning"),
+            success=colors.get("success"),
+        )
     except Exception as exc:  # Textual validates again; report, never crash
         raise ThemeFileError(f"{source}: {exc}") from exc
 

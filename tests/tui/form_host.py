@@ -8,9 +8,9 @@ from typing import Any
 
 from textual.app import App, ComposeResult
 
+from faltui.core.schema import parse_openapi
 from faltui.tui.widgets.param_form import ParamForm
 
-SCHEMAS = Path("/work/shared/fal-schemas")
 BUNDLED = Path(__file__).resolve().parents[2] / "faltui" / "data" / "schemas"
 
 FLUX = "fal-ai/flux/dev"
@@ -19,20 +19,13 @@ WHISPER = "fal-ai/whisper"
 
 
 def openapi(endpoint_id: str) -> dict[str, Any]:
-    """A real OpenAPI document (bundled copy, else the shared one)."""
+    """A real OpenAPI document (the copy bundled in faltui/data/schemas)."""
     name = endpoint_id.replace("/", "__") + ".json"
-    for folder in (BUNDLED, SCHEMAS):
-        if (folder / name).exists():
-            return json.loads((folder / name).read_text(encoding="utf-8"))
-    raise FileNotFoundError(name)
+    return json.loads((BUNDLED / name).read_text(encoding="utf-8"))
 
 
 def parse(doc: dict[str, Any], endpoint_id: str | None = None) -> Any:
-    """``faltui.core.schema.parse_openapi`` (its internal module while it lands)."""
-    try:
-        from faltui.core.schema import parse_openapi
-    except ImportError:
-        from faltui.core.schema import parse_openapi
+    """``faltui.core.schema.parse_openapi``."""
     return parse_openapi(doc, endpoint_id)
 
 

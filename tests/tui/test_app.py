@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from job_samples import make_job
 from textual.widgets import Input
 from textual.worker import WorkerFailed
+from waits import search_palette
 
 from faltui.core.config import Paths, Settings
-from faltui.core.state import AppState
 from faltui.core.job import Job, JobEvent, JobState
 from faltui.core.jobs import vary_seeds
+from faltui.core.state import AppState
 from faltui.tui.app import FaltuiApp
 from faltui.tui.screens.help import HelpScreen
 from faltui.tui.widgets.status_bar import StatusBar
@@ -201,7 +203,7 @@ async def test_job_events_are_batched_into_counts(tmp_path: Path) -> None:
         upserts: list[int] = []
         table = app.query_one("#jobs")
         table.upsert = lambda jobs: upserts.append(len(list(jobs)))  # type: ignore[attr-defined]
-        jobs = [Job("fal-ai/flux/dev", {"prompt": f"p{i}"}, id=f"job-{i}") for i in range(3)]
+        jobs = [make_job(f"job-{n}", "queued") for n in range(3)]
         app.services.jobs._jobs.update({job.id: job for job in jobs})  # as if submitted
         for i in range(50):  # many events for three jobs between two timer ticks
             job = jobs[i % 3]
@@ -231,8 +233,7 @@ async def test_palette_opens_and_runs_an_action(tmp_path: Path, size: tuple[int,
     async with app.run_test(size=size) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"go to jobs")
-        await pilot.pause(0.3)
+        await search_palette(pilot, "go to jobs", "go to: jobs")
         await pilot.press("enter")
         await pilot.pause()
         assert app.main.active_pane == "jobs"
@@ -244,8 +245,7 @@ async def test_palette_switches_theme_and_remembers(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"theme: faltui-light")
-        await pilot.pause(0.3)
+        await search_palette(pilot, "theme: faltui-light", "faltui-light")
         await pilot.press("enter")
         await pilot.pause()
         assert app.theme == "faltui-light"
@@ -304,8 +304,7 @@ async def test_palette_chooses_a_model(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"fal-ai/flux/schnell")
-        await pilot.pause(0.5)
+        await search_palette(pilot, "fal-ai/flux/schnell")
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()

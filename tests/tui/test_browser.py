@@ -2,36 +2,45 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
+from faltui.core.catalog import ModelInfo
 from faltui.core.state import AppState
-from faltui.tui.widgets.model_browser import ModelBrowser, literal
+from faltui.tui.format import literal
+from faltui.tui.widgets.model_browser import ModelBrowser
 
 
-@dataclass
-class Model:
-    """The ModelInfo fields the browser reads."""
-
-    endpoint_id: str
-    display_name: str
-    category: str
-    description: str = ""
-    tags: list[str] = field(default_factory=list)
+def Model(endpoint_id: str, name: str, category: str, description: str = "") -> ModelInfo:
+    return ModelInfo(endpoint_id, name, category, description)
 
 
-def substring_rank(models: list[Model], query: str, category: str | None) -> list[Model]:
+def substring_rank(
+    models: list[ModelInfo],
+    query: str,
+    category: str | None = None,
+    *,
+    prefer: Mapping[str, int] | None = None,
+) -> list[ModelInfo]:
     """A simple deterministic ranker: id prefix matches first, then substring matches."""
     q = query.strip().lower()
     pool = [m for m in models if category is None or m.category == category]
     if not q:
         return sorted(pool, key=lambda m: m.endpoint_id)
     hits = [m for m in pool if q in f"{m.endpoint_id} {m.display_name}".lower()]
-    return sorted(hits, key=lambda m: (not m.display_name.lower().startswith(q), m.endpoint_id))
+    tiers = prefer or {}
+    return sorted(
+        hits,
+        key=lambda m: (
+            not m.display_name.lower().startswith(q),
+            tiers.get(m.endpoint_id, 99),
+            m.endpoint_id,
+        ),
+    )
 
 
 MODELS = [
@@ -106,7 +115,7 @@ async def test_favourite_floats_and_persists(tmp_path: Path) -> None:
     async with app.run_test(size=(60, 30)) as pilot:
         browser = app.query_one(ModelBrowser)
         assert ids(browser, 2) == ["fal-ai/kokoro", "fal-ai/kling-video/v2"]
-        # With a query, a matching favourite still comes before other matches.
+        # With a query, a favourite breaks the tie between equally good matches.
         browser.set_query("fal-ai")
         await pilot.pause()
         assert ids(browser, 1) == ["fal-ai/kokoro"]
@@ -153,3 +162,34 @@ async def test_add_models_merges_live_results(tmp_path: Path) -> None:
 
 def test_literal_strips_control_characters() -> None:
     assert literal("a\x1b[31mb\x07c\nd\te") == "a[31mbc\nd\te"
+
+
+class CatalogHarness(App[None]):
+    """The browser with the bundled catalog and the real ranking."""
+
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self.state = state
+
+    def compose(self) -> ComposeResult:
+        from faltui.core.bundled import bundled_models
+
+        models = [ModelInfo.from_api(m) for m in bundled_models()]
+        yield ModelBrowser(models, state=self.state)
+
+
+async def test_a_recent_model_never_beats_a_better_match(tmp_path: Path) -> None:
+    state = AppState(tmp_path / "state.json")
+    state.touch_recent("fal-ai/kokoro/american-english")
+    state.toggle_favourite("fal-ai/vidu/q3/text-to-video")
+    app = CatalogHarness(state)
+    async with app.run_test(size=(60, 30)) as pilot:
+        browser = app.query_one(ModelBrowser)
+        assert ids(browser, 2) == ["fal-ai/vidu/q3/text-to-video", "fal-ai/kokoro/american-english"]
+        browser.set_query("lora")
+        await pilot.pause()
+        assert "lora" in ids(browser, 1)[0]
+        browser.set_query("flux dev")
+        await pilot.pause()
+        assert ids(browser, 1) == ["fal-ai/flux/dev"]
+        assert "fal-ai/vidu/q3/text-to-video" not in ids(browser, 50)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pyperclip
@@ -25,6 +26,8 @@ class FakeApp:
 def no_ssh(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SSH_CONNECTION", raising=False)
     monkeypatch.delenv("SSH_TTY", raising=False)
+    monkeypatch.delenv("TMUX", raising=False)  # tests may run inside tmux or screen
+    monkeypatch.delenv("STY", raising=False)
 
 
 def test_pyperclip_used_when_it_works(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -83,3 +86,72 @@ def test_open_target_spawns_the_desktop_opener(
 
 def test_spawn_reports_a_missing_program() -> None:
     assert opener._spawn(["/nonexistent/opener-binary"]) is False
+
+
+class FakeTmux:
+    """Answers ``tmux load-buffer`` like a tmux of the given version would."""
+
+    def __init__(self, *, has_w: bool = True, present: bool = True) -> None:
+        self.has_w = has_w
+        self.present = present
+        self.calls: list[tuple[list[str], bytes]] = []
+
+    def __call__(self, args: list[str], **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+        if not self.present:
+            raise FileNotFoundError("tmux")
+        data = kwargs.get("input")
+        assert isinstance(data, bytes)
+        self.calls.append((args, data))
+        code = 1 if ("-w" in args and not self.has_w) else 0
+        return subprocess.CompletedProcess(args, code, b"", b"")
+
+
+def _no_system_clipboard(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(text: str) -> None:
+        raise pyperclip.PyperclipException("could not find a copy/paste mechanism")
+
+    monkeypatch.setattr(pyperclip, "copy", broken)
+
+
+def test_in_tmux_the_text_goes_through_tmux_not_a_dropped_osc52(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _no_system_clipboard(monkeypatch)
+    tmux, app = FakeTmux(), FakeApp()
+    how = copy_text(app, "https://cdn/x.png", env={"TMUX": "/tmp/tmux-0/default,1,0"}, run=tmux)
+    assert how == clipboard.TMUX and app.copied == []
+    assert tmux.calls == [(["tmux", "load-buffer", "-w", "-"], b"https://cdn/x.png")]
+    assert "tmux" in clipboard.describe(how) and "OSC 52" not in clipboard.describe(how)
+
+
+def test_an_old_tmux_gets_the_buffer_and_the_setting_to_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _no_system_clipboard(monkeypatch)
+    tmux, app = FakeTmux(has_w=False), FakeApp()
+    how = copy_text(app, "abc", env={"TMUX": "x"}, run=tmux)
+    assert how == clipboard.TMUX_BUFFER
+    assert "set-clipboard on" in clipboard.describe(how)
+
+
+def test_tmux_missing_falls_back_to_osc52(monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_system_clipboard(monkeypatch)
+    app = FakeApp()
+    assert copy_text(app, "abc", env={"TMUX": "x"}, run=FakeTmux(present=False)) == "osc52"
+    assert app.copied == ["abc"]
+
+
+def test_gnu_screen_is_named_in_the_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_system_clipboard(monkeypatch)
+    app = FakeApp()
+    how = copy_text(app, "abc", env={"STY": "1234.pts-0"})
+    assert how == clipboard.OSC52_SCREEN and app.copied == ["abc"]
+    assert "screen" in clipboard.describe(how)
+
+
+def test_system_clipboard_still_first_inside_tmux(monkeypatch: pytest.MonkeyPatch) -> None:
+    got: list[str] = []
+    monkeypatch.setattr(pyperclip, "copy", got.append)
+    tmux = FakeTmux()
+    assert copy_text(FakeApp(), "abc", env={"TMUX": "x"}, run=tmux) == "pyperclip"
+    assert got == ["abc"] and tmux.calls == []

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from textual.widgets import Input
+from waits import Budget, search_palette, until
 
 from faltui.core.config import Settings
 from faltui.core.job import JobState
@@ -32,14 +30,6 @@ def quiet(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(pyperclip, "copy", copied.append)
     return copied
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
 
 
 async def choose(pilot, app: FaltuiApp, query: str, endpoint_id: str) -> None:
@@ -66,7 +56,8 @@ async def test_search_choose_fill_submit_complete_copy(
         job_input = next(iter(emulator.jobs.values())).input
         assert job_input["prompt"] == "a lighthouse at dusk"
         await until(lambda: any(j.state is JobState.done for j in app.services.jobs.jobs()))
-        await pilot.pause(0.3)  # let the 10 Hz flush show the finished job
+        app.main.flush_jobs()  # show the finished job now rather than on the next 10 Hz tick
+        await pilot.pause()
         await pilot.press("escape", "4")  # leave the form, go to the results pane
         await pilot.pause()
         assert app.focused is not None and app.query_one(ResultsPane) in app.focused.ancestors
@@ -80,7 +71,9 @@ async def test_search_choose_fill_submit_complete_copy(
 async def test_two_hundred_jobs_finish_and_keys_still_work(
     emu_settings: Settings, emulator: Emulator
 ) -> None:
-    emulator.store.time_scale = 0.25  # jobs take ~2 s, so keys land while they run
+    emulator.time_scale = 0.25  # jobs take ~2 s, so keys land while they run
+    # Every wait below shares one budget that ends well before the 120 s test timeout.
+    budget = Budget(100)
     app = FaltuiApp(emu_settings)
     async with app.run_test(size=(160, 48)) as pilot:
         await choose(pilot, app, "flux schnell", "fal-ai/flux/schnell")
@@ -91,11 +84,10 @@ async def test_two_hundred_jobs_finish_and_keys_still_work(
         count = app.screen.query_one(Input)
         count.value = ""
         await pilot.press(*"200", "enter")
-        await until(lambda: len(app.services.jobs.jobs()) >= 20, timeout=30)
+        await until(lambda: len(app.services.jobs.jobs()) >= 20, budget, "20 jobs submitted")
 
         # While jobs are being submitted and run: leave the form, search for another model.
-        in_flight = sum(1 for j in app.services.jobs.jobs() if j.state not in FINAL)
-        assert in_flight > 0, "the keys must be pressed while jobs are running"
+        assert any(j.state not in FINAL for j in app.services.jobs.jobs()), "keys after the jobs"
         await pilot.press("escape", "slash", *"whisper")
         browser = app.query_one(ModelBrowser)
         await until(
@@ -103,16 +95,20 @@ async def test_two_hundred_jobs_finish_and_keys_still_work(
                 browser.highlighted_model is not None
                 and browser.highlighted_model.endpoint_id == "fal-ai/whisper"
             ),
-            timeout=10,
+            budget,
+            "whisper highlighted",
         )
-        await until(lambda: len(app.services.jobs.jobs()) == 200, timeout=60)
-        await until(lambda: all(j.state in FINAL for j in app.services.jobs.jobs()), timeout=120)
+        await until(lambda: len(app.services.jobs.jobs()) == 200, budget, "200 jobs created")
+        await until(
+            lambda: all(j.state in FINAL for j in app.services.jobs.jobs()),
+            budget,
+            "200 jobs final",
+        )
         assert {j.state for j in app.services.jobs.jobs()} == {JobState.done}
         seeds = {j.input["seed"] for j in app.services.jobs.jobs()}
         assert len(seeds) == 200
-        await pilot.pause(0.3)
         table = app.query_one(JobTable)
-        assert len(table.shown_ids) == 200
+        await until(lambda: len(table.shown_ids) == 200, budget, "200 rows shown")
 
 
 async def test_model_without_schema_runs_from_raw_json(
@@ -167,8 +163,8 @@ async def test_detail_copies_commands_and_forks_into_the_form(
         payload = {"prompt": "fork me", "num_images": 2}
         job = await app.services.jobs.submit("fal-ai/flux/dev", payload)
         await until(lambda: job.state in FINAL)
-        await pilot.pause(0.3)
         table = app.query_one(JobTable)
+        await until(lambda: table.shown_ids == [job.id])
         table.select_job(job.id)
         table.job_list.focus()
         await pilot.press("enter")
@@ -253,9 +249,49 @@ async def test_palette_downloads_every_finished_jobs_outputs(emu_settings: Setti
         table = app.query_one(JobTable)
         await until(lambda: len(table.shown_ids) == 3)
         await pilot.press("ctrl+p")
-        await pilot.press(*"download all outputs")
-        await pilot.pause(0.5)
+        await search_palette(pilot, "download all outputs")
         await pilot.press("enter")
         await until(lambda: len(list(Path(emu_settings.paths.download_dir).glob("*"))) == 6)
         await app.workers.wait_for_complete()
         assert "downloading" not in app.query_one("#status").plain
+
+
+async def test_palette_download_goes_past_a_dead_file_and_names_it(
+    emu_settings: Settings, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = FaltuiApp(emu_settings)
+    notes: list[tuple[str, object]] = []
+    notify = app.notify
+
+    def record(message: str, **kwargs: object) -> None:
+        notes.append((message, kwargs.get("severity")))
+        notify(message, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app, "notify", record)
+    async with app.run_test(size=(160, 48)) as pilot:
+        payload = {"num_images": 2, "image_size": "square", "output_format": "png"}
+        jobs = await app.services.jobs.submit_batch(
+            "fal-ai/flux/dev", [{"prompt": f"fox {n}", **payload} for n in range(2)]
+        )
+        await until(lambda: all(job.state in FINAL for job in jobs))
+        dead = jobs[1].result["images"][1]["url"]
+        del emulator.files.files[dead.split("/files/", 1)[1]]  # its time on the CDN ran out
+        table = app.query_one(JobTable)
+        await until(lambda: len(table.shown_ids) == 2)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"download all outputs")
+        await until(lambda: app.screen.query("CommandList").first().option_count > 0)
+        await pilot.press("enter")
+        folder = Path(emu_settings.paths.download_dir)
+        await until(lambda: any(message.startswith("Saved") for message, _ in notes))
+        await app.workers.wait_for_complete()
+        message, severity = next(n for n in notes if n[0].startswith("Saved"))
+        assert message == (
+            f"Saved 3 of 4 files to {folder}; 1 failed:\n"
+            "images[1] (images_1.png): the file is no longer served — fal keeps results for a "
+            "limited time (HTTP 404 Not Found)"
+        )
+        assert severity == "warning"
+        assert len(list(folder.glob("*.png"))) == 3
+        assert "downloading" not in app.query_one("#status").plain
+        assert emulator.counters["file_with_auth"] == 0

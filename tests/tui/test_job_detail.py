@@ -7,9 +7,9 @@ from job_samples import NOW, make_job
 from textual.app import App
 from textual.widgets import Static
 
+from faltui.core.config import Settings
 from faltui.core.errors import FieldError
 from faltui.core.job import JobState
-from faltui.core.config import Settings
 from faltui.tui.format import format_time
 from faltui.tui.screens.job_detail import JobDetailScreen, detail_text
 
@@ -38,6 +38,7 @@ def test_detail_text_has_every_section() -> None:
         "request id  req-f1",
         format_time(job.created_at),
         "(+9.5s)",  # queue wait: started - submitted
+        "fal's metrics (from the queue status)",
         "inference_time  1.25",
         "type  validation",
         "Traceback [b]boom[/b]\n  line 2[2J",
@@ -85,3 +86,19 @@ async def test_screen_refreshes_copies_and_closes(monkeypatch: pytest.MonkeyPatc
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is not screen
+
+
+def test_fal_metrics_and_the_models_own_timings_are_labelled_by_source() -> None:
+    job = make_job(
+        "t1",
+        "done",
+        started=NOW - 8,
+        finished=NOW - 2,
+        metrics={"inference_time": 5.0},
+        result={"images": [], "timings": {"inference": 0.75}},
+    )
+    text = detail_text(job).plain
+    metrics_at = text.index("fal's metrics (from the queue status)")
+    timings_at = text.index("The model's own timings (from its result)")
+    assert metrics_at < text.index("inference_time  5.0") < timings_at
+    assert timings_at < text.index("inference  0.75")

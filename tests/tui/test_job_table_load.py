@@ -6,6 +6,7 @@ from __future__ import annotations
 from job_samples import NOW, make_job
 from textual.app import App, ComposeResult
 from textual.screen import Screen
+from waits import until
 
 from faltui.tui.widgets.job_list import JobList
 from faltui.tui.widgets.job_table import JobTable
@@ -61,10 +62,9 @@ async def test_rows_appended_under_a_scrollbar_cost_no_layout_and_scroll_right()
         table = app.query_one(JobTable)
         listing = app.query_one(JobList)
         table.upsert(_jobs(0, 40))  # more rows than fit: the scrollbar appears (a layout)
-        await pilot.pause()
+        await until(lambda: listing.show_vertical_scrollbar, what="the scrollbar")
         await pilot.press("g")  # off the last row: new rows do not move the cursor
-        await pilot.pause()
-        assert listing.show_vertical_scrollbar
+        await pilot.pause()  # the layout the scrollbar asked for is done
         with LayoutCounter() as layouts:
             for start in range(40, 200, 20):
                 table.upsert(_jobs(start, start + 20))
@@ -90,8 +90,7 @@ async def test_rows_that_bring_the_scrollbar_still_lay_out() -> None:
         await pilot.pause()
         assert not listing.show_vertical_scrollbar
         table.upsert(_jobs(5, 60))
-        await pilot.pause()
-        assert listing.show_vertical_scrollbar
+        await until(lambda: listing.show_vertical_scrollbar, what="the scrollbar")
         assert listing.vertical_scrollbar.window_virtual_size == 60 + 1
 
 

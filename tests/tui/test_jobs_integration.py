@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Static
+from waits import until
 
 from faltui.core.config import Settings
 from faltui.core.job import JobState
@@ -25,15 +26,6 @@ def no_preview(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SSH_TTY", raising=False)
 
 
-async def wait_for(predicate, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
-
-
 async def test_submitted_jobs_flow_into_table_results_and_detail(emu_settings: Settings) -> None:
     app = FaltuiApp(emu_settings)
     async with app.run_test(size=(160, 45)) as pilot:
@@ -46,8 +38,8 @@ async def test_submitted_jobs_flow_into_table_results_and_detail(emu_settings: S
         manager = app.services.jobs
         jobs = [await manager.submit("fal-ai/flux/dev", {**payload, "seed": s}) for s in (1, 2)]
         table = app.query_one(JobTable)
-        await wait_for(lambda: all(j.final for j in jobs))
-        await wait_for(
+        await until(lambda: all(j.final for j in jobs))
+        await until(
             lambda: all(
                 j.id in table.rows.texts and table.rows.texts[j.id].state_text == "done"
                 for j in jobs
@@ -58,8 +50,8 @@ async def test_submitted_jobs_flow_into_table_results_and_detail(emu_settings: S
         await pilot.press("k", "j")
         await pilot.pause()
         results = app.query_one(ResultsPane)
-        await wait_for(lambda: results.job is not None and results.job.id == jobs[1].id)
-        await wait_for(lambda: app.query_one(OutputList).option_count >= 1)
+        await until(lambda: results.job is not None and results.job.id == jobs[1].id)
+        await until(lambda: app.query_one(OutputList).option_count >= 1)
         item = results.selected_item
         assert item is not None and item.kind == "image" and item.width == 64
         results.query_one(OutputList).focus()
@@ -95,8 +87,8 @@ async def test_results_follow_the_highlight_while_jobs_update(
         )
         table = app.query_one(JobTable)
         results = app.query_one(ResultsPane)
-        await wait_for(lambda: len(table.shown_ids) == 6)
-        await wait_for(lambda: sum(1 for job in jobs if job.logs) >= 3, timeout=30)
+        await until(lambda: len(table.shown_ids) == 6)
+        await until(lambda: sum(1 for job in jobs if job.logs) >= 3, timeout=30)
         table.job_list.focus()
         await pilot.press("g")
         versions = sum(table.rows.versions.values())
@@ -114,10 +106,10 @@ async def test_results_follow_the_highlight_while_jobs_update(
         target = table.selected_job_id
         assert not manager.get(target).final
         await pilot.press("x")
-        await wait_for(lambda: manager.get(target).state is JobState.cancelled)
+        await until(lambda: manager.get(target).state is JobState.cancelled)
         others = [job for job in jobs if job.id != target]
         assert all(job.state is not JobState.cancelled for job in others)
-        await wait_for(lambda: results.job is not None and results.job.id == target)
+        await until(lambda: results.job is not None and results.job.id == target)
         await pilot.pause()
         assert results.job.state is JobState.cancelled
 
@@ -132,9 +124,9 @@ async def test_marked_jobs_download_remove_and_stay_archived(emu_settings: Setti
             "fal-ai/flux/dev",
             [{"prompt": f"fox {n}", "num_images": 2, "image_size": "square"} for n in range(3)],
         )
-        await wait_for(lambda: all(job.final for job in jobs))
+        await until(lambda: all(job.final for job in jobs))
         table = app.query_one(JobTable)
-        await wait_for(lambda: len(table.shown_ids) == 3)
+        await until(lambda: len(table.shown_ids) == 3)
         table.job_list.focus()
         await pilot.press("g", "space", "space")  # the first two
         assert table.marked_ids == [jobs[0].id, jobs[1].id]
@@ -143,11 +135,11 @@ async def test_marked_jobs_download_remove_and_stay_archived(emu_settings: Setti
         saved = list(Path(emu_settings.paths.download_dir).iterdir())
         assert len(saved) == 4  # two images from each marked job
         await pilot.press("delete")
-        await wait_for(lambda: table.shown_ids == [jobs[2].id])
+        await until(lambda: table.shown_ids == [jobs[2].id])
         assert [job.id for job in manager.jobs()] == [jobs[2].id]
         assert table.selected_job_id == jobs[2].id
         results = app.query_one(ResultsPane)
-        await wait_for(lambda: results.job is not None and results.job.id == jobs[2].id)
+        await until(lambda: results.job is not None and results.job.id == jobs[2].id)
     journal = Journal(emu_settings.paths.journal_file)
     try:
         kept = {job.id: job for job in journal.load_all()}
@@ -158,7 +150,7 @@ async def test_marked_jobs_download_remove_and_stay_archived(emu_settings: Setti
     again = FaltuiApp(emu_settings)
     async with again.run_test(size=(160, 45)) as pilot:
         table = again.query_one(JobTable)
-        await wait_for(lambda: len(table.shown_ids) == 1)
+        await until(lambda: len(table.shown_ids) == 1)
         await pilot.pause()
         assert table.shown_ids == [jobs[2].id]  # archived jobs do not come back
 
@@ -170,9 +162,9 @@ async def test_a_batch_does_not_pull_the_cursor_back_once_the_user_moved_it(
     async with app.run_test(size=(160, 45)) as pilot:
         manager = app.services.jobs
         first = await manager.submit("fal-ai/flux/dev", {"prompt": "an earlier job"})
-        await wait_for(lambda: first.final)
+        await until(lambda: first.final)
         table = app.query_one(JobTable)
-        await wait_for(lambda: table.shown_ids == [first.id])
+        await until(lambda: table.shown_ids == [first.id])
         gate = asyncio.Event()
         submit_batch = manager.submit_batch
 
@@ -185,7 +177,7 @@ async def test_a_batch_does_not_pull_the_cursor_back_once_the_user_moved_it(
         payload = {"prompt": "many foxes"}
         # The cursor is on the last row: the new rows are followed while they arrive.
         app.main._submit("fal-ai/flux/dev", payload, 5)
-        await wait_for(lambda: len(table.shown_ids) == 6)
+        await until(lambda: len(table.shown_ids) == 6)
         await pilot.pause(0.2)
         assert table.selected_job_id == table.shown_ids[-1]
         gate.set()
@@ -195,7 +187,7 @@ async def test_a_batch_does_not_pull_the_cursor_back_once_the_user_moved_it(
         # Moved away while a batch is being submitted: the cursor stays where the user put it.
         gate.clear()
         app.main._submit("fal-ai/flux/dev", payload, 5)
-        await wait_for(lambda: len(table.shown_ids) == 11)
+        await until(lambda: len(table.shown_ids) == 11)
         table.job_list.focus()
         await pilot.press("g")
         assert table.selected_job_id == first.id

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
-
 from form_host import FLUX, KLING
+from waits import until
 
 from faltui.core.config import Settings
 from faltui.emulator import Emulator
 from faltui.tui.app import FaltuiApp
 from faltui.tui.widgets.param_form import ParamForm
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
 
 
 async def choose(app: FaltuiApp, endpoint_id: str) -> ParamForm:

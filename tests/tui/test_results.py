@@ -15,6 +15,10 @@ from PIL import Image
 from textual.app import App, ComposeResult
 from textual.widgets import ProgressBar, Static
 
+from faltui.core.client import FalClient
+from faltui.core.config import Settings
+from faltui.core.outputs import Outputs
+from faltui.emulator import Emulator
 from faltui.tui import clipboard
 from faltui.tui.widgets import results as results_mod
 from faltui.tui.widgets.results import OutputList, ResultsPane, human_size, items_for
@@ -86,17 +90,22 @@ class Host(App[None]):
 
     def __init__(self, download_dir: Path) -> None:
         super().__init__()
-        self.download_dir = download_dir
+        self.outputs = Outputs(download_dir, record_file=download_dir / ".record.jsonl")
         self.notes: list[str] = []
+        self.severities: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield ResultsPane(id="results", download_dir=self.download_dir)
+        yield ResultsPane(self.outputs, id="results")
+
+    async def on_unmount(self) -> None:
+        await self.outputs.aclose()
 
     def on_mount(self) -> None:
         self.query_one("#results-body").focus()  # the list takes over once it has items
 
     def notify(self, message: str, **kwargs: object) -> None:  # type: ignore[override]
         self.notes.append(message)
+        self.severities.append(str(kwargs.get("severity", "information")))
         super().notify(message, **kwargs)  # type: ignore[arg-type]
 
 
@@ -306,8 +315,89 @@ async def test_download_error_is_a_notification(tmp_path: Path, file_server: Fil
         await pilot.press("d")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.notes[-1].startswith("Could not download fox.png")
+        assert app.notes[-1] == (
+            "Could not download fox.png: the file is no longer served — "
+            "fal keeps results for a limited time (HTTP 404 Not Found)"
+        )
         assert not list(tmp_path.glob("*.png"))
+
+
+async def flux_result(settings: Settings, count: int) -> dict:
+    payload = {
+        "prompt": "x",
+        "num_images": count,
+        "output_format": "png",
+        "image_size": {"width": 32, "height": 24},
+    }
+    async with FalClient(settings) as fal:
+        return await fal.run("fal-ai/flux/dev", payload)
+
+
+async def test_download_all_names_each_failure_in_one_notice(
+    tmp_path: Path, emulator: Emulator, emu_settings: Settings
+) -> None:
+    result = await flux_result(emu_settings, 3)
+    dead = result["images"][1]["url"]
+    del emulator.files.files[dead.split("/files/", 1)[1]]  # fal's retention ran out
+    folder = tmp_path / "downloads"
+    app = Host(folder)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ResultsPane)
+        pane.show(make_job("j3", "done", result=result))
+        await pilot.pause()
+        await pilot.press("D")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.notes[-1] == (
+            f"Saved 2 of 3 files to {folder}; 1 failed:\n"
+            "images[1] (images_1.png): the file is no longer served — fal keeps results for a "
+            "limited time (HTTP 404 Not Found)"
+        )
+        assert app.severities[-1] == "warning"
+        assert len(app.notes) == 1  # one notice for the run, not one per file
+        assert sorted(p.name for p in folder.glob("*.png")) == ["images_0.png", "images_2.png"]
+        bar = app.query_one(ProgressBar)
+        on_disk = sum(p.stat().st_size for p in folder.glob("*.png"))
+        assert (bar.total, bar.progress) == (on_disk, on_disk)
+        assert emulator.counters["file_with_auth"] == 0
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # textual-image uses getdata
+async def test_previews_are_fetched_once_per_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator: Emulator, emu_settings: Settings
+) -> None:
+    monkeypatch.setattr(ResultsPane, "preview_images", True)
+    result = await flux_result(emu_settings, 2)
+    app = Host(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ResultsPane)
+        pane.show(make_job("jp", "done", result=result))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        image = app.query_one("#results-image")
+        assert image.image.size == (32, 24)  # type: ignore[attr-defined]
+        await pilot.press("j")
+        await app.workers.wait_for_complete()
+        await pilot.press("k")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert pane.has_class("-preview") and image.image.size == (32, 24)  # type: ignore[attr-defined]
+        assert emulator.counters["file"] == 2  # back on the first image: from the cache
+        assert emulator.counters["file_with_auth"] == 0
+
+
+async def test_copy_of_an_inline_text_file_is_its_text(
+    tmp_path: Path, quiet_env: list[str]
+) -> None:
+    text = "naïve\tsubtitles\n"
+    url = "data:text/plain;charset=utf-8," + "".join(f"%{b:02X}" for b in text.encode())
+    app = Host(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one(ResultsPane).show(make_job("t", "done", result={"file": {"url": url}}))
+        await pilot.pause()
+        await pilot.press("c")
+        assert quiet_env == [text]
+        assert "the text of" in app.notes[-1]
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # textual-image uses getdata
@@ -339,12 +429,11 @@ async def test_image_preview_from_data_url_and_http(
         assert not pane.previews_enabled
 
 
-async def test_preview_size_cap(monkeypatch: pytest.MonkeyPatch, file_server: FileServer) -> None:
-    with pytest.raises(ValueError, match="larger than"):
-        await results_mod.fetch_image_bytes(f"{file_server.base}/files/b.png", limit=10)
-    data = await results_mod.fetch_image_bytes(f"{file_server.base}/files/b.png")
-    assert results_mod.open_image(data).size == (32, 16)
+def test_open_image_scales_down_for_display() -> None:
+    assert results_mod.open_image(png_bytes(32, 16)).size == (32, 16)
     assert results_mod.open_image(png_bytes(3000, 1500)).size == (1024, 512)
+    with pytest.raises(OSError):
+        results_mod.open_image(b"not an image")
 
 
 async def test_done_job_without_result_or_files(tmp_path: Path) -> None:

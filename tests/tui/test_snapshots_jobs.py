@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import io
+import tempfile
+from pathlib import Path
 
 import pytest
 from job_samples import NOW, jobs_in_every_state, make_job
@@ -17,6 +19,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Footer
 from textual_image.widget import HalfcellImage
 
+from faltui.core.outputs import Outputs
 from faltui.tui.themes import DEFAULT_THEME, JOB_STATE_VARIABLES, builtin_themes
 from faltui.tui.widgets.job_list import JobList
 from faltui.tui.widgets.job_table import JobTable
@@ -41,6 +44,8 @@ class Host(App[None]):
     def __init__(self, pane: str) -> None:
         super().__init__()
         self.pane = pane
+        # These snapshots save nothing: the folder is never created.
+        self.tmp = Path(tempfile.gettempdir()) / "faltui-snapshots-save-nothing"
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(JOB_STATE_VARIABLES)
@@ -49,7 +54,7 @@ class Host(App[None]):
         if self.pane == "jobs":
             yield JobTable(id="jobs", clock=lambda: NOW)
         else:
-            yield ResultsPane(id="results")
+            yield ResultsPane(Outputs(self.tmp), id="results")
         yield Footer()
 
     def on_mount(self) -> None:

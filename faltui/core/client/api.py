@@ -5,11 +5,17 @@ Rules it follows (fal-protocol §3–§7, §12):
 * The key (``Authorization: Key …``) is added per request, and only when
   ``Settings.may_send_key(url)`` says the URL is one of fal's API hosts. The shared client has
   no default auth header, so nothing else (CDN, result media, foreign URLs) ever receives it.
-* Submit and sync run are never resent once they may have reached fal: a read timeout or a
-  dropped connection raises ``TransportError(maybe_sent=True)``. They are retried only when
-  the request provably never arrived (connect errors, 429, ingress 502/503/504).
-* Status, result and cancel are idempotent: retried on transport errors, 408, 429 and ingress
-  errors, with exponential back-off and jitter, honouring ``Retry-After``.
+  A header value a server would refuse (control characters, non-ASCII) is caught before
+  anything is sent, and no message ever quotes a header value.
+* Submit and sync run are resent only when fal provably did not take them (§7.4 revised): a
+  429, a connect error (nothing left this machine), or a 502/503 ingress page (no
+  ``x-fal-request-id`` *and* a non-JSON nginx body). A 504, any other 5xx, a read timeout or a
+  dropped answer raise ``OutcomeUnknownError``: never resent, reconciled through the request
+  history instead (``faltui.core.reconcile``).
+* Status, result and cancel are idempotent: retried on transport errors and on
+  408/409/429/500/502/503/504 with or without a request id, ≤ ``RetryPolicy.attempts`` tries,
+  exponential back-off with jitter, honouring ``Retry-After``. A result known to be an error
+  (``result(…, failed=True)``) is not fetched again on a 5xx: that is the app's own answer.
 * URLs returned by submit are used as-is; ``handle_for`` builds ``owner/app`` URLs only to
   re-attach to a request known by its id.
 """
@@ -21,15 +27,15 @@ import contextlib
 import inspect
 import json
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import httpx
 import httpx_sse
 
-from faltui import __version__
 from faltui.core import endpoints
-from faltui.core.client.errors import error_from_response, is_ingress_error
+from faltui.core.client.errors import error_from_response, is_ingress_error, retryable_flag
 from faltui.core.client.http import (
     RetryPolicy,
     make_http_client,
@@ -38,24 +44,33 @@ from faltui.core.client.http import (
 )
 from faltui.core.client.models import (
     IN_QUEUE,
+    HistoryItem,
     QueueHandle,
     Status,
 )
-from faltui.core.config import Settings, origin
+from faltui.core.config import Settings, header_value_problem, origin
 from faltui.core.errors import (
     ApiError,
     AppError,
+    ConfigError,
     FaltuiError,
     MissingKeyError,
     NotFoundError,
+    OutcomeUnknownError,
     TransportError,
     UnauthorizedError,
 )
+from faltui.core.version import __version__
 
 USER_AGENT = f"faltui/{__version__}"
 
-#: ``"idempotent"``: safe to resend (GET/PUT). ``"unsent"``: resend only if it never arrived.
-RetryMode = Literal["idempotent", "unsent", "never"]
+#: ``"idempotent"``: safe to resend (GET/PUT). ``"replayed"``: idempotent, but the answer is
+#: expected to be an error (a failed request's result), so a 5xx is not asked again.
+#: ``"unsent"``: resend only if it provably never arrived. ``"never"``: one try.
+RetryMode = Literal["idempotent", "replayed", "unsent", "never"]
+
+#: Statuses an idempotent call is repeated on (fal-protocol §7.4).
+IDEMPOTENT_RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 Sleep = Callable[[float], Awaitable[Any]]
 StatusCallback = Callable[[Status], Any]
 
@@ -97,9 +112,7 @@ class FalClient:
         """``Authorization: Key …`` for fal's API hosts, nothing for any other URL."""
         if not self.settings.may_send_key(url):
             return {}
-        if not self.settings.key:
-            raise MissingKeyError()
-        return {"Authorization": f"Key {self.settings.key}"}
+        return {"Authorization": f"Key {self.settings.require_key()}"}
 
     def headers_for(
         self, url: str, extra: dict[str, str] | None = None, *, key: bool = True
@@ -135,6 +148,7 @@ class FalClient:
         ``content`` is a factory returning a fresh body (bytes or async iterator) per attempt.
         Non-2xx answers raise the typed error of ``client_errors.error_from_response``.
         """
+        check_header_values(self.headers_for(url, headers, key=key))
         attempt = 0
         while True:
             attempt += 1
@@ -154,7 +168,8 @@ class FalClient:
             except _NOT_SENT as exc:
                 if last:
                     raise TransportError(
-                        f"{action}: could not connect to {_host(url)} ({_describe(exc)})",
+                        f"{action}: could not connect to {_host(url)} ({self._describe(exc)}); "
+                        "nothing was sent",
                         maybe_sent=False,
                     ) from exc
                 await self.sleep(self.retry.delay(attempt, self.rng, None))
@@ -162,9 +177,13 @@ class FalClient:
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
                 raise TransportError(f"{action}: bad URL {url!r} ({exc})") from exc
             except httpx.TransportError as exc:
-                if retry != "idempotent" or last:
+                if retry == "unsent":
+                    what = f"{action}: no answer from {_host(url)} ({self._describe(exc)})"
+                    raise OutcomeUnknownError(_unknown_message(what), detail=what) from exc
+                if retry == "never" or last:
                     raise TransportError(
-                        _maybe_sent_message(action, url, exc, retry), maybe_sent=True
+                        f"{action}: {_host(url)} did not answer ({self._describe(exc)})",
+                        maybe_sent=True,
                     ) from exc
                 await self.sleep(self.retry.delay(attempt, self.rng, None))
                 continue
@@ -176,18 +195,40 @@ class FalClient:
                 )
                 await self.sleep(wait)
                 continue
-            raise error_from_response(response, action=action)
+            error = error_from_response(response, action=action)
+            if retry == "unsent" and _may_have_been_taken(response):
+                raise OutcomeUnknownError(
+                    _unknown_message(error.message),
+                    detail=error.message,
+                    status=response.status_code,
+                    error_type=error.error_type,
+                    body=error.body,
+                    request_id=error.request_id,
+                ) from error
+            raise error
 
     @staticmethod
     def _should_retry(response: httpx.Response, retry: RetryMode) -> bool:
+        """Whether a non-2xx answer may be asked again under ``retry`` (fal-protocol §7.4)."""
         status = response.status_code
         if response.headers.get("x-fal-request-timeout-type"):
             return False  # the caller's own timeout: never retried
-        if status == 429 or is_ingress_error(response):
-            return retry in ("idempotent", "unsent")
+        if retry == "idempotent":
+            return status in IDEMPOTENT_RETRY_STATUSES and retryable_flag(response) is not False
+        if retry == "replayed":
+            return status in (408, 429)
         if retry == "unsent":
-            return response.headers.get("x-fal-needs-retry", "").strip() == "1"
-        return retry == "idempotent" and status == 408
+            if status == 429:
+                return True
+            if status in (502, 503) and is_ingress_error(response):
+                return True
+            # The sync API's "temporary failure, safe to retry" — never on a 504.
+            return status != 504 and response.headers.get("x-fal-needs-retry", "").strip() == "1"
+        return False
+
+    def _describe(self, exc: BaseException) -> str:
+        """An exception as text, with the key (should it ever appear) masked."""
+        return self.settings.redact(_describe(exc))
 
     def _json(self, response: httpx.Response, action: str) -> Any:
         try:
@@ -293,7 +334,7 @@ class FalClient:
 
     async def stream_status(
         self, handle: QueueHandle, *, logs: bool = True
-    ) -> AsyncIterator[Status]:
+    ) -> AsyncGenerator[Status, None]:
         """Status events over server-sent events until ``COMPLETED``.
 
         Keep-alive comments are skipped. Raises ``TransportError`` when the stream breaks or
@@ -335,12 +376,16 @@ class FalClient:
             raise TransportError(f"{action}: {_describe(exc)}", maybe_sent=True) from exc
         raise TransportError(f"{action}: the stream closed before the request completed")
 
-    async def result(self, handle: QueueHandle) -> dict[str, Any]:
-        """The output of a completed request; a failed request raises its mapped error."""
+    async def result(self, handle: QueueHandle, *, failed: bool = False) -> dict[str, Any]:
+        """The output of a completed request; a failed request raises its mapped error.
+
+        ``failed``: the status already said the request failed, so a 5xx answer is the app's
+        own error (replayed by the queue) and is not asked for again.
+        """
         response = await self.request(
             "GET",
             handle.response_url,
-            retry="idempotent",
+            retry="replayed" if failed else "idempotent",
             action=f"result of {handle.request_id}",
         )
         body = self._json(response, "result")
@@ -375,6 +420,64 @@ class FalClient:
         )
         body = self._json(response, "run")
         return body if isinstance(body, dict) else {"output": body}
+
+    async def request_history(
+        self,
+        endpoint_id: str,
+        *,
+        start: float | None = None,
+        end: float | None = None,
+        payloads: bool = True,
+        page_size: int = 100,
+        max_pages: int = 200,
+    ) -> list[HistoryItem]:
+        """Every request of ``endpoint_id`` in fal's history between ``start`` and ``end``
+        (epoch seconds), paged to the end (fal-protocol §9.4); ``payloads`` adds the inputs.
+
+        Raises ``ApiError`` when a page cannot be had, and when the history has more than
+        ``max_pages`` pages (an answer that is not the whole history must not look like one).
+        """
+        endpoint = endpoints.EndpointId.parse(endpoint_id)
+        url = self.settings.urls["platform"].rstrip("/") + "/models/requests/by-endpoint"
+        params: dict[str, Any] = {"endpoint_id": endpoint.full, "limit": str(page_size)}
+        if start is not None:
+            params["start"] = _iso(start)
+        if end is not None:
+            params["end"] = _iso(end)
+        if payloads:
+            params["expand"] = "payloads"
+        items: list[HistoryItem] = []
+        cursors: set[str] = set()
+        for _ in range(max_pages):
+            response = await self.request(
+                "GET",
+                url,
+                retry="idempotent",
+                action=f"request history of {endpoint.full}",
+                params=params,
+            )
+            body = self._json(response, "request history")
+            if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+                raise ApiError(
+                    "request history: unexpected answer (no items list)",
+                    status=response.status_code,
+                    body=body,
+                )
+            for raw in body["items"]:
+                item = HistoryItem.from_api(raw) if isinstance(raw, dict) else None
+                if item is not None:
+                    items.append(item)
+            cursor = body.get("next_cursor")
+            if not body.get("has_more") or not isinstance(cursor, str) or not cursor:
+                return items
+            if cursor in cursors:
+                raise ApiError("request history: the server repeated a page cursor", body=body)
+            cursors.add(cursor)
+            params["cursor"] = cursor
+        raise ApiError(
+            f"request history of {endpoint.full}: more than {max_pages} pages; "
+            "narrow the time window"
+        )
 
     async def wait(
         self,
@@ -472,7 +575,7 @@ class FalClient:
 
     async def _final_result(self, handle: QueueHandle, final: Status) -> dict[str, Any]:
         try:
-            result = await self.result(handle)
+            result = await self.result(handle, failed=final.failed)
         except NotFoundError:
             if final.failed:
                 raise _status_error(handle, final) from None
@@ -503,6 +606,10 @@ def _status_error(handle: QueueHandle, status: Status) -> AppError:
     )
 
 
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="microseconds")
+
+
 def _host(url: str) -> str:
     return origin(url).split("://", 1)[-1]
 
@@ -512,10 +619,30 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _maybe_sent_message(action: str, url: str, exc: BaseException, retry: RetryMode) -> str:
-    if retry == "unsent":
-        return (
-            f"{action}: no answer from {_host(url)} ({_describe(exc)}); the request may have "
-            "been accepted — it was not resent to avoid running (and paying for) it twice"
-        )
-    return f"{action}: {_host(url)} did not answer ({_describe(exc)})"
+def _may_have_been_taken(response: httpx.Response) -> bool:
+    """A 5xx that does not prove the request never reached fal's queue (§7.4)."""
+    status = response.status_code
+    if status < 500:
+        return False
+    return status == 504 or not is_ingress_error(response)
+
+
+def _unknown_message(what: str) -> str:
+    return (
+        f"{what} — the request may have been accepted by fal: it was not resent, to avoid "
+        "running (and paying for) it twice"
+    )
+
+
+def check_header_values(headers: dict[str, str]) -> None:
+    """Refuse, before anything is sent, a header value no server would accept.
+
+    The message names the header, never its value (it may be the key).
+    """
+    for name, value in headers.items():
+        problem = header_value_problem(value)
+        if problem is None:
+            continue
+        if name.lower() == "authorization":
+            raise ConfigError(f"the API key is not valid: {problem}; nothing was sent")
+        raise ConfigError(f"the {name} header is not valid: {problem}; nothing was sent")

@@ -106,7 +106,7 @@ def body_error_type(body: Any, headers: httpx.Headers | None) -> str | None:
     if headers is not None:
         value = headers.get("x-fal-error-type")
         if value:
-            return value
+            return str(value)
     return None
 
 
@@ -185,17 +185,30 @@ def error_from_response(response: httpx.Response, *, action: str = "") -> ApiErr
 
 
 def is_ingress_error(response: httpx.Response) -> bool:
-    """A 502/503/504 produced by the ingress (no ``x-fal-request-id``, or an nginx page).
+    """A 502/503/504 page from the ingress (nginx) rather than from fal (fal-protocol §4.9).
 
-    Such answers prove the request never reached fal's queue, so even a submit may be retried.
+    Needs both signs (PY's rule): no ``x-fal-request-id`` header *and* a body that is not JSON
+    and names nginx. A JSON body or a request id means fal's own servers answered: the request
+    may have been taken. (Whether it may be *resent* is the caller's business: never after a
+    504, see ``FalClient``.)
     """
     if response.status_code not in (502, 503, 504):
         return False
     if response.headers.get("x-fal-request-timeout-type"):
         return False
-    if "x-fal-request-id" not in response.headers:
-        return True
+    if "x-fal-request-id" in response.headers:
+        return False
     try:
-        return "nginx" in response.text.lower()
+        text = response.text
     except (httpx.ResponseNotRead, UnicodeDecodeError):
         return False
+    try:
+        json.loads(text)
+    except ValueError:
+        return "nginx" in text.lower()
+    return False
+
+
+def retryable_flag(response: httpx.Response) -> bool | None:
+    """``X-Fal-Retryable`` as a boolean (None when absent)."""
+    return _retryable(response.headers)

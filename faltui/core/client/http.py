@@ -26,7 +26,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int, rng: Callable[[], float], retry_after: float | None) -> float:
         """Seconds to wait before attempt ``attempt + 1`` (``attempt`` counts from 1)."""
-        backoff = min(self.base_delay * 2 ** (attempt - 1), self.max_delay)
+        backoff = min(self.base_delay * 2.0 ** (attempt - 1), self.max_delay)
         backoff = min(backoff * (0.5 + rng()), self.max_delay)
         if retry_after is not None:
             backoff = max(backoff, min(retry_after, self.max_retry_after))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 IN_QUEUE = "IN_QUEUE"
@@ -159,4 +160,63 @@ class Status:
             error=None if error is None else str(error),
             error_type=None if error_type is None else str(error_type),
             raw=body,
+        )
+
+
+#: ``HistoryItem.json_input`` when the history did not include the input (deleted, not kept).
+NO_PAYLOAD: Any = type("NoPayload", (), {"__repr__": lambda self: "NO_PAYLOAD"})()
+
+
+def parse_time(value: Any) -> float | None:
+    """Epoch seconds of an ISO-8601 time (``Z``, an offset, or naive = UTC); None if unusable."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One request of fal's request history (fal-protocol §9.4)."""
+
+    request_id: str
+    endpoint_id: str
+    sent_at: float | None
+    started_at: float | None = None
+    ended_at: float | None = None
+    status: str | None = None
+    #: The input fal stored, or ``NO_PAYLOAD`` when the answer has none (not asked for,
+    #: deleted, or never stored: ``X-Fal-Store-IO: 0``).
+    json_input: Any = NO_PAYLOAD
+    json_output: Any = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def has_input(self) -> bool:
+        """True when the stored input came with the item (it can be compared)."""
+        return self.json_input is not NO_PAYLOAD
+
+    @classmethod
+    def from_api(cls, item: dict[str, Any]) -> HistoryItem | None:
+        """Parse one ``items`` entry; None without a request id."""
+        request_id = item.get("request_id")
+        if not isinstance(request_id, str) or not request_id:
+            return None
+        stored = item.get("json_input", NO_PAYLOAD)
+        status = item.get("status")
+        return cls(
+            request_id=request_id,
+            endpoint_id=str(item.get("endpoint_id") or ""),
+            sent_at=parse_time(item.get("sent_at")),
+            started_at=parse_time(item.get("started_at")),
+            ended_at=parse_time(item.get("ended_at")),
+            status=str(status) if status is not None else None,
+            json_input=NO_PAYLOAD if stored is None else stored,
+            json_output=item.get("json_output"),
+            raw=item,
         )

@@ -85,7 +85,7 @@ def _endpoint_id(doc: dict[str, Any]) -> str | None:
     info = doc.get("info")
     meta = info.get("x-fal-metadata") if isinstance(info, dict) else None
     if isinstance(meta, dict) and isinstance(meta.get("endpointId"), str):
-        return meta["endpointId"]
+        return str(meta["endpointId"])
     for path, item in _paths(doc).items():
         if isinstance(item, dict) and "post" in item and "/requests/" not in str(path):
             return str(path).strip("/") or None

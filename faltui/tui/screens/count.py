@@ -24,6 +24,7 @@ class CountScreen(ModalScreen[int | None]):
         padding: 0 1; }
     CountScreen #count-error { color: $error; height: auto; }
     CountScreen #count-cost { color: $text-muted; height: auto; }
+    CountScreen #count-keys { color: $text-muted; height: 1; }
     """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="count.cancel")]
@@ -39,6 +40,7 @@ class CountScreen(ModalScreen[int | None]):
             yield Input(str(self.default), type="integer", id="count-input")
             yield Static("", id="count-error")
             yield Static("", id="count-cost")
+            yield Static("enter submit · escape cancel", id="count-keys")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

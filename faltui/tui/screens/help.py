@@ -1,20 +1,21 @@
-"""The help screen: every binding that is really active, grouped by pane.
+"""The help screen: every binding that is really active, grouped by pane and dialog.
 
-Bindings are read from the live DOM (the app, the main screen and each pane's widgets) with
-the user's keymap applied, so a remapped key shows its new key here.
+Bindings are read from the classes of the live DOM (the app, the main screen and each pane's
+widgets) and of the dialogs, with the user's keymap applied, so a remapped key shows its new
+key here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingsMap
 from textual.containers import Vertical, VerticalScroll
 from textual.dom import DOMNode
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -36,50 +37,62 @@ class HelpSection:
     rows: list[HelpRow]
 
 
-def node_bindings(node: DOMNode) -> list[Binding]:
-    """A node's bindings with the app's keymap applied (as Textual applies it when dispatching)."""
-    # Textual keeps these in private attributes; this mirrors Screen._binding_chain.
-    bindings_map = node._bindings.copy()
-    keymap = getattr(node.app, "_keymap", None)
+def class_bindings(cls: type[DOMNode], keymap: Mapping[str, str]) -> list[Binding]:
+    """The bindings a node of class ``cls`` has (its own and inherited), with the keymap
+    applied: later classes in the MRO override a key, as Textual merges them."""
+    maps = [BindingsMap(base.__dict__.get("BINDINGS", [])) for base in reversed(cls.__mro__)]
+    merged = BindingsMap.merge(maps)
     if keymap:
-        bindings_map.apply_keymap(keymap)
-    return [binding for _key, binding in bindings_map]
+        merged.apply_keymap(dict(keymap))
+    return [binding for _key, binding in merged]
 
 
 def collect_rows(
-    nodes: Iterable[DOMNode], app: DOMNode, *, only_ids: bool = False
+    classes: Iterable[type[DOMNode]],
+    app: App[object],
+    keymap: Mapping[str, str],
+    *,
+    only_ids: bool = False,
 ) -> list[HelpRow]:
-    """Bindings of the given nodes with a description, one row per action, keys merged.
+    """Bindings of the given classes with a description, one row per action, keys merged.
 
     ``only_ids`` keeps just bindings with an id (faltui's own, remappable ones), leaving out
     the generic movement keys every Textual list or input has.
     """
     rows: dict[tuple[str, str], HelpRow] = {}
-    for node in nodes:
-        for binding in node_bindings(node):
+    for cls in dict.fromkeys(classes):
+        for binding in class_bindings(cls, keymap):
             description = binding.description or binding.tooltip
             if not description or binding.system or (only_ids and not binding.id):
                 continue
             group = (binding.id or binding.action, description)
             row = rows.setdefault(group, HelpRow([], description, binding.id))
-            key = app.get_key_display(binding)  # type: ignore[attr-defined]
+            key = app.get_key_display(binding)
             if key not in row.keys:
                 row.keys.append(key)
     return list(rows.values())
 
 
-def collect_sections(app: DOMNode, panes: Sequence[tuple[str, Widget]]) -> list[HelpSection]:
-    """Sections: global bindings (app and main screen), then one per pane."""
-    screen = panes[0][1].screen if panes else None
-    global_nodes: list[DOMNode] = [app] + ([screen] if screen is not None else [])
-    sections = [HelpSection("Everywhere", collect_rows(global_nodes, app))]
+def collect_sections(
+    app: App[object],
+    screen: Screen[object],
+    panes: Sequence[tuple[str, Widget]],
+    keymap: Mapping[str, str],
+    dialogs: Sequence[tuple[str, type[Screen[object]]]] = (),
+) -> list[HelpSection]:
+    """Sections: global bindings (app and main screen), one per pane, one per dialog."""
+    sections = [HelpSection("Everywhere", collect_rows([type(app), type(screen)], app, keymap))]
     for title, pane in panes:
-        nodes = [
-            node
+        classes = [
+            type(node)
             for node in pane.walk_children(with_self=True)
             if type(node).__module__.startswith("faltui.")
         ]
-        rows = collect_rows(nodes, app, only_ids=True)
+        rows = collect_rows(classes, app, keymap, only_ids=True)
+        if rows:
+            sections.append(HelpSection(title, rows))
+    for title, dialog in dialogs:
+        rows = collect_rows([dialog], app, keymap, only_ids=True)
         if rows:
             sections.append(HelpSection(title, rows))
     return sections
@@ -127,7 +140,10 @@ class HelpScreen(ModalScreen[None]):
         with Vertical():
             yield Static("faltui — keys", id="help-title")
             yield Static(
-                Text('Remap keys in the config\'s [keymap] table: binding-id = "keys".'),
+                Text(
+                    "escape, q or f1 closes this · remap keys in the config's [keymap] "
+                    'table: binding-id = "keys"'
+                ),
                 id="help-hint",
             )
             with VerticalScroll(id="help-body"):

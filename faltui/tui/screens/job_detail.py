@@ -58,14 +58,21 @@ def detail_text(job: Job) -> Text:
     row("request id", literal(job.request_id) if job.request_id else "— (not submitted)")
     row("job id", job.id)
 
-    heading("Timings")
+    heading("Timings (measured here)")
     row("created", format_time(job.created_at))
     row("submitted", format_time(job.submitted_at) + _since(job.submitted_at, job.created_at))
     row("started", format_time(job.started_at) + _since(job.started_at, job.submitted_at))
     row("finished", format_time(job.finished_at) + _since(job.finished_at, job.started_at))
     row("elapsed", format_duration(job.elapsed))
-    for key, value in (job.metrics or {}).items():
-        row(one_line(key), one_line(value))
+    if job.metrics:
+        heading("fal's metrics (from the queue status)")
+        for key, value in job.metrics.items():
+            row(one_line(key), one_line(value))
+    timings = job.result.get("timings") if isinstance(job.result, dict) else None
+    if isinstance(timings, dict) and timings:
+        heading("The model's own timings (from its result)")
+        for key, value in timings.items():
+            row(one_line(key), one_line(value))
 
     if job.error or job.field_errors:
         heading("Error")

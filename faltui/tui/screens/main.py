@@ -23,7 +23,7 @@ from textual.content import Content
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Tab, Tabs
+from textual.widgets import Footer, Input, Tab, Tabs, TextArea
 from textual.worker import Worker, WorkerState
 
 from faltui.core.catalog import ModelInfo, rank
@@ -37,7 +37,7 @@ from faltui.core.errors import (
 )
 from faltui.core.job import Job, JobEvent, JobState
 from faltui.core.jobs import vary_seeds
-from faltui.core.outputs import download_many, find_outputs
+from faltui.core.outputs import DownloadProgress, find_saveables
 from faltui.core.pricing import Price, describe_cost, get_prices
 from faltui.core.schema import EndpointSchema
 from faltui.core.state import AppState
@@ -45,12 +45,11 @@ from faltui.services import Services
 from faltui.tui import commands as palette
 from faltui.tui.format import literal
 from faltui.tui.screens.count import CountScreen
-from faltui.tui.screens.help import HelpSection, collect_sections
 from faltui.tui.screens.job_detail import JobDetailScreen
 from faltui.tui.widgets.job_table import JobTable
 from faltui.tui.widgets.model_browser import ModelBrowser
 from faltui.tui.widgets.param_form import ParamForm
-from faltui.tui.widgets.results import ResultsPane
+from faltui.tui.widgets.results import ResultsPane, notify_report, progress_line
 from faltui.tui.widgets.status_bar import StatusBar
 
 #: Width (columns) from which the panes sit side by side.
@@ -72,7 +71,9 @@ class MainScreen(Screen[None]):
     COMMANDS: ClassVar = {palette.ModelCommands, palette.ActionCommands}
 
     BINDINGS: ClassVar = [
-        Binding("slash", "search", "Search", id="search"),
+        # Priority, so that lists and selects that read typed letters do not swallow it; it
+        # stands back while a text field has focus (a prompt or an id may hold a "/").
+        Binding("slash", "search", "Search", id="search", priority=True),
         Binding("ctrl+s,ctrl+j", "submit", "Submit", id="submit", priority=True),
         Binding("ctrl+b", "submit_many", "Submit ×N", id="submit_many", priority=True),
         Binding("escape", "back", "Back to models", show=False, id="back"),
@@ -123,6 +124,8 @@ class MainScreen(Screen[None]):
         self._form_jobs: set[str] = set()
         self._follow: str | None = None
         self.quitting_when_done = False
+        #: The count last asked for in the ×N dialog (offered again next time).
+        self.last_count = 4
 
     # -- the panes -----------------------------------------------------------------------
 
@@ -144,7 +147,7 @@ class MainScreen(Screen[None]):
                 with Vertical(id="pane-jobs", classes="pane"):
                     yield JobTable(id="jobs", export_dir=self.settings.paths.download_dir)
                 with Vertical(id="pane-results", classes="pane"):
-                    yield ResultsPane(id="results", download_dir=self.settings.paths.download_dir)
+                    yield ResultsPane(self.services.outputs, id="results")
         yield Footer()
 
     @property
@@ -191,6 +194,10 @@ class MainScreen(Screen[None]):
         self.set_interval(FLUSH_INTERVAL, self.flush_jobs)
         self._apply_layout(self.app.size.width)
         self.browser.focus_search()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``/`` goes to a focused text field as a character, elsewhere it opens the search."""
+        return not (action == "search" and isinstance(self.focused, (Input, TextArea)))
 
     def _problem(self, message: str, *, title: str = "faltui", severity: str = "warning") -> None:
         self.report(message, title, severity)
@@ -239,9 +246,9 @@ class MainScreen(Screen[None]):
                 return
         for widget in container.query("*"):
             if widget.focusable:
-                widget.focus()
+                self.set_focus(widget)
                 return
-        container.focus()  # nothing focusable yet: at least leave the old pane
+        self.set_focus(container)  # nothing focusable yet: at least leave the old pane
 
     @on(Tabs.TabActivated, "#pane-tabs")
     def _on_tab(self, event: Tabs.TabActivated) -> None:
@@ -258,10 +265,9 @@ class MainScreen(Screen[None]):
                     self._show_pane(name)
                 return
 
-    def help_sections(self) -> list[HelpSection]:
-        """The real bindings, grouped by pane (for the help screen)."""
-        panes = [(title, self.pane_widget(p)) for p, title in self.PANE_TITLES.items()]
-        return collect_sections(self.app, panes)
+    def panes(self) -> list[tuple[str, Widget]]:
+        """Each pane's title and container (for the help screen)."""
+        return [(title, self.pane_widget(pane)) for pane, title in self.PANE_TITLES.items()]
 
     # -- models --------------------------------------------------------------------------
 
@@ -392,9 +398,10 @@ class MainScreen(Screen[None]):
 
         def chosen(count: int | None) -> None:
             if count:
+                self.last_count = count
                 self.form.request_submit(count)
 
-        self.app.push_screen(CountScreen(cost=self._cost_of), chosen)
+        self.app.push_screen(CountScreen(self.last_count, cost=self._cost_of), chosen)
 
     def _cost_of(self, count: int) -> str | None:
         """What ``count`` submissions of the form would cost, when fal published a price."""
@@ -653,47 +660,27 @@ class MainScreen(Screen[None]):
         self.action_pane("jobs")
 
     def download_finished(self) -> None:
-        """Save the output files of every finished job in the table's current view."""
+        """Save the outputs of every finished job in the table's current view."""
         self.download_jobs(self.job_table.shown_ids, "this view")
 
     @work(group="bulk-download", exclusive=True, exit_on_error=False)
     async def download_jobs(self, job_ids: list[str], where: str) -> None:
-        """Save the output files of these jobs (the finished ones) to the download folder."""
-        import httpx
-
+        """Save the outputs of these jobs (the finished ones) to the download folder."""
         jobs = [self.job(job_id) for job_id in job_ids]
         done = [j for j in jobs if j is not None and j.state is JobState.done and j.result]
-        outputs = [output for job in done for output in find_outputs(job.result)]
-        if not outputs:
-            self.notify(f"No finished job with output files in {where}.", markup=False)
+        items = [item for j in done for item in find_saveables(j.result, j.request_id or j.id)]
+        if not items:
+            self.notify(f"No finished job with outputs in {where}.", markup=False)
             return
-        folder = self.settings.paths.download_dir
         status = self.status_bar
-        ended = 0
-
-        def on_done(*_: object) -> None:
-            nonlocal ended
-            ended += 1
-            status.set_busy(f"downloading {ended}/{len(outputs)}")
-
-        status.set_busy(f"downloading 0/{len(outputs)}")
+        status.set_busy(progress_line(DownloadProgress(len(items), 0, 0, 0, None)))
         try:
-            # A plain client: result files live on CDN hosts, which never get the fal key.
-            async with httpx.AsyncClient(follow_redirects=True, timeout=60.0) as http:
-                saved, failed = await download_many(http, outputs, folder, on_done=on_done)
+            report = await self.services.outputs.download_all(
+                items, on_progress=lambda p: status.set_busy(progress_line(p))
+            )
         finally:
             status.set_busy(None)
-        message = f"Saved {len(saved)} files from {len(done)} jobs to {folder}"
-        if failed:
-            first = f"{failed[0][0].url}: {failed[0][1]}"
-            self.notify(
-                f"{message}; {len(failed)} failed (first: {first})",
-                title="Download incomplete",
-                severity="warning",
-                markup=False,
-            )
-        else:
-            self.notify(message, title="Downloaded", markup=False)
+        notify_report(self, report)
 
     # -- misc actions --------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from faltui.tui.job_rows import (
     COLUMNS,
     GAP,
     GUTTER,
+    PROBLEM_STATES,
     JobRows,
     RowChanges,
     column_widths,
@@ -439,7 +440,7 @@ class JobList(ScrollView, can_focus=True, inherit_bindings=False):
         cell(texts.state_text, "state", state_colour + Style(bold=texts.state is JobState.running))
         cell(elapsed, "elapsed", right=True)
         self._progress_cell(text, texts.progress, texts.fraction, widths.get("progress", 0), styles)
-        problem = texts.state in (JobState.failed, JobState.lost)
+        problem = texts.state in PROBLEM_STATES
         cell(texts.log, "log", state_colour if problem else None)
         if rows.query:
             self._highlight(text, searchable, rows.query, styles["match"])

@@ -26,8 +26,8 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from faltui.core.export import write_jobs_jsonl
 from faltui.core.job import Job, JobState
+from faltui.core.job_export import write_jobs_jsonl
 from faltui.core.outputs import find_outputs
 from faltui.tui.clipboard import copy_text, describe
 from faltui.tui.job_rows import (
@@ -78,6 +78,12 @@ class JobSearch(Input):
             event.stop()
             event.prevent_default()
             table.close_search()
+
+
+def removable(job: Job) -> bool:
+    """Whether a job may leave the list: finished, and not of unknown outcome (fal may still
+    have it; ``faltui reconcile`` settles it)."""
+    return job.final and job.state is not JobState.unknown
 
 
 def _plural(count: int, word: str) -> str:
@@ -620,16 +626,20 @@ class JobTable(Widget):
             self._no_target()
             return
         jobs = self.rows.jobs
-        finished = [job_id for job_id in targets if jobs[job_id].final]
+        finished = [job_id for job_id in targets if removable(jobs[job_id])]
         if not finished:
             self.notify(
-                f"Only finished jobs leave the list; {which} still in flight — cancel first.",
+                f"Only finished jobs leave the list; {which}: still in flight (cancel first) "
+                "or of unknown outcome (reconcile first).",
                 markup=False,
             )
             return
         if len(finished) < len(targets):
             kept = len(targets) - len(finished)
-            self.notify(f"{_plural(kept, 'job')} still in flight stay on the list.", markup=False)
+            self.notify(
+                f"{_plural(kept, 'job')} still in flight or of unknown outcome stay on the list.",
+                markup=False,
+            )
         self.post_message(self.RemoveRequested(self, finished[0], finished))
 
     def action_export(self) -> None:

@@ -7,7 +7,8 @@ models come from an optional ``AppState`` and float to the top of the list.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
 from rich.text import Text
 from textual import events, on
@@ -24,7 +25,31 @@ from faltui.core.catalog import ModelInfo, rank
 from faltui.core.state import AppState
 from faltui.tui.format import literal
 
-Ranker = Callable[[list[ModelInfo], str, str | None], list[ModelInfo]]
+
+class Ranker(Protocol):
+    """Ranks models for a query (``faltui.core.catalog.rank``); ``prefer`` breaks ties."""
+
+    def __call__(
+        self,
+        models: list[ModelInfo],
+        query: str,
+        category: str | None = None,
+        *,
+        prefer: Mapping[str, int] | None = None,
+    ) -> list[ModelInfo]: ...
+
+
+class SearchInput(Input):
+    """The search box. A query never starts with ``?`` or ``/``: in an empty box ``?`` opens
+    the help and ``/`` (the key that leads here) is not typed."""
+
+    async def on_key(self, event: events.Key) -> None:
+        if self.value or event.character not in ("?", "/"):
+            return
+        event.prevent_default()
+        event.stop()
+        if event.character == "?":
+            await self.app.run_action("app.help")
 
 
 class ModelList(OptionList):
@@ -60,7 +85,8 @@ class ModelBrowser(Widget):
     #: At most this many rows are listed; typing narrows the rest down.
     max_shown = 300
 
-    query: reactive[str] = reactive("", init=False)
+    #: The search text (not ``query``: that is DOMNode's query method).
+    search_text: reactive[str] = reactive("", init=False)
     category: reactive[str | None] = reactive(None, init=False)
 
     class Chosen(Message):
@@ -102,7 +128,7 @@ class ModelBrowser(Widget):
     # -- composition ---------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="/ search models…", id="browser-search", compact=True)
+        yield SearchInput(placeholder="/ search models…", id="browser-search", compact=True)
         yield Select[str](
             [], prompt="All categories", id="browser-category", compact=True, allow_blank=True
         )
@@ -155,12 +181,12 @@ class ModelBrowser(Widget):
             self.refresh_results()
 
     def focus_search(self) -> None:
-        """Put the cursor in the search box."""
-        self.query_one("#browser-search", Input).focus()
+        """Put the cursor in the search box at once (keys typed right after land there)."""
+        self.screen.set_focus(self.query_one("#browser-search", Input))
 
     def focus_list(self) -> None:
-        """Put the cursor in the model list."""
-        self.query_one(ModelList).focus()
+        """Put the cursor in the model list at once."""
+        self.screen.set_focus(self.query_one(ModelList))
 
     def set_query(self, text: str) -> None:
         """Type a query programmatically."""
@@ -203,8 +229,10 @@ class ModelBrowser(Widget):
 
     def ranked(self) -> list[ModelInfo]:
         """The models for the current query and category: favourites, then recents, then rest."""
-        ranked = self._ranker(list(self._models.values()), self.query, self.category)
-        if self._state is not None and not self.query.strip():
+        tiers = self._tiers()
+        models = list(self._models.values())
+        ranked = self._ranker(models, self.search_text, self.category, prefer=tiers)
+        if self._state is not None and not self.search_text.strip():
             recents = {eid: i for i, eid in enumerate(self._state.recents)}
             favs = {eid: i for i, eid in enumerate(self._state.favourites)}
 
@@ -215,7 +243,16 @@ class ModelBrowser(Widget):
                 return (tier, within if tier < 2 else 0, index)
 
             return [m for _, m in sorted(enumerate(ranked), key=order)]
-        return sorted(ranked, key=self._tier)  # stable: keeps the ranking within a tier
+        return ranked  # favourites and recents only break ties between equal matches
+
+    def _tiers(self) -> dict[str, int]:
+        """Favourites (0) and recent models (1), for the ranking's tie-break."""
+        state = self._state
+        if state is None:
+            return {}
+        tiers = dict.fromkeys(state.recents, 1)
+        tiers.update(dict.fromkeys(state.favourites, 0))
+        return tiers
 
     def refresh_results(self) -> None:
         """Re-rank and redraw the list, keeping the cursor on the same model when possible."""
@@ -301,7 +338,7 @@ class ModelBrowser(Widget):
             event.input.value = event.value.lstrip("/")
             return
         self._query_changed = True
-        self.query = event.value
+        self.search_text = event.value
 
     @on(Input.Submitted, "#browser-search")
     def _on_search_submitted(self, event: Input.Submitted) -> None:
@@ -314,7 +351,7 @@ class ModelBrowser(Widget):
         value = event.value
         self.category = value if isinstance(value, str) else None
 
-    def watch_query(self) -> None:
+    def watch_search_text(self) -> None:
         self.refresh_results()
 
     def watch_category(self) -> None:
@@ -344,10 +381,10 @@ class ModelBrowser(Widget):
             option_list.action_cursor_up()
             event.stop()
         elif event.key == "pagedown":
-            option_list.action_page_down()
+            option_list.action_page_down()  # type: ignore[no-untyped-call]  # Textual's, unannotated
             event.stop()
         elif event.key == "pageup":
-            option_list.action_page_up()
+            option_list.action_page_up()  # type: ignore[no-untyped-call]  # Textual's, unannotated
             event.stop()
 
     # -- actions -------------------------------------------------------------------------

@@ -4,16 +4,17 @@ Every file of the result (images, video, audio, meshes, other files) and every t
 (transcriptions, LLM answers) is listed; the highlighted one is shown below the list — an image
 inline (textual-image; half-cell blocks where the terminal has no graphics), a text in full, a
 file's details otherwise. ``c``/``y`` copy (a URL, or a text itself), ``o`` opens (over SSH it
-copies instead), ``d`` downloads with progress, ``v`` shows the raw result JSON.
+copies instead), ``d``/``D`` download one / all with progress, ``v`` shows the raw result JSON.
 
 Everything from the server is shown literally (``rich.text.Text``, control characters removed).
-Previews and downloads never send the fal key: they use their own plain HTTP client.
+Fetching, decoding and saving belong to the core ``Outputs`` service (keyless, ``O_EXCL``
+saves, exact ``data:`` decoding); this pane only shows what it does. Previews are fetched in a
+worker and decoded in a thread, and kept in a small per-URL cache.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
+import asyncio
 import io
 import os
 from collections import OrderedDict
@@ -21,10 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import httpx
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.visual import visualize
@@ -33,11 +33,25 @@ from textual.widgets import OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from faltui.core.job import Job, JobState
+from faltui.core.outputs import (
+    DataUrlError,
+    DownloadError,
+    DownloadProgress,
+    DownloadReport,
+    Outputs,
+    Saveable,
+    data_url_type,
+    decode_data_url,
+    file_name_for,
+    find_outputs,
+    find_text_outputs,
+    human_size,
+    is_data_url,
+)
 from faltui.tui.clipboard import copy_text, describe, is_ssh
 from faltui.tui.format import (
     display_url,
     format_duration,
-    human_size,
     literal,
     literal_block,
     one_line,
@@ -49,13 +63,11 @@ from faltui.tui.opener import open_target
 try:  # imported early on purpose: textual-image asks the terminal about itself at import time
     from textual_image.widget import Image as PreviewImage
 except Exception:  # pragma: no cover - missing or unusable textual-image: no inline previews
-    PreviewImage = None  # type: ignore[assignment,misc]
+    PreviewImage = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
 
-#: Largest image fetched for an inline preview.
-PREVIEW_MAX_BYTES = 16 * 1024 * 1024
 #: Previews are scaled down to at most this many pixels per side before display.
 PREVIEW_MAX_SIDE = 1024
 #: Previews kept in memory (by URL).
@@ -72,37 +84,40 @@ class ResultItem:
 
     kind: str
     title: str
+    output: Saveable
     url: str | None = None
     text: str | None = None
-    output: Any = None
     content_type: str = ""
     size: int | None = None
     width: int | None = None
     height: int | None = None
 
 
-def items_for(result: dict[str, Any] | None) -> list[ResultItem]:
-    """The files and texts of a result, in the order the result lists them."""
+def items_for(result: dict[str, Any] | None, prefix: str = "") -> list[ResultItem]:
+    """The files and texts of a result, in the order the result lists them.
+
+    ``prefix`` (the request id) starts the file names texts are saved under.
+    """
     if not isinstance(result, dict):
         return []
-    from faltui.core.outputs import file_name_for, find_outputs, find_texts
-
     items: list[ResultItem] = []
     for output in find_outputs(result):
         items.append(
             ResultItem(
                 kind=str(output.kind or "file"),
                 title=one_line(file_name_for(output)),
-                url=output.url,
                 output=output,
+                url=output.url,
                 content_type=one_line(output.content_type or ""),
                 size=output.file_size,
                 width=output.width,
                 height=output.height,
             )
         )
-    for label, text in find_texts(result):
-        items.append(ResultItem(kind="text", title=one_line(label), text=str(text)))
+    for text in find_text_outputs(result, prefix):
+        items.append(
+            ResultItem(kind="text", title=one_line(text.label), output=text, text=text.text)
+        )
     return items
 
 
@@ -125,52 +140,25 @@ def item_prompt(item: ResultItem) -> Text:
     return line
 
 
-def decode_data_url(url: str) -> bytes:
-    """The bytes of a ``data:`` URL (base64 or percent-encoded)."""
-    from urllib.parse import unquote_to_bytes
-
-    header, _, payload = url.partition(",")
-    if header.endswith(";base64"):
-        try:
-            return base64.b64decode(payload, validate=False)
-        except binascii.Error as exc:
-            raise ValueError(f"bad base64 data URL: {exc}") from None
-    return unquote_to_bytes(payload)
-
-
-async def fetch_image_bytes(url: str, *, limit: int = PREVIEW_MAX_BYTES) -> bytes:
-    """Image bytes for a preview: decoded ``data:`` URL or an unauthenticated GET, capped."""
-    if url.startswith("data:"):
-        data = decode_data_url(url)
-        if len(data) > limit:
-            raise ValueError(f"image larger than {human_size(limit)}")
-        return data
-    timeout = httpx.Timeout(30.0, connect=10.0)
-    async with (
-        httpx.AsyncClient(follow_redirects=True, timeout=timeout) as http,
-        http.stream("GET", url) as response,
-    ):
-        response.raise_for_status()
-        chunks: list[bytes] = []
-        total = 0
-        async for chunk in response.aiter_bytes():
-            total += len(chunk)
-            if total > limit:
-                raise ValueError(f"image larger than {human_size(limit)}; not previewed")
-            chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def open_image(data: bytes) -> PILImage:
-    """A fully loaded PIL image (first frame of animations), converted for display."""
+    """A fully loaded PIL image (first frame of animations), scaled and converted for display.
+
+    CPU-bound: the pane runs it in a thread. Raises ``OSError``/``ValueError`` for bytes that
+    are not an image it can show.
+    """
     from PIL import Image
 
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    if image.mode not in ("RGB", "RGBA"):
-        image = image.convert("RGBA")
+    try:
+        opened = Image.open(io.BytesIO(data))
+        opened.draft("RGB", (PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE))  # JPEG: decode at lower scale
+        opened.load()
+    except Image.DecompressionBombError as exc:
+        raise ValueError(str(exc)) from None
+    image: PILImage = opened
     if max(image.size) > PREVIEW_MAX_SIDE:  # a terminal shows far fewer pixels than this
         image.thumbnail((PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE))
+    if image.mode not in ("RGB", "RGBA"):
+        image = image.convert("RGBA")
     return image
 
 
@@ -215,21 +203,20 @@ class ResultsPane(Widget):
 
     def __init__(
         self,
+        outputs: Outputs,
         *,
-        download_dir: Path | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self.outputs = outputs
         self.job: Job | None = None
         self.items: list[ResultItem] = []
         self.raw = False
-        self._download_dir = download_dir
         self._shown_key: tuple[Any, ...] | None = None
         self._item_index: int | None = None
         self._previews: OrderedDict[str, PILImage] = OrderedDict()
-        self._downloaded: dict[str, Path] = {}
         self._rendered: dict[str, tuple[Any, ...]] = {}
 
     # -- composition -----------------------------------------------------------------
@@ -254,8 +241,8 @@ class ResultsPane(Widget):
 
     @property
     def download_dir(self) -> Path:
-        """Where ``d`` saves files: the given folder, else the current directory."""
-        return self._download_dir if self._download_dir is not None else Path.cwd()
+        """Where ``d`` and ``D`` save files (the outputs service's download folder)."""
+        return self.outputs.download_dir
 
     @property
     def selected_item(self) -> ResultItem | None:
@@ -285,7 +272,7 @@ class ResultsPane(Widget):
             return
         self._shown_key = key
         if job.state is JobState.done:
-            self._set_items(items_for(job.result))
+            self._set_items(items_for(job.result, job.request_id or job.id))
         else:
             self._set_items([])
         self._show_selection()
@@ -324,7 +311,10 @@ class ResultsPane(Widget):
         width = widget.content_size.width
         if not widget.is_mounted or width <= 0:
             return True
-        height = visualize(widget, text, markup=False).get_height(widget.styles, width)
+        visual = visualize(widget, text, markup=False)
+        # Textual passes widget.styles here itself (Widget._get_content_height); the parameter
+        # is annotated as the RulesMap TypedDict, which styles objects are not.
+        height = visual.get_height(widget.styles, width)  # type: ignore[arg-type]
         return height != widget.content_size.height
 
     def _set_items(self, items: list[ResultItem]) -> None:
@@ -393,7 +383,7 @@ class ResultsPane(Widget):
             ("dimensions", f"{item.width}×{item.height}" if item.width and item.height else ""),
             ("url", display_url(item.url)),
         ]
-        saved = self._downloaded.get(item.url or "")
+        saved = self.outputs.local_copy(item.output)
         if saved is not None:
             rows.append(("saved", str(saved)))
         for label, value in rows:
@@ -442,18 +432,22 @@ class ResultsPane(Widget):
 
     @work(group="results-preview", exclusive=True, exit_on_error=False)
     async def _load_preview(self, url: str) -> None:
+        """Fetch (keyless, capped) and decode a preview off the UI thread; cache it by URL."""
         image = self._previews.get(url)
         if image is None:
             try:
-                data = await fetch_image_bytes(url)
-                image = open_image(data)
-            except Exception as exc:
-                if self._current_url() == url:
-                    self._body(self.file_text(self.selected_item) + Text(f"\n\nno preview: {exc}"))
+                data = await self.outputs.preview_bytes(url)
+                image = await asyncio.to_thread(open_image, data)
+            except (DownloadError, OSError, ValueError) as exc:  # incl. what PIL cannot read
+                if self._current_url() == url and self.selected_item is not None:
+                    note = Text(f"\n\nno preview: {one_line(str(exc))}", style="dim")
+                    self._body(self.file_text(self.selected_item) + note)
                 return
             self._previews[url] = image
             while len(self._previews) > PREVIEW_CACHE:
                 self._previews.popitem(last=False)
+        else:
+            self._previews.move_to_end(url)
         if self._current_url() == url and not self.raw:
             self._set_preview(image)
 
@@ -490,12 +484,29 @@ class ResultsPane(Widget):
         item = self.selected_item
         if item is not None and item.text is not None:
             self._copy(item.text, f"the text {item.title!r} ({len(item.text)} chars)")
+        elif item is not None and item.url and is_data_url(item.url):
+            self._copy_data_url(item)
         elif item is not None and item.url:
             self._copy(item.url, f"the URL of {item.title}")
         elif job.error:
             self._copy(job.error, "the error message")
         else:
             self.notify("Nothing to copy yet: the job has no outputs.", markup=False)
+
+    def _copy_data_url(self, item: ResultItem) -> None:
+        """An inline text file is copied as its text; other inline files as their data: URL
+        (a clipboard holds text, and the URL is what fal takes as an input)."""
+        url = item.url or ""
+        kind = (data_url_type(url) or "").lower()
+        if kind.startswith("text/") or kind in ("application/json", "application/x-subrip"):
+            try:
+                text = decode_data_url(url).decode("utf-8", "replace")
+            except DataUrlError as exc:
+                self.notify(f"Cannot copy {item.title}: {exc}", severity="error", markup=False)
+                return
+            self._copy(text, f"the text of {item.title} ({len(text)} chars)")
+            return
+        self._copy(url, f"the inline data: URL of {item.title} ({human_size(len(url))})")
 
     def action_open(self) -> None:
         """Open the selected file (its download if saved); over SSH copy the URL instead."""
@@ -512,8 +523,8 @@ class ResultsPane(Widget):
                 markup=False,
             )
             return
-        saved = self._downloaded.get(item.url)
-        target: str | Path = saved if saved is not None and saved.exists() else item.url
+        saved = self.outputs.local_copy(item.output)
+        target: str | Path = saved if saved is not None else item.url
         if open_target(target):
             self.notify(f"Opening {item.title}…", markup=False)
             return
@@ -541,57 +552,20 @@ class ResultsPane(Widget):
 
     @work(group="results-download", exit_on_error=False)
     async def _download(self, *items: ResultItem) -> None:
-        folder = self.download_dir
+        """Save outputs through the core service; one notice for the whole run."""
         bar = self.query_one("#results-progress", ProgressBar)
+        bar.update(total=None, progress=0)
         self.add_class("-downloading")
-        saved: list[Path] = []
         try:
-            timeout = httpx.Timeout(60.0, connect=10.0)
-            # No fal key on this client: result files live on CDN hosts, not fal's API.
-            async with httpx.AsyncClient(follow_redirects=True, timeout=timeout) as http:
-                for item in items:  # a failed one is reported by _save; the rest still go
-                    path = await self._save(http, folder, bar, item)
-                    if path is not None:
-                        saved.append(path)
+            report = await self.outputs.download_all(
+                [item.output for item in items], on_progress=progress_to(bar)
+            )
         finally:
             self.remove_class("-downloading")
-        if not saved:
-            return
-        if len(saved) == 1:
-            self.notify(f"Saved {saved[0]}", title="Downloaded", markup=False)
-        else:
-            self.notify(f"Saved {len(saved)} files to {folder}", title="Downloaded", markup=False)
+        notify_report(self, report)
         item = self.selected_item
         if item is not None and item in items and item.text is None and not self.raw:
             self._body(self.file_text(item))
-
-    async def _save(
-        self, http: httpx.AsyncClient, folder: Path, bar: ProgressBar, item: ResultItem
-    ) -> Path | None:
-        """Download one output (a text output is written out); None after a failure."""
-        bar.update(total=item.size or None, progress=0)
-
-        def progress(done: int, total: int | None = None) -> None:
-            bar.update(total=total or None, progress=done)
-
-        try:
-            if item.text is not None:
-                path = save_text(folder, self.job, item)
-            else:
-                from faltui.core.outputs import download
-
-                path = Path(await download(http, item.output, folder, progress=progress))
-        except Exception as exc:
-            self.notify(
-                f"Could not download {item.title}: {exc}",
-                title="Download failed",
-                severity="error",
-                markup=False,
-            )
-            return None
-        if item.url:
-            self._downloaded[item.url] = path
-        return path
 
     def action_toggle_raw(self) -> None:
         """Switch between the outputs view and the raw result JSON."""
@@ -599,28 +573,64 @@ class ResultsPane(Widget):
         self._show_selection()
 
 
-def save_text(folder: Path, job: Job | None, item: ResultItem) -> Path:
-    """Write a text output to ``folder`` (``<request id>-<label>.txt``, never overwriting)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in item.title) or "text"
-    prefix = ((job.request_id or job.id) if job is not None else "job")[:16]
-    path = folder / f"{prefix}-{stem}.txt"
-    counter = 1
-    while path.exists():
-        path = folder / f"{prefix}-{stem}-{counter}.txt"
-        counter += 1
-    path.write_text(item.text or "", encoding="utf-8")
-    return path
+def progress_to(bar: ProgressBar) -> Any:
+    """A progress callback that moves ``bar``: by bytes once every size is known, else by
+    files."""
+
+    def show(progress: DownloadProgress) -> None:
+        if progress.bytes_total:
+            bar.update(total=progress.bytes_total, progress=progress.bytes_done)
+        else:
+            bar.update(total=progress.files_total, progress=progress.files_done)
+
+    return show
+
+
+def progress_line(progress: DownloadProgress) -> str:
+    """``downloading 3/8 · 2.1 MiB of 5.0 MiB`` for a status line."""
+    line = f"downloading {progress.files_done}/{progress.files_total}"
+    if progress.bytes_done:
+        line += f" · {human_size(progress.bytes_done)}"
+        if progress.bytes_total:
+            line += f" of {human_size(progress.bytes_total)}"
+    return line
+
+
+#: Failures listed in a download notice (the rest are counted).
+NOTICE_FAILURES = 3
+
+
+def notify_report(widget: Widget | App[Any], report: DownloadReport) -> None:
+    """One notification for a download run: what was saved, and each failure with its reason."""
+    if report.total == 0:
+        widget.notify("Nothing to download.", markup=False)
+        return
+    headline = report.headline()
+    if report.complete:
+        widget.notify(headline, title="Downloaded", markup=False)
+        return
+    if report.total == 1:
+        widget.notify(headline, title="Download failed", severity="error", markup=False)
+        return
+    lines = "\n".join(one_line(line) for line in report.failure_lines(NOTICE_FAILURES))
+    widget.notify(
+        f"{headline}:\n{lines}",
+        title="Download incomplete" if report.saved else "Download failed",
+        severity="warning" if report.saved else "error",
+        timeout=12,
+        markup=False,
+    )
 
 
 __all__ = [
     "NO_PREVIEW_ENV",
-    "PREVIEW_MAX_BYTES",
     "OutputList",
     "ResultItem",
     "ResultsPane",
-    "fetch_image_bytes",
     "item_prompt",
     "items_for",
+    "notify_report",
     "open_image",
+    "progress_line",
+    "progress_to",
 ]

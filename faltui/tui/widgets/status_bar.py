@@ -84,6 +84,8 @@ class StatusBar(Static):
 
     def set_busy(self, message: str | None) -> None:
         """Show a short note about work in progress (e.g. the live catalog loading)."""
+        if message == self._busy:
+            return  # progress callbacks repeat themselves; a redraw each time is wasted
         self._busy = message
         self._render_line()
 
