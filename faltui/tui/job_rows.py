@@ -552,8 +552,9 @@ class JobRows:
                 changes.appended = len(entering)
         newly_shown = [job_id for job_id in new if job_id in self.index]
         if at_end and newly_shown:
-            # The cursor was on the last row (or there was none): follow the new rows.
-            self.cursor_id = max(newly_shown, key=lambda j: self.arrival[j])
+            # The cursor was on the last row (or there was none): follow the new rows (to the
+            # lowest of them: the last row when sorted by time).
+            self.cursor_id = max(newly_shown, key=self.index.__getitem__)
         self._settle_cursor()
         changes.cursor_moved = self.cursor_id != before_cursor
         return changes

@@ -171,16 +171,16 @@ async def test_search_filters_as_you_type_and_esc_clears() -> None:
         typed_burst(app, "/astro")  # typed fast: no key lost, none taken as a command
         await pilot.pause()
         assert isinstance(app.focused, JobSearch)
-        assert table.query == "astro"
+        assert table.search_text == "astro"
         await pilot.press(*"naut")  # typing on adds to what the burst put in the box
-        assert table.query == "astronaut"
+        assert table.search_text == "astronaut"
         assert table.shown_ids == ["j-running"]
         assert table.selected_job_id == "j-running"
         assert ("highlighted", "j-running") in app.messages
         assert "search 'astronaut'" in bar(table) and "1 of 7" in bar(table)
         assert requests(app) == []
         await pilot.press("escape")
-        assert table.query == "" and len(table.shown_ids) == 7
+        assert table.search_text == "" and len(table.shown_ids) == 7
         assert isinstance(app.focused, JobList)
         assert not table.search_box.display  # the box is gone
         assert table.selected_job_id == "j-running"  # the cursor stayed on its job
@@ -196,10 +196,10 @@ async def test_search_filters_as_you_type_and_esc_clears() -> None:
         assert "No jobs match" in str(table.query_one("#jobs-empty", Static).render())
         await pilot.press("ctrl+u", *"fox", "enter")  # enter keeps the search, back to the list
         assert isinstance(app.focused, JobList)
-        assert table.query == "fox" and table.shown_ids == []
+        assert table.search_text == "fox" and table.shown_ids == []
         assert table.search_box.display  # kept open, showing the search
         await pilot.press("escape")
-        assert table.query == "" and len(table.shown_ids) == 7
+        assert table.search_text == "" and len(table.shown_ids) == 7
         assert not table.search_box.display
 
 
@@ -213,14 +213,14 @@ async def test_keys_typed_right_after_enter_or_esc_reach_the_list() -> None:
         app.post_message(events.Key("enter", "\r"))
         typed_burst(app, "g ")  # first row, then mark it
         await pilot.pause()
-        assert table.query == "a" and isinstance(app.focused, JobList)
+        assert table.search_text == "a" and isinstance(app.focused, JobList)
         first = table.shown_ids[0]
         assert table.marked_ids == [first]
         typed_burst(app, "/")
         app.post_message(events.Key("escape", "\x1b"))
         typed_burst(app, "G")
         await pilot.pause()
-        assert table.query == "" and isinstance(app.focused, JobList)
+        assert table.search_text == "" and isinstance(app.focused, JobList)
         assert table.selected_job_id == table.shown_ids[-1]
         # Keys already handed to the box when enter moves the focus go to the list too.
         await pilot.press("slash", *"fal")
@@ -228,7 +228,7 @@ async def test_keys_typed_right_after_enter_or_esc_reach_the_list() -> None:
         app.post_message(events.Key("enter", "\r"))
         typed_burst(app, "k")
         await pilot.pause()
-        assert table.query == "fal" and isinstance(app.focused, JobList)
+        assert table.search_text == "fal" and isinstance(app.focused, JobList)
         assert table.selected_job_id == table.shown_ids[-2]
 
 
@@ -490,3 +490,19 @@ async def test_hostile_text_is_shown_literally_and_runs_nothing() -> None:
         await pilot.pause()
         assert app.is_running
         assert table.selected_job_id == "j-log"
+
+
+def test_following_lands_on_the_last_row_when_jobs_arrive_out_of_order() -> None:
+    rows = JobRows(now=NOW)
+    rows.upsert([make_job("a", "done", created=NOW - 10)])
+    assert rows.cursor_id == "a"
+    # Reported in another order than they were created (concurrent submits): the cursor,
+    # on the last row, follows to the new last row.
+    rows.upsert(
+        [make_job("c", "queued", created=NOW - 1), make_job("b", "queued", created=NOW - 2)]
+    )
+    assert rows.order == ["a", "b", "c"]
+    assert rows.cursor_id == "c"
+    rows.move_cursor(0)
+    rows.upsert([make_job("d", "queued", created=NOW)])
+    assert rows.cursor_id == "a"  # not on the last row: it stays

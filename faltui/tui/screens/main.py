@@ -577,7 +577,7 @@ class MainScreen(Screen[None]):
     def _on_remove_requested(self, message: JobTable.RemoveRequested) -> None:
         message.stop()
         archived = self.services.jobs.archive(list(message.job_ids))
-        self.job_table.remove(job.id for job in archived)
+        self.job_table.remove_jobs(job.id for job in archived)
         self.status_bar.set_counts(Counter(job.state.value for job in self.services.jobs.jobs()))
         count = len(archived)
         self.notify(

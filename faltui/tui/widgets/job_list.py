@@ -329,10 +329,10 @@ class JobList(ScrollView, can_focus=True, inherit_bindings=False):
             variables = self.app.theme_variables
             for variable, fallback in JOB_STATE_VARIABLES.items():
                 try:
-                    colour = Color.parse(variables.get(variable) or fallback)
+                    state_colour = Color.parse(variables.get(variable) or fallback)
                 except ColorParseError:
-                    colour = Color.parse(fallback)
-                styles[variable] = Style(color=colour.rich_color)
+                    state_colour = Color.parse(fallback)
+                styles[variable] = Style(color=state_colour.rich_color)
             self._styles = styles
         return self._styles
 

@@ -254,7 +254,7 @@ class JobTable(Widget):
         return self.rows.marked_shown()
 
     @property
-    def query(self) -> str:
+    def search_text(self) -> str:
         """The current search text."""
         return self.rows.query
 
@@ -268,7 +268,7 @@ class JobTable(Widget):
         changes = self.rows.upsert(jobs, now=self.clock())
         self._apply(changes, old_row)
 
-    def remove(self, job_ids: Iterable[str]) -> None:
+    def remove_jobs(self, job_ids: Iterable[str]) -> None:
         """Take jobs off the list (the main screen archives them in the journal first)."""
         old_row = self.rows.cursor_index
         self._apply(self.rows.remove(job_ids), old_row)
