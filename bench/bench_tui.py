@@ -611,6 +611,7 @@ def run_joblist(args: argparse.Namespace) -> None:
         results[scenario] = json.loads(line.removeprefix("RESULT "))
     ours = results["joblist"]
     peers = [results["peer"], results["peer-live"]]
+    print("load average (the machine is shared): " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print_comparison(
         ours,
         peers,
@@ -725,6 +726,7 @@ def run_blackbox(args: argparse.Namespace) -> None:
     """The tmux probe on both apps, then the comparison."""
     ours = blackbox_one("faltui", args)
     peers = [blackbox_one("peer", args), blackbox_one("peer-live", args)]
+    print("load average (the machine is shared): " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print_comparison(
         ours,
         peers,

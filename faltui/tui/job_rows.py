@@ -11,6 +11,7 @@ them apart (``seed 1234``, ``guidance_scale 3.5``, else ``#3/8``) so every row s
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter
@@ -233,6 +234,12 @@ class RowTexts:
     haystack: str
 
 
+@functools.lru_cache(maxsize=4096)
+def _names(endpoint_id: str, request_id: str | None) -> tuple[str, str, str]:
+    """(model column, endpoint id, request id) made literal, for a row and its search text."""
+    return short_model(endpoint_id), one_line(endpoint_id), one_line(request_id or "")
+
+
 def row_texts(job: Job, tag: str, prompt: str | None = None) -> RowTexts:
     """The texts of a job's row (``tag``: what tells it apart from its siblings; ``prompt``:
     its ``prompt_snippet`` when already known)."""
@@ -250,12 +257,11 @@ def row_texts(job: Job, tag: str, prompt: str | None = None) -> RowTexts:
     if prompt is None:
         prompt = prompt_snippet(job)
     state_text = state_label(job)
-    haystack = " ".join(
-        (prompt, tag, one_line(job.endpoint_id), one_line(job.request_id or ""), state_text)
-    ).casefold()
+    model, endpoint, request = _names(job.endpoint_id, job.request_id)
+    haystack = " ".join((prompt, tag, endpoint, request, state_text)).casefold()
     return RowTexts(
         state=state,
-        model=short_model(job.endpoint_id),
+        model=model,
         prompt=prompt,
         tag=tag,
         state_text=state_text,

@@ -123,6 +123,8 @@ class MainScreen(Screen[None]):
         self._dirty: dict[str, Job] = {}
         self._form_jobs: set[str] = set()
         self._follow: str | None = None
+        #: The state each job had when the status line last counted them.
+        self._counted_states: dict[str, JobState] = {}
         self.quitting_when_done = False
         #: The count last asked for in the ×N dialog (offered again next time).
         self.last_count = 4
@@ -479,8 +481,12 @@ class MainScreen(Screen[None]):
         dirty, self._dirty = self._dirty, {}
         table = self.job_table
         table.upsert(dirty.values())
-        counts = Counter(job.state.value for job in self.services.jobs.jobs())
-        self.status_bar.set_counts(counts)
+        states = self._counted_states
+        if any(states.get(job.id) is not job.state for job in dirty.values()):
+            # Most changes are log lines: count the states of every job only when one moved.
+            states.update((job.id, job.state) for job in dirty.values())
+            counts = Counter(job.state.value for job in self.services.jobs.jobs())
+            self.status_bar.set_counts(counts)
         if self._follow is not None and table.select_job(self._follow):
             self._follow = None  # its Highlighted message shows it in Results
         selected = table.selected_job_id

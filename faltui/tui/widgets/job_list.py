@@ -211,12 +211,15 @@ class JobList(ScrollView, can_focus=True, inherit_bindings=False):
             self.refresh(Region(0, row - top + HEADER, self.size.width, 1))
 
     def refresh_rows(self, job_ids: Iterable[str]) -> None:
-        """Repaint the lines of these jobs that are on screen."""
+        """Repaint the lines of these jobs that are on screen (the others cost nothing)."""
         index = self.rows.index
+        top = self.scroll_offset.y
+        bottom = top + self.page_rows
+        width = self.size.width
         for job_id in job_ids:
             row = index.get(job_id)
-            if row is not None:
-                self.refresh_row(row)
+            if row is not None and top <= row < bottom:
+                self.refresh(Region(0, row - top + HEADER, width, 1))
 
     def refresh_header(self) -> None:
         """Repaint the header line (sort indicator)."""
