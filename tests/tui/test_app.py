@@ -387,3 +387,27 @@ async def test_job_list_keys_are_in_help_and_remappable(tmp_path: Path) -> None:
         await pilot.press("ctrl+g", *"cat")
         assert isinstance(app.focused, JobSearch)
         assert table.shown_ids == ["j-running"]
+
+
+async def test_slash_in_the_jobs_pane_searches_the_jobs(tmp_path: Path) -> None:
+    from job_samples import jobs_in_every_state
+    from textual import events
+
+    from faltui.tui.widgets.job_list import JobList
+    from faltui.tui.widgets.job_table import JobSearch
+
+    app = FaltuiApp(make_settings(tmp_path))
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = app.main.job_table
+        table.upsert(jobs_in_every_state())
+        await pilot.press("f4")
+        assert isinstance(app.focused, JobList)
+        for char in "/astro":  # typed fast, as a terminal delivers a burst
+            app.post_message(events.Key("slash" if char == "/" else char, char))
+        await pilot.pause()
+        assert isinstance(app.focused, JobSearch)
+        assert table.shown_ids == ["j-running"]
+        assert app.main.browser.query_one("#browser-search", Input).value == ""  # not models
+        await pilot.press("escape", "escape")  # clear the search, then back to the models
+        await pilot.press("slash")  # elsewhere / is the model search
+        assert app.focused is not None and app.focused.id == "browser-search"

@@ -198,8 +198,14 @@ class MainScreen(Screen[None]):
         self.browser.focus_search()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """``/`` goes to a focused text field as a character, elsewhere it opens the search."""
-        return not (action == "search" and isinstance(self.focused, (Input, TextArea)))
+        """``/`` goes to a focused text field as a character, in the jobs pane to the job
+        search (the job list's own ``/``), elsewhere it opens the model search."""
+        if action != "search":
+            return True
+        focused = self.focused
+        if isinstance(focused, (Input, TextArea)):
+            return False
+        return focused is None or self.job_table not in focused.ancestors_with_self
 
     def _problem(self, message: str, *, title: str = "faltui", severity: str = "warning") -> None:
         self.report(message, title, severity)
