@@ -351,6 +351,7 @@ async def test_space_marks_and_bulk_requests_name_the_marked_jobs() -> None:
         assert "2 jobs still in flight or of unknown outcome stay on the list." in app.notes
         # A filter hides marked jobs: bulk actions only touch what is shown.
         table.set_filter("done")
+        assert "1 marked (+2 not shown)" in bar(table)
         await pilot.press("r")
         assert requests(app)[-1] == ("rerun", ("j-done",))
         table.set_filter(None)

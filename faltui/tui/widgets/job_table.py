@@ -472,10 +472,12 @@ class JobTable(Widget):
             return
         if self.rows.marked:
             count = len(self.rows.marked)
+            hidden = count - len(self.rows.marked_shown())
             self.rows.marked.clear()
             self.job_list.refresh()
             self._update_chrome()
-            self.notify(f"Cleared {_plural(count, 'mark')}.", markup=False, timeout=2)
+            note = f" ({hidden} on jobs not shown)" if hidden else ""
+            self.notify(f"Cleared {_plural(count, 'mark')}{note}.", markup=False, timeout=2)
             return
         raise SkipAction()
 
@@ -700,8 +702,9 @@ class JobTable(Widget):
             arrow = "▼" if rows.descending else "▲"
             parts.append(f"sort {_SORT_TITLES[rows.sort]} {arrow}")
         marked = len(rows.marked_shown())
-        if marked:
-            parts.append(f"{marked} marked")
+        hidden = len(rows.marked) - marked
+        if marked or hidden:
+            parts.append(f"{marked} marked" + (f" (+{hidden} not shown)" if hidden else ""))
         bar = " · ".join(parts)
         if bar != self._bar_text:
             self._bar_text = bar
