@@ -34,7 +34,7 @@ def submit(http: httpx.Client, endpoint: str = FLUX, payload: dict | None = None
 
 
 def wait_done(http: httpx.Client, status_url: str) -> dict:
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # generous: shared machines are slow
     while time.monotonic() < deadline:
         body = http.get(status_url).json()
         if body["status"] == "COMPLETED":

@@ -1,17 +1,29 @@
-"""``faltui run``: build, validate, submit (journaled), then wait, print or download."""
+"""``faltui run``: build, validate, submit (journaled), then wait, print or download.
+
+``--count N`` submits the input N times with seeds varied exactly like the form's submit ×N
+(``PreparedInput.copies``: the given seed S gives S, S+1, …; none or ``random`` gives each job
+its own fresh seed). With N > 1 every line of stdout is one compact JSON object per job, in
+submission order: ``-a`` prints the request ids, the default prints the handles (plus the
+seed), and ``-w`` waits for all of them and prints ``{request_id, seed, state, result |
+error}``. The exit code is 0 when every job finished, 1 when any failed, 3 on timeout.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import time
 from typing import Any
 
-from faltui.cli.payload import build_payload, check_payload
+from faltui.cli.budget_gate import check_budget_or_stop
+from faltui.cli.library import save_to_library
+from faltui.cli.payload import prepare_input
 from faltui.cli.support import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_TIMEOUT,
+    EXIT_USAGE,
     PROGRESS_EVERY,
     CliFailure,
     Console,
@@ -33,8 +45,9 @@ from faltui.core.outputs import (
     human_size,
     is_data_url,
 )
-from faltui.core.schema import EndpointSchema
+from faltui.core.schema import EndpointSchema, PreparedInput
 from faltui.core.storage import upload_local_files
+from faltui.core.sync_run import run_journaled
 from faltui.core.text import one_line
 
 
@@ -161,17 +174,25 @@ def first_url_note(result: dict[str, Any], console: Console) -> None:
 async def cmd_run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """Run a model."""
     endpoint_id = EndpointId.parse(args.model).full
+    if args.count < 1:
+        raise CliFailure("--count must be at least 1", EXIT_USAGE)
+    if args.sync and args.count > 1:
+        raise CliFailure("--count runs jobs on the queue: drop --sync", EXIT_USAGE)
     settings.require_key()
     client = FalClient(settings)
     try:
         catalog = Catalog(settings, client.http)
-        schema = await load_schema(catalog, endpoint_id, console)
-        payload = build_payload(args, schema)
-        if not args.no_validate:
-            check_payload(schema, payload)
+        if getattr(args, "preset", None):
+            schema = await apply_preset(args, settings, endpoint_id, console)
+        else:
+            schema = await load_schema(catalog, endpoint_id, console)
+        prepared = prepare_input(args, schema)
+        await check_run_budget(
+            settings, client, endpoint_id, prepared.payload, args, schema, console
+        )
         if args.sync:
-            return await _run_sync(client, settings, endpoint_id, payload, args, console)
-        return await _run_queued(client, settings, endpoint_id, payload, args, console)
+            return await _run_sync(client, settings, endpoint_id, prepared, args, console)
+        return await _run_queued(client, settings, endpoint_id, prepared, args, console)
     finally:
         await client.aclose()
 
@@ -180,17 +201,23 @@ async def _run_sync(
     client: FalClient,
     settings: Settings,
     endpoint_id: str,
-    payload: dict[str, Any],
+    prepared: PreparedInput,
     args: argparse.Namespace,
     console: Console,
 ) -> int:
-    payload = await upload_local_files(client, payload, progress=_upload_progress(console))
-    result = await client.run(endpoint_id, payload, timeout=args.timeout)
-    console.json(result)
-    first_url_note(result, console)
-    if args.download:
-        return await download_outputs(settings, result, None, args.download, console)
-    return EXIT_OK
+    (one,) = prepared.copies(1)  # a "random" seed is chosen here, like on the queue
+    _note_seeds([one.payload], console)
+    payload = await upload_local_files(
+        client, one.payload, progress=_upload_progress(console), files=one.local_files
+    )
+    journal = open_journal(settings, console)
+    try:  # journaled like a queued job: it counts in spend, history and the library
+        job = await run_journaled(client, journal, endpoint_id, payload, timeout=args.timeout)
+    finally:
+        journal.close()
+    code = await _report(settings, job, args, console)
+    await save_to_library(settings, [job], console, client)
+    return code
 
 
 def _upload_progress(console: Console):  # type: ignore[no-untyped-def]
@@ -208,22 +235,27 @@ async def _run_queued(
     client: FalClient,
     settings: Settings,
     endpoint_id: str,
-    payload: dict[str, Any],
+    prepared: PreparedInput,
     args: argparse.Namespace,
     console: Console,
 ) -> int:
     journal = open_journal(settings, console)
-    progress = Progress(console, args.logs)
+    progress = Progress(console, args.logs and args.count == 1)
     manager = JobManager(client, journal, max_active=settings.max_active_jobs, on_event=progress)
     try:
-        job = await manager.submit(
+        jobs = await manager.submit_many(
             endpoint_id,
-            payload,
+            prepared,
+            args.count,
             webhook=args.webhook,
             priority=args.priority,
             lifecycle_seconds=args.lifecycle,
             start_timeout=args.start_timeout,
         )
+        _note_seeds([job.input for job in jobs], console)
+        if args.count > 1:
+            return await _report_many(settings, manager, jobs, args, console)
+        (job,) = jobs
         if job.state is JobState.unknown:
             raise CliFailure(f"{job.error} (local job id {job.id})", EXIT_FAILED)
         if job.state is JobState.failed and not job.request_id:
@@ -244,10 +276,129 @@ async def _run_queued(
                 f"{job.state.value}: faltui poll {endpoint_id} {job.request_id}"
             )
             return EXIT_TIMEOUT
-        return await _report(settings, job, args, console)
+        code = await _report(settings, job, args, console)
+        await save_to_library(settings, [job], console, client)
+        return code
     finally:
         await manager.aclose()
         journal.close()
+
+
+async def apply_preset(
+    args: argparse.Namespace, settings: Settings, endpoint_id: str, console: Console
+) -> EndpointSchema | None:
+    """``--preset NAME``: its input becomes the base the other flags change; what changed in
+    the model's schema since it was saved is said on stderr. A preset filling a field the
+    model no longer has stops the run (fal would ignore that value) unless ``--no-validate``.
+    Returns the model's schema as fal serves it now."""
+    from faltui.cli.presets import current_schema, report_check, store_of
+    from faltui.core.presets import PresetError
+
+    schema = await current_schema(settings, endpoint_id, console)
+    try:
+        preset = store_of(settings).get(endpoint_id, args.preset)
+    except PresetError as exc:
+        raise CliFailure(str(exc), EXIT_USAGE) from exc
+    base, check = preset.apply(schema)
+    report_check(preset, check, console)
+    gone = [change.path for change in check.changes if change.kind == "gone"]
+    if gone and not args.no_validate:
+        names = ", ".join(repr(name) for name in gone)
+        raise CliFailure(
+            f"preset {preset.name!r} fills {names}, which {endpoint_id} no longer has "
+            f"(fal would ignore it); nothing was sent. Save the preset again without it "
+            f"(faltui preset save {preset.name} -m {endpoint_id} ...), or add --no-validate "
+            "to send it as it is",
+            EXIT_USAGE,
+        )
+    args.preset_input = base
+    return schema
+
+
+async def check_run_budget(
+    settings: Settings,
+    client: FalClient,
+    endpoint_id: str,
+    payload: dict[str, Any],
+    args: argparse.Namespace,
+    schema: EndpointSchema | None,
+    console: Console,
+) -> None:
+    """The budget check of this run (``--count`` jobs): exit 2 before sending unless ``--yes``."""
+    journal = open_journal(settings, console)
+    try:
+        await check_budget_or_stop(
+            settings,
+            client,
+            journal,
+            endpoint_id,
+            payload,
+            getattr(args, "count", 1) or 1,
+            schema,
+            yes=getattr(args, "yes", False),
+            console=console,
+        )
+    finally:
+        journal.close()
+
+
+def _note_seeds(payloads: list[dict[str, Any]], console: Console) -> None:
+    """Say on stderr which seeds the jobs got (chosen here when the seed was random)."""
+    seeds = [str(p["seed"]) for p in payloads if isinstance(p.get("seed"), int)]
+    if seeds:
+        console.note(f"seed{'s' if len(seeds) > 1 else ''}: {', '.join(seeds)}")
+
+
+def _seed_of(job: Job) -> Any:
+    return job.input.get("seed") if isinstance(job.input, dict) else None
+
+
+async def _report_many(
+    settings: Settings,
+    manager: JobManager,
+    jobs: list[Job],
+    args: argparse.Namespace,
+    console: Console,
+) -> int:
+    """``--count N``: one JSON line per job, in submission order (see the module docstring)."""
+    # Refused, or sent without an answer (unknown: never resent; `faltui reconcile` settles it).
+    refused = [job for job in jobs if not job.request_id]
+    console.note(f"submitted {len(jobs) - len(refused)} of {len(jobs)} jobs")
+    if args.async_:
+        for job in jobs:
+            console.line(job.request_id or "")
+        return EXIT_FAILED if refused else EXIT_OK
+    if not args.wait:
+        for job in jobs:
+            handle = job.handle.to_dict() if job.handle else {"request_id": job.request_id}
+            if job.error:
+                handle["error"] = job.error
+            console.line(json.dumps({**handle, "seed": _seed_of(job)}, ensure_ascii=False))
+        return EXIT_FAILED if refused else EXIT_OK
+    finished = await manager.wait_all(args.timeout)
+    console.end_progress()
+    code = EXIT_OK
+    for job in jobs:
+        line: dict[str, Any] = {
+            "request_id": job.request_id,
+            "seed": _seed_of(job),
+            "state": job.state.value,
+        }
+        if job.state is JobState.done:
+            line["result"] = job.result
+            if args.download and job.result is not None:
+                saved = await download_outputs(
+                    settings, job.result, job.request_id, args.download, console
+                )
+                code = max(code, saved)
+        else:
+            line["error"] = job.error
+        console.line(json.dumps(line, ensure_ascii=False))
+    await save_to_library(settings, jobs, console, manager.client)
+    if not finished:
+        console.note(f"timed out after {args.timeout:g}s; some jobs are still running")
+        return EXIT_TIMEOUT
+    return code if all(job.state is JobState.done for job in jobs) else EXIT_FAILED
 
 
 async def _report(settings: Settings, job: Job, args: argparse.Namespace, console: Console) -> int:

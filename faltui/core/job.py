@@ -83,6 +83,13 @@ class Job:
     options: dict[str, Any] = field(default_factory=dict)
     #: Taken off the job list by the user; the journal keeps it (``faltui history`` shows it).
     archived: bool = False
+    #: What fal billed (``x-fal-billable-units`` of the result, in the endpoint's pricing
+    #: unit); None = unknown (not said, not finished), never "free".
+    billable_units: float | None = None
+    #: How the job came to be: ``""`` submitted to the queue by faltui, ``"sync"`` run on
+    #: fal.run by faltui, ``"history"`` brought in from fal's request history (run elsewhere:
+    #: ``faltui history --import``).
+    origin: str = ""
 
     @property
     def final(self) -> bool:
@@ -137,6 +144,8 @@ class Job:
             "label": self.label,
             "options": self.options,
             "archived": self.archived,
+            "billable_units": self.billable_units,
+            "origin": self.origin,
         }
 
     @classmethod
@@ -190,7 +199,16 @@ class Job:
             label=str(data.get("label") or ""),
             options=dict(data.get("options") or {}),
             archived=bool(data.get("archived", False)),
+            billable_units=_units(data.get("billable_units")),
+            origin=str(data.get("origin") or ""),
         )
+
+
+def _units(value: Any) -> float | None:
+    """A stored ``billable_units``: a non-negative number, else None (unknown)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        return None
+    return float(value)
 
 
 @dataclass(frozen=True)

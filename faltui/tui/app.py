@@ -6,10 +6,11 @@ panes and everything between them live on ``MainScreen``.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.theme import Theme
 
 from faltui.core.config import Settings
@@ -154,7 +155,7 @@ class FaltuiApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         notes = [f"Problem: {p}" for p in self.problems[-10:]]
-        dialogs = [
+        dialogs: list[tuple[str, type[Screen[Any]]]] = [
             ("Job details (enter on a job)", JobDetailScreen),
             ("Submit ×N dialog", CountScreen),
             ("Quit dialog", QuitScreen),

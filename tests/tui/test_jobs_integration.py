@@ -11,6 +11,7 @@ from waits import until
 
 from faltui.core.config import Settings
 from faltui.core.job import JobState
+from faltui.core.schema.prepare import PreparedInput
 from faltui.emulator import Emulator
 from faltui.tui.app import FaltuiApp
 from faltui.tui.screens.job_detail import JobDetailScreen
@@ -132,7 +133,8 @@ async def test_marked_jobs_download_remove_and_stay_archived(emu_settings: Setti
         assert table.marked_ids == [jobs[0].id, jobs[1].id]
         await pilot.press("d")
         await app.workers.wait_for_complete()
-        saved = list(Path(emu_settings.paths.download_dir).iterdir())
+        folder = Path(emu_settings.paths.download_dir)  # files only: the library keeps folders
+        saved = [path for path in folder.iterdir() if path.is_file()]
         assert len(saved) == 4  # two images from each marked job
         await pilot.press("delete")
         await until(lambda: table.shown_ids == [jobs[2].id])
@@ -166,15 +168,15 @@ async def test_a_batch_does_not_pull_the_cursor_back_once_the_user_moved_it(
         table = app.query_one(JobTable)
         await until(lambda: table.shown_ids == [first.id])
         gate = asyncio.Event()
-        submit_batch = manager.submit_batch
+        submit_many = manager.submit_many
 
         async def slow_batch(*args, **kwargs):  # the batch returns when the test says so
-            jobs = await submit_batch(*args, **kwargs)
+            jobs = await submit_many(*args, **kwargs)
             await gate.wait()
             return jobs
 
-        manager.submit_batch = slow_batch  # type: ignore[method-assign]
-        payload = {"prompt": "many foxes"}
+        manager.submit_many = slow_batch  # type: ignore[method-assign]
+        payload = PreparedInput({"prompt": "many foxes"})
         # The cursor is on the last row: the new rows are followed while they arrive.
         app.main._submit("fal-ai/flux/dev", payload, 5)
         await until(lambda: len(table.shown_ids) == 6)

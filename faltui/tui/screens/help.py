@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -74,11 +75,11 @@ def collect_rows(
 
 
 def collect_sections(
-    app: App[object],
-    screen: Screen[object],
+    app: App[Any],
+    screen: Screen[Any],
     panes: Sequence[tuple[str, Widget]],
     keymap: Mapping[str, str],
-    dialogs: Sequence[tuple[str, type[Screen[object]]]] = (),
+    dialogs: Sequence[tuple[str, type[Screen[Any]]]] = (),
 ) -> list[HelpSection]:
     """Sections: global bindings (app and main screen), one per pane, one per dialog."""
     sections = [HelpSection("Everywhere", collect_rows([type(app), type(screen)], app, keymap))]
