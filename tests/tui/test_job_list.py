@@ -14,7 +14,8 @@ from textual.app import App, ComposeResult
 from textual.widgets import Static
 
 from faltui.core.job import Job, JobState
-from faltui.tui.job_rows import JobRows, fit, fit_end, progress_of
+from faltui.tui.job_cells import fit, fit_end, progress_of
+from faltui.tui.job_rows import JobRows
 from faltui.tui.themes import JOB_STATE_VARIABLES
 from faltui.tui.widgets.job_list import JobList
 from faltui.tui.widgets.job_table import JobSearch, JobTable

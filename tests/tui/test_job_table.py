@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from faltui.core.job import JobState
 from faltui.tui.format import format_duration, prompt_snippet, state_label
-from faltui.tui.job_rows import column_widths
+from faltui.tui.job_cells import column_widths
 from faltui.tui.themes import JOB_STATE_VARIABLES
 from faltui.tui.widgets.job_list import JobList
 from faltui.tui.widgets.job_table import JobTable

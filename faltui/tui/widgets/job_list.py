@@ -26,17 +26,16 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from faltui.core.job import JobState
-from faltui.tui.job_rows import (
+from faltui.tui.job_cells import (
     COLUMNS,
     GAP,
     GUTTER,
     PROBLEM_STATES,
-    JobRows,
-    RowChanges,
     column_widths,
     fit_end,
     pad,
 )
+from faltui.tui.job_rows import JobRows, RowChanges
 from faltui.tui.themes import JOB_STATE_VARIABLES
 
 #: Lines above the rows (the header).

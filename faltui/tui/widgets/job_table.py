@@ -30,15 +30,8 @@ from faltui.core.job import Job, JobState
 from faltui.core.job_export import write_jobs_jsonl
 from faltui.core.outputs import find_outputs
 from faltui.tui.clipboard import copy_text, describe
-from faltui.tui.job_rows import (
-    ACTIVE_STATES,
-    COLUMNS,
-    FILTER_CYCLE,
-    SORT_COLUMNS,
-    JobRows,
-    RowChanges,
-    column_widths,
-)
+from faltui.tui.job_cells import ACTIVE_STATES, COLUMNS, column_widths
+from faltui.tui.job_rows import FILTER_CYCLE, SORT_COLUMNS, JobRows, RowChanges
 from faltui.tui.widgets.job_list import JobList
 
 Clock = Callable[[], float]
