@@ -174,6 +174,9 @@ class OutputList(OptionList):
 class ResultsPane(Widget):
     """Outputs of the selected job: list, preview, copy / open / download / raw JSON."""
 
+    #: Textual's maximize (palette "Maximize", ``m``) takes the whole pane, not the focused list.
+    ALLOW_MAXIMIZE = True
+
     DEFAULT_CSS = """
     ResultsPane { layout: vertical; height: 1fr; }
     ResultsPane #results-head { height: auto; max-height: 3; padding: 0 1; }
@@ -186,6 +189,10 @@ class ResultsPane(Widget):
     ResultsPane #results-text { padding: 0 1; height: auto; }
     ResultsPane #results-image { display: none; height: 14; width: auto; margin: 0 1; }
     ResultsPane.-preview #results-image { display: block; }
+    ResultsPane.-maximized #results-list { max-height: 40%; }
+    ResultsPane.-maximized #results-body { layout: horizontal; }
+    ResultsPane.-maximized #results-image { height: 1fr; max-width: 75%; }
+    ResultsPane.-maximized #results-text { width: 1fr; }
     """
 
     BINDINGS: ClassVar = [
