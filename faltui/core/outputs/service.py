@@ -27,6 +27,7 @@ from faltui.core.outputs.fetch import (
     PreviewTooLarge,
     content_length,
     fetch_capped,
+    fetch_head,
     keyless_client,
     open_file,
     too_large,
@@ -207,6 +208,22 @@ class Outputs:
             return await asyncio.to_thread(saved.read_bytes)
         return await fetch_capped(self.http, url, cap)
 
+    async def head_bytes(self, url: str, limit: int) -> tuple[bytes, int | None]:
+        """The first ``limit`` bytes of a file and its full size (``None``: not known).
+
+        For headers (audio length, a GLB's JSON): a saved copy is read from disk, a ``data:``
+        URL decoded, anything else fetched keylessly only as far as ``limit``.
+        """
+        if is_data_url(url):
+            if decoded_size_estimate(url) > PREVIEW_MAX_BYTES + 3:
+                raise PreviewTooLarge(too_large(decoded_size_estimate(url), PREVIEW_MAX_BYTES))
+            data = await self._decode(url)
+            return data[:limit], len(data)
+        saved = self.local_copy(url)
+        if saved is not None:
+            return await asyncio.to_thread(_read_head, saved, limit)
+        return await fetch_head(self.http, url, limit)
+
     @staticmethod
     async def _decode(url: str) -> bytes:
         try:
@@ -324,6 +341,11 @@ class Outputs:
                 except httpx.HTTPError as exc:
                     raise transport_failure(exc, output.url, received) from exc
         return path, received
+
+
+def _read_head(path: Path, limit: int) -> tuple[bytes, int]:
+    with path.open("rb") as source:
+        return source.read(limit), os.fstat(source.fileno()).st_size
 
 
 class _reserved:
