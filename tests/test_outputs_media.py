@@ -378,3 +378,35 @@ async def test_head_bytes_from_a_saved_copy_and_a_data_url(tmp_path: Path) -> No
         assert head == media.glb_bytes()[:20] and total == len(media.glb_bytes())
         head, total = await outputs.head_bytes("data:text/plain,hello%20world", 5)
         assert (head, total) == (b"hello", 11)
+
+
+# -- gone URLs ----------------------------------------------------------------------------------
+
+
+async def test_a_gone_url_is_saved_from_the_copy_saved_earlier(
+    emulator: Emulator, emu_settings: Settings, tmp_path: Path
+) -> None:
+    result = await run_model(
+        emu_settings,
+        "fal-ai/flux/dev",
+        {"prompt": "x", "num_images": 2, "image_size": {"width": 32, "height": 24}},
+    )
+    kept, lost = find_outputs(result)
+    async with Outputs.from_settings(emu_settings) as outputs:
+        first = await outputs.download(kept, tmp_path / "a")
+        for output in (kept, lost):  # fal's retention ran out for both
+            del emulator.files.files[output.url.split("/files/", 1)[1]]
+        progress: list[Any] = []
+        report = await outputs.download_all(
+            [kept, lost], tmp_path / "b", on_progress=progress.append
+        )
+    copied = report.saved[0]
+    assert copied.copied_from == first.path and copied.path == tmp_path / "b" / first.path.name
+    assert copied.path.read_bytes() == first.path.read_bytes()
+    assert [f.item for f in report.failed] == [lost]
+    assert "no longer served" in report.failed[0].reason
+    assert report.headline() == (
+        f"Saved 1 of 2 files to {tmp_path / 'b'} (1 from copies saved earlier: their URLs no "
+        "longer answer); 1 failed"
+    )
+    assert progress[-1].bytes_done == first.size and progress[-1].files_failed == 1

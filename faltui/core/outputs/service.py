@@ -90,6 +90,15 @@ class _Tally:
         self.bytes_done += count
         self.emit()
 
+    def discard(self, slot: int) -> None:
+        """Forget what ``slot`` announced and received so far (an attempt that failed)."""
+        self.bytes_done -= self._received.pop(slot, 0)
+        if slot in self._expected:
+            size = self._expected.pop(slot)
+            if size is not None:  # its size counted as known: unknown again until re-announced
+                self.bytes_known -= size
+                self.unknown += 1
+
     def finish(self, slot: int, ok: bool) -> None:
         """``slot`` ended: its size is now what arrived (nothing for a failure)."""
         self.files_done += 1
@@ -310,8 +319,21 @@ class Outputs:
                 path, size = self._write(folder, file_name_for(item), data, slot, tally)
             else:
                 path, size = await self._stream(item, folder, slot, tally)
-        except (DownloadError, SaveError) as exc:
-            return Failure(item, str(exc), getattr(exc, "status", None), exc)
+        except DownloadError as exc:
+            earlier = self.local_copy(key)
+            if earlier is None:  # nothing saved before: the failure stands
+                return Failure(item, str(exc), exc.status, exc)
+            try:  # the URL is gone (or unreachable), but a copy was saved elsewhere before
+                data = await asyncio.to_thread(_read_file, earlier)
+                tally.discard(slot)  # bytes of the failed attempt, if any
+                name = file_name_for(item) if isinstance(item, OutputFile) else earlier.name
+                path, size = self._write(folder, name, data, slot, tally)
+            except SaveError as error:
+                return Failure(item, str(error), None, error)
+            self.record.add(key, path, size)
+            return Saved(item, path, size, copied_from=earlier)
+        except SaveError as exc:
+            return Failure(item, str(exc), None, exc)
         self.record.add(key, path, size)
         return Saved(item, path, size)
 
@@ -341,6 +363,13 @@ class Outputs:
                 except httpx.HTTPError as exc:
                     raise transport_failure(exc, output.url, received) from exc
         return path, received
+
+
+def _read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SaveError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
 def _read_head(path: Path, limit: int) -> tuple[bytes, int]:
