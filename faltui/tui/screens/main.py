@@ -123,6 +123,8 @@ class MainScreen(Screen[None]):
         self._dirty: dict[str, Job] = {}
         self._form_jobs: set[str] = set()
         self._follow: str | None = None
+        #: Job id → the ids of its ×N batch (this session's submits), for the contact sheet.
+        self._batches: dict[str, tuple[str, ...]] = {}
         self.quitting_when_done = False
         #: The count last asked for in the ×N dialog (offered again next time).
         self.last_count = 4
@@ -444,6 +446,9 @@ class MainScreen(Screen[None]):
         for job in jobs:
             self._form_jobs.add(job.id)
             self._mark_dirty(job)
+        if len(jobs) > 1:
+            batch = tuple(job.id for job in jobs)
+            self._batches.update(dict.fromkeys(batch, batch))
         note = f"Submitted {len(jobs)} job{'s' if len(jobs) != 1 else ''} to {endpoint_id}"
         if count > 1 and not has_seed and "seed" not in payload:
             note += " (the model has no seed: identical inputs)"
@@ -480,8 +485,10 @@ class MainScreen(Screen[None]):
         if self._follow is not None and table.select_job(self._follow):
             self._follow = None  # its Highlighted message shows it in Results
         selected = table.selected_job_id
-        if selected in dirty:
-            self.results.show(dirty[selected])
+        if selected is not None and (
+            selected in dirty or any(j in dirty for j in self._batches.get(selected, ()))
+        ):
+            self.show_result(selected)
         for job in dirty.values():
             self._report_finished(job)
         self._check_quit_when_done()
@@ -547,10 +554,26 @@ class MainScreen(Screen[None]):
         """A job the manager knows, by its local id."""
         return self.services.jobs.get(job_id)
 
+    def batch_of(self, job_id: str) -> list[Job]:
+        """The jobs of the ×N submit ``job_id`` belongs to (empty for a single job)."""
+        jobs = [self.job(i) for i in self._batches.get(job_id, ())]
+        return [job for job in jobs if job is not None]
+
+    def show_result(self, job_id: str) -> None:
+        """Show a job in Results, with the rest of its ×N batch for the contact sheet."""
+        self.results.show(self.job(job_id), self.batch_of(job_id))
+
     @on(JobTable.Highlighted)
     def _on_job_highlighted(self, message: JobTable.Highlighted) -> None:
         message.stop()
-        self.results.show(self.job(message.job_id))
+        self.show_result(message.job_id)
+
+    @on(ResultsPane.JobPicked)
+    def _on_result_job_picked(self, message: ResultsPane.JobPicked) -> None:
+        # The contact sheet moved to an image of another job of the batch: the job list
+        # follows, so the highlighted job stays the one Results shows and the keys act on.
+        message.stop()
+        self.job_table.select_job(message.job_id)
 
     @on(JobTable.CancelRequested)
     def _on_cancel_requested(self, message: JobTable.CancelRequested) -> None:
@@ -565,7 +588,7 @@ class MainScreen(Screen[None]):
     @on(JobTable.ResultRequested)
     def _on_result_requested(self, message: JobTable.ResultRequested) -> None:
         message.stop()
-        self.results.show(self.job(message.job_id))
+        self.show_result(message.job_id)
         self.results.run_output_action(message.action)
 
     @on(JobTable.DetailsRequested)
