@@ -56,7 +56,7 @@ def glb_bytes_needed(head: bytes) -> int:
     """How many bytes from the start hold the header and the whole JSON chunk."""
     if len(head) < 20 or head[:4] != GLB_MAGIC:
         raise MeshError("not a GLB file (it does not start with glTF)")
-    (json_length,) = struct.unpack_from("<I", head, 12)
+    json_length = int(struct.unpack_from("<I", head, 12)[0])
     if json_length > MAX_JSON_BYTES:
         raise MeshError(f"the GLB's JSON chunk is {json_length} bytes, too large to read")
     return 20 + json_length

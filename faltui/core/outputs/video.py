@@ -172,9 +172,10 @@ def ffmpeg_facts(source: str, tools: VideoTools) -> VideoFacts:
         info, problem = probe(source, tools.ffprobe)
         if problem:
             notes.append(problem)
-        fmt = info.get("format") if isinstance(info.get("format"), dict) else {}
-        streams = info.get("streams") if isinstance(info.get("streams"), list) else []
-        stream = streams[0] if streams and isinstance(streams[0], dict) else {}
+        fmt_value, streams_value = info.get("format"), info.get("streams")
+        fmt: dict[str, Any] = fmt_value if isinstance(fmt_value, dict) else {}
+        streams: list[Any] = streams_value if isinstance(streams_value, list) else []
+        stream: dict[str, Any] = streams[0] if streams and isinstance(streams[0], dict) else {}
         duration = _number(fmt.get("duration")) or _number(stream.get("duration"))
         width = stream.get("width") if isinstance(stream.get("width"), int) else None
         height = stream.get("height") if isinstance(stream.get("height"), int) else None
