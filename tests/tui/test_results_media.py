@@ -118,7 +118,8 @@ async def test_four_images_make_a_contact_sheet_the_keys_act_on(
         assert sheet.display and not app.query_one(OutputList).display
         assert app.focused is sheet
         thumbs = list(sheet.query(Thumb))
-        assert len(thumbs) == 4 and sheet.columns == 5  # 98 columns of 18-column cells
+        assert len(thumbs) == 4 and sheet.columns == 4
+        assert len({t.region.y for t in thumbs}) == 1  # one row: no image wrapped alone
         await until(lambda: all(t.query_one(".thumb-image").image for t in thumbs))
         sizes = {t.query_one(".thumb-image").image.size for t in thumbs}
         assert sizes == {(64, 48)}  # small images stay as they are (≤ 192 px)

@@ -24,9 +24,13 @@ from faltui.tui.widgets.result_items import ResultItem
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
 
-#: Cell size (columns, rows) in the pane, and maximized.
-CELL = (18, 9)
-CELL_MAXIMIZED = (30, 15)
+#: Smallest cell size (columns, rows) in the pane, and maximized; cells widen to fill a row
+#: (up to ``WIDEN`` times), so four images share a row rather than wrap one.
+CELL = (16, 9)
+CELL_MAXIMIZED = (28, 15)
+WIDEN = 1.5
+#: Columns between two cells.
+GUTTER = 1
 
 
 def cell_label(item: ResultItem) -> Text:
@@ -102,7 +106,7 @@ class ContactSheet(Widget, can_focus=False):
     """A grid of ``Thumb`` cells with a keyboard-driven highlight (focusable while shown)."""
 
     DEFAULT_CSS = """
-    ContactSheet { layout: grid; grid-size: 4; grid-gutter: 0 0; height: auto;
+    ContactSheet { layout: grid; grid-size: 4; grid-gutter: 0 1; height: auto;
         max-height: 60%; overflow-y: auto; padding: 0 1; }
     ContactSheet:focus { background-tint: $foreground 4%; }
     """
@@ -131,9 +135,16 @@ class ContactSheet(Widget, can_focus=False):
 
     @property
     def columns(self) -> int:
-        """Cells per row at the current width."""
+        """Cells per row at the current width (no more than there are cells)."""
         width = self.content_size.width or self.cell[0]
-        return max(1, width // self.cell[0])
+        return max(1, min(max(1, self._count), (width + GUTTER) // (self.cell[0] + GUTTER)))
+
+    @property
+    def cell_width(self) -> int:
+        """Columns of one cell: the row's width shared out, within limits."""
+        columns = self.columns
+        share = ((self.content_size.width or self.cell[0]) - GUTTER * (columns - 1)) // columns
+        return max(self.cell[0], min(int(self.cell[0] * WIDEN), share))
 
     def set_items(
         self,
@@ -149,11 +160,11 @@ class ContactSheet(Widget, can_focus=False):
             Thumb(n, item, image_widget, cached(item.url) if item.url else None)
             for n, item in enumerate(items)
         ]
-        for thumb in thumbs:
-            thumb.set_class(thumb.index == self.highlighted, "-highlight")
-            thumb.styles.width, thumb.styles.height = self.cell
         self.remove_children()
         self._fit()
+        for thumb in thumbs:
+            thumb.set_class(thumb.index == self.highlighted, "-highlight")
+            thumb.styles.width, thumb.styles.height = self.cell_width, self.cell[1]
         return self.mount_all(thumbs)
 
     def thumb(self, index: int) -> Thumb | None:
@@ -172,8 +183,6 @@ class ContactSheet(Widget, can_focus=False):
     def set_cell_size(self, cell: tuple[int, int]) -> None:
         """Change the size of every cell (bigger while maximized)."""
         self.cell = cell
-        for child in self.children:
-            child.styles.width, child.styles.height = cell
         self._fit()
 
     def highlight(self, index: int, *, announce: bool = True) -> None:
@@ -211,12 +220,15 @@ class ContactSheet(Widget, can_focus=False):
         self._fit()
 
     def _fit(self) -> None:
-        """Columns from the width; the height of the rows the cells need."""
-        columns = self.columns
+        """Columns and cell size from the width; the height of the rows the cells need."""
+        columns, width, height = self.columns, self.cell_width, self.cell[1]
         self.styles.grid_size_columns = columns
-        self.styles.grid_rows = str(self.cell[1])
+        self.styles.grid_columns = str(width)
+        self.styles.grid_rows = str(height)
         rows = -(-self._count // columns) if self._count else 0
-        self.styles.height = rows * self.cell[1]
+        self.styles.height = rows * height
+        for child in self.children:
+            child.styles.width, child.styles.height = width, height
 
 
 __all__ = ["CELL", "CELL_MAXIMIZED", "ContactSheet", "Thumb", "cell_label"]
