@@ -43,6 +43,7 @@ from faltui.core.state import AppState
 from faltui.services import Services
 from faltui.tui import commands as palette
 from faltui.tui.format import literal
+from faltui.tui.pane_sizes import PaneSizes
 from faltui.tui.screens.count import CountScreen
 from faltui.tui.screens.job_detail import JobDetailScreen
 from faltui.tui.widgets.job_table import JobTable
@@ -81,6 +82,11 @@ class MainScreen(Screen[None]):
         Binding("2", "pane('form')", "Go to parameters", show=False, id="pane.form"),
         Binding("3", "pane('jobs')", "Go to jobs", show=False, id="pane.jobs"),
         Binding("4", "pane('results')", "Go to results", show=False, id="pane.results"),
+        # Pane sizes (side by side only; remembered). In a text field ctrl+←/→ move by word.
+        Binding("ctrl+right", "resize_pane(1)", "Widen pane", show=False, id="pane.wider"),
+        Binding("ctrl+left", "resize_pane(-1)", "Narrow pane", show=False, id="pane.narrower"),
+        Binding("ctrl+down", "resize_pane(1, True)", "Taller pane", show=False, id="pane.taller"),
+        Binding("ctrl+up", "resize_pane(-1, True)", "Shorter pane", show=False, id="pane.shorter"),
         # The same from inside a text field, where a bare digit is typed. (Not alt+digit:
         # Textual reads ESC+digit as the macOS Option characters ¡™£¢.)
         *(
@@ -127,6 +133,7 @@ class MainScreen(Screen[None]):
         self.quitting_when_done = False
         #: The count last asked for in the ×N dialog (offered again next time).
         self.last_count = 4
+        self.sizes = PaneSizes(state.layout)
 
     # -- the panes -----------------------------------------------------------------------
 
@@ -213,7 +220,48 @@ class MainScreen(Screen[None]):
         self.narrow = narrow
         self.set_class(narrow, "-narrow")
         self.query_one("#pane-tabs").display = narrow
+        self._apply_sizes()
         self._show_pane(self.active_pane)
+
+    def _apply_sizes(self) -> None:
+        """The remembered shares side by side; narrow, the stylesheet's one-pane layout."""
+        shares = self.sizes.shares
+        for name, widget, axis in (
+            ("models", self.pane_widget("models"), "width"),
+            ("form", self.pane_widget("form"), "width"),
+            ("right", self.query_one("#right"), "width"),
+            ("jobs", self.pane_widget("jobs"), "height"),
+            ("results", self.pane_widget("results"), "height"),
+        ):
+            value = None if self.narrow else f"{shares[name]}fr"
+            setattr(widget.styles, axis, value)
+
+    def action_resize_pane(self, step: int, height: bool = False) -> None:
+        """Grow (``step`` 1) or shrink (-1) the focused pane's width, or with ``height`` the
+        jobs/results split; the sizes are remembered."""
+        if self.narrow:
+            self.notify("One pane at a time here: widen the terminal to resize panes.")
+            return
+        pane = self.active_pane
+        changed = self.sizes.grow(pane, step, height=height)
+        if changed is None:
+            what = "height" if height else "width"
+            if height and pane not in ("jobs", "results"):
+                self.notify("ctrl+↑/↓ resize the jobs and results panes.", markup=False)
+            else:
+                self.notify(f"The {self.PANE_TITLES[pane]} pane's {what} is at its limit.")
+            return
+        self._apply_sizes()
+        self.state.layout = dict(self.sizes.shares)
+        self._save_state()
+
+    def reset_layout(self) -> None:
+        """Back to the default pane sizes (remembered)."""
+        self.sizes = PaneSizes()
+        self.state.layout = {}
+        self._apply_sizes()
+        self._save_state()
+        self.notify("Pane sizes reset.", markup=False)
 
     def _show_pane(self, pane: str) -> None:
         self.active_pane = pane
