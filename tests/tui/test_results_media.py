@@ -224,7 +224,7 @@ async def test_whisper_chunks_as_a_table_saved_as_srt_and_vtt(
         await pilot.press("j")
         await settled(app, pilot)
         text = body(app)
-        assert "2 timed segments" in text
+        assert text.splitlines()[0] == "2 timed segments"  # a line of its own
         assert "0:00.0  0:01.5  This is an emulated transcription." in text
         assert "0:01.5  0:03.0  No audio was analysed." in text
         folder = emu_settings.paths.download_dir

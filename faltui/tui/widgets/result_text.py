@@ -189,7 +189,7 @@ def transcript_body(item: ResultItem, width: int) -> RenderableType:
         row.append(Text(one_line(segment.text)))
         table.add_row(*row)
     more = len(segments) - TRANSCRIPT_ROWS
-    head = Text(f"{len(segments)} timed segments", style="bold", end="")
+    head = Text(f"{len(segments)} timed segments", style="bold")
     foot = Text(end="")
     if more > 0:
         foot.append(f"… and {more} more (s saves them all)\n", style="dim")
