@@ -75,7 +75,7 @@ def export_curl(endpoint_id: str, payload: dict[str, Any], settings: Settings) -
         lines.append(_DEMO_NOTE.rstrip("\n"))
     lines += [
         ': "${FAL_KEY:?set FAL_KEY to your fal API key (https://fal.ai/dashboard/keys)}"',
-        "curl --fail-with-body --silent --show-error \\",
+        "curl --fail-with-body --silent --show-error --write-out '\\n' \\",
         f"  -X POST {shlex.quote(url)} \\",
         '  -H "Authorization: Key $FAL_KEY" \\',
         "  -H 'Content-Type: application/json' \\",
