@@ -47,8 +47,10 @@ def file_text(
     previews_enabled: bool,
     playable: bool,
     items_count: int,
+    problem: str | None = None,
 ) -> Text:
-    """Details of a file output: what it is, where it is saved, what its header says."""
+    """Details of a file output: what it is, where it is saved, what its header says, and
+    why it could not be read (``problem``)."""
     text = Text(end="")
     for label, value in (
         ("job", item.tag),
@@ -67,6 +69,8 @@ def file_text(
         text.append_text(facts_text(facts, saved))
     elif loading:
         _row(text, "", "reading the file's header…", "dim")
+    if problem is not None:
+        text.append_text(problem_text(problem, saved))
     if item.kind == "image" and not previews_enabled:
         text.append("\n(inline preview off)", style="dim")
     keys = ["c copy URL", "o open", "d download"]

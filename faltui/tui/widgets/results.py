@@ -71,7 +71,6 @@ from faltui.tui.widgets.result_images import ImageLoader, open_image
 from faltui.tui.widgets.result_items import ResultItem, batch_items, item_prompt, items_for
 from faltui.tui.widgets.result_text import (
     file_text,
-    problem_text,
     status_text,
     text_body,
     transcript_body,
@@ -432,7 +431,7 @@ class ResultsPane(Widget):
         """Details of a file output (literal), with its facts or why they are missing."""
         saved = self.outputs.local_copy(item.output)
         url = item.url or ""
-        text = file_text(
+        return file_text(
             item,
             saved=saved,
             facts=self._facts.get(url),
@@ -440,12 +439,8 @@ class ResultsPane(Widget):
             previews_enabled=self.previews_enabled,
             playable=item.kind in PLAYABLE,
             items_count=len(self.items),
+            problem=self._problems.get(url),
         )
-        problem = self._problems.get(url)
-        if problem is not None:
-            text.append("\n")
-            text.append_text(problem_text(problem, saved))
-        return text
 
     def status_text(self, job: Job) -> Text:
         """A not-done job: state, queue position, error and field errors, latest logs."""
