@@ -172,7 +172,7 @@ async def test_detail_copies_commands_and_forks_into_the_form(
         await pilot.press("enter")
         await until(lambda: isinstance(app.screen, JobDetailScreen))
         await pilot.press("l")
-        assert "faltui run -m fal-ai/flux/dev" in quiet[-1]
+        assert "faltui --demo run -m fal-ai/flux/dev -w" in quiet[-1]  # runs as is
         assert "fork me" in quiet[-1] and emu_settings.key not in quiet[-1]
         await pilot.press("u")
         assert "curl" in quiet[-1] and "$FAL_KEY" in quiet[-1]
