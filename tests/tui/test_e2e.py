@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -263,7 +264,10 @@ async def test_palette_downloads_every_finished_jobs_outputs(emu_settings: Setti
 async def test_palette_download_goes_past_a_dead_file_and_names_it(
     emu_settings: Settings, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = FaltuiApp(emu_settings)
+    # Without the library's auto-download: a copy saved earlier would stand in for the dead
+    # file (tests/test_outputs_media.py), and this is about naming the failure.
+    quiet = replace(emu_settings, raw={"library": {"auto_download": False}})
+    app = FaltuiApp(quiet)
     notes: list[tuple[str, object]] = []
     notify = app.notify
 
