@@ -606,13 +606,16 @@ class MainScreen(Screen[None]):
         """A job the manager knows, by its local id."""
         return self.services.jobs.get(job_id) if job_id is not None else None
 
-    def batch_of(self, job_id: str) -> list[Job]:
-        """The jobs of the ×N submit ``job_id`` belongs to (empty for a single job)."""
+    def batch_of(self, job_id: str | None) -> list[Job]:
+        """The jobs of the ×N submit ``job_id`` belongs to (empty for a single job or none)."""
+        if job_id is None:
+            return []
         jobs = [self.job(i) for i in self._batches.get(job_id, ())]
         return [job for job in jobs if job is not None]
 
-    def show_result(self, job_id: str) -> None:
-        """Show a job in Results, with the rest of its ×N batch for the contact sheet."""
+    def show_result(self, job_id: str | None) -> None:
+        """Show a job in Results (``None``: nothing), with the rest of its ×N batch for the
+        contact sheet."""
         self.results.show(self.job(job_id), self.batch_of(job_id))
 
     @on(JobTable.Highlighted)
