@@ -1,0 +1,189 @@
+"""The compare screen in the real app, against the emulator over loopback HTTP: marked jobs
+side by side, differing inputs highlighted and equal ones folded, costs, pick → fork, and the
+80×24 case."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Static
+from textual_image.widget import HalfcellImage
+from waits import search_palette, until
+
+from faltui.core.config import Settings
+from faltui.core.job import Job
+from faltui.tui.app import FaltuiApp
+from faltui.tui.screens.compare import CompareScreen
+from faltui.tui.widgets.job_table import JobTable
+from faltui.tui.widgets.param_form import ParamForm
+from faltui.tui.widgets.results import ResultsPane
+
+FLUX = "fal-ai/flux/dev"
+BASE = {"prompt": "a lighthouse at dusk", "image_size": {"width": 64, "height": 48}}
+#: (seed, guidance_scale) of the three jobs: seeds all differ, guidance differs in one.
+RUNS = ((11, 3.5), (12, 3.5), (13, 6.0))
+
+
+@pytest.fixture(autouse=True)
+def no_preview(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ResultsPane, "preview_images", False)
+
+
+async def run_three(app: FaltuiApp) -> list[Job]:
+    """Three finished flux dev jobs differing in seed and guidance, shown in the jobs list."""
+    manager = app.services.jobs
+    jobs = [
+        await manager.submit(FLUX, {**BASE, "seed": seed, "guidance_scale": guidance})
+        for seed, guidance in RUNS
+    ]
+    await until(lambda: all(job.final for job in jobs), what="the three jobs finish")
+    table = app.query_one(JobTable)
+    await until(lambda: table.shown_ids == [job.id for job in jobs], what="rows shown")
+    return jobs
+
+
+def cell(screen: CompareScreen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+def gutters(screen: CompareScreen, selector: str) -> list[str]:
+    rows = screen.query(selector)
+    return [str(row.query_one(".compare-gutter", Static).render()) for row in rows]
+
+
+async def test_marked_jobs_compare_diff_costs_and_pick_forks(emu_settings: Settings) -> None:
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(160, 48)) as pilot:
+        jobs = await run_three(app)
+        table = app.query_one(JobTable)
+        table.job_list.focus()
+        await pilot.press("g", "space", "space", "space")
+        assert table.marked_ids == [job.id for job in jobs]
+        await pilot.press("C")
+        await until(lambda: isinstance(app.screen, CompareScreen), what="compare screen")
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        assert screen.shown == 3  # all three fit at 160 columns
+        # Differing fields, each on a highlighted row; the equal ones folded into one line.
+        assert gutters(screen, ".compare-row.-differs") == ["≠ seed", "≠ guidance_scale"]
+        assert [cell(screen, f"#diff0-{n}") for n in range(3)] == ["11", "12", "13"]
+        assert [cell(screen, f"#diff1-{n}") for n in range(3)] == ["3.5", "3.5", "6.0"]
+        assert all(c.has_class("-differs") for c in screen.query("#diff1-0, #diff1-2"))
+        equal = screen.query_one("#compare-equal")
+        assert not equal.display
+        assert cell(screen, "#compare-fold") == "2 equal fields folded (press = to show)"
+        # Costs: billed = billable units × unit price, beside the estimate, once prices came.
+        price = None
+
+        def priced() -> bool:
+            nonlocal price
+            price = app.services.prices.get(FLUX)
+            return price is not None and cell(screen, "#billed-2") != "no price known"
+
+        await until(priced, what="prices fetched and costs shown")
+        assert price is not None
+        each = f"{price.unit_price:g} USD"
+        assert [cell(screen, f"#billed-{n}") for n in range(3)] == [each] * 3
+        assert [cell(screen, f"#estimate-{n}") for n in range(3)] == [f"≈{each}"] * 3
+        assert "1 image (64×48)" in cell(screen, "#outtext-0")
+        assert cell(screen, "#total-0") not in ("", "—")
+        title = cell(screen, "#compare-title")
+        assert f"billed {price.unit_price * 3:g} USD" in title
+        await pilot.press("equals_sign")
+        await pilot.pause()
+        assert equal.display
+        assert gutters(screen, "#compare-equal .compare-row") == ["= prompt", "= image_size"]
+        assert cell(screen, "#compare-fold").startswith("2 equal fields (same in every job")
+        # Choose the third column and pick it: its inputs land in the form.
+        await pilot.press("right", "right")
+        assert screen.selected == 2 and screen.query_one("#head-2").has_class("-selected")
+        assert cell(screen, "#head-2").startswith("▶ #3")
+        await pilot.press("f")
+        await until(lambda: not isinstance(app.screen, CompareScreen), what="screen closed")
+        await until(lambda: app.main.current_schema is not None, what="the schema loaded")
+        form = app.query_one(ParamForm)
+        await until(lambda: form.values().get("seed") == 13, what="the fork in the form")
+        values = form.values()
+        assert values["guidance_scale"] == 6.0 and values["prompt"] == BASE["prompt"]
+
+
+async def test_fewer_than_two_marked_says_so_and_the_palette_opens_it(
+    emu_settings: Settings,
+) -> None:
+    app = FaltuiApp(emu_settings)
+    notes: list[str] = []
+    notify = app.notify
+
+    def remember(message: str, **kwargs: object) -> None:
+        notes.append(message)
+        notify(message, **kwargs)  # type: ignore[arg-type]
+
+    app.notify = remember  # type: ignore[method-assign]
+    async with app.run_test(size=(160, 48)) as pilot:
+        jobs = await run_three(app)
+        table = app.query_one(JobTable)
+        table.job_list.focus()
+        await pilot.press("C")
+        await until(lambda: any("none marked" in n for n in notes), what="the no-marks note")
+        assert not isinstance(app.screen, CompareScreen)
+        await pilot.press("g", "space", "C")
+        await until(lambda: any("(1 marked)" in n for n in notes), what="the one-mark note")
+        assert not isinstance(app.screen, CompareScreen)
+        await pilot.press("space")  # the second job
+        assert table.marked_ids == [jobs[0].id, jobs[1].id]
+        await pilot.press("ctrl+p")
+        await search_palette(pilot, "compare marked", "Compare marked jobs")
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, CompareScreen), what="compare screen")
+        assert [job.id for job in app.screen.jobs] == [jobs[0].id, jobs[1].id]
+        assert gutters(app.screen, ".compare-row.-differs") == ["≠ seed"]  # guidance equal
+        await pilot.press("escape")
+        await until(lambda: not isinstance(app.screen, CompareScreen), what="closed")
+        assert app.main.current_schema is None  # escape forks nothing
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # textual-image uses Image.getdata
+async def test_at_80x24_two_columns_show_and_the_view_follows_the_choice(
+    emu_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ResultsPane, "preview_images", True)
+    monkeypatch.setattr(ResultsPane, "image_widget", HalfcellImage)
+    monkeypatch.delenv("FALTUI_NO_PREVIEW", raising=False)
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        jobs = await run_three(app)
+        app.main.action_pane("jobs")
+        table = app.query_one(JobTable)
+        await until(lambda: app.focused is table.job_list, what="the jobs pane focused")
+        await pilot.press("a")  # mark every shown job
+        assert table.marked_ids == [job.id for job in jobs]
+        await pilot.press("C")
+        await until(lambda: isinstance(app.screen, CompareScreen), what="compare screen")
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        assert screen.shown == 2
+        shown = [n for n in range(3) if screen.query_one(f"#head-{n}").display]
+        assert shown == [0, 1]
+        assert "1–2 of 3 ▶" in cell(screen, "#compare-title")
+        # Each shown column previews its image (fetched from the emulator, decoded).
+        await until(
+            lambda: all(screen.query_one(f"#output-{n}").has_class("-preview") for n in (0, 1)),
+            what="image previews",
+        )
+        await pilot.press("right", "right")
+        shown = [n for n in range(3) if screen.query_one(f"#head-{n}").display]
+        assert shown == [1, 2] and screen.selected == 2
+        assert "◀ 2–3 of 3" in cell(screen, "#compare-title")
+        # Everything fits at 80×24 with the equal fields folded; unfolded, the costs under
+        # them are a scroll away.
+        body, billed = screen.body, screen.query_one("#billed-2")
+        assert body.region.contains_region(billed.region)
+        await pilot.press("equals_sign")
+        await until(lambda: body.max_scroll_y > 0, what="more than fits")
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert screen.body.scroll_y > 0
+        assert screen.body.region.contains_region(billed.region)
+        await pilot.press("enter")
+        await until(lambda: not isinstance(app.screen, CompareScreen), what="screen closed")
+        form = app.query_one(ParamForm)
+        await until(lambda: form.values().get("seed") == 13, what="the fork in the form")
