@@ -187,3 +187,25 @@ async def test_at_80x24_two_columns_show_and_the_view_follows_the_choice(
         await until(lambda: not isinstance(app.screen, CompareScreen), what="screen closed")
         form = app.query_one(ParamForm)
         await until(lambda: form.values().get("seed") == 13, what="the fork in the form")
+
+
+async def test_help_lists_the_compare_keys(emu_settings: Settings) -> None:
+    from faltui.tui.screens.help import HelpScreen
+
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("f1")
+        await until(lambda: isinstance(app.screen, HelpScreen), what="help")
+        screen = app.screen
+        assert isinstance(screen, HelpScreen)
+        rows = {
+            row.binding_id: (section.title, row.keys, row.description)
+            for section in screen.sections
+            for row in section.rows
+        }
+        assert rows["jobs.compare"][0] == "Jobs" and rows["jobs.compare"][1] == ["C"]
+        pick = rows["compare.pick"]
+        assert pick[0] == "Compare (C on marked jobs)" and pick[2] == "Pick this one → fork"
+        assert pick[1] == ["f", "⏎"] and rows["compare.equal"][1] == ["="]
+        assert rows["compare.previous"][1] == ["←", "h"] and rows["compare.next"][1] == ["→", "l"]
+        assert rows["compare.close"][1] == ["esc"]
