@@ -45,6 +45,24 @@ def cell(screen: CompareScreen, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())
 
 
+async def opened(app: FaltuiApp) -> CompareScreen:
+    """The compare screen, once it is up and filled in."""
+
+    def ready() -> bool:
+        screen = app.screen
+        return (
+            isinstance(screen, CompareScreen)
+            and screen.is_mounted
+            and bool(screen.query("#compare-title"))
+            and cell(screen, "#compare-title").startswith("Compare")
+        )
+
+    await until(ready, what="the compare screen")
+    screen = app.screen
+    assert isinstance(screen, CompareScreen)
+    return screen
+
+
 def gutters(screen: CompareScreen, selector: str) -> list[str]:
     rows = screen.query(selector)
     return [str(row.query_one(".compare-gutter", Static).render()) for row in rows]
@@ -59,9 +77,7 @@ async def test_marked_jobs_compare_diff_costs_and_pick_forks(emu_settings: Setti
         await pilot.press("g", "space", "space", "space")
         assert table.marked_ids == [job.id for job in jobs]
         await pilot.press("C")
-        await until(lambda: isinstance(app.screen, CompareScreen), what="compare screen")
-        screen = app.screen
-        assert isinstance(screen, CompareScreen)
+        screen = await opened(app)
         assert screen.shown == 3  # all three fit at 160 columns
         # Differing fields, each on a highlighted row; the equal ones folded into one line.
         assert gutters(screen, ".compare-row.-differs") == ["≠ seed", "≠ guidance_scale"]
@@ -133,9 +149,9 @@ async def test_fewer_than_two_marked_says_so_and_the_palette_opens_it(
         await pilot.press("ctrl+p")
         await search_palette(pilot, "compare marked", "Compare marked jobs")
         await pilot.press("enter")
-        await until(lambda: isinstance(app.screen, CompareScreen), what="compare screen")
-        assert [job.id for job in app.screen.jobs] == [jobs[0].id, jobs[1].id]
-        assert gutters(app.screen, ".compare-row.-differs") == ["≠ seed"]  # guidance equal
+        screen = await opened(app)
+        assert [job.id for job in screen.jobs] == [jobs[0].id, jobs[1].id]
+        assert gutters(screen, ".compare-row.-differs") == ["≠ seed"]  # guidance equal
         await pilot.press("escape")
         await until(lambda: not isinstance(app.screen, CompareScreen), what="closed")
         assert app.main.current_schema is None  # escape forks nothing
@@ -157,9 +173,7 @@ async def test_at_80x24_two_columns_show_and_the_view_follows_the_choice(
         await pilot.press("a")  # mark every shown job
         assert table.marked_ids == [job.id for job in jobs]
         await pilot.press("C")
-        await until(lambda: isinstance(app.screen, CompareScreen), what="compare screen")
-        screen = app.screen
-        assert isinstance(screen, CompareScreen)
+        screen = await opened(app)
         assert screen.shown == 2
         shown = [n for n in range(3) if screen.query_one(f"#head-{n}").display]
         assert shown == [0, 1]
@@ -209,3 +223,68 @@ async def test_help_lists_the_compare_keys(emu_settings: Settings) -> None:
         assert pick[1] == ["f", "⏎"] and rows["compare.equal"][1] == ["="]
         assert rows["compare.previous"][1] == ["←", "h"] and rows["compare.next"][1] == ["→", "l"]
         assert rows["compare.close"][1] == ["esc"]
+
+
+async def test_audio_facts_and_texts_side_by_side(emu_settings: Settings) -> None:
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(160, 48)) as pilot:
+        manager = app.services.jobs
+        speech = [
+            await manager.submit("fal-ai/kokoro/american-english", {"prompt": text})
+            for text in ("hello there", "good night")
+        ]
+        answers = [
+            await manager.submit("openrouter/router", {"prompt": text, "model": "google/x"})
+            for text in ("tell me a story", "tell me a joke")
+        ]
+        await until(lambda: all(job.final for job in speech + answers), what="jobs finish")
+        # From inside the app's loop, as a key or the palette would.
+        app.call_later(app.main.compare_jobs, [job.id for job in speech])
+        screen = await opened(app)
+        await until(
+            lambda: all("duration  0.40 s" in cell(screen, f"#outtext-{n}") for n in (0, 1)),
+            what="the audio facts of both columns",
+        )
+        assert "WAV · 16000 Hz · mono · 16-bit" in cell(screen, "#outtext-1")
+        assert gutters(screen, ".compare-row.-differs") == ["≠ prompt"]
+        assert [cell(screen, f"#diff0-{n}") for n in (0, 1)] == ["hello there", "good night"]
+        await pilot.press("escape")
+        await until(lambda: not isinstance(app.screen, CompareScreen), what="closed")
+        app.call_later(app.main.compare_jobs, [job.id for job in answers])
+        screen = await opened(app)
+        await until(lambda: "tell me a story" in cell(screen, "#outtext-0"), what="texts")
+        left, right = cell(screen, "#outtext-0"), cell(screen, "#outtext-1")
+        assert "You asked: tell me a story" in left and "You asked: tell me a joke" in right
+        # An LLM is priced per 1000 tokens: a concrete unit, so a billed figure.
+        await until(lambda: cell(screen, "#billed-0").endswith("USD"), what="billed cost")
+
+
+async def test_a_running_job_fills_in_when_it_finishes() -> None:
+    """The screen follows the (live, shared) job objects: a job still running shows as not
+    billed yet, then its output, time and billed cost once it is done."""
+    from job_samples import NOW, make_job
+    from textual.app import App
+
+    from faltui.core.job import JobState
+    from faltui.core.pricing import Price
+
+    done = make_job("a", "done", started=NOW - 50, finished=NOW - 40, billable_units=1.0)
+    done.result = {"images": [{"url": "https://x/a.png", "width": 8, "height": 8}]}
+    running = make_job("b", "running", started=NOW - 30)
+    prices = {FLUX: Price(FLUX, 0.025, "image")}
+    app: App[None] = App()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = CompareScreen([done, running], prices=prices)
+        await app.push_screen(screen)
+        await pilot.pause()
+        assert cell(screen, "#billed-1") == "not billed yet"
+        assert cell(screen, "#estimate-1") == "≈0.025 USD"
+        assert cell(screen, "#total-1") == "—"
+        running.result = {"images": [{"url": "https://x/b.png", "width": 8, "height": 8}]}
+        running.billable_units = 1.0
+        running.finished_at = NOW - 20
+        running.state = JobState.done
+        await until(lambda: cell(screen, "#billed-1") == "0.025 USD", what="the refresh")
+        assert cell(screen, "#total-1") == "39s"  # created 60 s ago, submitted 0.5 s later
+        assert "1 image (8×8)" in cell(screen, "#outtext-1")
+        assert "billed 0.05 USD" in cell(screen, "#compare-title")
