@@ -3,8 +3,10 @@ jobs for the edge cases, and on jobs run against the emulator over loopback HTTP
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from beyond_support import FLUX
+from beyond_support import FLUX, point_cli_at, run_cli
 
 from faltui.core.compare import (
     NOT_SET,
@@ -22,6 +24,7 @@ from faltui.core.job import Job, JobState
 from faltui.core.pricing import Price
 from faltui.core.spend import job_cost
 from faltui.emulator import Emulator
+from faltui.emulator.billing import price_for
 from faltui.services import build_services
 
 PRICE = Price(FLUX, 0.025, "image")
@@ -165,3 +168,46 @@ async def test_compare_flux_jobs_run_on_the_emulator(emulator: Emulator, emu_set
         assert column.outputs.text() == "1 image (64×48)"
     spend = comparison.spend()
     assert spend.billed == pytest.approx(3 * price.unit_price) and spend.billed_jobs == 3
+
+
+def test_cli_compare_table_json_and_bad_input(emulator: Emulator, tmp_path, monkeypatch, capsys):
+    point_cli_at(emulator, tmp_path / "home", monkeypatch)
+    for seed, guidance in ((5, 3.5), (6, 4)):
+        code, out, _ = run_cli(
+            capsys,
+            "run",
+            "-m",
+            FLUX,
+            "-p",
+            "a fox",
+            "--seed",
+            str(seed),
+            "--param",
+            f"guidance_scale={guidance}",
+            "--size",
+            "64x48",
+            "-w",
+        )
+        assert code == 0, out
+    code, out, err = run_cli(capsys, "history", "--json")
+    assert code == 0, err
+    job_ids = [job["id"] for job in json.loads(out)]
+    assert len(job_ids) == 2
+    code, out, err = run_cli(capsys, "compare", *job_ids, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert [f["name"] for f in data["differing"]] == ["seed", "guidance_scale"]
+    assert {f["name"] for f in data["equal"]} >= {"prompt", "image_size"}
+    price = price_for(emulator.catalog, FLUX).unit_price
+    assert [job["cost"]["billed_text"] for job in data["jobs"]] == [f"{price:g} USD"] * 2
+    assert data["spend"]["billed_jobs"] == 2
+    code, out, err = run_cli(capsys, "compare", job_ids[0][:8], job_ids[1])
+    assert code == 0, err
+    assert "≠ seed" in out and "≠ guidance_scale" in out and "= prompt" in out
+    assert f"billed in all: {2 * price:g} USD" in out
+    code, _, err = run_cli(capsys, "compare", job_ids[0])
+    assert code == 2 and "at least 2 jobs; 1 given" in err
+    code, _, err = run_cli(capsys, "compare", job_ids[0], "nosuchjob")
+    assert code == 2 and "no job in the journal matches 'nosuchjob'" in err
+    code, _, err = run_cli(capsys, "compare", job_ids[0], job_ids[0])
+    assert code == 2 and "the same job is named twice" in err
