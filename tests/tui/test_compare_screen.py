@@ -288,3 +288,59 @@ async def test_a_running_job_fills_in_when_it_finishes() -> None:
         assert cell(screen, "#total-1") == "39s"  # created 60 s ago, submitted 0.5 s later
         assert "1 image (8×8)" in cell(screen, "#outtext-1")
         assert "billed 0.05 USD" in cell(screen, "#compare-title")
+
+
+async def test_text_from_jobs_is_shown_literally() -> None:
+    """Endpoint ids, request ids, field names, values and outputs are data: markup shows as
+    typed, control and bidi characters never reach the terminal."""
+    from job_samples import NOW, make_job
+    from textual.app import App
+
+    hostile = "[bold red]boom[/] \x1b[2J\u202egnp.exe"
+    jobs = []
+    for n in (1, 2):
+        job = make_job(f"h{n}", "done", started=NOW - 9, finished=NOW - 1)
+        job.endpoint_id = "fal-ai/[b]evil[/b]"
+        job.request_id = f"req-\x1b]52;c;QUFB\x07-{n}"
+        job.input = {"[i]field[/i]": f"{hostile} {n}", "same": hostile}
+        job.result = {"output": f"{hostile}\nline two {n}"}
+        jobs.append(job)
+    app: App[None] = App()
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = CompareScreen(jobs, prices={})
+        await app.push_screen(screen)
+        await pilot.press("equals_sign")
+        await pilot.pause()
+        shown = [
+            str(widget.render())
+            for widget in screen.query(Static)
+            if widget.display and widget.parent is not None and widget.parent.display
+        ]
+        everything = "\n".join(shown)
+        assert "[i]field[/i]" in everything and "evil" in everything
+        assert "[bold red]boom[/]" in everything
+        assert "\x1b" not in everything and "\u202e" not in everything and "\x07" not in everything
+        assert gutters(screen, ".compare-row.-differs") == ["≠ [i]field[/i]"]
+        assert cell(screen, "#head-0").startswith("▶ #1 [b]evil[/b]")
+
+
+async def test_more_marked_jobs_than_a_comparison_holds_says_so(emu_settings: Settings) -> None:
+    from faltui.tui.screens.compare import MAX_JOBS
+
+    app = FaltuiApp(emu_settings)
+    notes: list[str] = []
+    notify = app.notify
+
+    def remember(message: str, **kwargs: object) -> None:
+        notes.append(message)
+        notify(message, **kwargs)  # type: ignore[arg-type]
+
+    app.notify = remember  # type: ignore[method-assign]
+    async with app.run_test(size=(160, 48)):
+        payloads = [{**BASE, "seed": n} for n in range(MAX_JOBS + 2)]
+        jobs = await app.services.jobs.submit_batch(FLUX, payloads)
+        await until(lambda: all(job.final for job in jobs), what="the jobs finish")
+        app.call_later(app.main.compare_jobs, [job.id for job in jobs])
+        screen = await opened(app)
+        assert [job.id for job in screen.jobs] == [job.id for job in jobs[:MAX_JOBS]]
+        assert f"Comparing the first {MAX_JOBS} of the {MAX_JOBS + 2} marked jobs." in notes

@@ -13,6 +13,7 @@ Everything from jobs and servers is literal ``Text`` (``compare_text``), never m
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
@@ -53,6 +54,11 @@ MIN_COLUMN = 28
 GUTTER = 18
 #: Seconds between refreshes while a compared job is still running.
 REFRESH_INTERVAL = 1.0
+#: Most jobs one comparison shows (more columns than this are no longer a comparison; the
+#: screen opens on the first ones and the caller says so).
+MAX_JOBS = 24
+#: Image previews fetched at once.
+PREVIEW_CONCURRENCY = 3
 #: Environment variable that turns inline image previews off (as in the results pane).
 NO_PREVIEW_ENV = "FALTUI_NO_PREVIEW"
 
@@ -140,6 +146,7 @@ class CompareScreen(Screen[Job | None]):
         self._previewed: set[int] = set()
         #: Media URLs whose facts are being read (each is read once).
         self._reading: set[str] = set()
+        self._preview_gate = asyncio.Semaphore(PREVIEW_CONCURRENCY)
 
     # -- building --------------------------------------------------------------------
 
@@ -296,7 +303,8 @@ class CompareScreen(Screen[Job | None]):
         """Fetch and decode column ``n``'s first image (shared cache with the results pane)."""
         assert self.images is not None
         try:
-            image = await self.images.preview(url)
+            async with self._preview_gate:  # the columns on the left (shown first) go first
+                image = await self.images.preview(url)
         except (DownloadError, OSError, ValueError) as exc:
             self._static(f"#outtext-{n}").update(
                 outputs_text(self.comparison.columns[n]).append(
@@ -420,4 +428,4 @@ class CompareScreen(Screen[Job | None]):
         self.body.scroll_home(animate=False)
 
 
-__all__ = ["CompareScreen", "columns_that_fit", "preview_rows"]
+__all__ = ["MAX_JOBS", "CompareScreen", "columns_that_fit", "preview_rows"]

@@ -44,6 +44,7 @@ from faltui.services import Services
 from faltui.tui import commands as palette
 from faltui.tui.format import literal
 from faltui.tui.pane_sizes import PaneSizes
+from faltui.tui.screens.compare import MAX_JOBS as MAX_COMPARED
 from faltui.tui.screens.compare import CompareScreen
 from faltui.tui.screens.count import CountScreen
 from faltui.tui.screens.job_detail import JobDetailScreen
@@ -702,6 +703,13 @@ class MainScreen(Screen[None]):
                 markup=False,
             )
             return
+        if len(jobs) > MAX_COMPARED:
+            self.notify(
+                f"Comparing the first {MAX_COMPARED} of the {len(jobs)} marked jobs.",
+                title="Compare",
+                markup=False,
+            )
+            jobs = jobs[:MAX_COMPARED]
         results = self.results
         screen = CompareScreen(
             jobs,
