@@ -250,7 +250,7 @@ class ResultsPane(Widget):
         self._head(self._head_text(job, jobs))
         if same:
             if job.state is not JobState.done and not self.raw:
-                self._body(status_text(job))
+                self._body(self.status_text(job))
             return
         self._shown_key = key
         if job.state is not JobState.done:
@@ -396,7 +396,7 @@ class ResultsPane(Widget):
             self._body(Text(pretty_json(job.result) if job.result is not None else "No result."))
             return
         if job.state is not JobState.done:
-            self._body(status_text(job))
+            self._body(self.status_text(job))
             return
         item = self.selected_item
         if item is None and job.result is None:
@@ -443,8 +443,10 @@ class ResultsPane(Widget):
         )
 
     def status_text(self, job: Job) -> Text:
-        """A not-done job: state, queue position, error and field errors, latest logs."""
-        return status_text(job)
+        """A not-done job: state, queue position, error and field errors, latest logs; a live
+        one fills the visible body (so its height stays put from job to job)."""
+        body = self.query_one("#results-body")
+        return status_text(job, fill=body.scrollable_content_region.height)
 
     # -- preview and facts -------------------------------------------------------------
 
@@ -452,7 +454,10 @@ class ResultsPane(Widget):
         if self.image_widget is None:
             return
         widget = self.query_one("#results-image")
-        widget.image = image  # type: ignore[attr-defined]
+        # Setting the image always lays the whole screen out again (textual-image), so
+        # clearing an empty preview — every move between jobs without one — must not.
+        if widget.image is not image:  # type: ignore[attr-defined]
+            widget.image = image  # type: ignore[attr-defined]
         self.set_class(image is not None, "-preview")
 
     def _show_frame(self, frame: PILImage) -> None:
