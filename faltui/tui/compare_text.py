@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from faltui.core.compare import FieldDiff, JobColumn
+from faltui.core.compare import FieldDiff, JobColumn, JobTimings
 from faltui.core.job import Job, JobState
 from faltui.core.outputs import file_name_for
 from faltui.tui.format import format_duration, literal_block, one_line, short_model, state_label
@@ -76,6 +76,14 @@ def duration_text(seconds: float | None) -> Text:
     return Text(format_duration(seconds) if seconds is not None else UNKNOWN, end="")
 
 
+def run_text(timings: JobTimings) -> Text:
+    """The run time measured here, and fal's own ``inference_time`` beside it when known."""
+    text = duration_text(timings.run)
+    if timings.inference is not None:
+        text.append(f" · fal {format_duration(timings.inference)}", style="dim")
+    return text
+
+
 def value_cell(value: str, *, differs: bool, present: bool) -> Text:
     """One job's value of an input field, cut to ``VALUE_LINES`` lines."""
     lines = literal_block(value).split("\n") or [""]
@@ -113,5 +121,6 @@ __all__ = [
     "fold_text",
     "head_text",
     "outputs_text",
+    "run_text",
     "value_cell",
 ]

@@ -102,6 +102,7 @@ async def test_marked_jobs_compare_diff_costs_and_pick_forks(emu_settings: Setti
         assert [cell(screen, f"#estimate-{n}") for n in range(3)] == [f"≈{each}"] * 3
         assert "1 image (64×48)" in cell(screen, "#outtext-0")
         assert cell(screen, "#total-0") not in ("", "—")
+        assert " · fal " in cell(screen, "#run-0")  # fal's inference_time, from the status
         title = cell(screen, "#compare-title")
         assert f"billed {price.unit_price * 3:g} USD" in title
         await pilot.press("equals_sign")
@@ -344,3 +345,20 @@ async def test_more_marked_jobs_than_a_comparison_holds_says_so(emu_settings: Se
         screen = await opened(app)
         assert [job.id for job in screen.jobs] == [job.id for job in jobs[:MAX_JOBS]]
         assert f"Comparing the first {MAX_JOBS} of the {MAX_JOBS + 2} marked jobs." in notes
+
+
+async def test_jobs_of_two_models_say_so_first() -> None:
+    from job_samples import NOW, make_job
+    from textual.app import App
+
+    dev = make_job("d", "done", started=NOW - 9, finished=NOW - 1)
+    schnell = make_job("s", "done", started=NOW - 9, finished=NOW - 1)
+    schnell.endpoint_id = "fal-ai/flux/schnell"
+    app: App[None] = App()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = CompareScreen([dev, schnell], prices={})
+        await app.push_screen(screen)
+        await pilot.pause()
+        assert gutters(screen, ".compare-row.-differs") == ["≠ model"]  # inputs are equal
+        assert [cell(screen, f"#model-{n}") for n in (0, 1)] == [FLUX, "fal-ai/flux/schnell"]
+        assert cell(screen, "#estimate-1") == "no price known"

@@ -40,8 +40,10 @@ from faltui.tui.compare_text import (
     fold_text,
     head_text,
     outputs_text,
+    run_text,
     value_cell,
 )
+from faltui.tui.format import one_line
 from faltui.tui.widgets.result_images import ImageLoader
 from faltui.tui.widgets.result_text import facts_text
 
@@ -194,6 +196,10 @@ class CompareScreen(Screen[Job | None]):
             diff = comparison.inputs
             heading = f"Inputs · {len(diff.differing)} differ · {len(diff.equal)} equal"
             yield Static(Text(heading), classes="compare-section", markup=False)
+            if comparison.models_differ:
+                models = [Text(one_line(c.job.endpoint_id), style="bold") for c in columns]
+                cells = self._cells("model", models, "-differs")
+                yield self._row(Text("≠ model"), cells, "-differs")
             for index, field in enumerate(diff.differing):
                 texts = [
                     value_cell(value, differs=True, present=present)
@@ -251,7 +257,7 @@ class CompareScreen(Screen[Job | None]):
             self._show_output(n)
             timings = column.timings
             self._static(f"#queue-{n}").update(duration_text(timings.queue))
-            self._static(f"#run-{n}").update(duration_text(timings.run))
+            self._static(f"#run-{n}").update(run_text(timings))
             self._static(f"#total-{n}").update(duration_text(timings.total))
             self._static(f"#estimate-{n}").update(Text(column.estimate, end=""))
             self._static(f"#billed-{n}").update(Text(column.billed, end=""))
@@ -340,6 +346,10 @@ class CompareScreen(Screen[Job | None]):
             await self.prices.fetch(ids)
         except FaltuiError:  # fetch says why in .problem; costs stay as they are
             return
+        if self.prices.problem and any(
+            self.prices.get(job.endpoint_id) is None for job in self.jobs
+        ):
+            self.notify(self.prices.problem, title="Compare", severity="warning", markup=False)
         self.refresh_jobs()
 
     def refresh_jobs(self) -> None:
