@@ -188,6 +188,13 @@ async def test_at_80x24_two_columns_show_and_the_view_follows_the_choice(
         shown = [n for n in range(3) if screen.query_one(f"#head-{n}").display]
         assert shown == [1, 2] and screen.selected == 2
         assert "◀ 2–3 of 3" in cell(screen, "#compare-title")
+        await pilot.resize_terminal(160, 48)  # wider: every column shows
+        await until(lambda: screen.shown == 3, what="three columns")
+        assert all(screen.query_one(f"#head-{n}").display for n in range(3))
+        assert "of 3" not in cell(screen, "#compare-title")
+        await pilot.resize_terminal(80, 24)
+        await until(lambda: screen.shown == 2, what="two columns again")
+        assert [n for n in range(3) if screen.query_one(f"#head-{n}").display] == [1, 2]
         # Everything fits at 80×24 with the equal fields folded; unfolded, the costs under
         # them are a scroll away.
         body, billed = screen.body, screen.query_one("#billed-2")
