@@ -201,10 +201,12 @@ def _add_misc(sub: argparse._SubParsersAction[CliParser]) -> None:
 
 def _add_beyond(sub: argparse._SubParsersAction[CliParser]) -> None:
     """Spend, presets and the local library (issue #12)."""
+    from faltui.cli import compare as cli_compare
     from faltui.cli import library as cli_library
     from faltui.cli import presets as cli_presets
     from faltui.cli import spend as cli_spend
 
+    cli_compare.add_parser(sub)
     cli_spend.add_parser(sub)
     cli_presets.add_parser(sub)
     cli_library.add_rerun_parser(sub)

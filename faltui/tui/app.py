@@ -18,6 +18,7 @@ from faltui.core.state import AppState
 from faltui.services import Services, build_services
 from faltui.tui import commands as palette
 from faltui.tui.keymap import binding_ids, check_keymap, faltui_classes, node_classes
+from faltui.tui.screens.compare import CompareScreen
 from faltui.tui.screens.count import CountScreen
 from faltui.tui.screens.help import HelpScreen, collect_sections
 from faltui.tui.screens.job_detail import JobDetailScreen
@@ -114,6 +115,7 @@ class FaltuiApp(App[None]):
             HelpScreen,
             CountScreen,
             JobDetailScreen,
+            CompareScreen,
             QuitScreen,
         ]
         classes.extend(node_classes(self.main.walk_children(with_self=True)))
@@ -158,6 +160,7 @@ class FaltuiApp(App[None]):
         notes = [f"Problem: {p}" for p in self.problems[-10:]]
         dialogs: list[tuple[str, type[Screen[Any]]]] = [
             ("Job details (enter on a job)", JobDetailScreen),
+            ("Compare (C on marked jobs)", CompareScreen),
             ("Submit ×N dialog", CountScreen),
             ("Quit dialog", QuitScreen),
         ]

@@ -34,6 +34,7 @@ class PaletteHost(Protocol):
     def action_pane(self, pane: str) -> None: ...
     def filter_jobs(self, state: str | None) -> None: ...
     def download_finished(self) -> Any: ...
+    def compare_marked(self) -> None: ...
     def action_resize_pane(self, step: int, height: bool = False) -> None: ...
     def reset_layout(self) -> None: ...
 
@@ -144,6 +145,11 @@ class ActionCommands(_AppProvider):
                 "Jobs: download all outputs",
                 "Save the files and texts of every finished job in the current view",
                 app.download_finished,
+            ),
+            (
+                "Compare marked jobs",
+                "Marked jobs side by side: outputs, input diff, timings, cost (C)",
+                app.compare_marked,
             ),
         ]
         for state in ("queued", "running", "done", "failed", "cancelled"):

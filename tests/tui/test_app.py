@@ -337,6 +337,7 @@ JOB_LIST_IDS = {
     "jobs.download_all",
     "jobs.remove",
     "jobs.export",
+    "jobs.compare",
     "jobs.clear",
     "jobs.down",
     "jobs.up",

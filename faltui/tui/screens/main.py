@@ -44,6 +44,8 @@ from faltui.services import Services
 from faltui.tui import commands as palette
 from faltui.tui.format import literal
 from faltui.tui.pane_sizes import PaneSizes
+from faltui.tui.screens.compare import MAX_JOBS as MAX_COMPARED
+from faltui.tui.screens.compare import CompareScreen
 from faltui.tui.screens.count import CountScreen
 from faltui.tui.screens.job_detail import JobDetailScreen
 from faltui.tui.widgets.job_table import JobTable
@@ -678,6 +680,50 @@ class MainScreen(Screen[None]):
                 self.fork_into_form(job)
 
         self.app.push_screen(JobDetailScreen(job, self.settings), closed)
+
+    @on(JobTable.CompareRequested)
+    def _on_compare_requested(self, message: JobTable.CompareRequested) -> None:
+        message.stop()
+        self.compare_jobs(list(message.job_ids))
+
+    def compare_marked(self) -> None:
+        """Open the compare screen on the jobs marked in the jobs list (palette)."""
+        self.compare_jobs(self.job_table.marked_ids)
+
+    def compare_jobs(self, job_ids: list[str]) -> None:
+        """Open the compare screen on these jobs; with fewer than two, say what is needed.
+        Picking a job there forks it into the form."""
+        jobs = [job for job in (self.job(job_id) for job_id in job_ids) if job is not None]
+        if len(jobs) < 2:
+            marked = f"{len(jobs)} marked" if jobs else "none marked"
+            self.notify(
+                f"Compare needs two or more marked jobs ({marked}): space marks the "
+                "highlighted job in the jobs list, a marks every shown job; then C.",
+                title="Compare",
+                markup=False,
+            )
+            return
+        if len(jobs) > MAX_COMPARED:
+            self.notify(
+                f"Comparing the first {MAX_COMPARED} of the {len(jobs)} marked jobs.",
+                title="Compare",
+                markup=False,
+            )
+            jobs = jobs[:MAX_COMPARED]
+        results = self.results
+        screen = CompareScreen(
+            jobs,
+            prices=self.services.prices,
+            outputs=self.services.outputs,
+            images=results.images,
+            image_widget=results.image_widget if results.previews_enabled else None,
+        )
+
+        def closed(picked: Job | None) -> None:
+            if picked is not None:
+                self.fork_into_form(picked)
+
+        self.app.push_screen(screen, closed)
 
     def fork_into_form(self, job: Job) -> None:
         """Load a job's model and input into the form, to change and submit again."""
