@@ -1,6 +1,8 @@
 """Sending a planned sweep as one batch: queue priority ``low``, an optional cap on jobs in flight.
 
-Every job goes through ``JobManager.submit`` (journaled before it is sent, never sent twice).
+Every job goes through ``JobManager.submit`` (journaled before it is sent, never sent twice)
+with its ``SweepTag``: the sweep's id and the job's values, so the grid can be rebuilt from the
+journal after a restart.
 With ``max_in_flight`` at most that many of the sweep's jobs are unfinished at once: the next
 one is sent when one finishes. Jobs not sent yet are ``None`` in ``SweepRun.jobs``; ``stop``
 sends no more of them (the ones already sent go on).
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from faltui.core.job import Job, JobEvent
 from faltui.core.sweep import SweepCell, SweepPlan
+from faltui.core.sweep_tag import SweepTag, new_sweep_id
 
 if TYPE_CHECKING:
     from faltui.core.jobs import JobManager
@@ -42,6 +45,7 @@ class SweepRun:
         self.max_in_flight = max_in_flight
         self.priority = priority
         self.on_job = on_job
+        self.id = new_sweep_id()
         self.submit_options = submit_options
         self.jobs: list[Job | None] = [None] * plan.count
         self.stopped = False
@@ -93,6 +97,16 @@ class SweepRun:
             self.done.set()
         return self.jobs
 
+    def tag(self, index: int) -> SweepTag:
+        """What the job of ``plan.cells[index]`` remembers of this sweep."""
+        return SweepTag(
+            self.id,
+            index,
+            self.plan.count,
+            tuple(axis.name for axis in self.plan.axes),
+            self.plan.cells[index].key,
+        )
+
     async def _send(self, index: int, cell: SweepCell, sending: asyncio.Semaphore) -> None:
         if self._slots is not None:
             await self._slots.acquire()
@@ -106,7 +120,11 @@ class SweepRun:
                 self._free(None)
                 return
             job = await self.manager.submit(
-                cell.endpoint_id, cell.prepared, label=cell.label(self.plan.axes), **options
+                cell.endpoint_id,
+                cell.prepared,
+                label=cell.label(self.plan.axes),
+                sweep=self.tag(index),
+                **options,
             )
         self.jobs[index] = job
         if job.final:
