@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from beyond_support import FLUX, point_cli_at, run_cli, write_config
+
 from faltui.emulator import Emulator
 
 SCHNELL = "fal-ai/flux/schnell"
