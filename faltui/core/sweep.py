@@ -221,6 +221,8 @@ class _Planner:
     models: tuple[str, ...]
     schemas: Mapping[str, EndpointSchema | None]
     rng: random.Random | None
+    #: The model ``base`` is an input of (the form's model; default: the first model).
+    source: str | None = None
     problems: list[SweepProblem] = field(default_factory=list)
 
     def schema(self, endpoint_id: str) -> EndpointSchema | None:
@@ -265,8 +267,9 @@ class _Planner:
 
     def mapped(self, endpoint_id: str) -> MappedInput:
         base = {k: v for k, v in self.base.items() if not (k == "seed" and v == RANDOM)}
-        source = self.schema(self.models[0])
-        if endpoint_id == self.models[0]:
+        source_id = self.source or self.models[0]
+        source = self.schema(source_id)
+        if endpoint_id == source_id:
             return MappedInput(endpoint_id, copy.deepcopy(base))
         return map_input(base, source, self.schema(endpoint_id), endpoint_id)
 
@@ -322,15 +325,17 @@ def plan_sweep(
     schemas: Mapping[str, EndpointSchema | None],
     *,
     rng: random.Random | None = None,
+    source: str | None = None,
 ) -> SweepPlan:
     """Every job of a sweep, each input through the gate (see the module docstring).
 
-    ``base`` is the canonical input of ``models[0]``; ``schemas`` holds each model's schema
+    ``base`` is the canonical input of ``source`` (default ``models[0]``; it need not be
+    swept itself); ``schemas`` holds each model's schema
     (None: the model publishes none — its input goes unchecked, as ``faltui run`` does).
     Raises ``SweepInvalid`` naming every problem (field and model); nothing is sent then.
     """
     models = tuple(dict.fromkeys(models))
-    planner = _Planner(dict(base), tuple(axes), models, schemas, rng)
+    planner = _Planner(dict(base), tuple(axes), models, schemas, rng, source)
     if not models:
         raise SweepInvalid([SweepProblem("model", "no model to run")])
     if not axes and len(models) < 2:

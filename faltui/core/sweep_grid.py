@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from faltui.core.job import Job
+from faltui.core.sweep_tag import SweepTag
 
 #: The name of the model dimension, and the text of "this model has no such field".
 MODEL_AXIS = "model"
@@ -45,6 +46,8 @@ class SweepGrid:
     cells: dict[tuple[str, tuple[str, ...]], Job] = field(default_factory=dict)
     #: How many jobs the sweep has (some may not have been sent: stopped, or a cap).
     count: int = 0
+    #: Every cell a job of the sweep belongs in (sent or not).
+    slots: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
 
     @property
     def columns(self) -> list[tuple[str, ...]]:
@@ -90,36 +93,43 @@ def sweep_jobs(jobs: Iterable[Job]) -> dict[str, list[Job]]:
     return found
 
 
-def build_grid(jobs: Iterable[Job]) -> SweepGrid | None:
-    """The grid of one sweep's jobs (the first sweep id found); None without a sweep job."""
+def build_grid(
+    jobs: Iterable[Job], expected: Iterable[tuple[str, SweepTag]] = ()
+) -> SweepGrid | None:
+    """The grid of one sweep's jobs (the first sweep id found); None without a sweep job.
+
+    ``expected`` — ``(model, tag)`` of every job the sweep will send — lays out cells not sent
+    yet (held back by a cap) too, so a live grid keeps its shape while it fills.
+    """
     members = [job for job in jobs if job.sweep is not None]
-    if not members:
+    slots = list(expected)
+    first = members[0].sweep if members else (slots[0][1] if slots else None)
+    if first is None:
         return None
-    first = members[0].sweep
-    assert first is not None
     members = sorted(
         (j for j in members if j.sweep is not None and j.sweep.id == first.id),
         key=lambda j: j.sweep.index if j.sweep else 0,
     )
-    models = list(dict.fromkeys(short_model(job.endpoint_id) for job in members))
+    entries: list[tuple[str, SweepTag]] = [(m, t) for m, t in slots if t.id == first.id]
+    entries += [(j.endpoint_id, j.sweep) for j in members if j.sweep is not None]
+    entries.sort(key=lambda entry: entry[1].index)
+    models = list(dict.fromkeys(short_model(model) for model, _ in entries))
     names = list(first.axes)
 
-    def key_of(job: Job) -> dict[str, str]:
-        tag = job.sweep
-        assert tag is not None
+    def key_of(endpoint_id: str, tag: SweepTag) -> dict[str, str]:
         values = {
             name: (text if text is not None else NO_VALUE)
             for name, text in zip(tag.axes, tag.key, strict=False)
         }
-        values[MODEL_AXIS] = short_model(job.endpoint_id)
+        values[MODEL_AXIS] = short_model(endpoint_id)
         return values
 
     order: list[str] = ([MODEL_AXIS] if len(models) > 1 else []) + names
     if not order:
         order = [MODEL_AXIS]
     values: dict[str, list[str]] = {name: [] for name in order}
-    keys = [key_of(job) for job in members]
-    for key in keys:
+    for model, tag in entries:
+        key = key_of(model, tag)
         for name in order:
             if key.get(name, NO_VALUE) not in values[name]:
                 values[name].append(key.get(name, NO_VALUE))
@@ -130,9 +140,16 @@ def build_grid(jobs: Iterable[Job]) -> SweepGrid | None:
         first.id,
         dims[row_name],
         tuple(dims[name] for name in column_names),
-        count=max(first.count, len(members)),
+        count=max([first.count, len(members), *(t.count for _, t in entries)]),
     )
-    for job, key in zip(members, keys, strict=True):
+    for model, tag in entries:
+        key = key_of(model, tag)
+        grid.slots.add(
+            (key.get(row_name, NO_VALUE), tuple(key.get(n, NO_VALUE) for n in column_names))
+        )
+    for job in members:
+        assert job.sweep is not None
+        key = key_of(job.endpoint_id, job.sweep)
         row = key.get(row_name, NO_VALUE)
         column = tuple(key.get(name, NO_VALUE) for name in column_names)
         grid.cells[(row, column)] = job

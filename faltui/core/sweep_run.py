@@ -107,6 +107,10 @@ class SweepRun:
             self.plan.cells[index].key,
         )
 
+    def expected(self) -> list[tuple[str, SweepTag]]:
+        """``(model, tag)`` of every job of the sweep, sent or not (for the grid's layout)."""
+        return [(cell.endpoint_id, self.tag(i)) for i, cell in enumerate(self.plan.cells)]
+
     async def _send(self, index: int, cell: SweepCell, sending: asyncio.Semaphore) -> None:
         if self._slots is not None:
             await self._slots.acquire()

@@ -23,6 +23,8 @@ from faltui.tui.screens.help import HelpScreen, collect_sections
 from faltui.tui.screens.job_detail import JobDetailScreen
 from faltui.tui.screens.main import MainScreen
 from faltui.tui.screens.quit import QuitChoice, QuitScreen
+from faltui.tui.screens.sweep import SweepScreen
+from faltui.tui.screens.sweep_grid import SweepGridScreen
 from faltui.tui.themes import DEFAULT_THEME, load_all_themes, theme_defaults
 
 
@@ -159,6 +161,8 @@ class FaltuiApp(App[None]):
         dialogs: list[tuple[str, type[Screen[Any]]]] = [
             ("Job details (enter on a job)", JobDetailScreen),
             ("Submit ×N dialog", CountScreen),
+            ("Sweep dialog (f6)", SweepScreen),
+            ("Sweep grid", SweepGridScreen),
             ("Quit dialog", QuitScreen),
         ]
         sections = collect_sections(self, self.main, self.main.panes(), self.keymap, dialogs)
