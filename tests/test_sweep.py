@@ -218,3 +218,14 @@ def test_a_damaged_sweep_tag_is_dropped_not_fatal() -> None:
     data = Job(DEV, {}).to_dict()
     data["sweep"] = {"id": "x", "axes": ["seed"], "key": [], "index": 0, "count": 1}
     assert Job.from_dict(data).sweep is None
+
+
+def test_the_base_is_mapped_from_the_forms_model_even_when_it_is_not_swept(schemas) -> None:
+    base = {"prompt": "a cat", "num_inference_steps": 28}  # flux/dev's form, its default
+    plan = plan_sweep(base, [SweepAxis("seed", ("1", "2"))], [SCHNELL], schemas, source=DEV)
+    assert [c.prepared.payload for c in plan.cells] == [
+        {"prompt": "a cat", "seed": 1},
+        {"prompt": "a cat", "seed": 2},
+    ]  # schnell's own default steps (its maximum is 12), not dev's 28
+    with pytest.raises(SweepInvalid, match="must be ≤ 12"):
+        plan_sweep(base, [SweepAxis("seed", ("1",))], [SCHNELL], schemas)  # base is schnell's
