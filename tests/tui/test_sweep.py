@@ -187,3 +187,19 @@ async def test_the_grid_is_rebuilt_from_the_journal_after_a_restart(
         cell = grid.job_at("2", ("5",))
         assert cell is not None and cell.state is JobState.done
         assert (cell.input["seed"], cell.input["guidance_scale"]) == (2, 5)
+
+
+async def test_help_lists_the_sweep_key_and_its_screens(emu_settings: Settings) -> None:
+    from faltui.tui.screens.help import HelpScreen
+
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("f1")
+        await until(lambda: isinstance(app.screen, HelpScreen))
+        screen = app.screen
+        assert isinstance(screen, HelpScreen)
+        rows = {row.binding_id: row for section in screen.sections for row in section.rows}
+        assert rows["sweep"].keys == ["f6"]
+        titles = [section.title for section in screen.sections]
+        assert "Sweep dialog (f6)" in titles and "Sweep grid" in titles
+        assert rows["sweep_grid.open"].keys == ["⏎"]
