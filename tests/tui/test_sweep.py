@@ -203,3 +203,42 @@ async def test_help_lists_the_sweep_key_and_its_screens(emu_settings: Settings) 
         titles = [section.title for section in screen.sections]
         assert "Sweep dialog (f6)" in titles and "Sweep grid" in titles
         assert rows["sweep_grid.open"].keys == ["⏎"]
+
+
+async def test_x_in_the_grid_sends_no_more_of_a_capped_sweep(
+    emu_settings: Settings, emulator: Emulator
+) -> None:
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await choose(app, DEV, "a red fox")
+        dialog = await open_dialog(app, pilot, "seed=1..4", DEV)
+        dialog.query_one("#sweep-cap", Input).value = "1"
+        await until(lambda: dialog._outcome_for == dialog._inputs())
+        emulator.time_scale = 5.0  # the first job stays in flight while we look
+        await pilot.press("ctrl+s")
+        await until(lambda: isinstance(app.screen, SweepGridScreen))
+        screen = app.screen
+        assert isinstance(screen, SweepGridScreen)
+        await until(lambda: len(emulator.jobs) == 1)
+        await pilot.press("x")
+        await until(
+            lambda: not [w for w in app.workers if w.group == "sweep" and not w.is_finished],
+            what="the sweep stopped",
+        )
+        assert len(emulator.jobs) == 1  # held back by the cap, then stopped
+        cells = [str(c.query_one(".cell-text", Static).render()) for c in screen.query(GridCell)]
+        assert sum("waiting" in text for text in cells) == 3
+        await app.services.jobs.cancel(app.services.jobs.jobs()[0].id)
+
+
+def test_schema_text_in_the_dialog_is_made_safe() -> None:
+    from faltui.core.schema import EndpointSchema, Field
+    from faltui.tui.screens.sweep import field_hint
+
+    hostile = Field(
+        "style\x1b[31m", ("style\x1b[31m",), kind="enum", enum=["[b]bold[/b]", "a\u202eb"]
+    )
+    schema = EndpointSchema("x/y", [hostile], [], {}, {}, {})
+    hint = field_hint(schema)
+    assert "\x1b" not in hint and "\u202e" not in hint
+    assert "[b]bold[/b]" in hint  # shown as text (the dialog wraps it in Text), not markup

@@ -571,10 +571,20 @@ class MainScreen(Screen[None]):
             expected=run.expected() if run is not None else (),
             cost_of=lambda job: self.services.spend.cost_of(job).text(),
             open_job=self.open_details,
+            stop=self._stopper(run) if run is not None else None,
             images=results.images if previews else None,
             image_widget=type(results).image_widget if previews else None,
         )
         self.app.push_screen(screen)
+
+    @staticmethod
+    def _stopper(run: SweepRun) -> Callable[[], int]:
+        def stop() -> int:
+            left = 0 if run.done.is_set() else run.waiting
+            run.stop()
+            return left
+
+        return stop
 
     def show_highlighted_sweep(self) -> None:
         """The grid of the sweep the highlighted job belongs to."""

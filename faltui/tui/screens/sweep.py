@@ -70,7 +70,7 @@ def field_hint(schema: EndpointSchema | None) -> str:
         if field.kind not in _OFFERED:
             continue
         parts.append(f"{field.name} ({_kind_text(field)})")
-    return "Fields: " + ", ".join(parts)
+    return one_line("Fields: " + ", ".join(parts))
 
 
 def _kind_text(field: Field) -> str:
@@ -259,14 +259,14 @@ class SweepScreen(ModalScreen[SweepRequest | None]):
     def _show(self, outcome: _Outcome) -> None:
         summary = self.query_one("#sweep-summary", Static)
         problems = self.query_one("#sweep-problems", Static)
-        problems.update(Text("\n".join(f"✗ {p}" for p in outcome.problems)))
+        problems.update(Text("\n".join(f"✗ {one_line(p, 300)}" for p in outcome.problems)))
         if outcome.plan is None:
             summary.update(Text(""))
             return
         text = Text()
         text.append(outcome.plan.describe(), style="bold")
         if outcome.estimate is not None:
-            text.append(f"\nestimate: {outcome.estimate.text()}")
+            text.append(f"\nestimate: {one_line(outcome.estimate.text())}")
         if outcome.check is not None:
             for share in outcome.check.shares:
                 text.append(f"\nbudget {share.text()}")

@@ -3,9 +3,9 @@
 Rows are the first swept field's values, columns the combinations of the others (the model
 first when the sweep ran on several); one swept field is a list. Each cell shows its job's
 state, time and cost, and a thumbnail of its first image once it is done (the contact sheet's
-image loader and widget). Arrow keys move, enter opens the job, escape goes back. The grid is
-built from the jobs alone (each journals its sweep and values), so it is the same after a
-restart.
+image loader and widget). Arrow keys move, enter opens the job, x sends no more of a capped
+sweep's jobs, escape goes back. The grid is built from the jobs alone (each journals its sweep
+and values), so it is the same after a restart.
 """
 
 from __future__ import annotations
@@ -151,6 +151,7 @@ class SweepGridScreen(Screen[None]):
     BINDINGS: ClassVar = [
         Binding("escape", "close", "Back", id="sweep_grid.close"),
         Binding("enter", "open", "Open job", id="sweep_grid.open"),
+        Binding("x", "stop", "Send no more", id="sweep_grid.stop"),
         Binding("left,h", "move(0, -1)", "Left", show=False, id="sweep_grid.left"),
         Binding("right,l", "move(0, 1)", "Right", show=False, id="sweep_grid.right"),
         Binding("up,k", "move(-1, 0)", "Up", show=False, id="sweep_grid.up"),
@@ -165,6 +166,7 @@ class SweepGridScreen(Screen[None]):
         expected: Sequence[tuple[str, SweepTag]] = (),
         cost_of: Callable[[Job], str] | None = None,
         open_job: Callable[[Job], None] | None = None,
+        stop: Callable[[], int] | None = None,
         images: ImageLoader | None = None,
         image_widget: type[Widget] | None = None,
     ) -> None:
@@ -174,6 +176,7 @@ class SweepGridScreen(Screen[None]):
         self.expected = list(expected)
         self.cost_of = cost_of or (lambda job: "")
         self.open_job = open_job
+        self.stop = stop
         self.images = images
         self.image_widget = image_widget if images is not None else None
         self.grid: SweepGrid | None = None
@@ -308,6 +311,15 @@ class SweepGridScreen(Screen[None]):
     def on_grid_cell_clicked(self, message: GridCell.Clicked) -> None:
         message.stop()
         self._move_to(message.position)
+
+    def action_stop(self) -> None:
+        """Send no more of the sweep's jobs (those sent go on; only a live, capped sweep has
+        jobs left to hold back)."""
+        left = self.stop() if self.stop is not None else 0
+        if left:
+            self.notify(f"Sweep: {left} jobs not sent; those sent go on.", markup=False)
+        else:
+            self.notify("Every job of this sweep was sent already.", markup=False)
 
     def action_close(self) -> None:
         """Back to the main screen (the sweep goes on)."""
