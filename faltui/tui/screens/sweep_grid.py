@@ -189,7 +189,11 @@ class SweepGridScreen(Screen[None]):
         yield Static("", id="grid-head", markup=False)
         with ScrollableContainer(id="grid-scroll"):
             yield Widget(id="grid")
-        yield Static("←↑↓→ move · enter open the job · escape back", id="grid-foot", markup=False)
+        yield Static(
+            "←↑↓→ move · enter open the job · x send no more · escape back",
+            id="grid-foot",
+            markup=False,
+        )
         yield Footer()
 
     def _members(self) -> list[Job]:
