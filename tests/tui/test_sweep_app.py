@@ -78,10 +78,7 @@ async def test_a_3x2_sweep_across_two_models_fills_the_grid(
             return (
                 grid is not None
                 and grid.finished == 12
-                and all(
-                    "✓ done" in str(cell.query_one(".cell-text", Static).render())
-                    for cell in grid_screen.query(GridCell)
-                )
+                and all("✓ done" in cell.caption for cell in grid_screen.query(GridCell))
             )
 
         await until(filled, what="the grid filled")
@@ -226,7 +223,7 @@ async def test_x_in_the_grid_sends_no_more_of_a_capped_sweep(
             what="the sweep stopped",
         )
         assert len(emulator.jobs) == 1  # held back by the cap, then stopped
-        cells = [str(c.query_one(".cell-text", Static).render()) for c in screen.query(GridCell)]
+        cells = [c.caption for c in screen.query(GridCell)]
         assert sum("waiting" in text for text in cells) == 3
         await app.services.jobs.cancel(app.services.jobs.jobs()[0].id)
 

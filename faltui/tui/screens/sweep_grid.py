@@ -3,13 +3,14 @@
 Rows are the first swept field's values, columns the combinations of the others (the model
 first when the sweep ran on several); one swept field is a list. Each cell shows its job's
 state, time and cost, and a thumbnail of its first image once it is done (the contact sheet's
-image loader and widget). Arrow keys move, enter opens the job, x sends no more of a capped
-sweep's jobs, escape goes back. The grid is built from the jobs alone (each journals its sweep
-and values), so it is the same after a restart.
+image loader and widget; grids up to ``MAX_THUMB_CELLS`` cells). Arrow keys move, enter opens
+the job, x sends no more of a capped sweep's jobs, escape goes back. The grid is built from the
+jobs alone (each journals its sweep and values), so it is the same after a restart.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
@@ -41,6 +42,11 @@ ROW_LABEL = 12
 CELL_WIDTH = 18
 CELL_HEIGHT_IMAGE = 10
 CELL_HEIGHT_TEXT = 4
+#: Grids with more cells than this show state and cost only (hundreds of image widgets, each
+#: laid out again as its thumbnail arrives, stall the app), and at most this many thumbnails
+#: are fetched at once.
+MAX_THUMB_CELLS = 48
+THUMB_FETCHES = 4
 
 _GLYPHS = {
     JobState.done: "✓",
@@ -76,6 +82,38 @@ def first_image_url(job: Job) -> str | None:
     return None
 
 
+class CellCaption(Widget):
+    """A cell's state and cost: drawn by ``render``, so a change repaints it without laying
+    out the grid (hundreds of cells change while a big sweep runs)."""
+
+    DEFAULT_CSS = """
+    CellCaption { width: 1fr; height: 2; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(classes="cell-text")
+        self.text = Text("")
+        self.highlighted = False
+
+    def set_text(self, text: Text) -> None:
+        """Show new text (a repaint, no layout)."""
+        self.text = text
+        self.refresh()
+
+    def set_highlight(self, on: bool) -> None:
+        """Show the cursor on this cell (a repaint, no restyle of the grid)."""
+        if on != self.highlighted:
+            self.highlighted = on
+            self.refresh()
+
+    def render(self) -> Text:
+        if not self.highlighted:
+            return self.text
+        text = self.text.copy()
+        text.stylize("reverse bold")
+        return text
+
+
 class GridCell(Widget):
     """One job of the grid: a thumbnail (when there is one) over its state and cost."""
 
@@ -84,7 +122,6 @@ class GridCell(Widget):
     GridCell.-highlight { border: heavy $accent; background: $boost; }
     GridCell.-empty { border: blank; }
     GridCell .cell-image { width: auto; height: 1fr; }
-    GridCell .cell-text { width: 1fr; height: 2; }
     """
 
     class Clicked(Message):
@@ -109,7 +146,12 @@ class GridCell(Widget):
         if self.image_widget is not None and self.slot:
             factory: Callable[..., Widget] = self.image_widget
             yield factory(None, classes="cell-image")
-        yield Static("", classes="cell-text", markup=False)
+        yield CellCaption()
+
+    @property
+    def caption(self) -> str:
+        """The cell's text as shown (state, time, cost)."""
+        return self.query_one(CellCaption).text.plain
 
     def show(self, job: Job | None, cost: str) -> None:
         """Show the job's state and cost (redrawn only when they changed)."""
@@ -123,7 +165,13 @@ class GridCell(Widget):
         if key == self.shown:
             return
         self.shown = key
-        self.query_one(".cell-text", Static).update(cell_text(job, cost))
+        self.query_one(CellCaption).set_text(cell_text(job, cost))
+
+    def set_highlight(self, on: bool) -> None:
+        """The cursor is on this cell: its caption shows it (small grids: its border too)."""
+        self.query_one(CellCaption).set_highlight(on)
+        if self.image_widget is not None:  # few cells: a restyle is cheap
+            self.set_class(on, "-highlight")
 
     def set_image(self, image: PILImage | None) -> None:
         """Show a decoded thumbnail."""
@@ -183,7 +231,10 @@ class SweepGridScreen(Screen[None]):
         self.cursor = (0, 0)
         self._cells: dict[tuple[int, int], GridCell] = {}
         self._layout_key: tuple[object, ...] | None = None
-        self._loading: set[str] = set()
+        self._fetching = asyncio.Semaphore(THUMB_FETCHES)
+        self._shape = (0, 0)
+        self._head = ""
+        self._thumbs = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="grid-head", markup=False)
@@ -223,7 +274,10 @@ class SweepGridScreen(Screen[None]):
         await container.remove_children()
         columns = grid.columns
         width = max(CELL_WIDTH, max((len(grid.column_label(c)) + 2 for c in columns), default=0))
-        height = CELL_HEIGHT_IMAGE if self.image_widget is not None else CELL_HEIGHT_TEXT
+        cells = len(columns) * len(grid.rows.values)
+        self._thumbs = self.image_widget is not None and cells <= MAX_THUMB_CELLS
+        image_widget = self.image_widget if self._thumbs else None
+        height = CELL_HEIGHT_IMAGE if image_widget is not None else CELL_HEIGHT_TEXT
         container.styles.grid_size_columns = 1 + len(columns)
         container.styles.grid_columns = f"{ROW_LABEL} " + " ".join([str(width)] * len(columns))
         container.styles.grid_rows = "1 " + " ".join([str(height)] * len(grid.rows.values))
@@ -235,12 +289,13 @@ class SweepGridScreen(Screen[None]):
             for c in columns
         ]
         self._cells = {}
+        self._shape = (len(grid.rows.values), len(columns))
         for r, row in enumerate(grid.rows.values):
             widgets.append(
                 Static(Text(one_line(row, ROW_LABEL)), classes="grid-row-label", markup=False)
             )
             for c, column in enumerate(columns):
-                cell = GridCell((r, c), self.image_widget, (row, column) in grid.slots)
+                cell = GridCell((r, c), image_widget, (row, column) in grid.slots)
                 cell.styles.height = height
                 self._cells[(r, c)] = cell
                 widgets.append(cell)
@@ -252,7 +307,7 @@ class SweepGridScreen(Screen[None]):
         for (r, c), cell in self._cells.items():
             job = grid.job_at(grid.rows.values[r], columns[c])
             cell.show(job, self.cost_of(job) if job is not None else "")
-            if job is not None and self.images is not None and cell.image_url is None:
+            if job is not None and self._thumbs and cell.image_url is None:
                 url = first_image_url(job)
                 if url is not None:
                     cell.image_url = url
@@ -265,14 +320,17 @@ class SweepGridScreen(Screen[None]):
         failed = sum(1 for j in grid.cells.values() if j.state is JobState.failed)
         if failed:
             head.append(f" · {failed} failed", style="red")
-        self.query_one("#grid-head", Static).update(head)
+        if head.plain != self._head:  # an update lays the screen out: only when it changed
+            self._head = head.plain
+            self.query_one("#grid-head", Static).update(head)
 
     @work(group="sweep-thumbs", exit_on_error=False)
     async def _load_thumbnail(self, cell: GridCell, url: str) -> None:
         if self.images is None:
             return
         try:
-            image = await self.images.thumbnail(url)
+            async with self._fetching:
+                image = await self.images.thumbnail(url)
         except (FaltuiError, OSError, ValueError):
             return  # the cell keeps its state line; Results says why when opened
         cell.set_image(image)
@@ -282,15 +340,16 @@ class SweepGridScreen(Screen[None]):
     def _move_to(self, position: tuple[int, int]) -> None:
         if not self._cells:
             return
-        rows = 1 + max(r for r, _ in self._cells)
-        cols = 1 + max(c for _, c in self._cells)
+        rows, cols = self._shape
         r = min(max(0, position[0]), rows - 1)
         c = min(max(0, position[1]), cols - 1)
+        before = self._cells.get(self.cursor)
+        if before is not None:
+            before.set_highlight(False)
         self.cursor = (r, c)
-        for pos, cell in self._cells.items():
-            cell.set_class(pos == self.cursor, "-highlight")
         current = self._cells.get(self.cursor)
         if current is not None:
+            current.set_highlight(True)
             self.query_one("#grid-scroll").scroll_to_widget(current, animate=False)
 
     def action_move(self, dr: int, dc: int) -> None:
