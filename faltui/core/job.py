@@ -15,6 +15,7 @@ from typing import Any
 
 from faltui.core.client.models import LogLine, QueueHandle
 from faltui.core.errors import FieldError
+from faltui.core.sweep_tag import SweepTag
 
 #: Most log lines kept per job (oldest dropped first); fal's logs can be long.
 MAX_LOG_LINES = 2000
@@ -90,6 +91,8 @@ class Job:
     #: fal.run by faltui, ``"history"`` brought in from fal's request history (run elsewhere:
     #: ``faltui history --import``).
     origin: str = ""
+    #: The sweep this job belongs to and its values on the swept fields (None: not a sweep's).
+    sweep: SweepTag | None = None
 
     @property
     def final(self) -> bool:
@@ -146,6 +149,7 @@ class Job:
             "archived": self.archived,
             "billable_units": self.billable_units,
             "origin": self.origin,
+            "sweep": self.sweep.to_dict() if self.sweep is not None else None,
         }
 
     @classmethod
@@ -201,6 +205,7 @@ class Job:
             archived=bool(data.get("archived", False)),
             billable_units=_units(data.get("billable_units")),
             origin=str(data.get("origin") or ""),
+            sweep=SweepTag.from_dict(data.get("sweep")),
         )
 
 

@@ -24,6 +24,8 @@ from faltui.tui.screens.help import HelpScreen, collect_sections
 from faltui.tui.screens.job_detail import JobDetailScreen
 from faltui.tui.screens.main import MainScreen
 from faltui.tui.screens.quit import QuitChoice, QuitScreen
+from faltui.tui.screens.sweep import SweepScreen
+from faltui.tui.screens.sweep_grid import SweepGridScreen
 from faltui.tui.themes import DEFAULT_THEME, load_all_themes, theme_defaults
 
 
@@ -162,6 +164,8 @@ class FaltuiApp(App[None]):
             ("Job details (enter on a job)", JobDetailScreen),
             ("Compare (C on marked jobs)", CompareScreen),
             ("Submit ×N dialog", CountScreen),
+            ("Sweep dialog (f6)", SweepScreen),
+            ("Sweep grid", SweepGridScreen),
             ("Quit dialog", QuitScreen),
         ]
         sections = collect_sections(self, self.main, self.main.panes(), self.keymap, dialogs)
