@@ -219,7 +219,8 @@ async def test_each_job_gets_its_own_stream_at_once_and_costs_three_requests(
     # Pushed streams are cheap: while the capacity allows, a job is submit + stream + result,
     # never polled (the policy before: a first poll, then a stream for at most 64 jobs).
     manager = harness.manager()
-    jobs = await manager.submit_batch(ENDPOINT, vary_seed({"prompt": "each"}, 30))
+    payloads = [{"prompt": "each", "seed": seed} for seed in range(30)]
+    jobs = await manager.submit_batch(ENDPOINT, payloads)
     assert await manager.wait_all(timeout=60)
     assert all(job.state is JobState.done for job in jobs)
     stats = manager.scheduler.stats

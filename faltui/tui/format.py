@@ -15,7 +15,9 @@ from typing import Any
 from faltui.core.job import Job, state_text
 from faltui.core.outputs import data_url_type, human_size, is_data_url, url_file_name
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: Control characters (so escape sequences lose their ESC) and the bidi controls that can
+#: make text read differently than it is stored.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _SPACE = re.compile(r"\s+")
 
 #: Keys of the input whose value best describes a job (first present wins).
@@ -23,7 +25,8 @@ PROMPT_KEYS = ("prompt", "text", "query", "question", "input", "instruction")
 
 
 def literal(text: object) -> str:
-    """Server text made safe to display: control characters (and so escapes) removed."""
+    """Server text made safe to display: control characters (and so escapes) and bidi
+    controls removed."""
     return _CONTROL.sub("", str(text or ""))
 
 

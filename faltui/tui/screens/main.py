@@ -43,6 +43,7 @@ from faltui.core.state import AppState
 from faltui.services import Services
 from faltui.tui import commands as palette
 from faltui.tui.format import literal
+from faltui.tui.pane_sizes import PaneSizes
 from faltui.tui.screens.count import CountScreen
 from faltui.tui.screens.job_detail import JobDetailScreen
 from faltui.tui.widgets.job_table import JobTable
@@ -81,6 +82,11 @@ class MainScreen(Screen[None]):
         Binding("2", "pane('form')", "Go to parameters", show=False, id="pane.form"),
         Binding("3", "pane('jobs')", "Go to jobs", show=False, id="pane.jobs"),
         Binding("4", "pane('results')", "Go to results", show=False, id="pane.results"),
+        # Pane sizes (side by side only; remembered). In a text field ctrl+←/→ move by word.
+        Binding("ctrl+right", "resize_pane(1)", "Widen pane", show=False, id="pane.wider"),
+        Binding("ctrl+left", "resize_pane(-1)", "Narrow pane", show=False, id="pane.narrower"),
+        Binding("ctrl+down", "resize_pane(1, True)", "Taller pane", show=False, id="pane.taller"),
+        Binding("ctrl+up", "resize_pane(-1, True)", "Shorter pane", show=False, id="pane.shorter"),
         # The same from inside a text field, where a bare digit is typed. (Not alt+digit:
         # Textual reads ESC+digit as the macOS Option characters ¡™£¢.)
         *(
@@ -122,9 +128,14 @@ class MainScreen(Screen[None]):
         self._dirty: dict[str, Job] = {}
         self._form_jobs: set[str] = set()
         self._follow: str | None = None
+        #: The state each job had when the status line last counted them.
+        self._counted_states: dict[str, JobState] = {}
+        #: Job id → the ids of its ×N batch (this session's submits), for the contact sheet.
+        self._batches: dict[str, tuple[str, ...]] = {}
         self.quitting_when_done = False
         #: The count last asked for in the ×N dialog (offered again next time).
         self.last_count = 4
+        self.sizes = PaneSizes(state.layout)
 
     # -- the panes -----------------------------------------------------------------------
 
@@ -144,7 +155,7 @@ class MainScreen(Screen[None]):
                 yield ParamForm(id="form", drafts=self.state)
             with Vertical(id="right"):
                 with Vertical(id="pane-jobs", classes="pane"):
-                    yield JobTable(id="jobs")
+                    yield JobTable(id="jobs", export_dir=self.settings.paths.download_dir)
                 with Vertical(id="pane-results", classes="pane"):
                     yield ResultsPane(self.services.outputs, id="results")
         yield Footer()
@@ -195,8 +206,14 @@ class MainScreen(Screen[None]):
         self.browser.focus_search()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """``/`` goes to a focused text field as a character, elsewhere it opens the search."""
-        return not (action == "search" and isinstance(self.focused, (Input, TextArea)))
+        """``/`` goes to a focused text field as a character, in the jobs pane to the job
+        search (the job list's own ``/``), elsewhere it opens the model search."""
+        if action != "search":
+            return True
+        focused = self.focused
+        if isinstance(focused, (Input, TextArea)):
+            return False
+        return focused is None or self.job_table not in focused.ancestors_with_self
 
     def _problem(self, message: str, *, title: str = "faltui", severity: str = "warning") -> None:
         self.report(message, title, severity)
@@ -211,7 +228,48 @@ class MainScreen(Screen[None]):
         self.narrow = narrow
         self.set_class(narrow, "-narrow")
         self.query_one("#pane-tabs").display = narrow
+        self._apply_sizes()
         self._show_pane(self.active_pane)
+
+    def _apply_sizes(self) -> None:
+        """The remembered shares side by side; narrow, the stylesheet's one-pane layout."""
+        shares = self.sizes.shares
+        for name, widget, axis in (
+            ("models", self.pane_widget("models"), "width"),
+            ("form", self.pane_widget("form"), "width"),
+            ("right", self.query_one("#right"), "width"),
+            ("jobs", self.pane_widget("jobs"), "height"),
+            ("results", self.pane_widget("results"), "height"),
+        ):
+            value = None if self.narrow else f"{shares[name]}fr"
+            setattr(widget.styles, axis, value)
+
+    def action_resize_pane(self, step: int, height: bool = False) -> None:
+        """Grow (``step`` 1) or shrink (-1) the focused pane's width, or with ``height`` the
+        jobs/results split; the sizes are remembered."""
+        if self.narrow:
+            self.notify("One pane at a time here: widen the terminal to resize panes.")
+            return
+        pane = self.active_pane
+        changed = self.sizes.grow(pane, step, height=height)
+        if changed is None:
+            what = "height" if height else "width"
+            if height and pane not in ("jobs", "results"):
+                self.notify("ctrl+↑/↓ resize the jobs and results panes.", markup=False)
+            else:
+                self.notify(f"The {self.PANE_TITLES[pane]} pane's {what} is at its limit.")
+            return
+        self._apply_sizes()
+        self.state.layout = dict(self.sizes.shares)
+        self._save_state()
+
+    def reset_layout(self) -> None:
+        """Back to the default pane sizes (remembered)."""
+        self.sizes = PaneSizes()
+        self.state.layout = {}
+        self._apply_sizes()
+        self._save_state()
+        self.notify("Pane sizes reset.", markup=False)
 
     def _show_pane(self, pane: str) -> None:
         self.active_pane = pane
@@ -416,6 +474,7 @@ class MainScreen(Screen[None]):
 
     @work(group="submit", exit_on_error=False)
     async def _submit(self, endpoint_id: str, prepared: PreparedInput, count: int) -> None:
+        cursor_before = self.job_table.selected_job_id
         try:
             jobs = await self.services.jobs.submit_many(endpoint_id, prepared, count)
         except ValidationFailed as exc:
@@ -432,12 +491,18 @@ class MainScreen(Screen[None]):
         for job in jobs:
             self._form_jobs.add(job.id)
             self._mark_dirty(job)
+        if len(jobs) > 1:
+            batch = tuple(job.id for job in jobs)
+            self._batches.update(dict.fromkeys(batch, batch))
         note = f"Submitted {len(jobs)} job{'s' if len(jobs) != 1 else ''} to {endpoint_id}"
         if count > 1 and prepared.seed is None:
             note += " (the model has no seed: identical inputs)"
         self.notify(note, markup=False)
-        if jobs:
-            self._follow = jobs[-1].id  # the cursor moves there once its row exists
+        cursor = self.job_table.selected_job_id
+        if jobs and (cursor == cursor_before or cursor in {job.id for job in jobs}):
+            # The cursor moves to the new job once its row exists, unless the user moved it
+            # elsewhere while the jobs were being submitted (a ×N takes a while).
+            self._follow = jobs[-1].id
 
     def action_toggle_raw_json(self) -> None:
         """Switch the form between fields and its raw JSON payload (from any pane)."""
@@ -463,13 +528,19 @@ class MainScreen(Screen[None]):
         dirty, self._dirty = self._dirty, {}
         table = self.job_table
         table.upsert(dirty.values())
-        counts = Counter(job.state.value for job in self.services.jobs.jobs())
-        self.status_bar.set_counts(counts)
+        states = self._counted_states
+        if any(states.get(job.id) is not job.state for job in dirty.values()):
+            # Most changes are log lines: count the states of every job only when one moved.
+            states.update((job.id, job.state) for job in dirty.values())
+            counts = Counter(job.state.value for job in self.services.jobs.jobs())
+            self.status_bar.set_counts(counts)
         if self._follow is not None and table.select_job(self._follow):
             self._follow = None  # its Highlighted message shows it in Results
         selected = table.selected_job_id
-        if selected in dirty:
-            self.results.show(dirty[selected])
+        if selected is not None and (
+            selected in dirty or any(j in dirty for j in self._batches.get(selected, ()))
+        ):
+            self.show_result(selected)
         for job in dirty.values():
             self._report_finished(job)
         self._check_quit_when_done()
@@ -531,29 +602,68 @@ class MainScreen(Screen[None]):
             markup=False,
         )
 
-    def job(self, job_id: str) -> Job | None:
+    def job(self, job_id: str | None) -> Job | None:
         """A job the manager knows, by its local id."""
-        return self.services.jobs.get(job_id)
+        return self.services.jobs.get(job_id) if job_id is not None else None
+
+    def batch_of(self, job_id: str | None) -> list[Job]:
+        """The jobs of the ×N submit ``job_id`` belongs to (empty for a single job or none)."""
+        if job_id is None:
+            return []
+        jobs = [self.job(i) for i in self._batches.get(job_id, ())]
+        return [job for job in jobs if job is not None]
+
+    def show_result(self, job_id: str | None) -> None:
+        """Show a job in Results (``None``: nothing), with the rest of its ×N batch for the
+        contact sheet."""
+        self.results.show(self.job(job_id), self.batch_of(job_id))
 
     @on(JobTable.Highlighted)
     def _on_job_highlighted(self, message: JobTable.Highlighted) -> None:
         message.stop()
-        self.results.show(self.job(message.job_id))
+        self.show_result(message.job_id)
+
+    @on(ResultsPane.JobPicked)
+    def _on_result_job_picked(self, message: ResultsPane.JobPicked) -> None:
+        # The contact sheet moved to an image of another job of the batch: the job list
+        # follows, so the highlighted job stays the one Results shows and the keys act on.
+        message.stop()
+        self.job_table.select_job(message.job_id)
 
     @on(JobTable.CancelRequested)
     def _on_cancel_requested(self, message: JobTable.CancelRequested) -> None:
         message.stop()
-        self._cancel_job(message.job_id)
+        for job_id in message.job_ids:
+            self._cancel_job(job_id)
 
     @on(JobTable.RerunRequested)
     def _on_rerun_requested(self, message: JobTable.RerunRequested) -> None:
         message.stop()
-        self._rerun_job(message.job_id)
+        for job_id in message.job_ids:
+            self._rerun_job(job_id)
+
+    @on(JobTable.DownloadRequested)
+    def _on_download_requested(self, message: JobTable.DownloadRequested) -> None:
+        message.stop()
+        self.download_jobs(list(message.job_ids), f"{len(message.job_ids)} marked jobs")
+
+    @on(JobTable.RemoveRequested)
+    def _on_remove_requested(self, message: JobTable.RemoveRequested) -> None:
+        message.stop()
+        archived = self.services.jobs.archive(list(message.job_ids))
+        self.job_table.remove_jobs(job.id for job in archived)
+        self.status_bar.set_counts(Counter(job.state.value for job in self.services.jobs.jobs()))
+        count = len(archived)
+        self.notify(
+            f"Removed {count} job{'s' if count != 1 else ''} from the list; the journal keeps "
+            "them (faltui history).",
+            markup=False,
+        )
 
     @on(JobTable.ResultRequested)
     def _on_result_requested(self, message: JobTable.ResultRequested) -> None:
         message.stop()
-        self.results.show(self.job(message.job_id))
+        self.show_result(message.job_id)
         self.results.run_output_action(message.action)
 
     @on(JobTable.DetailsRequested)
@@ -623,14 +733,18 @@ class MainScreen(Screen[None]):
         self.notify(f"Jobs: {'all' if state is None else state}", markup=False)
         self.action_pane("jobs")
 
-    @work(group="bulk-download", exclusive=True, exit_on_error=False)
-    async def download_finished(self) -> None:
+    def download_finished(self) -> None:
         """Save the outputs of every finished job in the table's current view."""
-        jobs = [self.job(job_id) for job_id in self.job_table.shown_ids]
+        self.download_jobs(self.job_table.shown_ids, "this view")
+
+    @work(group="bulk-download", exclusive=True, exit_on_error=False)
+    async def download_jobs(self, job_ids: list[str], where: str) -> None:
+        """Save the outputs of these jobs (the finished ones) to the download folder."""
+        jobs = [self.job(job_id) for job_id in job_ids]
         done = [j for j in jobs if j is not None and j.state is JobState.done and j.result]
         items = [item for j in done for item in find_saveables(j.result, j.request_id or j.id)]
         if not items:
-            self.notify("No finished job with outputs in this view.", markup=False)
+            self.notify(f"No finished job with outputs in {where}.", markup=False)
             return
         status = self.status_bar
         status.set_busy(progress_line(DownloadProgress(len(items), 0, 0, 0, None)))
