@@ -259,6 +259,7 @@ class ResultsPane(Widget):
             self._set_items(batch_items(jobs), prefer=job)
         else:
             self._set_items(items_for(job.result, job.request_id or job.id, job), prefer=job)
+        self._head(self._head_text(job, jobs))  # again: the sheet may show another page now
         self._show_selection()
 
     def _head_text(self, job: Job, jobs: list[Job]) -> Text:
@@ -266,6 +267,9 @@ class ResultsPane(Widget):
         text.append(one_line(job.endpoint_id), style="bold")
         if len(jobs) > 1:
             text.append(f"  #{jobs.index(job) + 1} of ×{len(jobs)}")
+            page = self.query_one(ContactSheet).page_label()
+            if page:
+                text.append(f"  ({page})", style="dim")
         text.append(f"  {state_label(job)}")
         if job.finished_at or job.state is JobState.running:
             text.append(f"  {format_duration(job.elapsed)}")
@@ -375,6 +379,11 @@ class ResultsPane(Widget):
         event.stop()
         self._select(event.index)
 
+    def on_contact_sheet_page_changed(self, event: ContactSheet.PageChanged) -> None:
+        event.stop()
+        if self.previews_enabled:
+            self._load_thumbnails(self._generation)
+
     def _select(self, index: int) -> None:
         if index == self._item_index:
             return
@@ -483,9 +492,10 @@ class ResultsPane(Widget):
         """Fetch and decode the sheet's thumbnails a few at a time, filling cells as they come."""
         sheet = self.query_one(ContactSheet)
         gate = asyncio.Semaphore(THUMB_CONCURRENCY)
+        page = [(n, self.items[n]) for n in sheet.page if n < len(self.items)]
         wanted = [
             (n, item.url)
-            for n, item in enumerate(self.items)
+            for n, item in page
             if item.kind == "image" and item.url and not self.images.cached_thumbnail(item.url)
         ]
 
