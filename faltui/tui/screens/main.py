@@ -161,7 +161,7 @@ class MainScreen(Screen[None]):
         )
         with Horizontal(id="main"):
             with Vertical(id="pane-models", classes="pane"):
-                yield ModelBrowser(state=self.state, ranker=rank, id="browser")
+                yield ModelBrowser(state=self.state, id="browser")
             with Vertical(id="pane-form", classes="pane"):
                 yield ParamForm(id="form", drafts=self.state)
             with Vertical(id="right"):
