@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 
@@ -17,6 +18,7 @@ from faltui.core.config import Settings
 from faltui.core.state import AppState
 from faltui.services import Services, build_services
 from faltui.tui import commands as palette
+from faltui.tui.format import notice_text, one_line
 from faltui.tui.keymap import binding_ids, check_keymap, faltui_classes, node_classes
 from faltui.tui.screens.count import CountScreen
 from faltui.tui.screens.help import HelpScreen, collect_sections
@@ -24,6 +26,11 @@ from faltui.tui.screens.job_detail import JobDetailScreen
 from faltui.tui.screens.main import MainScreen
 from faltui.tui.screens.quit import QuitChoice, QuitScreen
 from faltui.tui.themes import DEFAULT_THEME, load_all_themes, theme_defaults
+
+#: Seconds a notice about the journal stays up (it says what a repair kept: worth reading).
+NOTICE_TIMEOUT = 30.0
+#: Longest notification title.
+TITLE_LIMIT = 80
 
 
 class FaltuiApp(App[None]):
@@ -59,8 +66,12 @@ class FaltuiApp(App[None]):
         return theme_defaults(self.current_theme)
 
     def on_mount(self) -> None:
-        for problem in [*self.state.problems, *self.services.problems]:
+        for problem in self.state.problems:
             self.report(problem)
+        # What opening the journal found (a repair and what it kept): long enough to read,
+        # and listed under the help screen's problems afterwards.
+        for problem in self.services.problems:
+            self.report(problem, "Job journal", "warning", timeout=NOTICE_TIMEOUT)
         self._setup_themes()
         self._setup_keymap()
 
@@ -68,10 +79,46 @@ class FaltuiApp(App[None]):
         """Close what the session opened."""
         await self.services.aclose()
 
-    def report(self, message: str, title: str = "faltui", severity: str = "warning") -> None:
+    def report(
+        self,
+        message: str,
+        title: str = "faltui",
+        severity: str = "warning",
+        *,
+        timeout: float | None = None,
+    ) -> None:
         """Tell the user about a problem (a notification) and keep it for the help screen."""
         self.problems.append(message)
-        self.notify(message, title=title, severity=severity, markup=False)  # type: ignore[arg-type]
+        self.notify(
+            message,
+            title=title,
+            severity=severity,  # type: ignore[arg-type]
+            timeout=timeout,
+            markup=False,
+        )
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Show a notification; its message and title are always literal, sanitised text.
+
+        Messages carry text we did not write (server errors, request ids, file names), so
+        markup is never parsed, whatever a caller asks: ``markup`` is accepted for Textual's
+        signature and ignored.
+        """
+        super().notify(
+            notice_text(message),
+            title=one_line(title, TITLE_LIMIT),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     # -- themes and keys -----------------------------------------------------------------
 

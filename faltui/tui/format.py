@@ -47,6 +47,21 @@ def literal_block(text: object) -> str:
     return core_text.safe_block(value.expandtabs(4))
 
 
+#: Longest notification text (a 10,000-character server error would cover the screen).
+MAX_NOTICE = 1200
+#: Most lines a notification shows.
+MAX_NOTICE_LINES = 12
+
+
+def notice_text(text: object) -> str:
+    """A notification's message: literal, at most ``MAX_NOTICE_LINES`` lines of at most
+    ``MAX_LABEL`` characters, ``MAX_NOTICE`` in all (cut with ``…``)."""
+    lines = core_text.safe_block(text, MAX_LABEL).split("\n")
+    if len(lines) > MAX_NOTICE_LINES:
+        lines = [*lines[: MAX_NOTICE_LINES - 1], core_text.ELLIPSIS]
+    return core_text.clip("\n".join(lines), MAX_NOTICE)
+
+
 def literal_text(text: object, style: str | Style = "", *, multiline: bool = False) -> Text:
     """A ``rich.text.Text`` of text we did not write: sanitised, never parsed as markup.
 

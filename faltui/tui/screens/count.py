@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from faltui.tui.format import literal
+
 MAX_COUNT = 500
 
 
@@ -56,7 +58,8 @@ class CountScreen(ModalScreen[int | None]):
 
     def _show_cost(self, count: int | None) -> None:
         text = self.cost(count) if self.cost is not None and count and count > 0 else None
-        self.query_one("#count-cost", Static).update(Text(text or ""))
+        # The estimate quotes fal's price unit: literal text.
+        self.query_one("#count-cost", Static).update(Text(literal(text or "")))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -67,7 +70,7 @@ class CountScreen(ModalScreen[int | None]):
             count = 0
         if not 1 <= count <= MAX_COUNT:
             self.query_one("#count-error", Static).update(
-                f"Enter a whole number from 1 to {MAX_COUNT}."
+                Text(f"Enter a whole number from 1 to {MAX_COUNT}.")
             )
             return
         self.dismiss(count)

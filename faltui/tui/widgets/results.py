@@ -18,6 +18,7 @@ import asyncio
 import io
 import os
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -104,7 +105,7 @@ def items_for(result: dict[str, Any] | None, prefix: str = "") -> list[ResultIte
     for output in find_outputs(result):
         items.append(
             ResultItem(
-                kind=str(output.kind or "file"),
+                kind=one_line(output.kind or "file", 20),
                 title=one_line(file_name_for(output)),
                 output=output,
                 url=output.url,
@@ -218,6 +219,8 @@ class ResultsPane(Widget):
         self._item_index: int | None = None
         self._previews: OrderedDict[str, PILImage] = OrderedDict()
         self._rendered: dict[str, tuple[Any, ...]] = {}
+        #: Whether fal's request history is being searched for a job (by local id) right now.
+        self.is_reconciling: Callable[[str], bool] = lambda _job_id: False
 
     # -- composition -----------------------------------------------------------------
 
@@ -280,7 +283,7 @@ class ResultsPane(Widget):
     def _head_text(self, job: Job) -> Text:
         text = Text(no_wrap=False, end="")
         text.append(one_line(job.endpoint_id), style="bold")
-        text.append(f"  {state_label(job)}")
+        text.append(f"  {state_label(job, reconciling=self.is_reconciling(job.id))}")
         if job.finished_at or job.state is JobState.running:
             text.append(f"  {format_duration(job.elapsed)}")
         if job.request_id:
@@ -385,7 +388,7 @@ class ResultsPane(Widget):
         ]
         saved = self.outputs.local_copy(item.output)
         if saved is not None:
-            rows.append(("saved", str(saved)))
+            rows.append(("saved", one_line(saved)))
         for label, value in rows:
             if value:
                 text.append(f"{label:>10}  ", style="dim")
@@ -401,7 +404,7 @@ class ResultsPane(Widget):
         """A not-done job: state, queue position, error and field errors, latest logs."""
         text = Text(end="")
         text.append("State: ", style="dim")
-        text.append(state_label(job) + "\n")
+        text.append(state_label(job, reconciling=self.is_reconciling(job.id)) + "\n")
         if job.queue_position is not None and job.state is JobState.queued:
             text.append("Requests ahead in fal's queue: ", style="dim")
             text.append(f"{job.queue_position}\n")
