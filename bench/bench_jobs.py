@@ -57,8 +57,9 @@ async def run_ours(n: int, urls: dict[str, str], key: str, args: argparse.Namesp
     """Submit ``n`` jobs with the JobManager and wait for all of them."""
     from faltui.core.client import FalClient
     from faltui.core.job import JobState
-    from faltui.core.jobs import JobManager, vary_seed
+    from faltui.core.jobs import JobManager
     from faltui.core.journal import Journal
+    from faltui.core.schema import prepare
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = _settings(urls, key, Path(tmp))
@@ -79,7 +80,8 @@ async def run_ours(n: int, urls: dict[str, str], key: str, args: argparse.Namesp
             on_event=on_event,
         )
         start = time.perf_counter()
-        jobs = await manager.submit_batch(ENDPOINT, vary_seed({"prompt": "bench"}, n))
+        bench = prepare(None, {"prompt": "bench", "seed": "random"})  # distinct fresh seeds
+        jobs = await manager.submit_many(ENDPOINT, bench, n)
         finished = await manager.wait_all(timeout=args.timeout)
         wall = time.perf_counter() - start
         stats = manager.scheduler.stats

@@ -272,6 +272,7 @@ def _settings(urls: dict[str, str], key: str, home: Path, time_scale: float) -> 
 
 async def run_scenario(args: argparse.Namespace, urls: dict[str, str], key: str) -> dict:
     """Run the app headless; with ``args.n`` jobs unless the scenario is the baseline."""
+    from faltui.core.state import Draft
     from faltui.tui.app import FaltuiApp
 
     n = 0 if args.child == "baseline" else args.n
@@ -285,7 +286,8 @@ async def run_scenario(args: argparse.Namespace, urls: dict[str, str], key: str)
             model = next(
                 m for m in app.services.catalog.local_models() if m.endpoint_id == ENDPOINT
             )
-            app.state.remember_values(ENDPOINT, {"prompt": "a lighthouse at dusk, film grain"})
+            draft = Draft({"prompt": "a lighthouse at dusk, film grain"})
+            app.state.keep_draft(ENDPOINT, draft)
             app.main.choose_model(model)
             form = app.main.query_one("#form")
             await wait_for(lambda: app.main.current_schema is not None, timeout=30)

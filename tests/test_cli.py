@@ -324,3 +324,40 @@ def test_demo_flag_starts_its_own_emulator(tmp_path, capsys, monkeypatch) -> Non
     code, out, err = run(capsys, "--demo", "run", "-m", FLUX, "-p", "demo", "-w")
     assert code == 0, err
     assert json.loads(out)["images"][0]["url"].startswith("http://127.0.0.1:")
+
+
+def test_run_count_waits_for_every_job_and_prints_json_lines(cli_env, capsys, tmp_path) -> None:
+    argv = ("run", "-m", FLUX, "-p", "x", "--seed", "7", "-n", "3", "-w")
+    code, out, err = run(capsys, *argv, "--download", str(tmp_path / "out"))
+    assert code == 0, err
+    assert len(list((tmp_path / "out").iterdir())) == 3  # each job's image
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["seed"] for line in lines] == [7, 8, 9]  # like the form's submit ×N
+    assert all(line["state"] == "done" and line["result"]["images"] for line in lines)
+    assert "seeds: 7, 8, 9" in err
+    sent = sorted(job.input["seed"] for job in cli_env.jobs.values())
+    assert sent == [7, 8, 9]
+
+
+def test_run_count_with_random_seeds_prints_the_ids(cli_env, capsys) -> None:
+    code, out, err = run(capsys, "run", "-m", FLUX, "-p", "x", "--count", "4", "-a")
+    assert code == 0, err
+    ids = out.split()
+    assert len(ids) == 4 and set(ids) == set(cli_env.jobs)
+    seeds = {cli_env.jobs[i].input["seed"] for i in ids}
+    assert len(seeds) == 4  # each job its own fresh seed
+
+
+def test_run_count_refuses_sync_and_zero(cli_env, capsys) -> None:
+    code, _, err = run(capsys, "run", "-m", FLUX, "-p", "x", "-n", "2", "--sync")
+    assert code == 2 and "drop --sync" in err
+    code, _, err = run(capsys, "run", "-m", FLUX, "-p", "x", "-n", "0")
+    assert code == 2 and "at least 1" in err
+    assert not cli_env.jobs
+
+
+def test_run_chooses_and_shows_a_random_seed(cli_env, capsys) -> None:
+    code, out, err = run(capsys, "run", "-m", FLUX, "-p", "x", "--seed", "random", "-a")
+    assert code == 0, err
+    seed = cli_env.jobs[out.strip()].input["seed"]
+    assert isinstance(seed, int) and f"seed: {seed}" in err

@@ -20,8 +20,9 @@ from faltui.core.client import FalClient, LogLine, QueueHandle, Status
 from faltui.core.config import Settings
 from faltui.core.errors import ApiError
 from faltui.core.job import Job, JobEvent, JobState
-from faltui.core.jobs import JobManager, safe_options, vary_seed
+from faltui.core.jobs import JobManager, safe_options
 from faltui.core.journal import Journal
+from faltui.core.schema import prepare
 
 ENDPOINT = "fal-ai/flux/dev"
 FAST = 0.02  # poll interval used against the emulator (its time scale is small too)
@@ -197,8 +198,7 @@ async def test_rerun_submits_the_same_input_as_a_new_job(harness: Harness, emula
 
 async def test_200_jobs_finish_with_bounded_status_traffic(harness: Harness, emulator: Any) -> None:
     manager = harness.manager(max_active=16, poll_interval=0.05, poll_concurrency=8)
-    payloads = vary_seed({"prompt": "many"}, 200)
-    jobs = await manager.submit_batch(ENDPOINT, payloads)
+    jobs = await manager.submit_many(ENDPOINT, prepare(None, {"prompt": "many", "seed": 1}), 200)
     assert len(jobs) == 200
     assert await manager.wait_all(timeout=90)
     assert all(job.state is JobState.done for job in jobs), {j.state for j in jobs}
@@ -418,20 +418,6 @@ async def test_broken_listener_does_not_stop_tracking(harness: Harness) -> None:
 
 
 # -- pure helpers ------------------------------------------------------------------------------
-
-
-def test_vary_seed() -> None:
-    payload = {"prompt": "p", "seed": 5, "nested": {"a": 1}}
-    (one,) = vary_seed(payload, 1)
-    assert one == payload and one is not payload
-    many = vary_seed(payload, 50)
-    assert len({p["seed"] for p in many}) == 50
-    assert all(p["prompt"] == "p" and p["nested"] == {"a": 1} for p in many)
-    many[0]["nested"]["a"] = 2
-    assert payload["nested"] == {"a": 1}
-    assert len(JobManager.vary_seed(payload, 3)) == 3
-    with pytest.raises(ValueError):
-        vary_seed(payload, 0)
 
 
 def test_safe_options_drop_credentials() -> None:

@@ -227,10 +227,16 @@ def test_find_local_files_kinds_of_references(
 
 
 def test_missing_local_file_is_a_clear_error(tmp_path: Path) -> None:
-    payload = {"image_url": str(tmp_path / "nope.png"), "video_urls": ["./missing.mp4"]}
+    payload = {
+        "image_url": str(tmp_path / "nope.png"),
+        "video_urls": ["./missing.mp4"],
+        "audio_url": "ftp://example.com/a.wav",
+    }
     errors = missing_local_files(payload)
-    assert [e.dotted for e in errors] == ["image_url", "video_urls[0]"]
-    assert "no such file" in errors[0].message and "nope.png" in errors[0].message
+    assert [e.dotted for e in errors] == ["image_url", "video_urls[0]", "audio_url"]
+    assert "no such local file" in errors[0].message and "nope.png" in errors[0].message
+    # fal fetches http(s) and data: URLs only: another scheme is named, not "missing"
+    assert errors[2].message.startswith("ftp:// URLs are not supported")
     with pytest.raises(ValidationFailed) as info:
         find_local_files(payload)
     assert info.value.errors == errors

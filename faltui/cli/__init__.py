@@ -57,7 +57,7 @@ def _add_run(sub: argparse._SubParsersAction[CliParser]) -> None:
     p.add_argument("--audio-url", help="audio URL or local path (uploaded automatically)")
     p.add_argument("--aspect-ratio", help="aspect ratio, e.g. 16:9")
     p.add_argument("--duration", help="duration (typed by the model's schema)")
-    p.add_argument("--seed", help="seed (integer)")
+    p.add_argument("--seed", help="seed (integer, or 'random': a fresh seed per job, the default)")
     p.add_argument(
         "--size", help="image_size preset: square, portrait, landscape, a fal preset or WxH"
     )
@@ -70,6 +70,15 @@ def _add_run(sub: argparse._SubParsersAction[CliParser]) -> None:
         help="any input: k=v (typed by the schema), k:=<json>, nested a.b=v; repeatable",
     )
     p.add_argument("--json-input", metavar="FILE", help="start from a JSON input file (- = stdin)")
+    p.add_argument(
+        "-n",
+        "--count",
+        type=int,
+        default=1,
+        metavar="N",
+        help="submit N jobs, seeds varied like the TUI's submit ×N (seed S: S, S+1, …; "
+        "random: a fresh seed each); with N > 1 stdout has one JSON line per job",
+    )
     p.add_argument("--webhook", default=os.environ.get("FAL_WEBHOOK"), help="fal_webhook URL")
     p.add_argument("--priority", choices=["normal", "low"], help="queue priority")
     p.add_argument(

@@ -1,4 +1,10 @@
-"""Turn ``faltui run`` flags into a model input, typed and checked by the model's schema."""
+"""Turn ``faltui run`` flags into a model input, through the same pipeline as the TUI form.
+
+Every typed value — ``--param k=v`` and the convenience flags alike — is read by
+``faltui.core.schema.input.coerce`` (the function the form's editors use), and the whole input
+passes ``faltui.core.schema.prepare`` (the gate the form and the job manager use), so the same
+text gives the same value or the same error on both faces.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,16 @@ from typing import Any
 
 from faltui.cli.support import EXIT_USAGE, CliFailure, read_json_file
 from faltui.core.errors import FieldError, ValidationFailed
-from faltui.core.schema import EndpointSchema, Field, coerce, parse_params, validate
+from faltui.core.schema import (
+    EMPTY,
+    EndpointSchema,
+    Field,
+    PreparedInput,
+    coerce,
+    parse_params,
+    prepare,
+)
+from faltui.core.schema.input import parse_json
 
 #: The seed's ``--size`` shorthands (fal-ai-community ``generate.sh``).
 SIZE_SHORTHANDS = {
@@ -19,6 +34,9 @@ SIZE_SHORTHANDS = {
 }
 
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+
+#: How ``--seed`` reads without a schema: an integer, or ``random``.
+_SEED = Field("seed", ("seed",), kind="integer", nullable=True)
 
 
 def _field(schema: EndpointSchema | None, name: str) -> Field | None:
@@ -31,18 +49,33 @@ def _names(schema: EndpointSchema | None) -> set[str]:
     return {f.name for f in schema.input} if schema is not None else set()
 
 
-def _typed(schema: EndpointSchema | None, name: str, text: str, errors: list[FieldError]) -> Any:
-    """Text typed by the schema's field; without a schema, numbers become numbers."""
-    field = _field(schema, name)
+def _typed(
+    schema: EndpointSchema | None,
+    name: str,
+    text: str,
+    errors: list[FieldError],
+    fallback: Field | None = None,
+) -> Any:
+    """Text typed by the schema's field (EMPTY when blank); without one, numbers become
+    numbers (or ``fallback`` reads it)."""
+    field = _field(schema, name) or fallback
     if field is None:
         if _NUMBER.match(text):
             return float(text) if "." in text else int(text)
-        return text
+        return text if text.strip() else EMPTY
     try:
         return coerce(field, text)
     except ValueError as exc:
         errors.append(FieldError((name,), str(exc), "type"))
-        return text
+        return EMPTY
+
+
+def _put(payload: dict[str, Any], name: str, value: Any) -> None:
+    """Set a key, or leave it out for an empty value (like an empty field in the form)."""
+    if value is EMPTY:
+        payload.pop(name, None)
+    else:
+        payload[name] = value
 
 
 def _target(schema: EndpointSchema | None, preferred: str, *fallbacks: str) -> str:
@@ -54,7 +87,11 @@ def _target(schema: EndpointSchema | None, preferred: str, *fallbacks: str) -> s
 
 
 def _media(
-    schema: EndpointSchema | None, payload: dict[str, Any], kind: str, value: str | None
+    schema: EndpointSchema | None,
+    payload: dict[str, Any],
+    kind: str,
+    value: str | None,
+    errors: list[FieldError],
 ) -> None:
     """``--image-url`` fills ``image_url``, or ``image_urls`` as a one-item list if that is all."""
     if value is None:
@@ -62,9 +99,10 @@ def _media(
     single, many = f"{kind}_url", f"{kind}_urls"
     names = _names(schema)
     if names and single not in names and many in names:
-        payload[many] = [value]
+        _put(payload, many, _typed(schema, many, json.dumps([value]), errors))
     else:
-        payload[_target(schema, single, f"input_{kind}_url", f"start_{kind}_url")] = value
+        name = _target(schema, single, f"input_{kind}_url", f"start_{kind}_url")
+        _put(payload, name, _typed(schema, name, value, errors))
 
 
 def build_payload(args: argparse.Namespace, schema: EndpointSchema | None) -> dict[str, Any]:
@@ -77,28 +115,26 @@ def build_payload(args: argparse.Namespace, schema: EndpointSchema | None) -> di
         payload.update(start)
     errors: list[FieldError] = []
     if args.prompt is not None:
-        payload[_target(schema, "prompt", "text", "input", "query")] = args.prompt
+        name = _target(schema, "prompt", "text", "input", "query")
+        _put(payload, name, _typed(schema, name, args.prompt, errors))
     if args.text is not None:
-        payload[_target(schema, "text", "prompt", "input")] = args.text
-    _media(schema, payload, "image", args.image_url)
-    _media(schema, payload, "video", args.video_url)
-    _media(schema, payload, "audio", args.audio_url)
+        name = _target(schema, "text", "prompt", "input")
+        _put(payload, name, _typed(schema, name, args.text, errors))
+    _media(schema, payload, "image", args.image_url, errors)
+    _media(schema, payload, "video", args.video_url, errors)
+    _media(schema, payload, "audio", args.audio_url, errors)
     if args.aspect_ratio is not None:
-        payload["aspect_ratio"] = _typed(schema, "aspect_ratio", args.aspect_ratio, errors)
+        _put(payload, "aspect_ratio", _typed(schema, "aspect_ratio", args.aspect_ratio, errors))
     if args.duration is not None:
-        payload["duration"] = _typed(schema, "duration", args.duration, errors)
+        _put(payload, "duration", _typed(schema, "duration", args.duration, errors))
     if args.seed is not None:
-        try:
-            payload["seed"] = int(args.seed)
-        except ValueError:
-            errors.append(FieldError(("seed",), f"must be a whole number, got {args.seed!r}"))
+        _put(payload, "seed", _typed(schema, "seed", args.seed, errors, fallback=_SEED))
     if args.size is not None:
         size = SIZE_SHORTHANDS.get(args.size, args.size)
-        payload["image_size"] = _typed(schema, "image_size", size, errors)
+        _put(payload, "image_size", _typed(schema, "image_size", size, errors))
     if args.num_images is not None:
-        payload[_target(schema, "num_images", "num_outputs")] = _typed(
-            schema, "num_images", args.num_images, errors
-        )
+        name = _target(schema, "num_images", "num_outputs")
+        _put(payload, name, _typed(schema, name, args.num_images, errors))
     if args.param:
         try:
             payload.update(_params(schema, args.param))
@@ -118,12 +154,13 @@ def _params(schema: EndpointSchema | None, items: list[str]) -> dict[str, Any]:
         if ":=" in item:
             key, raw = item.split(":=", 1)
             try:
-                out[key] = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                errors.append(FieldError((key,), f"not valid JSON: {exc.msg}", "json"))
+                out[key] = parse_json(raw)
+            except ValueError as exc:
+                errors.append(FieldError((key,), str(exc), "json"))
         elif "=" in item:
             key, raw = item.split("=", 1)
-            out[key] = _typed(None, key, raw, errors)
+            fallback = _SEED if key == "seed" else None
+            _put(out, key, _typed(None, key, raw, errors, fallback=fallback))
         else:
             errors.append(FieldError((item,), "expected k=v or k:=json", "syntax"))
     if errors:
@@ -131,10 +168,8 @@ def _params(schema: EndpointSchema | None, items: list[str]) -> dict[str, Any]:
     return out
 
 
-def check_payload(schema: EndpointSchema | None, payload: dict[str, Any]) -> None:
-    """Validate against the schema before any money is spent."""
-    if schema is None:
-        return
-    errors = validate(schema, payload)
-    if errors:
-        raise ValidationFailed(errors)
+def prepare_input(args: argparse.Namespace, schema: EndpointSchema | None) -> PreparedInput:
+    """The flags' input through the gate (``--no-validate``: without the schema's checks);
+    raises ``ValidationFailed`` before anything is uploaded, sent or paid for."""
+    payload = build_payload(args, schema)
+    return prepare(None if args.no_validate else schema, payload)

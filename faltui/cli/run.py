@@ -1,17 +1,27 @@
-"""``faltui run``: build, validate, submit (journaled), then wait, print or download."""
+"""``faltui run``: build, validate, submit (journaled), then wait, print or download.
+
+``--count N`` submits the input N times with seeds varied exactly like the form's submit ×N
+(``PreparedInput.copies``: the given seed S gives S, S+1, …; none or ``random`` gives each job
+its own fresh seed). With N > 1 every line of stdout is one compact JSON object per job, in
+submission order: ``-a`` prints the request ids, the default prints the handles (plus the
+seed), and ``-w`` waits for all of them and prints ``{request_id, seed, state, result |
+error}``. The exit code is 0 when every job finished, 1 when any failed, 3 on timeout.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import time
 from typing import Any
 
-from faltui.cli.payload import build_payload, check_payload
+from faltui.cli.payload import prepare_input
 from faltui.cli.support import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_TIMEOUT,
+    EXIT_USAGE,
     PROGRESS_EVERY,
     CliFailure,
     Console,
@@ -33,7 +43,7 @@ from faltui.core.outputs import (
     human_size,
     is_data_url,
 )
-from faltui.core.schema import EndpointSchema
+from faltui.core.schema import EndpointSchema, PreparedInput
 from faltui.core.storage import upload_local_files
 from faltui.core.text import one_line
 
@@ -161,17 +171,19 @@ def first_url_note(result: dict[str, Any], console: Console) -> None:
 async def cmd_run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """Run a model."""
     endpoint_id = EndpointId.parse(args.model).full
+    if args.count < 1:
+        raise CliFailure("--count must be at least 1", EXIT_USAGE)
+    if args.sync and args.count > 1:
+        raise CliFailure("--count runs jobs on the queue: drop --sync", EXIT_USAGE)
     settings.require_key()
     client = FalClient(settings)
     try:
         catalog = Catalog(settings, client.http)
         schema = await load_schema(catalog, endpoint_id, console)
-        payload = build_payload(args, schema)
-        if not args.no_validate:
-            check_payload(schema, payload)
+        prepared = prepare_input(args, schema)
         if args.sync:
-            return await _run_sync(client, settings, endpoint_id, payload, args, console)
-        return await _run_queued(client, settings, endpoint_id, payload, args, console)
+            return await _run_sync(client, settings, endpoint_id, prepared, args, console)
+        return await _run_queued(client, settings, endpoint_id, prepared, args, console)
     finally:
         await client.aclose()
 
@@ -180,11 +192,15 @@ async def _run_sync(
     client: FalClient,
     settings: Settings,
     endpoint_id: str,
-    payload: dict[str, Any],
+    prepared: PreparedInput,
     args: argparse.Namespace,
     console: Console,
 ) -> int:
-    payload = await upload_local_files(client, payload, progress=_upload_progress(console))
+    (one,) = prepared.copies(1)  # a "random" seed is chosen here, like on the queue
+    _note_seeds([one.payload], console)
+    payload = await upload_local_files(
+        client, one.payload, progress=_upload_progress(console), files=one.local_files
+    )
     result = await client.run(endpoint_id, payload, timeout=args.timeout)
     console.json(result)
     first_url_note(result, console)
@@ -208,22 +224,27 @@ async def _run_queued(
     client: FalClient,
     settings: Settings,
     endpoint_id: str,
-    payload: dict[str, Any],
+    prepared: PreparedInput,
     args: argparse.Namespace,
     console: Console,
 ) -> int:
     journal = open_journal(settings, console)
-    progress = Progress(console, args.logs)
+    progress = Progress(console, args.logs and args.count == 1)
     manager = JobManager(client, journal, max_active=settings.max_active_jobs, on_event=progress)
     try:
-        job = await manager.submit(
+        jobs = await manager.submit_many(
             endpoint_id,
-            payload,
+            prepared,
+            args.count,
             webhook=args.webhook,
             priority=args.priority,
             lifecycle_seconds=args.lifecycle,
             start_timeout=args.start_timeout,
         )
+        _note_seeds([job.input for job in jobs], console)
+        if args.count > 1:
+            return await _report_many(settings, manager, jobs, args, console)
+        (job,) = jobs
         if job.state is JobState.unknown:
             raise CliFailure(f"{job.error} (local job id {job.id})", EXIT_FAILED)
         if job.state is JobState.failed and not job.request_id:
@@ -248,6 +269,64 @@ async def _run_queued(
     finally:
         await manager.aclose()
         journal.close()
+
+
+def _note_seeds(payloads: list[dict[str, Any]], console: Console) -> None:
+    """Say on stderr which seeds the jobs got (chosen here when the seed was random)."""
+    seeds = [str(p["seed"]) for p in payloads if isinstance(p.get("seed"), int)]
+    if seeds:
+        console.note(f"seed{'s' if len(seeds) > 1 else ''}: {', '.join(seeds)}")
+
+
+def _seed_of(job: Job) -> Any:
+    return job.input.get("seed") if isinstance(job.input, dict) else None
+
+
+async def _report_many(
+    settings: Settings,
+    manager: JobManager,
+    jobs: list[Job],
+    args: argparse.Namespace,
+    console: Console,
+) -> int:
+    """``--count N``: one JSON line per job, in submission order (see the module docstring)."""
+    # Refused, or sent without an answer (unknown: never resent; `faltui reconcile` settles it).
+    refused = [job for job in jobs if not job.request_id]
+    console.note(f"submitted {len(jobs) - len(refused)} of {len(jobs)} jobs")
+    if args.async_:
+        for job in jobs:
+            console.line(job.request_id or "")
+        return EXIT_FAILED if refused else EXIT_OK
+    if not args.wait:
+        for job in jobs:
+            handle = job.handle.to_dict() if job.handle else {"request_id": job.request_id}
+            if job.error:
+                handle["error"] = job.error
+            console.line(json.dumps({**handle, "seed": _seed_of(job)}, ensure_ascii=False))
+        return EXIT_FAILED if refused else EXIT_OK
+    finished = await manager.wait_all(args.timeout)
+    console.end_progress()
+    code = EXIT_OK
+    for job in jobs:
+        line: dict[str, Any] = {
+            "request_id": job.request_id,
+            "seed": _seed_of(job),
+            "state": job.state.value,
+        }
+        if job.state is JobState.done:
+            line["result"] = job.result
+            if args.download and job.result is not None:
+                saved = await download_outputs(
+                    settings, job.result, job.request_id, args.download, console
+                )
+                code = max(code, saved)
+        else:
+            line["error"] = job.error
+        console.line(json.dumps(line, ensure_ascii=False))
+    if not finished:
+        console.note(f"timed out after {args.timeout:g}s; some jobs are still running")
+        return EXIT_TIMEOUT
+    return code if all(job.state is JobState.done for job in jobs) else EXIT_FAILED
 
 
 async def _report(settings: Settings, job: Job, args: argparse.Namespace, console: Console) -> int:

@@ -15,8 +15,9 @@ import copy
 import random
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from faltui.core import storage
@@ -39,11 +40,13 @@ from faltui.core.job import (
 )
 from faltui.core.journal import JournalUnavailable
 from faltui.core.scheduler import Scheduler
+from faltui.core.schema.prepare import PreparedInput, prepare
 
 if TYPE_CHECKING:
     from faltui.core.client import FalClient, LogDeduper, QueueHandle, Status
     from faltui.core.journal import Journal
     from faltui.core.reconcile import ReconcileResult
+    from faltui.core.schema.model import EndpointSchema
 
 
 #: Header names containing these words are never kept in a job's options (nor journaled).
@@ -84,33 +87,6 @@ def safe_options(options: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, str | int | float | bool):
             kept[name] = value
     return kept
-
-
-def vary_seed(
-    payload: dict[str, Any], n: int, *, rng: random.Random | None = None
-) -> list[dict[str, Any]]:
-    """``n`` copies of ``payload``; with ``n > 1`` each gets a distinct random ``seed``.
-
-    A single copy keeps the payload as it is (its seed, if any, included).
-    """
-    if n < 1:
-        raise ValueError("the number of jobs must be at least 1")
-    if n == 1:
-        return [copy.deepcopy(payload)]
-    seeds = (rng or random.Random()).sample(range(1, 2**31 - 1), n)
-    return [{**copy.deepcopy(payload), "seed": seed} for seed in seeds]
-
-
-def vary_seeds(payload: dict[str, Any], count: int, *, has_seed: bool) -> list[dict[str, Any]]:
-    """``count`` copies of a payload; consecutive seeds when the model takes a seed."""
-    if count <= 1:
-        return [dict(payload)]
-    if not has_seed and "seed" not in payload:
-        return [dict(payload) for _ in range(count)]
-    base = payload.get("seed")
-    if not isinstance(base, int) or isinstance(base, bool):
-        base = random.randrange(0, 2**31 - count)
-    return [{**payload, "seed": base + i} for i in range(count)]
 
 
 def _iso(ts: float) -> str:
@@ -164,6 +140,8 @@ class JobManager:
             sleep=sleep,
         )
         self._jobs: dict[str, Job] = {}
+        #: Where each job's input names local files (from the gate), until they are uploaded.
+        self._local_files: dict[str, tuple[tuple[tuple[str | int, ...], Path], ...]] = {}
         self._cancel_requested: set[str] = set()
         self._result_tries: dict[str, int] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -186,31 +164,39 @@ class JobManager:
         """One job by its local id."""
         return self._jobs.get(job_id)
 
-    vary_seed = staticmethod(vary_seed)
-
     # -- submit ----------------------------------------------------------------------------
 
     async def submit(
-        self, endpoint_id: str, payload: dict[str, Any], *, label: str = "", **submit_kwargs: Any
+        self,
+        endpoint_id: str,
+        payload: dict[str, Any] | PreparedInput,
+        *,
+        schema: EndpointSchema | None = None,
+        label: str = "",
+        **submit_kwargs: Any,
     ) -> Job:
         """Submit one job and start tracking it; returns the job.
 
-        Local files in ``*_url`` fields are uploaded first (progress shows as job logs). The
-        job, with the exact input about to be sent, is journaled before the submit, and the
-        handle fal returns before anything else happens. A refused submit gives a ``failed``
-        job (kept, with the reason) instead of raising; one that may have reached fal without an
-        answer gives an ``unknown`` job, never resent (``reconcile`` settles it).
+        The input passes the gate first (``faltui.core.schema.prepare``, against ``schema``
+        when given): a bad input raises ``ValidationFailed`` and nothing is journaled, uploaded
+        or sent. Local files are uploaded next (progress shows as job logs). The job, with the
+        exact input about to be sent, is journaled before the submit, and the handle fal
+        returns before anything else happens. A refused submit gives a ``failed`` job (kept,
+        with the reason) instead of raising; one that may have reached fal without an answer
+        gives an ``unknown`` job, never resent (``reconcile`` settles it).
 
         Raises ``JournalUnavailable`` (nothing sent) when the journal cannot record the job:
         no request is sent unrecorded.
         """
+        prepared = payload if isinstance(payload, PreparedInput) else prepare(schema, payload)
         job = Job(
             endpoint_id=endpoint_id,
-            input=copy.deepcopy(payload),
+            input=copy.deepcopy(prepared.payload),
             label=label,
             created_at=self.clock(),
             options=safe_options(submit_kwargs),
         )
+        self._local_files[job.id] = prepared.local_files
         self._submitting += 1
         self._no_submits.clear()
         try:
@@ -219,6 +205,7 @@ class JobManager:
             self._emit(job, "added")
             await self._submit(job, submit_kwargs)
         finally:
+            self._local_files.pop(job.id, None)
             self._submitting -= 1
             if not self._submitting:
                 self._no_submits.set()
@@ -294,7 +281,7 @@ class JobManager:
         self._finish(job, JobState.unknown, UNKNOWN_OUTCOME.format(detail=detail), OUTCOME_UNKNOWN)
 
     async def _upload(self, job: Job, payload: dict[str, Any]) -> dict[str, Any]:
-        found = storage.find_local_files(payload)
+        found = list(self._local_files.pop(job.id, ()))
         if not found:
             return payload
         names = ", ".join(path.name for _, path in found)
@@ -312,7 +299,7 @@ class JobManager:
                 self._log(job, f"Uploaded {step}% ({sent:,} of {total:,} bytes)")
 
         uploaded = await storage.upload_local_files(
-            self.client, payload, progress=progress, cache=self.uploads
+            self.client, payload, progress=progress, cache=self.uploads, files=found
         )
         self._log(job, "Upload finished")
         return uploaded
@@ -320,21 +307,46 @@ class JobManager:
     async def submit_batch(
         self,
         endpoint_id: str,
-        payloads: list[dict[str, Any]],
+        payloads: Sequence[dict[str, Any] | PreparedInput],
         *,
+        schema: EndpointSchema | None = None,
         label: str = "",
         **submit_kwargs: Any,
     ) -> list[Job]:
-        """Submit many jobs, at most ``submit_concurrency`` at a time; jobs in input order."""
-        gate = asyncio.Semaphore(self.submit_concurrency)
-        many = len(payloads) > 1
+        """Submit many jobs, at most ``submit_concurrency`` at a time; jobs in input order.
 
-        async def one(index: int, payload: dict[str, Any]) -> Job:
+        Every input passes the gate before the first is sent: one bad input sends none.
+        """
+        prepared = [p if isinstance(p, PreparedInput) else prepare(schema, p) for p in payloads]
+        gate = asyncio.Semaphore(self.submit_concurrency)
+        many = len(prepared) > 1
+
+        async def one(index: int, item: PreparedInput) -> Job:
             async with gate:
                 name = f"{label} #{index + 1}" if label and many else label
-                return await self.submit(endpoint_id, payload, label=name, **submit_kwargs)
+                return await self.submit(endpoint_id, item, label=name, **submit_kwargs)
 
-        return list(await asyncio.gather(*(one(i, p) for i, p in enumerate(payloads))))
+        return list(await asyncio.gather(*(one(i, p) for i, p in enumerate(prepared))))
+
+    async def submit_many(
+        self,
+        endpoint_id: str,
+        prepared: PreparedInput,
+        count: int = 1,
+        *,
+        rng: random.Random | None = None,
+        label: str = "",
+        **submit_kwargs: Any,
+    ) -> list[Job]:
+        """Submit an input ``count`` times (submit ×N, ``faltui run --count``).
+
+        Seeds follow ``PreparedInput.copies``: the user's seed S gives S, S+1, …; "random"
+        gives each job its own fresh seed; a model without a seed gets identical copies.
+        """
+        copies = prepared.copies(count, rng)
+        if len(copies) == 1:
+            return [await self.submit(endpoint_id, copies[0], label=label, **submit_kwargs)]
+        return await self.submit_batch(endpoint_id, copies, label=label, **submit_kwargs)
 
     async def rerun(self, job_id: str) -> Job:
         """Submit a new job with the same endpoint, input, label and options."""

@@ -12,15 +12,13 @@ import asyncio
 import copy
 import json
 import mimetypes
-import re
 import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -33,6 +31,7 @@ from faltui.core.errors import (
     UnauthorizedError,
     ValidationFailed,
 )
+from faltui.core.schema.files import file_problem, file_values_by_key, local_path
 
 MULTIPART_THRESHOLD = 100 * 1024**2
 PART_SIZE = 10 * 1024**2
@@ -46,9 +45,6 @@ DEFAULT_TOKEN_LIFE = 600.0
 
 Progress = Callable[[int, int], Any]
 PathKey = tuple[str | int, ...]
-
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 
 
 class UploadError(FaltuiError):
@@ -438,48 +434,6 @@ def _first_leaf(group: BaseExceptionGroup) -> BaseException:
 # -- local paths inside a payload -------------------------------------------------------------
 
 
-def _is_file_key(key: Any) -> bool:
-    return isinstance(key, str) and (key.endswith("_url") or key.endswith("_urls"))
-
-
-def local_path(value: str) -> Path | None:
-    """The local path ``value`` names (``~``, ``file://``), or None for a URL (http, data:…)."""
-    text = value.strip()
-    if not text:
-        return None
-    if text.lower().startswith("file://"):
-        parts = urlsplit(text)
-        raw = unquote(parts.path)
-        if parts.netloc and parts.netloc != "localhost":
-            raw = f"//{parts.netloc}{raw}"
-        return Path(raw).expanduser()
-    if _SCHEME.match(text) and not _WINDOWS_DRIVE.match(text):
-        return None
-    return Path(text).expanduser()
-
-
-def _file_values(payload: Any, path: PathKey = ()) -> list[tuple[PathKey, str]]:
-    """``(path, string)`` for every string under a ``*_url`` / ``*_urls`` key, at any depth."""
-    found: list[tuple[PathKey, str]] = []
-    if isinstance(payload, dict):
-        for key, value in payload.items():
-            here = (*path, key)
-            if _is_file_key(key) and isinstance(value, str):
-                found.append((here, value))
-            elif _is_file_key(key) and isinstance(value, list):
-                for i, item in enumerate(value):
-                    if isinstance(item, str):
-                        found.append(((*here, i), item))
-                    else:
-                        found.extend(_file_values(item, (*here, i)))
-            else:
-                found.extend(_file_values(value, here))
-    elif isinstance(payload, list):
-        for i, item in enumerate(payload):
-            found.extend(_file_values(item, (*path, i)))
-    return found
-
-
 def find_local_files(payload: dict[str, Any], *, strict: bool = True) -> list[tuple[PathKey, Path]]:
     """Existing local files named by ``*_url`` / ``*_urls`` values (paths or ``file://``).
 
@@ -491,7 +445,7 @@ def find_local_files(payload: dict[str, Any], *, strict: bool = True) -> list[tu
         if missing:
             raise ValidationFailed(missing)
     found: list[tuple[PathKey, Path]] = []
-    for where, value in _file_values(payload):
+    for where, value in file_values_by_key(payload):
         candidate = local_path(value)
         if candidate is not None and candidate.is_file():
             found.append((where, candidate))
@@ -499,18 +453,13 @@ def find_local_files(payload: dict[str, Any], *, strict: bool = True) -> list[tu
 
 
 def missing_local_files(payload: dict[str, Any]) -> list[FieldError]:
-    """A ``FieldError`` for each ``*_url`` value that is neither a URL nor an existing file."""
-    errors: list[FieldError] = []
-    for where, value in _file_values(payload):
-        candidate = local_path(value)
-        if candidate is None or candidate.is_file():
-            continue
-        if candidate.exists():
-            message = f"{value!r} is not a file"
-        else:
-            message = f"no such file: {value!r} (expected a URL or a local file path)"
-        errors.append(FieldError(where, message, "file"))
-    return errors
+    """A ``FieldError`` for each ``*_url`` value that is neither a URL fal fetches nor an
+    existing local file (``faltui.core.schema.files`` decides)."""
+    return [
+        FieldError(where, problem, "file")
+        for where, value in file_values_by_key(payload)
+        if (problem := file_problem(value))
+    ]
 
 
 def _set(payload: Any, where: PathKey, value: Any) -> None:
@@ -563,17 +512,29 @@ async def upload_local_files(
     *,
     lifecycle_seconds: int | None = None,
     cache: UploadCache | None = None,
+    files: Sequence[tuple[PathKey, Path]] | None = None,
 ) -> dict[str, Any]:
     """A copy of ``payload`` with every local file uploaded and replaced by its URL.
 
-    Raises ``ValidationFailed`` (nothing uploaded) when a value looks like a local path but no
-    such file exists. A file named twice is uploaded once; with a ``cache``, once across
-    calls too.
+    ``files`` says where the local files are (``PreparedInput.local_files``, found through
+    the schema); without it they are found by fal's ``*_url`` key names. Raises
+    ``ValidationFailed`` (nothing uploaded) when a value looks like a local path but no such
+    file exists. A file named twice is uploaded once; with a ``cache``, once across calls too.
     """
-    missing = missing_local_files(payload)
-    if missing:
-        raise ValidationFailed(missing)
-    found = find_local_files(payload)
+    if files is None:
+        missing = missing_local_files(payload)
+        if missing:
+            raise ValidationFailed(missing)
+        found = find_local_files(payload)
+    else:
+        gone = [
+            FieldError(where, f"no such local file: {file}", "file")
+            for where, file in files
+            if not file.is_file()
+        ]
+        if gone:
+            raise ValidationFailed(gone)
+        found = list(files)
     if not found:
         return payload
     result = copy.deepcopy(payload)

@@ -14,7 +14,7 @@ from waits import search_palette
 
 from faltui.core.config import Paths, Settings
 from faltui.core.job import Job, JobEvent, JobState
-from faltui.core.jobs import vary_seeds
+from faltui.core.schema import prepare
 from faltui.core.state import AppState
 from faltui.tui.app import FaltuiApp
 from faltui.tui.screens.help import HelpScreen
@@ -218,15 +218,6 @@ async def test_job_events_are_batched_into_counts(tmp_path: Path) -> None:
         await pilot.pause()
 
 
-def test_vary_seeds() -> None:
-    assert vary_seeds({"prompt": "x"}, 1, has_seed=True) == [{"prompt": "x"}]
-    seeds = [p["seed"] for p in vary_seeds({"prompt": "x", "seed": 7}, 3, has_seed=True)]
-    assert seeds == [7, 8, 9]
-    random_seeds = [p["seed"] for p in vary_seeds({"prompt": "x"}, 4, has_seed=True)]
-    assert len(set(random_seeds)) == 4
-    assert vary_seeds({"a": 1}, 2, has_seed=False) == [{"a": 1}, {"a": 1}]
-
-
 @pytest.mark.parametrize("size", [(80, 24), (200, 60)])
 async def test_palette_opens_and_runs_an_action(tmp_path: Path, size: tuple[int, int]) -> None:
     app = FaltuiApp(make_settings(tmp_path))
@@ -253,13 +244,13 @@ async def test_palette_switches_theme_and_remembers(tmp_path: Path) -> None:
 
 
 async def test_unexpected_worker_error_is_a_notification(tmp_path: Path) -> None:
-    async def broken_submit(endpoint_id: str, payload: dict[str, Any]) -> Job:
+    async def broken_submit(endpoint_id: str, payload: Any, **kwargs: Any) -> Job:
         raise RuntimeError("a bug in the job manager")
 
     app = FaltuiApp(make_settings(tmp_path, key="demo-key:secret"))
     async with app.run_test(size=(160, 48)) as pilot:
         app.services.jobs.submit = broken_submit  # type: ignore[method-assign]
-        worker = app.main._submit("fal-ai/flux/dev", {"prompt": "x"}, 1)
+        worker = app.main._submit("fal-ai/flux/dev", prepare(None, {"prompt": "x"}), 1)
         with contextlib.suppress(WorkerFailed):
             await worker.wait()
         await pilot.pause()

@@ -33,7 +33,11 @@ async def test_typed_payload_reaches_fal_and_a_422_marks_the_field(
         await pilot.press("ctrl+j")  # the alternative submit key
         await until(lambda: len(emulator.jobs) == 1)
         sent = next(iter(emulator.jobs.values())).input
-        assert sent == form.values()
+        # The seed field was left empty (random): faltui chose one, and the job shows it.
+        assert "seed" not in form.values() and isinstance(sent["seed"], int)
+        assert sent == {**form.values(), "seed": sent["seed"]}
+        (job,) = app.services.jobs.jobs()
+        assert job.input["seed"] == sent["seed"]
         assert sent["prompt"] == "a lighthouse"
         assert type(sent["num_images"]) is int and type(sent["guidance_scale"]) is float
         # The emulated fal answers 422 at ("body", "prompt"): the field shows it.

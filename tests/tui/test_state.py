@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from faltui.core.state import AppState
+from faltui.core.state import AppState, Draft, ForkNote
 
 
 def test_round_trip(tmp_path: Path) -> None:
@@ -13,15 +13,16 @@ def test_round_trip(tmp_path: Path) -> None:
     state.touch_recent("fal-ai/flux/schnell")
     state.touch_recent("fal-ai/flux/dev")
     state.set_theme("faltui-ember")
-    state.remember_values("fal-ai/flux/dev", {"prompt": "a cat", "seed": 3})
+    draft = Draft({"prompt": "a cat", "seed": 3}, {("num_images",): "2.5"}, ForkNote("j1", 3))
+    assert state.keep_draft("fal-ai/flux/dev", draft)
     assert state.save() is None
 
     again = AppState.load(path)
     assert again.favourites == ["fal-ai/flux/dev"]
     assert again.recents == ["fal-ai/flux/dev", "fal-ai/flux/schnell"]
     assert again.theme == "faltui-ember"
-    assert again.values_for("fal-ai/flux/dev") == {"prompt": "a cat", "seed": 3}
-    assert again.values_for("unknown/model") is None
+    assert again.draft_for("fal-ai/flux/dev") == draft
+    assert again.draft_for("unknown/model") is None
 
 
 def test_toggle_twice_and_recents_are_bounded(tmp_path: Path) -> None:
@@ -50,21 +51,37 @@ def test_wrong_shapes_are_ignored(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     path.write_text(
         '{"favourites": "nope", "recents": [1, "a/b", "a/b"], "theme": 5,'
-        ' "last_values": {"m/x": 3, "m/y": {"k": 1}}}',
+        ' "last_values": {"m/x": 3, "m/y": {"k": 1}},'
+        ' "drafts": {"m/z": {"values": {"a": 1}, "texts": [[[], "x"], [["a"], 5]],'
+        ' "fork": {"job_id": 7}}, "m/w": []}}',
         encoding="utf-8",
     )
     state = AppState.load(path)
     assert state.favourites == []
     assert state.recents == ["a/b"]
     assert state.theme is None
-    assert state.last_values == {"m/y": {"k": 1}}
+    # version 1's last submitted values become drafts; broken parts of drafts are dropped
+    assert state.drafts == {"m/z": Draft({"a": 1}), "m/y": Draft({"k": 1})}
 
 
-def test_unserialisable_or_huge_values_are_not_kept(tmp_path: Path) -> None:
+def test_unserialisable_or_huge_drafts_are_not_kept(tmp_path: Path) -> None:
     state = AppState(tmp_path / "s.json")
-    state.remember_values("m/a", {"x": object()})
-    state.remember_values("m/b", {"prompt": "x" * 100_000})
-    assert state.last_values == {}
+    assert not state.keep_draft("m/a", Draft({"x": object()}))
+    assert not state.keep_draft("m/b", Draft({"prompt": "x" * 100_000}))
+    assert not state.keep_draft("m/c", Draft({"x": float("nan")}))
+    assert state.drafts == {}
+
+
+def test_drafts_are_bounded_least_recently_kept_first(tmp_path: Path) -> None:
+    from faltui.core.state import MAX_DRAFTS
+
+    state = AppState(tmp_path / "s.json")
+    for i in range(MAX_DRAFTS + 5):
+        state.keep_draft(f"m/{i}", Draft({"i": i}))
+    state.keep_draft("m/5", Draft({"i": "again"}))  # kept again: the newest now
+    state.keep_draft("m/new", Draft({}))
+    assert len(state.drafts) == MAX_DRAFTS
+    assert "m/0" not in state.drafts and "m/5" in state.drafts and "m/6" not in state.drafts
 
 
 def test_save_error_is_returned(tmp_path: Path) -> None:

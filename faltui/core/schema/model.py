@@ -6,6 +6,7 @@ Kept free of parsing logic so every other ``schema_*`` module can import them.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,6 +130,16 @@ def array_item(f: Field) -> Field | None:
         if v.item is not None:
             return v.item
     return None
+
+
+def walk_fields(fields: list[Field]) -> Iterator[Field]:
+    """Every field of a tree, depth first: children, list items, then union variants."""
+    for f in fields:
+        yield f
+        yield from walk_fields(f.children)
+        if f.item is not None:
+            yield from walk_fields([f.item])
+        yield from walk_fields(f.variants)
 
 
 @dataclass

@@ -13,8 +13,8 @@ import math
 from typing import Any
 
 from faltui.core.errors import FieldError
-from faltui.core.schema.coerce import close_matches, show_values
 from faltui.core.schema.model import EndpointSchema, Field
+from faltui.core.schema.wording import close_matches, show_values
 
 Path = tuple[str | int, ...]
 
@@ -136,7 +136,7 @@ class _Checker:
 
     def length(self, f: Field, n: int, path: Path, unit: str) -> None:
         if f.min_length is not None and n < f.min_length:
-            self.add(path, f"too short: {n} {unit}, at least {f.min_length}", "length")
+            self.add(path, f"too short: {n} {unit}, at least {f.min_length}", "short")
         if f.max_length is not None and n > f.max_length:
             self.add(path, f"too long: {n} {unit}, at most {f.max_length}", "length")
 

@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from faltui.core.schema.input import read_integer
 from faltui.tui.format import literal
 
 MAX_COUNT = 500
@@ -39,7 +40,8 @@ class CountScreen(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Submit how many times? (seeds vary when the model has a seed)")
-            yield Input(str(self.default), type="integer", id="count-input")
+            # No restrict: "2.5" must not silently become 25 jobs.
+            yield Input(str(self.default), id="count-input")
             yield Static("", id="count-error")
             yield Static("", id="count-cost")
             yield Static("enter submit · escape cancel", id="count-keys")
@@ -51,10 +53,23 @@ class CountScreen(ModalScreen[int | None]):
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
+        count = self._count(event.value)
+        self._show_cost(count)
+        problem = None if count is not None or not event.value.strip() else self._problem()
+        self.query_one("#count-error", Static).update(problem or "")
+
+    @staticmethod
+    def _count(text: str) -> int | None:
+        """The typed count, read like any integer field (``1e2`` is 100), if in range."""
         try:
-            self._show_cost(int(event.value))
+            count = read_integer(text)
         except ValueError:
-            self._show_cost(None)
+            return None
+        return count if 1 <= count <= MAX_COUNT else None
+
+    @staticmethod
+    def _problem() -> str:
+        return f"Enter a whole number from 1 to {MAX_COUNT}."
 
     def _show_cost(self, count: int | None) -> None:
         text = self.cost(count) if self.cost is not None and count and count > 0 else None
@@ -64,14 +79,9 @@ class CountScreen(ModalScreen[int | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        try:
-            count = int(event.value)
-        except ValueError:
-            count = 0
-        if not 1 <= count <= MAX_COUNT:
-            self.query_one("#count-error", Static).update(
-                Text(f"Enter a whole number from 1 to {MAX_COUNT}.")
-            )
+        count = self._count(event.value)
+        if count is None:
+            self.query_one("#count-error", Static).update(self._problem())
             return
         self.dismiss(count)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -41,12 +41,11 @@ from faltui.core.errors import (
     ValidationFailed,
 )
 from faltui.core.job import Job, JobEvent, JobState
-from faltui.core.jobs import vary_seeds
 from faltui.core.journal import JournalUnavailable
 from faltui.core.outputs import DownloadProgress, find_saveables
 from faltui.core.pricing import Price, describe_cost, get_prices
 from faltui.core.reconcile import ReconcileResult
-from faltui.core.schema import EndpointSchema
+from faltui.core.schema import EndpointSchema, PreparedInput
 from faltui.core.state import AppState
 from faltui.services import Services
 from faltui.tui import commands as palette
@@ -161,7 +160,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="pane-models", classes="pane"):
                 yield ModelBrowser(state=self.state, ranker=rank, id="browser")
             with Vertical(id="pane-form", classes="pane"):
-                yield ParamForm(id="form")
+                yield ParamForm(id="form", drafts=self.state)
             with Vertical(id="right"):
                 with Vertical(id="pane-jobs", classes="pane"):
                     yield JobTable(id="jobs")
@@ -262,10 +261,8 @@ class MainScreen(Screen[None]):
             self.browser.focus_list()
             return
         container = self.pane_widget(pane)
-        if pane == "form":
-            self.form.focus_first()
-            if self.focused is not None and container in self.focused.ancestors:
-                return
+        if pane == "form" and self.form.focus_resume():  # back to the field last used
+            return
         for widget in container.query("*"):
             if widget.focusable:
                 self.set_focus(widget)
@@ -389,7 +386,7 @@ class MainScreen(Screen[None]):
             return  # the user chose another model meanwhile
         self.current_schema = schema
         form.loading = False
-        form.load(schema, self.state.values_for(model.endpoint_id))
+        form.load(schema)  # from the model's draft (or a queued fork), else the defaults
         self._show_pane("form")
         # The form mounts its editors asynchronously: focus the first one once they exist
         # and have been laid out (a pane shown just now has no size before that).
@@ -485,21 +482,12 @@ class MainScreen(Screen[None]):
     def _on_form_submit(self, message: ParamForm.Submit) -> None:
         message.stop()
         if self._can_submit():
-            self._submit(message.endpoint_id, dict(message.payload), message.count)
+            self._submit(message.endpoint_id, message.prepared, message.count)
 
     @work(group="submit", exit_on_error=False)
-    async def _submit(self, endpoint_id: str, payload: dict[str, Any], count: int) -> None:
-        schema = self.current_schema
-        has_seed = schema is not None and schema.input_field("seed") is not None
-        payloads = vary_seeds(payload, count, has_seed=has_seed)
-        self.state.remember_values(endpoint_id, payload)
-        self._save_state()
-        manager = self.services.jobs
+    async def _submit(self, endpoint_id: str, prepared: PreparedInput, count: int) -> None:
         try:
-            if len(payloads) == 1:
-                jobs = [await manager.submit(endpoint_id, payloads[0])]
-            else:
-                jobs = await manager.submit_batch(endpoint_id, payloads)
+            jobs = await self.services.jobs.submit_many(endpoint_id, prepared, count)
         except ValidationFailed as exc:
             self.form.mark_errors(exc.errors)
             self.notify(str(exc), title="Input not valid", severity="error", markup=False)
@@ -520,7 +508,7 @@ class MainScreen(Screen[None]):
             self._form_jobs.add(job.id)
             self._mark_dirty(job)
         note = f"Submitted {len(jobs)} job{'s' if len(jobs) != 1 else ''} to {endpoint_id}"
-        if count > 1 and not has_seed and "seed" not in payload:
+        if count > 1 and prepared.seed is None:
             note += " (the model has no seed: identical inputs)"
         self.notify(note, markup=False)
         if jobs:
@@ -676,7 +664,7 @@ class MainScreen(Screen[None]):
         model = known.get(job.endpoint_id) or ModelInfo.from_api(
             {"endpoint_id": job.endpoint_id, "metadata": {"display_name": job.endpoint_id}}
         )
-        self.state.remember_values(job.endpoint_id, dict(job.input))
+        self.form.queue_fork(job)
         self.choose_model(model)
         self.notify(f"Loaded the job's input for {job.endpoint_id} into the form.", markup=False)
 

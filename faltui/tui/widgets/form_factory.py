@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from faltui.core.schema import EMPTY, Field
+from faltui.core.schema.model import array_item, object_children
+from faltui.core.seeds import is_seed_field
 from faltui.tui.widgets.form_fields import (
     BoolEditor,
     ConstEditor,
@@ -13,22 +16,13 @@ from faltui.tui.widgets.form_fields import (
     JsonEditor,
     NumberEditor,
     OpenEnumEditor,
+    Path,
+    SeedEditor,
     StringEditor,
     TextEditor,
 )
-from faltui.tui.widgets.form_groups import (
-    ImageSizeEditor,
-    ObjectEditor,
-    array_item,
-    object_children,
-)
+from faltui.tui.widgets.form_groups import ImageSizeEditor, ObjectEditor
 from faltui.tui.widgets.form_lists import ArrayEditor
-from faltui.tui.widgets.form_values import UNSET, attr
-
-if TYPE_CHECKING:
-    from faltui.core.schema import Field
-
-Path = tuple[str | int, ...]
 
 EDITORS: dict[str, type[FieldEditor]] = {
     "string": StringEditor,
@@ -48,16 +42,17 @@ EDITORS: dict[str, type[FieldEditor]] = {
 
 
 def make_editor(
-    field: Field, path: Path, value: Any = UNSET, *, show_label: bool = True
+    field: Field, path: Path, value: Any = EMPTY, *, show_label: bool = True
 ) -> FieldEditor:
     """The editor for a field's kind (unknown kinds get the JSON editor)."""
-    kind = attr(field, "kind", "json")
-    cls = EDITORS.get(kind, JsonEditor)
-    if kind == "enum" and attr(field, "open_enum", False):
+    cls = EDITORS.get(field.kind, JsonEditor)
+    if is_seed_field(field):
+        cls = SeedEditor
+    elif field.kind == "enum" and field.open_enum:
         cls = OpenEnumEditor
-    if kind == "object" and not object_children(field):
-        cls = JsonEditor
-    if kind == "array" and array_item(field) is None:
+    elif (field.kind == "object" and not object_children(field)) or (
+        field.kind == "array" and array_item(field) is None
+    ):
         cls = JsonEditor
     return cls(field, path, value, show_label=show_label)
 

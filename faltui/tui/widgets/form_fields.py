@@ -1,58 +1,45 @@
 """Editors for single form fields: one widget per field kind of ``faltui.core.schema``.
 
 Every editor shows the same frame — a label line (name, ``*`` when required, a dim kind/bounds
-hint), the control, a dim help line (the description, literal text, also the tooltip) and an
-error line that appears after ``check()`` or ``mark_errors()``. Editors hold their current
-value; ``value()`` returns it typed, or ``UNSET`` when the field is empty and must be left out
-of the payload. Composite editors (image size, lists, objects) live in ``form_groups``.
+hint), the control, an error line and a dim help line (the description, literal text, also
+the tooltip). Editors hold text and display it; every reading and check of that text is done
+by ``faltui.core.schema.input.read`` — the function ``faltui run`` uses too — so what a person
+types is what is sent, or the error line says why. Nothing is filtered while typing: ``2.5``
+in an integer field stays ``2.5`` and says it is not an integer. Composite editors (image
+size, lists, objects) live in ``form_groups`` and ``form_lists``.
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Input, Select, Static, Switch, TextArea
 
 from faltui.core.errors import FieldError
-from faltui.core.outputs import url_file_name
-from faltui.tui.widgets.form_values import (
-    UNSET,
-    attr,
-    file_error,
-    file_value,
-    help_of,
-    is_empty,
-    kind_hint,
-    label_of,
-    parse_json,
-    parse_number,
-    parse_text,
-    range_error,
-    to_text,
-)
-
-if TYPE_CHECKING:
-    from faltui.core.schema import Field
+from faltui.core.schema import EMPTY, Field, kind_hint, read, value_text
+from faltui.core.state import ForkNote
+from faltui.tui.widgets.form_labels import help_of, label_of, placeholder_for, short_id
 
 Path = tuple[str | int, ...]
-
-#: Characters an integer / number input accepts while typing (partial forms included).
-INTEGER_RESTRICT = r"[+-]?\d*"
-NUMBER_RESTRICT = r"[+-]?(\d*\.?\d*([eE][+-]?\d*)?)?"
+Reading = tuple[Any, list[FieldError]]
 
 #: Placeholder label of the "not set" entry of optional selects.
 BLANK_LABEL = "(not set: server default)"
 
+#: Problems shown only after a check (an untouched or half-typed form is not all red).
+DEFERRED_KINDS = frozenset({"missing", "short"})
+
 
 class FieldEditor(Vertical):
-    """Base of all editors: label, control, help and error lines for one field."""
+    """Base of all editors: label, control, error and help lines for one field."""
 
     DEFAULT_CSS = """
     FieldEditor { height: auto; margin: 0 0 1 0; padding: 0 1; }
@@ -68,11 +55,18 @@ class FieldEditor(Vertical):
     #: Whether ``mark_errors`` paths below this editor's own path are handled by children.
     has_children: ClassVar[bool] = False
 
+    class Edited(Message):
+        """Something in an editor changed (the form keeps its draft up to date)."""
+
+        def __init__(self, editor: FieldEditor | None) -> None:
+            super().__init__()
+            self.editor = editor
+
     def __init__(
         self,
         field: Field,
         path: Path,
-        value: Any = UNSET,
+        value: Any = EMPTY,
         *,
         show_label: bool = True,
         classes: str | None = None,
@@ -96,7 +90,7 @@ class FieldEditor(Vertical):
     @property
     def required(self) -> bool:
         """Whether the schema requires this field."""
-        return bool(attr(self.field, "required", False))
+        return self.field.required
 
     def label_text(self) -> Text:
         """``name *  hint`` as literal rich text."""
@@ -133,67 +127,57 @@ class FieldEditor(Vertical):
 
     # -- values ------------------------------------------------------------------------
 
-    def value(self) -> Any:
-        """The typed value, or UNSET when empty (or when the text cannot be parsed).
+    def reading(self) -> Reading:
+        """The value (EMPTY when there is none or the text does not read as one) and the
+        problems of what the editor holds, as the gate would report them."""
+        raise NotImplementedError
 
-        Before the controls exist (just after ``load``) it is the value they will show.
-        """
+    def value(self) -> Any:
+        """The typed value, or EMPTY. Before the controls exist (just after ``load``) it is
+        the value they will show."""
         if not self._ready:
             return self._initial
-        try:
-            return self.parsed()
-        except ValueError:
-            return UNSET
+        return self.reading()[0]
 
-    def parsed(self) -> Any:
-        """The typed value; raises ValueError with a message when the text is not valid."""
-        raise NotImplementedError
+    def problems(self) -> list[FieldError]:
+        """Problems of what the editor holds (none before it is shown)."""
+        return self.reading()[1] if self._ready else []
 
     def set_value(self, value: Any) -> None:
-        """Show a value (UNSET/None: empty)."""
+        """Show a value (EMPTY/None: empty)."""
         raise NotImplementedError
+
+    def unread_texts(self) -> dict[Path, str]:
+        """Text that does not read as a value yet, by path (kept in the model's draft)."""
+        return {}
+
+    def set_text(self, text: str, rest: Path = ()) -> None:
+        """Put typed text back (from a draft); ``rest`` is the path below this editor's own
+        (composites); editors without text ignore it."""
 
     # -- errors ------------------------------------------------------------------------
 
-    def local_errors(self) -> list[FieldError]:
-        """Problems visible without the server: unparsable text, bounds, required and empty."""
-        if not self._ready:
-            return []  # not shown yet; the schema's validate still sees the payload
-        try:
-            value = self.parsed()
-        except ValueError as exc:
-            return [FieldError(self.path, str(exc), "parse")]
-        if value is UNSET or is_empty(value):
-            if self.required:
-                return [FieldError(self.path, "required", "missing")]
-            return []
-        problem = range_error(self.field, value)
-        if problem:
-            # Too short is normal while typing: like "required", shown after a check only.
-            min_len = attr(self.field, "min_length")
-            short = isinstance(value, str) and min_len is not None and len(value) < min_len
-            return [FieldError(self.path, problem, "short" if short else "range")]
-        return []
-
     def live_check(self) -> None:
-        """Re-check after an edit: parse and range problems show at once, "required" only
-        after a check (so an untouched form is not all red)."""
-        deferred = ("missing", "short")
-        errors = [e for e in self.local_errors() if e.kind not in deferred or self._checked]
-        self.show_error("; ".join(e.message for e in errors) if errors else None)
+        """Re-check after an edit: problems show at once, except "required" and "too short"
+        which wait for a check (so an untouched form is not all red)."""
+        shown = [e for e in self.own_problems() if e.kind not in DEFERRED_KINDS or self._checked]
+        self.show_error("; ".join(e.message for e in shown) if shown else None)
+        self.post_message(self.Edited(self))
+
+    def own_problems(self) -> list[FieldError]:
+        """The problems this editor's own error line shows (children show theirs)."""
+        return self.problems()
 
     def show_error(self, message: str | None) -> None:
         """Show (or clear with None) the red line under the control."""
         self._error_message = message
         self.set_class(bool(message), "-error")
-        try:
-            line = self.query_children(".field-error").first(Static)
-        except Exception:  # not composed yet
-            return
-        line.update(Text(f"✗ {message}") if message else "")
+        lines = self.query_children(".field-error")
+        if lines:
+            lines.first(Static).update(Text(f"✗ {message}") if message else "")
 
     def add_error(self, message: str) -> None:
-        """Add a message to the error line (several server errors may hit one field)."""
+        """Add a message to the error line (several errors may hit one field)."""
         self._checked = True
         if self._error_message and message not in self._error_message.split("; "):
             message = f"{self._error_message}; {message}"
@@ -231,12 +215,31 @@ class FieldEditor(Vertical):
                 return
 
 
-class StringEditor(FieldEditor):
-    """A one-line string."""
+class TextFieldEditor(FieldEditor):
+    """An editor holding typed text, read by ``faltui.core.schema.input.read``."""
+
+    def text(self) -> str:
+        """The text as typed."""
+        raise NotImplementedError
+
+    def reading(self) -> Reading:
+        return read(self.field, self.text(), self.path)
+
+    def unread_texts(self) -> dict[Path, str]:
+        if not self._ready:
+            return {}
+        if any(e.kind == "parse" for e in self.reading()[1]):
+            return {self.path: self.text()}
+        return {}
+
+
+class StringEditor(TextFieldEditor):
+    """A one-line text box (strings, numbers, files, open enums). Nothing typed is filtered:
+    a character a field cannot take shows as an error instead of silently disappearing."""
 
     def compose_control(self) -> ComposeResult:
         yield Input(
-            to_text(self._initial),
+            value_text(self._initial),
             placeholder=placeholder_for(self.field),
             compact=True,
             tooltip=self.tooltip_text(),
@@ -246,11 +249,15 @@ class StringEditor(FieldEditor):
     def _input(self) -> Input:
         return self.query_one(".field-control", Input)
 
-    def parsed(self) -> Any:
-        return parse_text(self.field, self._input().value)
+    def text(self) -> str:
+        return self._input().value
 
     def set_value(self, value: Any) -> None:
-        self._input().value = to_text(value)
+        self._input().value = value_text(value)
+
+    def set_text(self, text: str, rest: Path = ()) -> None:
+        if not rest:
+            self._input().value = text
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
@@ -258,7 +265,63 @@ class StringEditor(FieldEditor):
             self.live_check()
 
 
-class TextEditor(FieldEditor):
+class NumberEditor(StringEditor):
+    """An integer or a number, read by the core's number rules (``1e3``, ``5.0`` …)."""
+
+
+class FileEditor(StringEditor):
+    """A URL, or a local path that is uploaded when the form is submitted."""
+
+
+class SeedEditor(NumberEditor):
+    """A model's seed: empty or ``random`` draws a fresh seed per job (shown in the job);
+    a seed that came from a forked job says so, and is used for the next submit only."""
+
+    def __init__(
+        self,
+        field: Field,
+        path: Path,
+        value: Any = EMPTY,
+        *,
+        show_label: bool = True,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(field, path, value, show_label=show_label, classes=classes)
+        #: The fork the shown seed came from (None once the user types their own).
+        self.fork: ForkNote | None = None
+
+    def compose(self) -> ComposeResult:
+        yield from super().compose()
+        yield Static("", classes="field-help seed-note", markup=False)
+
+    def on_mount(self) -> None:  # Textual runs the base class's on_mount too
+        self._show_note()
+
+    def set_fork(self, fork: ForkNote | None) -> None:
+        """Mark the shown seed as the one of a forked job (None: the user's own)."""
+        self.fork = fork if fork is not None and fork.seed is not None else None
+        if self._ready:
+            self._show_note()
+
+    def note_text(self) -> str:
+        """``seed 1234 from job …; clear for random`` while the seed is a fork's."""
+        if self.fork is None or self.fork.seed is None:
+            return ""
+        return f"seed {self.fork.seed} from job {short_id(self.fork.job_id)}; clear for random"
+
+    def _show_note(self) -> None:
+        note = self.query_children(".seed-note").first(Static)
+        text = self.note_text()
+        note.update(Text(text))
+        note.display = bool(text)
+
+    def live_check(self) -> None:
+        super().live_check()
+        if self.fork is not None and self.value() != self.fork.seed:
+            self.set_fork(None)  # the user's own seed now
+
+
+class TextEditor(TextFieldEditor):
     """A long, prompt-like text: a soft-wrapping text area that grows to a few lines."""
 
     DEFAULT_CSS = """
@@ -266,8 +329,8 @@ class TextEditor(FieldEditor):
     """
 
     def compose_control(self) -> ComposeResult:
-        area = TextArea(
-            to_text(self._initial),
+        yield TextArea(
+            value_text(self._initial),
             soft_wrap=True,
             compact=True,
             tab_behavior="focus",
@@ -276,16 +339,19 @@ class TextEditor(FieldEditor):
             classes="field-control",
             highlight_cursor_line=False,
         )
-        yield area
 
     def _area(self) -> TextArea:
         return self.query_one(".field-control", TextArea)
 
-    def parsed(self) -> Any:
-        return parse_text(self.field, self._area().text)
+    def text(self) -> str:
+        return self._area().text
 
     def set_value(self, value: Any) -> None:
-        self._area().load_text(to_text(value))
+        self._area().load_text(value_text(value))
+
+    def set_text(self, text: str, rest: Path = ()) -> None:
+        if not rest:
+            self._area().load_text(text)
 
     @on(TextArea.Changed)
     def _changed(self, event: TextArea.Changed) -> None:
@@ -293,33 +359,29 @@ class TextEditor(FieldEditor):
             self.live_check()
 
 
-class NumberEditor(FieldEditor):
-    """An integer or number: typing is restricted, bounds are checked as you type."""
+class JsonEditor(TextEditor):
+    """Any JSON value, for constructs the form has no better editor for."""
+
+    DEFAULT_CSS = """
+    JsonEditor TextArea { height: auto; min-height: 2; max-height: 8; }
+    """
 
     def compose_control(self) -> ComposeResult:
-        integer = attr(self.field, "kind") == "integer"
-        yield Input(
-            to_text(self._initial),
-            placeholder=placeholder_for(self.field),
-            restrict=INTEGER_RESTRICT if integer else NUMBER_RESTRICT,
+        initial = self._initial
+        text = "" if initial is EMPTY or initial is None else json_text(initial)
+        yield TextArea(
+            text,
+            soft_wrap=True,
             compact=True,
+            tab_behavior="focus",
+            placeholder="JSON value",
             tooltip=self.tooltip_text(),
             classes="field-control",
+            highlight_cursor_line=False,
         )
 
-    def _input(self) -> Input:
-        return self.query_one(".field-control", Input)
-
-    def parsed(self) -> Any:
-        return parse_number(self.field, self._input().value)
-
     def set_value(self, value: Any) -> None:
-        self._input().value = to_text(value)
-
-    @on(Input.Changed)
-    def _changed(self, event: Input.Changed) -> None:
-        if event.input is self._input():
-            self.live_check()
+        self._area().load_text("" if value is EMPTY or value is None else json_text(value))
 
 
 class EnumEditor(FieldEditor):
@@ -327,9 +389,9 @@ class EnumEditor(FieldEditor):
 
     def options(self) -> list[Any]:
         """The allowed values, the current one added when it is not among them."""
-        values = list(attr(self.field, "enum") or [])
+        values = list(self.field.enum or [])
         initial = self._initial
-        if initial is not UNSET and initial is not None and initial not in values:
+        if initial is not EMPTY and initial is not None and initial not in values:
             values.append(initial)
         return values
 
@@ -338,7 +400,7 @@ class EnumEditor(FieldEditor):
         initial = self._initial if self._initial in options else Select.NULL
         allow_blank = not self.required or initial is Select.NULL
         yield Select(
-            [(Text(to_text(v) or '""'), v) for v in options],
+            [(Text(value_text(v) or '""'), v) for v in options],
             prompt=BLANK_LABEL if not self.required else "(choose one)",
             allow_blank=allow_blank,
             value=initial,
@@ -350,27 +412,19 @@ class EnumEditor(FieldEditor):
     def _select(self) -> Select[Any]:
         return self.query_one(".field-control", Select)
 
-    def parsed(self) -> Any:
+    def reading(self) -> Reading:
         value = self._select().value
-        return UNSET if value is Select.NULL else value
-
-    def local_errors(self) -> list[FieldError]:
-        errors = super().local_errors()
-        value = self.value()
-        allowed = list(attr(self.field, "enum") or [])
-        if value is not UNSET and allowed and value not in allowed:
-            errors.append(FieldError(self.path, f"{value!r} is not one of the choices", "enum"))
-        return errors
+        return (EMPTY, []) if value is Select.NULL else (value, [])
 
     def set_value(self, value: Any) -> None:
         select = self._select()
-        if value is UNSET or value is None:
+        if value is EMPTY or value is None:
             if select._allow_blank:
                 select.clear()
             return
         if value not in self.options():
             self._initial = value
-            select.set_options([(Text(to_text(v) or '""'), v) for v in self.options()])
+            select.set_options([(Text(value_text(v) or '""'), v) for v in self.options()])
         select.value = value
 
     @on(Select.Changed)
@@ -382,8 +436,8 @@ class EnumEditor(FieldEditor):
 class BoolEditor(FieldEditor):
     """A switch with the field name beside it.
 
-    A switch cannot look empty: when the field has no value (not remembered, left out of the
-    raw JSON), it shows the schema default and is only sent once switched away from it.
+    A switch cannot look empty: when the field has no value (not in the draft, left out of
+    the raw JSON), it shows the schema default and is only sent once switched away from it.
     """
 
     DEFAULT_CSS = """
@@ -394,14 +448,13 @@ class BoolEditor(FieldEditor):
 
     def shown_default(self) -> bool:
         """What the switch shows when the field has no value."""
-        default = attr(self.field, "default")
-        return bool(default) if attr(self.field, "has_default", False) else False
+        return bool(self.field.default) if self.field.has_default else False
 
     def compose(self) -> ComposeResult:
         initial = self._initial
         with Horizontal():
             yield Switch(
-                bool(initial) if initial is not UNSET else self.shown_default(),
+                bool(initial) if initial is not EMPTY else self.shown_default(),
                 animate=False,
                 tooltip=self.tooltip_text(),
                 classes="field-control",
@@ -416,29 +469,20 @@ class BoolEditor(FieldEditor):
     def _switch(self) -> Switch:
         return self.query_one(".field-control", Switch)
 
-    def parsed(self) -> Any:
+    def reading(self) -> Reading:
         value = self._switch().value
-        if self._initial is UNSET and value == self.shown_default():
-            return UNSET
-        return value
+        if self._initial is EMPTY and value == self.shown_default():
+            return EMPTY, []
+        return value, []
 
     def set_value(self, value: Any) -> None:
         self._initial = value
-        self._switch().value = bool(value) if value is not UNSET else self.shown_default()
+        self._switch().value = bool(value) if value is not EMPTY else self.shown_default()
 
-    def local_errors(self) -> list[FieldError]:
-        return []
-
-
-class FileEditor(StringEditor):
-    """A URL, or a local path that is uploaded when the form is submitted."""
-
-    def parsed(self) -> Any:
-        text = self._input().value
-        problem = file_error(text)
-        if problem:
-            raise ValueError(problem)
-        return file_value(text)
+    @on(Switch.Changed)
+    def _changed(self, event: Switch.Changed) -> None:
+        if event.switch is self._switch():
+            self.post_message(self.Edited(self))
 
 
 class ConstEditor(FieldEditor):
@@ -446,107 +490,39 @@ class ConstEditor(FieldEditor):
 
     def compose_control(self) -> ComposeResult:
         yield Static(
-            Text(to_text(self._initial) or '""', style="italic"),
+            Text(value_text(self._initial) or '""', style="italic"),
             classes="field-control const-value",
             markup=False,
         )
 
-    def parsed(self) -> Any:
-        return self._initial
+    def reading(self) -> Reading:
+        return self._initial, []
 
     def set_value(self, value: Any) -> None:
         """Constants keep the schema's value."""
-
-    def local_errors(self) -> list[FieldError]:
-        return []
-
-
-class JsonEditor(FieldEditor):
-    """Any JSON value, for constructs the form has no better editor for."""
-
-    DEFAULT_CSS = """
-    JsonEditor TextArea { height: auto; min-height: 2; max-height: 8; }
-    """
-
-    def compose_control(self) -> ComposeResult:
-        initial = self._initial
-        text = "" if initial is UNSET or initial is None else _json_text(initial)
-        yield TextArea(
-            text,
-            soft_wrap=True,
-            compact=True,
-            tab_behavior="focus",
-            placeholder="JSON value",
-            tooltip=self.tooltip_text(),
-            classes="field-control",
-            highlight_cursor_line=False,
-        )
-
-    def _area(self) -> TextArea:
-        return self.query_one(".field-control", TextArea)
-
-    def parsed(self) -> Any:
-        return parse_json(self._area().text)
-
-    def set_value(self, value: Any) -> None:
-        text = "" if value is UNSET or value is None else _json_text(value)
-        self._area().load_text(text)
-
-    @on(TextArea.Changed)
-    def _changed(self, event: TextArea.Changed) -> None:
-        if event.text_area is self._area():
-            self.live_check()
 
 
 class OpenEnumEditor(StringEditor):
     """An enum that also accepts any string: the choices are suggestions."""
 
     def help_text(self) -> str:
-        choices = ", ".join(to_text(v) for v in attr(self.field, "enum") or [])
+        choices = ", ".join(value_text(v) for v in self.field.enum or [])
         base = super().help_text()
         hint = f"suggested: {choices}" if choices else ""
         return " — ".join(p for p in (base, hint) if p)
 
     def compose_control(self) -> ComposeResult:
         yield from super().compose_control()
-        self._suggestions = [to_text(v) for v in attr(self.field, "enum") or []]
+        self._suggestions = [value_text(v) for v in self.field.enum or []]
         self._suggester = SuggestFromList(self._suggestions, case_sensitive=False)
 
-    def on_mount(self) -> None:
+    def on_mount(self) -> None:  # Textual runs the base class's on_mount too
         self._input().suggester = self._suggester
 
 
-def _json_text(value: Any) -> str:
+def json_text(value: Any) -> str:
+    """A JSON value as one line of text."""
     return json.dumps(value, ensure_ascii=False)
-
-
-def placeholder_for(field: Field) -> str:
-    """``e.g. <first example>`` when the schema has one, else whether it is required."""
-    examples = [e for e in (attr(field, "examples") or []) if e is not None and e != ""]
-    if examples:
-        example = to_text(examples[0]).replace("\n", " ")
-        if example.startswith(("http://", "https://")) and len(example) > 40:
-            example = short_url(example)
-        if len(example) > 60:
-            example = example[:59] + "…"
-        return f"e.g. {example}"
-    if attr(field, "required", False):
-        return "required"
-    return "optional"
-
-
-def short_url(url: str) -> str:
-    """A long URL cut to its host and file name (``https://host/…/file.mp3``), for hints.
-
-    An input's placeholder does not wrap inside a long word, so a full example URL would
-    show as a bare ``e.g.`` in a narrow pane.
-    """
-    name = url_file_name(url)
-    if not name:
-        return url
-    scheme, _, rest = url.partition("://")
-    short = f"{scheme}://{rest.split('/', 1)[0]}/…/{name}"
-    return short if len(short) <= 40 else f"…/{name}"
 
 
 def editor_widgets(widget: Widget) -> list[FieldEditor]:

@@ -7,7 +7,7 @@ resolve through ``FieldEditor.locate``. Lists live in ``form_lists``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -17,49 +17,21 @@ from textual.content import Content
 from textual.widgets import Collapsible, Input, Select, Static
 
 from faltui.core.errors import FieldError
+from faltui.core.schema import EMPTY, Field, default_value, read, value_text
+from faltui.core.schema.model import object_children
 from faltui.tui.widgets.form_fields import (
     BLANK_LABEL,
-    INTEGER_RESTRICT,
     FieldEditor,
+    Path,
+    Reading,
     editor_widgets,
 )
-from faltui.tui.widgets.form_values import (
-    UNSET,
-    attr,
-    default_of,
-    help_of,
-    label_of,
-    range_error,
-    to_text,
-)
-
-if TYPE_CHECKING:
-    from faltui.core.schema import Field
-
-Path = tuple[str | int, ...]
+from faltui.tui.widgets.form_labels import help_of, label_of
 
 #: Select value of the "custom width × height" entry of image size presets.
 CUSTOM = "__custom__"
-
-
-def object_children(field: Field) -> list[Field]:
-    """Children of an object field (or of its first object variant)."""
-    if attr(field, "kind") == "object" and attr(field, "children"):
-        return list(field.children)
-    for variant in attr(field, "variants") or []:
-        if attr(variant, "kind") == "object":
-            return list(attr(variant, "children") or [])
-    return list(attr(field, "children") or [])
-
-
-def array_item(field: Field) -> Field | None:
-    """The item field of a list field (or of its list variant)."""
-    if attr(field, "item") is not None:
-        return field.item
-    for variant in attr(field, "variants") or []:
-        if attr(variant, "item") is not None:
-            return variant.item
-    return None
+#: A custom size starts at this many pixels when the schema gives no default.
+DEFAULT_PIXELS = 1024
 
 
 class ImageSizeEditor(FieldEditor):
@@ -78,22 +50,22 @@ class ImageSizeEditor(FieldEditor):
 
     def presets(self) -> list[Any]:
         """The preset names from the schema (enum, or the enum variant)."""
-        values = list(attr(self.field, "enum") or [])
+        values = list(self.field.enum or [])
         if not values:
-            for variant in attr(self.field, "variants") or []:
-                values.extend(attr(variant, "enum") or [])
+            for variant in self.field.variants:
+                values.extend(variant.enum or [])
         return values
 
-    def _dimension_field(self, name: str) -> Field | None:
+    def dimension_field(self, name: str) -> Field:
+        """The schema's ``width``/``height`` field (a positive integer when it has none)."""
         for child in object_children(self.field):
             if child.name == name:
                 return child
-        return None
+        return Field(name, (*self.field.path, name), kind="integer", exclusive_minimum=0)
 
     def _default_dimension(self, name: str) -> str:
-        dimension = self._dimension_field(name)
-        default = default_of(dimension) if dimension is not None else UNSET
-        return to_text(default if default is not UNSET else 1024)
+        default = default_value(self.dimension_field(name))
+        return value_text(default if default is not EMPTY else DEFAULT_PIXELS)
 
     def compose_control(self) -> ComposeResult:
         initial = self._initial
@@ -101,24 +73,15 @@ class ImageSizeEditor(FieldEditor):
         width = height = ""
         if isinstance(initial, dict):
             choice: Any = CUSTOM
-            width, height = to_text(initial.get("width")), to_text(initial.get("height"))
-        elif initial is UNSET or initial is None:
+            width, height = value_text(initial.get("width")), value_text(initial.get("height"))
+        elif initial is EMPTY or initial is None:
             choice = Select.NULL
         elif initial in presets:
             choice = initial
         else:
             choice = CUSTOM
         if choice == CUSTOM and not width:
-            width = (
-                to_text(default_of(self._dimension_field("width")) or "")
-                if self._dimension_field("width")
-                else ""
-            )
-            height = (
-                to_text(default_of(self._dimension_field("height")) or "")
-                if self._dimension_field("height")
-                else ""
-            )
+            width, height = self._default_dimension("width"), self._default_dimension("height")
         self.set_class(choice == CUSTOM, "-custom")
         options = [(Text(str(p)), p) for p in presets] + [(Text("custom…"), CUSTOM)]
         with Horizontal(classes="size-row"):
@@ -135,7 +98,6 @@ class ImageSizeEditor(FieldEditor):
                 yield Input(
                     width,
                     placeholder="width",
-                    restrict=INTEGER_RESTRICT,
                     compact=True,
                     classes="size-width",
                     tooltip="width in pixels",
@@ -144,7 +106,6 @@ class ImageSizeEditor(FieldEditor):
                 yield Input(
                     height,
                     placeholder="height",
-                    restrict=INTEGER_RESTRICT,
                     compact=True,
                     classes="size-height",
                     tooltip="height in pixels",
@@ -156,45 +117,60 @@ class ImageSizeEditor(FieldEditor):
     def _dimension(self, name: str) -> Input:
         return self.query_one(f".size-{name}", Input)
 
-    def parsed(self) -> Any:
+    def reading(self) -> Reading:
         choice = self._select().value
         if choice is Select.NULL:
-            return UNSET
+            return EMPTY, []
         if choice != CUSTOM:
-            return choice
-        size: dict[str, int] = {}
+            return choice, []
+        size: dict[str, Any] = {}
+        problems: list[FieldError] = []
         for name in ("width", "height"):
-            text = self._dimension(name).value.strip()
-            if not text:
-                raise ValueError(f"{name}: enter a number of pixels")
-            try:
-                size[name] = int(text)
-            except ValueError:
-                raise ValueError(f"{name}: {text!r} is not a whole number") from None
-        return size
+            where = (*self.path, name)
+            text = self._dimension(name).value
+            value, found = read(self.dimension_field(name), text, where)
+            if value is EMPTY and not found:
+                found = [FieldError(where, "enter a number of pixels", "parse")]
+            problems += found
+            if value is not EMPTY:
+                size[name] = value
+        if any(e.kind == "parse" for e in problems):
+            return EMPTY, problems
+        return size, problems
 
-    def local_errors(self) -> list[FieldError]:
-        errors = super().local_errors()
-        if errors:
-            return errors
-        value = self.value()
-        if isinstance(value, dict):
-            for name, number in value.items():
-                dimension = self._dimension_field(name)
-                problem = range_error(dimension, number) if dimension is not None else None
-                if problem is None and number <= 0:
-                    problem = "must be > 0"
-                if problem:
-                    errors.append(FieldError((*self.path, name), f"{name} {problem}", "range"))
-        return errors
+    def own_problems(self) -> list[FieldError]:
+        # The error line is shared by both dimensions: say which one.
+        out = []
+        for e in self.problems():
+            rest = e.path[len(self.path) :]
+            prefix = f"{rest[0]}: " if rest else ""
+            out.append(FieldError(e.path, prefix + e.message, e.kind))
+        return out
+
+    def unread_texts(self) -> dict[Path, str]:
+        if not self._ready or self._select().value != CUSTOM:
+            return {}
+        unread = {tuple(e.path) for e in self.reading()[1] if e.kind == "parse"}
+        return {
+            (*self.path, name): self._dimension(name).value
+            for name in ("width", "height")
+            if (*self.path, name) in unread
+        }
+
+    def set_text(self, text: str, rest: Path = ()) -> None:
+        """Put a typed width or height back (``rest`` names it)."""
+        if rest and rest[0] in ("width", "height"):
+            self._select().value = CUSTOM
+            self.set_class(True, "-custom")
+            self._dimension(str(rest[0])).value = text
 
     def set_value(self, value: Any) -> None:
         select = self._select()
         if isinstance(value, dict):
             select.value = CUSTOM
-            self._dimension("width").value = to_text(value.get("width"))
-            self._dimension("height").value = to_text(value.get("height"))
-        elif value is UNSET or value is None:
+            self._dimension("width").value = value_text(value.get("width"))
+            self._dimension("height").value = value_text(value.get("height"))
+        elif value is EMPTY or value is None:
             select.clear()
         elif value in self.presets():
             select.value = value
@@ -233,7 +209,7 @@ class ObjectEditor(FieldEditor):
         self,
         field: Field,
         path: Path,
-        value: Any = UNSET,
+        value: Any = EMPTY,
         *,
         flat: bool = False,
         fill_defaults: bool = False,
@@ -242,7 +218,7 @@ class ObjectEditor(FieldEditor):
     ) -> None:
         super().__init__(field, path, value, show_label=show_label, classes=classes)
         self.flat = flat
-        self.fill_defaults = fill_defaults or (value is UNSET and self.required)
+        self.fill_defaults = fill_defaults or (value is EMPTY and self.required)
 
     def children_fields(self) -> list[Field]:
         """The object's fields, in schema order."""
@@ -257,7 +233,7 @@ class ObjectEditor(FieldEditor):
             if child.name in initial:
                 value = initial[child.name]
             else:
-                value = default_of(child) if self.fill_defaults else UNSET
+                value = default_value(child) if self.fill_defaults else EMPTY
             editors.append(make_editor(child, (*self.path, child.name), value))
         return editors
 
@@ -285,27 +261,29 @@ class ObjectEditor(FieldEditor):
     def child_editors(self) -> list[FieldEditor]:
         return editor_widgets(self)
 
-    def parsed(self) -> Any:
+    def reading(self) -> Reading:
         out: dict[str, Any] = {}
+        problems: list[FieldError] = []
         for editor in self.child_editors():
             value = editor.value()
-            if value is not UNSET:
+            problems += editor.problems()
+            if value is not EMPTY:
                 out[editor.field.name] = value
-        return out if out else UNSET
+        return (out if out else EMPTY), problems
 
-    def local_errors(self) -> list[FieldError]:
-        errors = [e for editor in self.child_editors() for e in editor.local_errors()]
-        if self.value() is UNSET:
-            if self.required and not errors:
-                return [FieldError(self.path, "required", "missing")]
-            # An empty optional object is simply left out; nested "required" do not apply.
-            return [e for e in errors if e.kind != "missing"]
-        return errors
+    def own_problems(self) -> list[FieldError]:
+        return []  # each child shows its own
+
+    def unread_texts(self) -> dict[Path, str]:
+        found: dict[Path, str] = {}
+        for editor in self.child_editors():
+            found.update(editor.unread_texts())
+        return found
 
     def set_value(self, value: Any) -> None:
         values = value if isinstance(value, dict) else {}
         for editor in self.child_editors():
-            editor.set_value(values.get(editor.field.name, UNSET))
+            editor.set_value(values.get(editor.field.name, EMPTY))
 
 
-__all__ = ["CUSTOM", "ImageSizeEditor", "ObjectEditor", "array_item", "object_children"]
+__all__ = ["CUSTOM", "ImageSizeEditor", "ObjectEditor"]

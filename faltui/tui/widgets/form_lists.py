@@ -7,7 +7,7 @@ Each row is an ordinary editor whose path ends in the row index, so an error at
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -17,14 +17,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from faltui.core.errors import FieldError
-from faltui.tui.widgets.form_fields import FieldEditor, JsonEditor
-from faltui.tui.widgets.form_groups import ObjectEditor, array_item, object_children
-from faltui.tui.widgets.form_values import UNSET, attr, default_of, is_empty
-
-if TYPE_CHECKING:
-    from faltui.core.schema import Field
-
-Path = tuple[str | int, ...]
+from faltui.core.schema import EMPTY, Field, default_value, is_empty
+from faltui.core.schema.model import array_item, object_children
+from faltui.tui.widgets.form_fields import FieldEditor, JsonEditor, Path, Reading
+from faltui.tui.widgets.form_groups import ObjectEditor
 
 
 class ArrayRow(Horizontal):
@@ -75,7 +71,7 @@ class ArrayEditor(FieldEditor):
         self,
         field: Field,
         path: Path,
-        value: Any = UNSET,
+        value: Any = EMPTY,
         *,
         show_label: bool = True,
         classes: str | None = None,
@@ -86,30 +82,25 @@ class ArrayEditor(FieldEditor):
     def item_field(self) -> Field | None:
         """The field of one item (files for file lists)."""
         item = array_item(self.field)
-        if attr(self.field, "kind") == "file_list":
+        if self.field.kind == "file_list":
             base = item if item is not None else self.field
-            if dataclasses.is_dataclass(base) and not isinstance(base, type):
-                return dataclasses.replace(
-                    base,
-                    kind="file",
-                    required=False,
-                    has_default=False,
-                    default=None,
-                    advanced=False,
-                    description="",
-                )
+            return dataclasses.replace(
+                base,
+                kind="file",
+                required=False,
+                has_default=False,
+                default=None,
+                advanced=False,
+                description="",
+            )
         return item
-
-    def _item_kind(self) -> str:
-        item = self.item_field()
-        return attr(item, "kind", "json") if item is not None else "json"
 
     def compose_control(self) -> ComposeResult:
         value = self._initial
         if isinstance(value, list):
             items = value
         else:
-            items = [] if value is UNSET or value is None else [value]
+            items = [] if value is EMPTY or value is None else [value]
         self._rows = [self._make_row(i, item, fill=False) for i, item in enumerate(items)]
         self._box = Vertical(*self._rows, classes="array-rows")
         self._add = Button("+ add", compact=True, classes="array-add", tooltip="Add (ctrl+n)")
@@ -122,12 +113,13 @@ class ArrayEditor(FieldEditor):
         item = self.item_field()
         path = (*self.path, index)
         if item is None:
-            editor: FieldEditor = JsonEditor(self.field, path, value, show_label=False)
-        elif attr(item, "kind") == "object" and object_children(item):
+            untyped = Field(self.field.name, (*self.field.path, "[]"), kind="json")
+            editor: FieldEditor = JsonEditor(untyped, path, value, show_label=False)
+        elif item.kind == "object" and object_children(item):
             editor = ObjectEditor(item, path, value, flat=True, fill_defaults=fill)
         else:
-            if fill and value is UNSET:
-                value = default_of(item)
+            if fill and value is EMPTY:
+                value = default_value(item)
             from faltui.tui.widgets.form_factory import make_editor  # late: it imports us
 
             editor = make_editor(item, path, value, show_label=False)
@@ -140,27 +132,24 @@ class ArrayEditor(FieldEditor):
     def child_editors(self) -> list[FieldEditor]:
         return [row.editor for row in self._rows]
 
-    def parsed(self) -> Any:
-        items = [row.editor.value() for row in self._rows]
-        items = [item for item in items if item is not UNSET]
-        return items if items else UNSET
-
-    def local_errors(self) -> list[FieldError]:
-        errors: list[FieldError] = []
+    def reading(self) -> Reading:
+        items: list[Any] = []
+        problems: list[FieldError] = []
         for row in self._rows:
-            errors.extend(row.editor.local_errors())
-        if errors:
-            return errors
-        value = self.value()
-        count = 0 if value is UNSET else len(value)
-        if count == 0 and self.required:
-            return [FieldError(self.path, "required: add at least one item", "missing")]
-        min_items, max_items = attr(self.field, "min_items"), attr(self.field, "max_items")
-        if count and min_items is not None and count < min_items:
-            errors.append(FieldError(self.path, f"needs at least {min_items} items", "range"))
-        if max_items is not None and count > max_items:
-            errors.append(FieldError(self.path, f"at most {max_items} items", "range"))
-        return errors
+            value = row.editor.value()
+            problems += row.editor.problems()
+            if value is not EMPTY:
+                items.append(value)
+        return (items if items else EMPTY), problems
+
+    def own_problems(self) -> list[FieldError]:
+        return []  # each row shows its own; list-size problems come from the gate
+
+    def unread_texts(self) -> dict[Path, str]:
+        found: dict[Path, str] = {}
+        for row in self._rows:
+            found.update(row.editor.unread_texts())
+        return found
 
     def set_value(self, value: Any) -> None:
         items = value if isinstance(value, list) else ([] if is_empty(value) else [value])
@@ -183,13 +172,14 @@ class ArrayEditor(FieldEditor):
     def _update_empty(self) -> None:
         self._empty.display = not self._rows
 
-    def add_item(self, value: Any = UNSET) -> None:
+    def add_item(self, value: Any = EMPTY) -> None:
         """Append a row (pre-filled with the item's defaults) and focus it."""
-        row = self._make_row(len(self._rows), value, fill=value is UNSET)
+        row = self._make_row(len(self._rows), value, fill=value is EMPTY)
         row.focus_on_mount = True
         self._rows.append(row)
         self._box.mount(row)
         self._update_empty()
+        self.post_message(self.Edited(self))
 
     def remove_item(self, index: int) -> None:
         """Remove one row; the others keep their values (and are renumbered)."""
@@ -198,6 +188,7 @@ class ArrayEditor(FieldEditor):
         values = [row.editor.value() for row in self._rows]
         del values[index]
         self._rebuild(values, focus_index=index)
+        self.post_message(self.Edited(self))
 
     def action_add_item(self) -> None:
         """Add an item (key binding)."""

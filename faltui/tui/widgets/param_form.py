@@ -1,11 +1,16 @@
 """The parameter form: a model's input schema as editable fields, or as raw JSON.
 
 Built from ``faltui.core.schema`` fields only (no per-model code): main fields first, optional
-extras under a collapsed "Advanced" section, defaults (or the values remembered for the model)
-pre-filled. ``request_submit(count)`` checks everything locally (parse errors, bounds,
-required fields and the schema's own ``validate``), marks problems inline and either
-notifies or posts ``ParamForm.Submit`` with the typed payload. fal's 422 errors come back
-through ``mark_errors`` and land on the nested editor their path names.
+extras under a collapsed "Advanced" section, defaults (or the model's draft) pre-filled.
+``request_submit(count)`` passes the input through the core's gate
+(``faltui.core.schema.prepare`` — the same one ``faltui run`` and the job manager use), marks
+problems inline and either notifies or posts ``ParamForm.Submit`` with the prepared input.
+fal's 422 errors come back through ``mark_errors`` and land on the editor their path names.
+
+What is typed is kept: each model's unsent draft goes to a ``DraftStore`` (the app state) when
+another model is chosen, as you type (saved a moment later) and when the app closes; a job
+forked into the form brings its input and says where its seed came from; returning to the
+form puts the cursor back in the field last used.
 """
 
 from __future__ import annotations
@@ -15,33 +20,43 @@ import contextlib
 import copy
 import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Collapsible, Input, Static, TextArea
 
-from faltui.core.errors import FieldError
+from faltui.core.errors import FieldError, ValidationFailed
+from faltui.core.schema import EMPTY, EndpointSchema, Field, PreparedInput, default_value, prepare
+from faltui.core.schema.input import parse_json
+from faltui.core.state import Draft, ForkNote
 from faltui.tui.widgets.form_factory import make_editor
-from faltui.tui.widgets.form_fields import FieldEditor
-from faltui.tui.widgets.form_values import (
-    UNSET,
-    attr,
-    describe_errors,
-    error_summary,
-    initial_value,
-)
+from faltui.tui.widgets.form_fields import FieldEditor, Path, SeedEditor
+from faltui.tui.widgets.form_labels import describe_errors, error_summary, short_id
 
 if TYPE_CHECKING:
-    from faltui.core.schema import EndpointSchema, Field
+    from faltui.core.job import Job
 
 EMPTY_HINT = "Choose a model to fill in its parameters."
+#: Seconds after the last edit before the drafts are written to disk.
+DRAFT_SAVE_DELAY = 1.0
+
+
+class DraftStore(Protocol):
+    """Where the form keeps each model's draft (``faltui.core.state.AppState``)."""
+
+    def keep_draft(self, endpoint_id: str, draft: Draft) -> bool: ...
+
+    def draft_for(self, endpoint_id: str) -> Draft | None: ...
+
+    def save(self) -> str | None: ...
 
 
 class ParamForm(Widget):
@@ -53,6 +68,8 @@ class ParamForm(Widget):
         text-wrap: nowrap; text-overflow: ellipsis; }
     ParamForm #form-general { height: auto; color: $text-error; padding: 0 1; display: none; }
     ParamForm #form-general.-shown { display: block; }
+    ParamForm #form-origin { height: auto; color: $text-accent; padding: 0 1; display: none; }
+    ParamForm #form-origin.-shown { display: block; }
     ParamForm #form-empty { color: $text-muted; padding: 1 2; height: auto; }
     ParamForm #form-fields { height: 1fr; padding: 0; scrollbar-size-vertical: 1; }
     ParamForm #form-fields > .form-advanced { margin: 0; padding: 0; border: none;
@@ -74,22 +91,29 @@ class ParamForm(Widget):
     ]
 
     class Submit(Message):
-        """The user asked to submit a valid payload ``count`` times."""
+        """The user asked to submit an input that passed the gate, ``count`` times."""
 
-        def __init__(self, endpoint_id: str, payload: dict[str, Any], count: int = 1) -> None:
+        def __init__(self, endpoint_id: str, prepared: PreparedInput, count: int = 1) -> None:
             super().__init__()
             self.endpoint_id = endpoint_id
-            self.payload = payload
+            self.prepared = prepared
             self.count = count
+
+        @property
+        def payload(self) -> dict[str, Any]:
+            """The input to send (seeds are chosen per job when submitting)."""
+            return self.prepared.payload
 
     def __init__(
         self,
         *,
+        drafts: DraftStore | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self.drafts = drafts
         self.schema: EndpointSchema | None = None
         self.endpoint_id: str = ""
         self.display_name: str = ""
@@ -97,15 +121,24 @@ class ParamForm(Widget):
         self._extra: dict[str, Any] = {}
         self._raw = False
         self._general: list[str] = []
-        self._pending: tuple[Any, dict[str, Any] | None, str | None] | None = None
+        self._pending: tuple[EndpointSchema, Draft | None, str | None] | None = None
         self._ready = False
         self._generation = 0
         self._swap_done: asyncio.Future[None] | None = None
+        #: Typed texts of the loaded draft, put back once their editors are mounted.
+        self._unapplied_texts: dict[Path, str] = {}
+        #: Where the form's content came from (a forked job), if anywhere.
+        self._fork: ForkNote | None = None
+        self._queued: tuple[str, Draft] | None = None
+        self._last_focused: Widget | None = None
+        self._save_timer: Timer | None = None
+        self._unsaved = False
 
     # -- composition -------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Static("", id="form-header", markup=False)
+        yield Static("", id="form-origin", markup=False)
         yield Static("", id="form-general", markup=False)
         scroll = VerticalScroll(id="form-fields", can_focus=False)
         with scroll:
@@ -125,9 +158,12 @@ class ParamForm(Widget):
         self._ready = True
         self.query_one("#form-header").display = False
         if self._pending is not None:
-            schema, values, title = self._pending
+            schema, draft, title = self._pending
             self._pending = None
-            self.load(schema, values, title=title)
+            self.load(schema, draft=draft, title=title)
+
+    def on_unmount(self) -> None:
+        self.save_drafts()
 
     # -- loading -----------------------------------------------------------------------
 
@@ -137,21 +173,39 @@ class ParamForm(Widget):
         values: dict[str, Any] | None = None,
         *,
         title: str | None = None,
+        draft: Draft | None = None,
     ) -> None:
-        """Show ``schema``'s input fields, filled with ``values`` (else the defaults).
+        """Show ``schema``'s input fields, filled from (first that applies) ``draft``,
+        ``values``, a job queued with :meth:`queue_fork`, the model's kept draft, or the
+        schema's defaults.
 
-        With ``values`` (the model's remembered payload), a field missing from it starts
-        empty: the user had cleared it. ``title`` overrides the catalog's display name.
+        With values (or a draft), a field missing from them starts empty: the user had cleared
+        it. The draft of the model shown so far is kept first. ``title`` overrides the
+        catalog's display name.
         """
         if not self._ready:
-            self._pending = (schema, values, title)
+            chosen = draft if draft is not None else (Draft(dict(values)) if values else None)
+            self._pending = (schema, chosen, title)
             return
+        self.keep_draft()
+        self.save_drafts()  # switching models: the draft left behind is on disk at once
+        endpoint_id = str(schema.endpoint_id or "")
+        if draft is None and values is not None:
+            draft = Draft(dict(values))
+        if draft is None and self._queued is not None and self._queued[0] == endpoint_id:
+            draft = self._queued[1]
+        if draft is None and self.drafts is not None and endpoint_id:
+            draft = self.drafts.draft_for(endpoint_id)
+        self._queued = None
         self.schema = schema
-        self.endpoint_id = str(attr(schema, "endpoint_id", "") or "")
+        self.endpoint_id = endpoint_id
         self.display_name = title or display_name_for(self.endpoint_id)
-        values = dict(values) if values is not None else None
-        fields: list[Field] = list(attr(schema, "input", []) or [])
+        self._fork = draft.fork if draft is not None else None
+        self._unapplied_texts = dict(draft.texts) if draft is not None else {}
+        self._last_focused = None
+        fields: list[Field] = list(schema.input)
         known = {f.name for f in fields}
+        values = draft.values if draft is not None else None
         self._extra = {k: v for k, v in (values or {}).items() if k not in known}
         self._general = []
         self._set_raw(False)
@@ -162,11 +216,15 @@ class ParamForm(Widget):
         advanced: list[FieldEditor] = []
         self._editors = {}
         for f in fields:
-            editor = make_editor(f, (f.name,), initial_value(f, values))
+            start = values.get(f.name, EMPTY) if values is not None else default_value(f)
+            if f.kind == "const":
+                start = default_value(f)
+            editor = make_editor(f, (f.name,), start)
+            fork = self._fork
+            if isinstance(editor, SeedEditor) and fork is not None and start == fork.seed:
+                editor.set_fork(fork)
             self._editors[f.name] = editor
-            (advanced if attr(f, "advanced", False) and not attr(f, "required") else main).append(
-                editor
-            )
+            (advanced if f.advanced and not f.required else main).append(editor)
         widgets: list[Widget] = list(main)
         if advanced:
             widgets.append(
@@ -192,9 +250,20 @@ class ParamForm(Widget):
             widgets.append(
                 Static(Text(f"Also sent (not in the schema): {names}"), classes="form-note")
             )
+        self._update_origin()
         self._replace_fields(widgets)
         if not fields:
             self.toggle_raw()  # nothing to fill in: the JSON is the form
+
+    def queue_fork(self, job: Job) -> None:
+        """Start the next ``load`` of the job's model from the job's input (a fork).
+
+        Its seed, if any, is used for the next submit only and says where it came from.
+        """
+        seed = job.input.get("seed") if isinstance(job.input, dict) else None
+        seed = seed if isinstance(seed, int) and not isinstance(seed, bool) else None
+        values = copy.deepcopy(job.input) if isinstance(job.input, dict) else {}
+        self._queued = (job.endpoint_id, Draft(values, fork=ForkNote(job.id, seed)))
 
     async def settled(self) -> None:
         """Wait until the fields of the latest ``load`` are mounted (and can take focus)."""
@@ -209,13 +278,13 @@ class ParamForm(Widget):
         self._generation += 1
         previous = self._swap_done
         if previous is None or previous.done():
-            self._swap_done = self._start_swap(widgets)
+            self._swap_done = self._start_swap(widgets, self._generation)
         else:
             self._swap_done = asyncio.ensure_future(
                 self._swap_after(previous, widgets, self._generation)
             )
 
-    def _start_swap(self, widgets: list[Widget]) -> asyncio.Future[None]:
+    def _start_swap(self, widgets: list[Widget], generation: int) -> asyncio.Future[None]:
         scroll = self.query_one("#form-fields", VerticalScroll)
         removal = scroll.remove_children()
         mounting = scroll.mount_all(widgets)
@@ -224,6 +293,8 @@ class ParamForm(Widget):
         async def finished() -> None:
             await removal
             await mounting
+            if generation == self._generation:
+                self._apply_texts()
 
         return asyncio.ensure_future(finished())
 
@@ -234,9 +305,19 @@ class ParamForm(Widget):
             await previous
         if generation != self._generation or not self.is_attached:
             return  # superseded by a newer load
-        await self._start_swap(widgets)
+        await self._start_swap(widgets, generation)
         if self.app.focused is None:
             self.focus_first()
+
+    def _apply_texts(self) -> None:
+        """Put the draft's typed-but-unread texts back into their (now mounted) editors."""
+        texts, self._unapplied_texts = self._unapplied_texts, {}
+        for path, text in texts.items():
+            top = self._editors.get(path[0]) if isinstance(path[0], str) else None
+            if top is None:
+                continue
+            editor, rest = top.locate(path)
+            editor.set_text(text, rest)
 
     def _update_header(self) -> None:
         header = self.query_one("#form-header", Static)
@@ -247,6 +328,22 @@ class ParamForm(Widget):
         text.append(self.endpoint_id, style="dim")
         header.update(text)
         header.display = True
+
+    def _update_origin(self, used_seed: int | None = None) -> None:
+        """The line saying which job the form's content was forked from."""
+        line = self.query_one("#form-origin", Static)
+        fork = self._fork
+        if fork is None:
+            line.update("")
+            line.set_class(False, "-shown")
+            return
+        text = f"Forked from job {short_id(fork.job_id)}"
+        if fork.seed is not None:
+            text += f" · its seed {fork.seed} is used for the next submit only (clear for random)"
+        elif used_seed is not None:
+            text += f" · its seed {used_seed} was used; the seed is random again"
+        line.update(Text(text))
+        line.set_class(True, "-shown")
 
     # -- values ------------------------------------------------------------------------
 
@@ -273,52 +370,110 @@ class ParamForm(Widget):
         payload: dict[str, Any] = dict(self._extra)
         for name, editor in self._editors.items():
             value = editor.value()
-            if value is not UNSET:
+            if value is not EMPTY:
                 payload[name] = value
             else:
                 payload.pop(name, None)
         return payload
 
-    # -- checking and errors ------------------------------------------------------------
+    # -- drafts --------------------------------------------------------------------------
 
-    def check(self) -> list[FieldError]:
-        """Every problem of the current input (local and by the schema), marked inline."""
-        if self.schema is None:
-            return [FieldError((), "no model chosen", "missing")]
-        errors: list[FieldError] = []
+    def draft(self) -> Draft | None:
+        """What the form holds now, as the model's draft (None before a model is loaded)."""
+        if self.schema is None or not self.endpoint_id:
+            return None
+        texts = dict(self._unapplied_texts)
         if self._raw:
             parsed = self._parse_raw()
             if isinstance(parsed, str):
-                errors.append(FieldError((), parsed, "parse"))
+                return None  # unfinished JSON: the last kept draft stays
+            values = parsed
+        else:
+            values = self._field_values()
+            for editor in self._editors.values():
+                texts.update(editor.unread_texts())
+        # List rows are renumbered when empty ones drop out: only fixed paths are kept.
+        texts = {p: t for p, t in texts.items() if not any(isinstance(x, int) for x in p)}
+        return Draft(copy.deepcopy(values), texts, self._fork)
+
+    def keep_draft(self) -> None:
+        """Hand the current content to the draft store (in memory; see ``save_drafts``)."""
+        draft = self.draft()
+        if draft is None or self.drafts is None:
+            return
+        if self.drafts.keep_draft(self.endpoint_id, draft):
+            self._unsaved = True
+
+    def save_drafts(self) -> None:
+        """Write the kept drafts to disk now (a failure is a warning, never an exception)."""
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+        if self.drafts is None or not self._unsaved:
+            return
+        self._unsaved = False
+        error = self.drafts.save()
+        if error:
+            self.app.notify(error, title="Draft not saved", severity="warning", markup=False)
+
+    @on(FieldEditor.Edited)
+    def _edited(self, event: FieldEditor.Edited) -> None:
+        event.stop()
+        seed, fork = event.editor, self._fork
+        if isinstance(seed, SeedEditor) and fork and fork.seed is not None and seed.fork is None:
+            self._fork = ForkNote(fork.job_id, None)  # the user typed their own seed
+            self._update_origin()
+        if self.schema is None or self.drafts is None:
+            return
+        self.keep_draft()
+        if self._save_timer is not None:
+            self._save_timer.reset()
+        else:
+            self._save_timer = self.set_timer(DRAFT_SAVE_DELAY, self.save_drafts)
+
+    # -- checking and errors ------------------------------------------------------------
+
+    def check(self) -> list[FieldError]:
+        """Every problem of the current input, marked inline (empty when it can be sent)."""
+        errors, _ = self._check()
+        return errors
+
+    def _check(self) -> tuple[list[FieldError], PreparedInput | None]:
+        if self.schema is None:
+            errors = [FieldError((), "no model chosen", "missing")]
+            return errors, None
+        unread: list[FieldError] = []
+        if self._raw:
+            parsed = self._parse_raw()
+            if isinstance(parsed, str):
+                errors = [FieldError((), parsed, "parse")]
                 self.mark_errors(errors)
-                return errors
+                return errors, None
             payload = parsed
         else:
             for editor in self._editors.values():
-                errors.extend(editor.local_errors())
+                unread += [e for e in editor.problems() if e.kind == "parse"]
             payload = self._field_values()
-        errors.extend(self._schema_errors(payload, errors))
+        prepared: PreparedInput | None = None
+        try:
+            prepared = prepare(self.schema, payload)
+            gate: list[FieldError] = []
+        except ValidationFailed as exc:
+            gate = list(exc.errors)
+        # Text that does not read as a value is not in the payload: its own message says
+        # more than the gate's "required" at the same place.
+        covered = [tuple(e.path) for e in unread]
+        errors = unread + [
+            e
+            for e in gate
+            if not any(
+                tuple(e.path)[: len(c)] == c or c[: len(e.path)] == tuple(e.path)
+                for c in covered
+                if c
+            )
+        ]
         self.mark_errors(errors)
-        return errors
-
-    def _schema_errors(self, payload: dict[str, Any], known: list[FieldError]) -> list[FieldError]:
-        try:
-            from faltui.core.schema import validate
-        except ImportError:  # pragma: no cover - schema module not there yet
-            return []
-        try:
-            found = list(validate(self.schema, payload))
-        except Exception as exc:  # a validator bug must not block the user
-            self.log.warning(f"schema validation failed: {exc!r}")
-            return []
-        covered = [tuple(e.path) for e in known]
-        out: list[FieldError] = []
-        for error in found:
-            path = tuple(error.path)
-            if any(path[: len(c)] == c or c[: len(path)] == path for c in covered if c):
-                continue
-            out.append(error)
-        return out
+        return errors, (prepared if not errors else None)
 
     def mark_errors(self, errors: Iterable[FieldError | dict[str, Any]]) -> None:
         """Show errors under the fields their paths name; unknown paths go to the top line."""
@@ -351,7 +506,7 @@ class ParamForm(Widget):
                     messages.append(f"{FieldError(editor.path, '').dotted}: {editor.error_message}")
             self._show_raw_error("\n".join(messages) if messages else None)
         elif first is not None:
-            self.call_after_refresh(self._scroll_to, first)
+            self.call_after_refresh(self._scroll_to_editor, first)
 
     def clear_errors(self) -> None:
         """Remove every error mark."""
@@ -379,7 +534,7 @@ class ParamForm(Widget):
             if isinstance(ancestor, Collapsible) and ancestor.collapsed:
                 expand_quietly(ancestor)
 
-    def _scroll_to(self, editor: FieldEditor) -> None:
+    def _scroll_to_editor(self, editor: FieldEditor) -> None:
         if editor.is_attached:
             self.query_one("#form-fields", VerticalScroll).scroll_to_widget(
                 editor, animate=False, top=True
@@ -393,12 +548,10 @@ class ParamForm(Widget):
     # -- submitting --------------------------------------------------------------------
 
     def request_submit(self, count: int = 1) -> bool:
-        """Check the input; post ``Submit`` when it is valid, else mark and notify.
-
-        Returns whether the message was posted.
-        """
-        errors = self.check()
-        if errors:
+        """Pass the input through the gate; post ``Submit`` when it may be sent, else mark
+        the problems and notify. Returns whether the message was posted."""
+        errors, prepared = self._check()
+        if errors or prepared is None:
             names = list(dict.fromkeys(e.dotted for e in errors if e.path))
             whole = list(dict.fromkeys(e.message for e in errors if not e.path))
             parts = [f"{describe_errors(len(names))} attention: {error_summary(names)}"]
@@ -409,9 +562,22 @@ class ParamForm(Widget):
                 markup=False,
             )
             return False
-        payload = copy.deepcopy(self.values())
-        self.post_message(self.Submit(self.endpoint_id, payload, max(1, int(count))))
+        self.post_message(self.Submit(self.endpoint_id, prepared, max(1, int(count))))
+        self._fork_seed_used(prepared)
         return True
+
+    def _fork_seed_used(self, prepared: PreparedInput) -> None:
+        """A forked job's seed serves one submit: then the seed field is random again."""
+        fork = self._fork
+        if fork is None or fork.seed is None or prepared.payload.get("seed") != fork.seed:
+            return
+        self._fork = ForkNote(fork.job_id, None)
+        seed = self._editors.get("seed")
+        if isinstance(seed, SeedEditor) and not self._raw:
+            seed.set_fork(None)
+            seed.set_value(EMPTY)
+        self._update_origin(used_seed=fork.seed)
+        self.keep_draft()
 
     def action_submit(self) -> None:
         """Submit once."""
@@ -440,7 +606,8 @@ class ParamForm(Widget):
         Leaving the raw view parses the JSON and loads it into the fields; JSON that does not
         parse (or is not an object) keeps the raw view open with the error shown.
         """
-        if self.schema is None:
+        schema = self.schema
+        if schema is None:
             self.app.notify("Choose a model first.", markup=False)
             return False
         area = self.query_one("#form-raw", TextArea)
@@ -454,7 +621,11 @@ class ParamForm(Widget):
         if isinstance(parsed, str):
             self._show_raw_error(parsed)
             return False
-        self.load(self.schema, parsed, title=self.display_name or None)
+        fork = self._fork
+        self._set_raw(False)
+        # The JSON becomes the fields (and the draft): the fields' old content is not kept.
+        self.schema = None
+        self.load(schema, draft=Draft(parsed, fork=fork), title=self.display_name or None)
         self.call_after_refresh(self.focus_first)
         return True
 
@@ -466,9 +637,10 @@ class ParamForm(Widget):
         """The raw JSON as an object, or an error message."""
         text = self.query_one("#form-raw", TextArea).text
         try:
-            parsed = json.loads(text) if text.strip() else {}
-        except json.JSONDecodeError as exc:
-            return f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+            parsed = parse_json(text) if text.strip() else {}
+        except ValueError as exc:
+            message = str(exc)
+            return message[:1].upper() + message[1:]
         if not isinstance(parsed, dict):
             return "The payload must be a JSON object ({…})."
         return parsed
@@ -484,14 +656,46 @@ class ParamForm(Widget):
         line.update(Text(f"✗ {message}") if message else "")
         line.set_class(bool(message), "-shown")
 
+    @on(TextArea.Changed, "#form-raw")
+    def _raw_edited(self, event: TextArea.Changed) -> None:
+        self.post_message(FieldEditor.Edited(None))
+
     # -- focus -------------------------------------------------------------------------
 
-    def focus_first(self) -> None:
-        """Focus the first field."""
+    def focus_first(self) -> bool:
+        """Focus the first field; False when there is none."""
         for editor in self._editors.values():
-            if editor.display and not attr(editor.field, "advanced", False):
+            if editor.display and not editor.field.advanced:
                 editor.focus_control()
-                return
+                return True
+        return False
+
+    def focus_resume(self) -> bool:
+        """Put the cursor back where it was last in this form (else in the first field);
+        False when there is nothing to focus (no model yet)."""
+        widget = self._last_focused
+        if (
+            widget is not None
+            and widget.is_attached
+            and widget.focusable
+            and all(node.display for node in widget.ancestors_with_self if node is not self.app)
+        ):
+            widget.focus()
+            return True
+        if self._raw:
+            self.query_one("#form-raw", TextArea).focus()
+            return True
+        return self.focus_first()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._last_focused = event.widget
+
+    def on_click(self, event: events.Click) -> None:
+        # A click on a label, help line or the background (nothing that takes focus) brings
+        # the cursor back to the field last used, as the pane keys do.
+        focused = self.screen.focused
+        if focused is None or self not in focused.ancestors_with_self:
+            self.focus_resume()
 
     @on(Input.Submitted)
     def _next_on_enter(self, event: Input.Submitted) -> None:
