@@ -10,6 +10,7 @@ passed to the terminal. The ``str`` helpers return plain text; widgets put it in
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -60,6 +61,26 @@ def notice_text(text: object) -> str:
     if len(lines) > MAX_NOTICE_LINES:
         lines = [*lines[: MAX_NOTICE_LINES - 1], core_text.ELLIPSIS]
     return core_text.clip("\n".join(lines), MAX_NOTICE)
+
+
+#: Shown in an editor for an invisible or reordering character that has no control picture
+#: (C1, bidi, separators, lone surrogates): one character for one, so the cursor still fits.
+EDITOR_STAND_IN = "\ufffd"
+
+
+def _editor_char(match: re.Match[str]) -> str:
+    char = match.group()
+    if char == "\t":
+        return char  # editors expand tabs themselves
+    code = ord(char)
+    return core_text.visible(char) if code < 0x20 or code == 0x7F else EDITOR_STAND_IN
+
+
+def editor_display(text: str) -> str:
+    """How an editor draws ``text`` it holds: the same length, one character for one, with
+    every control (but tab), DEL, C1, bidi and separator character replaced by a visible one
+    (``\x1b`` → ``␛``, ``\u202e`` → ``\ufffd``). The value itself is never changed."""
+    return core_text.UNSAFE.sub(_editor_char, text)
 
 
 def literal_text(text: object, style: str | Style = "", *, multiline: bool = False) -> Text:
