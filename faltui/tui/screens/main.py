@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -413,7 +414,7 @@ class MainScreen(Screen[None]):
         if problem is None:
             banner.update("")
             return
-        text = literal_text("⚠ Submitting is refused: ", "bold")
+        text = Text("⚠ Submitting is refused: ", style="bold", end="")
         text.append_text(literal_text(problem, multiline=True))
         text.append(
             ". Nothing is sent that the journal could not record; jobs already on fal are "
