@@ -387,3 +387,154 @@ def test_search_hits_match_every_word_within_a_segment(query: str) -> None:
     assert "fal-ai/hunyuan-video-v1.5/text-to-video" not in hits
     if query == "lora":
         assert "fal-ai/kokoro/american-english" not in hits
+
+
+# -- the indexed ranking gives exactly the ranking from scratch ---------------------------------
+
+
+def _reference_rank(
+    models: list[ModelInfo], query: str, category: str | None, prefer: dict[str, int]
+) -> list[str]:
+    """The ranking as first written (one pass over every model, one sort): the specification
+    ``rank``'s index and narrowing must reproduce exactly."""
+    import re
+
+    exact, prefix, word_prefix, substring, subsequence = 100, 70, 55, 35, 10
+    weight = {"id": 1.0, "name": 1.0, "category": 0.9, "tags": 0.8, "description": 0.3}
+
+    def field_score(token: str, value: str, pattern: re.Pattern[str] | None) -> int:
+        if not value:
+            return 0
+        if value == token:
+            return exact
+        if value.startswith(token):
+            return prefix
+        pos = value.find(token)
+        if pos >= 0:
+            return word_prefix if not value[pos - 1].isalnum() else substring
+        if pattern is not None and pattern.search(value):
+            return subsequence
+        return 0
+
+    def token_score(token: str, pattern: re.Pattern[str] | None, model: ModelInfo) -> float:
+        best = 0.0
+        for name, value, sub in model.search_fields:
+            best = max(best, field_score(token, value, pattern if sub else None) * weight[name])
+        if best == 0 and len(token) >= 3 and token in model.search_description:
+            best = substring * weight["description"]
+        return best
+
+    def model_score(model: ModelInfo, q: str) -> float:
+        total = 0.0
+        for token in q.split():
+            pattern = (
+                re.compile(r"[^/\s]*?".join(re.escape(c) for c in token))
+                if len(token) >= 2
+                else None
+            )
+            found = token_score(token, pattern, model)
+            if found <= 0:
+                return 0.0
+            total += found
+        eid = model.endpoint_id.lower()
+        if eid == q:
+            total += 10_000.0
+        elif eid.startswith(q) or eid.split("/", 1)[-1].startswith(q):
+            total += 2_000.0
+        elif q == model.display_name.lower():
+            total += 1_800.0
+        elif eid.endswith("/" + q):
+            total += 1_500.0
+        elif q in eid:
+            total += 1_000.0
+        return total
+
+    pool = [m for m in models if not category or m.category.lower() == category.lower()]
+    featured = {eid: i for i, eid in enumerate(FEATURED)}
+    q = query.strip().lower()
+    hits = [(model_score(m, q), m) for m in pool]
+    hits = [(s, m) for s, m in hits if s > 0]
+    hits.sort(
+        key=lambda sm: (
+            -sm[0],
+            prefer.get(sm[1].endpoint_id, 1_000),
+            featured.get(sm[1].endpoint_id, len(featured)),
+            len(sm[1].endpoint_id),
+            sm[1].endpoint_id,
+        )
+    )
+    return [m.endpoint_id for _, m in hits]
+
+
+def _scaled_models(n: int) -> list[ModelInfo]:
+    """The bundled models plus deterministic variants (other owners, suffixes, descriptions)."""
+    import random
+
+    rng = random.Random(3)
+    base = bundled.bundled_models()
+    out = [ModelInfo.from_api(obj) for obj in base]
+    suffixes = ["v2", "pro", "lite", "turbo", "lora", "8b", "edit", "fast", "x"]
+    while len(out) < n:
+        obj = rng.choice(base)
+        meta = dict(obj["metadata"])
+        owner, _, rest = obj["endpoint_id"].partition("/")
+        suffix = rng.choice(suffixes)
+        eid = f"{rng.choice([owner, 'community', 'acme-labs'])}/{rest}-{suffix}{len(out)}"
+        meta["display_name"] = f"{meta.get('display_name', rest)} {suffix}"
+        meta["description"] = f"{meta.get('description', '')}. Fast {suffix} variant for tests"
+        meta["tags"] = [*meta.get("tags", []), suffix] if rng.random() < 0.5 else []
+        out.append(ModelInfo.from_api({"endpoint_id": eid, "metadata": meta}))
+    return out
+
+
+def test_rank_typed_keystroke_by_keystroke_equals_the_ranking_from_scratch() -> None:
+    from faltui.core.catalog import search_index
+
+    models = _scaled_models(600)
+    prefer = {models[5].endpoint_id: 0, models[300].endpoint_id: 1, "fal-ai/flux/dev": 1}
+    queries = [
+        "flux dev",
+        "text to speech",
+        "kling v3 text video",
+        "t",
+        "te x",
+        "lora",
+        "fal-ai/flux/schnell",
+        "x fast",
+        "fdev",
+        "3d",
+        "veo 3",
+        "remove background",
+    ]
+    search_index(models).forget()
+    for query in queries:
+        typed = [query[:i] for i in range(1, len(query) + 1)]
+        backspaced = typed[::-1][1:]  # typing, then deleting back to one letter
+        for text in typed + backspaced:
+            for category in (None, "text-to-image"):
+                got = [m.endpoint_id for m in rank(models, text, category, prefer=prefer)]
+                want = _reference_rank(models, text, category, prefer)
+                assert got == want, (text, category)
+    # A fresh list of the same models ranks the same (and a changed list is indexed anew).
+    assert [m.endpoint_id for m in rank(list(models), "flux")] == _reference_rank(
+        models, "flux", None, {}
+    )
+    fewer = models[::2]
+    assert [m.endpoint_id for m in rank(fewer, "flux")] == _reference_rank(fewer, "flux", None, {})
+
+
+def test_letter_tables_score_like_the_general_rule() -> None:
+    from faltui.core.catalog import _token_score
+
+    models = _scaled_models(300)
+    for model in models:
+        fields = tuple(
+            (v, {"id": 1.0, "name": 1.0, "category": 0.9, "tags": 0.8}[n], s)
+            for n, v, s in model.search_fields
+        )
+        for letter in "abcdefghijklmnopqrstuvwxyz0123456789-./":
+            general = _token_score(
+                letter, None, fields, model.search_blob, model.search_description
+            )
+            table = model.search_letters.get(letter, 0.0) if letter in model.search_blob else None
+            assert table == general, (model.endpoint_id, letter)

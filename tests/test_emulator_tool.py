@@ -197,6 +197,33 @@ def test_admin_chaos_routes_script_faults_from_outside(emulator, http):
     assert calm["timeline"] == {"queue_ticks": 3, "progress_ticks": 5}
 
 
+def test_admin_timeline_spread_and_job_instants(emulator, http):
+    base = emulator.base_url
+    spread = {"timeline": {"queue_ticks": [0, 4], "progress_ticks": [2, 60], "seed": 5}}
+    state = httpx.post(f"{base}/_emulator/chaos", json=spread).json()
+    assert state["timeline"] == {"queue_ticks": [0, 4], "progress_ticks": [2, 60]}
+    ids = [http.post(f"/{FLUX}", json={"prompt": str(i)}).json()["request_id"] for i in range(40)]
+    ticks = [(emulator.jobs[r].queue_ticks, emulator.jobs[r].progress_ticks) for r in ids]
+    assert all(0 <= q <= 4 and 2 <= p <= 60 for q, p in ticks)
+    assert len({p for _, p in ticks}) > 10 and len({q for q, _ in ticks}) == 5
+    # The same seed gives the same sequence of timelines.
+    httpx.post(f"{base}/_emulator/chaos", json=spread)
+    again = [http.post(f"/{FLUX}", json={"prompt": "x"}).json()["request_id"] for _ in range(40)]
+    assert [(emulator.jobs[r].queue_ticks, emulator.jobs[r].progress_ticks) for r in again] == ticks
+    bad = httpx.post(f"{base}/_emulator/chaos", json={"timeline": {"progress_ticks": [9, 2]}})
+    assert bad.status_code == 400
+    listed = httpx.get(f"{base}/_emulator/jobs").json()
+    by_id = {job["request_id"]: job for job in listed["jobs"]}
+    first = emulator.jobs[ids[0]]
+    assert by_id[ids[0]]["finished_at"] == first.finished_at
+    assert by_id[ids[0]]["created_at"] <= by_id[ids[0]]["started_at"] <= first.finished_at
+    assert all(j["done"] == (listed["now"] >= j["finished_at"]) for j in listed["jobs"])
+    assert httpx.delete(f"{base}/_emulator/chaos").json()["timeline"] == {
+        "queue_ticks": 3,
+        "progress_ticks": 5,
+    }
+
+
 def test_admin_stats_and_reset(emulator, http):
     emulator.script_next_jobs("app_error")
     crashed = http.post(f"/{FLUX}", json={"prompt": "x"}).json()

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from faltui.core.client import FalClient, LogLine, QueueHandle, Status
+from faltui.core.client import FalClient, LogLine, QueueHandle, ResultAnswer, Status
 from faltui.core.config import Settings
 from faltui.core.errors import ApiError
 from faltui.core.job import Job, JobEvent, JobState
@@ -211,6 +211,38 @@ async def test_200_jobs_finish_with_bounded_status_traffic(harness: Harness, emu
     # scheduler stays well under that thanks to streams and back-off.
     assert status_requests / 200 <= 12, emulator.counters
     assert len({j.input["seed"] for j in jobs}) == 200
+
+
+async def test_each_job_gets_its_own_stream_at_once_and_costs_three_requests(
+    harness: Harness, emulator: Any
+) -> None:
+    # Pushed streams are cheap: while the capacity allows, a job is submit + stream + result,
+    # never polled (the policy before: a first poll, then a stream for at most 64 jobs).
+    manager = harness.manager()
+    payloads = [{"prompt": "each", "seed": seed} for seed in range(30)]
+    jobs = await manager.submit_batch(ENDPOINT, payloads)
+    assert await manager.wait_all(timeout=60)
+    assert all(job.state is JobState.done for job in jobs)
+    stats = manager.scheduler.stats
+    assert stats.polls == 0 and stats.streams_opened == 30
+    counted = {k: emulator.counters[k] for k in ("submit", "status", "status_stream", "result")}
+    assert counted == {"submit": 30, "status": 0, "status_stream": 30, "result": 30}
+
+
+async def test_refused_streams_lower_the_capacity_and_jobs_still_finish(
+    harness: Harness, emulator: Any
+) -> None:
+    # The server takes no more streams (503 on opening): those jobs are polled meanwhile
+    # and streamed when a slot is free; nothing fails and nothing is resubmitted.
+    manager = harness.manager()
+    emulator.chaos.fail_next("status_stream", 503, count=3)
+    jobs = [await manager.submit(ENDPOINT, {"prompt": "full", "seed": i}) for i in range(6)]
+    assert await manager.wait_all(timeout=60)
+    assert all(job.state is JobState.done for job in jobs), [j.error for j in jobs]
+    stats = manager.scheduler.stats
+    assert stats.streams_refused == 3 and stats.stream_fallbacks == 0
+    assert emulator.counters["submit"] == 6 and emulator.counters["result"] == 6
+    assert manager.scheduler.stream_capacity >= 1
 
 
 async def test_submit_batch_bounds_concurrent_submits(harness: Harness) -> None:
@@ -484,6 +516,9 @@ class ScriptedClient:
     async def result(self, handle: QueueHandle, **_: Any) -> dict[str, Any]:
         return {"id": handle.request_id}
 
+    async def result_answer(self, handle: QueueHandle, **kwargs: Any) -> ResultAnswer:
+        return ResultAnswer(await self.result(handle, **kwargs))
+
     async def cancel(self, handle: QueueHandle) -> None:
         raise ApiError("nope", status=500)
 
@@ -538,6 +573,61 @@ async def test_streams_are_bounded_and_passed_on() -> None:
     assert manager.scheduler.stats.streams_opened == 10  # slots handed on as jobs finish
     assert [ln.message for ln in jobs[-1].logs] == ["s0", "s1", "s2"]
     await manager.aclose()
+
+
+async def test_polls_wait_for_the_expected_duration_once_known() -> None:
+    # Streams off: the first job of an endpoint is polled by back-off; once it finished (after
+    # 30 s), later jobs are not checked every second while they are not expected to end.
+    clock = FakeClock()
+    started: dict[str, float] = {}
+
+    def script(rid: str, n: int) -> Status:
+        if clock() - started[rid] < 29.0:  # each job runs 29 s from its submit
+            return Status("IN_PROGRESS", rid, logs=[LogLine(f"l{n}", str(n))])  # always new
+        return Status("COMPLETED", rid)
+
+    client = ScriptedClient(clock, script)
+    submit = client.submit
+
+    async def submit_and_start(endpoint_id: str, payload: dict[str, Any], **kw: Any) -> Any:
+        handle = await submit(endpoint_id, payload, **kw)
+        started[handle.request_id] = clock()
+        return handle
+
+    client.submit = submit_and_start  # type: ignore[method-assign]
+    manager = JobManager(
+        client,  # type: ignore[arg-type]
+        clock=clock,
+        sleep=clock.sleep,
+        stream=False,
+        poll_interval=1.0,
+        max_poll_interval=10.0,
+    )
+    await manager.submit(ENDPOINT, {"i": 1})
+    assert await manager.wait_all(timeout=5)
+    first = client.polls["r1"]
+    assert len(first) >= 29  # new logs every poll: the interval stays at 1 s
+    expected = manager.scheduler.expected_duration(ENDPOINT)
+    assert expected is not None and 29 <= expected <= 32
+    await manager.submit(ENDPOINT, {"i": 2})
+    assert await manager.wait_all(timeout=5)
+    second = client.polls["r2"]
+    # At most every 10 s (±10 %) until the expected end, then by the interval: a handful.
+    assert len(second) <= 6, second
+    gaps = [b - a for a, b in itertools.pairwise(second)]
+    assert gaps and max(gaps) <= 10 * 1.11
+    await manager.aclose()
+
+
+def test_open_file_budget_leaves_room_and_never_lowers_the_limit() -> None:
+    resource = pytest.importorskip("resource")
+    from faltui.core.scheduler import RESERVED_FILES, open_file_budget
+
+    soft_before, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    budget = open_file_budget(100)
+    soft_after, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    assert soft_after >= soft_before
+    assert budget is None or budget == max(0, soft_after - RESERVED_FILES)
 
 
 async def test_cancel_errors_are_raised_and_job_stays_tracked() -> None:

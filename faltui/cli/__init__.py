@@ -71,6 +71,14 @@ def _add_run(sub: argparse._SubParsersAction[CliParser]) -> None:
     )
     p.add_argument("--json-input", metavar="FILE", help="start from a JSON input file (- = stdin)")
     p.add_argument(
+        "--preset",
+        metavar="NAME",
+        help="start from a saved preset of this model (faltui preset list); flags change it",
+    )
+    p.add_argument(
+        "--yes", action="store_true", help="submit even when the estimate passes the [budget]"
+    )
+    p.add_argument(
         "-n",
         "--count",
         type=int,
@@ -99,6 +107,7 @@ def _add_run(sub: argparse._SubParsersAction[CliParser]) -> None:
 
 
 def _add_queue(sub: argparse._SubParsersAction[CliParser]) -> None:
+    from faltui.cli import library as cli_library
     from faltui.cli import queue as cli_queue
 
     for name, handler, text in (
@@ -122,9 +131,10 @@ def _add_queue(sub: argparse._SubParsersAction[CliParser]) -> None:
     p.add_argument("--download", metavar="DIR", help="download output files into DIR")
     p.set_defaults(handler=cli_queue.cmd_poll)
 
-    p = sub.add_parser("history", help="jobs in the local journal")
+    p = sub.add_parser("history", help="jobs in the local journal (--import: and from fal)")
     p.add_argument("--limit", type=positive_int, default=20)
     p.add_argument("--json", action="store_true")
+    cli_library.add_import_arguments(p)
     p.set_defaults(handler=cli_queue.cmd_history)
 
     p = sub.add_parser(
@@ -189,6 +199,17 @@ def _add_misc(sub: argparse._SubParsersAction[CliParser]) -> None:
     p.set_defaults(handler=None, emulator=True)
 
 
+def _add_beyond(sub: argparse._SubParsersAction[CliParser]) -> None:
+    """Spend, presets and the local library (issue #12)."""
+    from faltui.cli import library as cli_library
+    from faltui.cli import presets as cli_presets
+    from faltui.cli import spend as cli_spend
+
+    cli_spend.add_parser(sub)
+    cli_presets.add_parser(sub)
+    cli_library.add_rerun_parser(sub)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = CliParser(
@@ -203,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_queue(sub)
     _add_catalog(sub)
     _add_misc(sub)
+    _add_beyond(sub)
     return parser
 
 

@@ -106,8 +106,11 @@ def _media(
 
 
 def build_payload(args: argparse.Namespace, schema: EndpointSchema | None) -> dict[str, Any]:
-    """The input object of ``faltui run``; raises ``ValidationFailed`` naming every bad field."""
-    payload: dict[str, Any] = {}
+    """The input object of ``faltui run``; raises ``ValidationFailed`` naming every bad field.
+
+    A preset's input (``args.preset_input``, set by ``--preset``) is the base the other flags
+    change."""
+    payload: dict[str, Any] = dict(getattr(args, "preset_input", None) or {})
     if args.json_input:
         start = read_json_file(args.json_input)
         if not isinstance(start, dict):

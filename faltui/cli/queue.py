@@ -6,6 +6,7 @@ import argparse
 import time
 from typing import Any
 
+from faltui.cli.library import run_import, save_to_library
 from faltui.cli.run import Progress, download_outputs, first_url_note, wait_for
 from faltui.cli.support import (
     EXIT_FAILED,
@@ -23,7 +24,9 @@ from faltui.core.errors import AlreadyCompletedError
 from faltui.core.job import JobState, queue_place
 from faltui.core.jobs import JobManager
 from faltui.core.journal import Journal, JournalError
+from faltui.core.prices import PriceBook
 from faltui.core.reconcile import ReconcileResult
+from faltui.core.spend import job_cost
 from faltui.core.text import one_line
 
 
@@ -121,20 +124,31 @@ async def cmd_poll(args: argparse.Namespace, settings: Settings, console: Consol
 
 
 async def cmd_history(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    """Jobs from the local journal, newest first."""
+    """Jobs from the local journal, newest first (``--import``: after bringing in jobs run
+    elsewhere from fal's request history), with what each cost."""
+    if getattr(args, "import_", False):
+        await run_import(args, settings, console)
     journal = open_journal(settings, console)
     try:
         jobs = sorted(journal.load_all(), key=lambda j: j.created_at, reverse=True)[: args.limit]
     finally:
         journal.close()
+    prices = PriceBook.for_settings(settings)
+    if settings.key and jobs:
+        await prices.fetch({job.endpoint_id for job in jobs})
+    costs = {job.id: job_cost(job, prices.get(job.endpoint_id)) for job in jobs}
     if args.json:
-        console.json([_job_summary(job) for job in jobs])
+        console.json([_job_summary(job) | {"cost": costs[job.id].to_dict()} for job in jobs])
         return EXIT_OK
     for job in jobs:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job.created_at))
         endpoint_id = one_line(job.endpoint_id, 120)
         request_id = one_line(job.request_id, 120) or f"(job {job.id[:12]})"
-        console.line(f"{when}  {job.state.value:<9} {endpoint_id:<45} {request_id}")
+        line = f"{when}  {job.state.value:<9} {endpoint_id:<45} {request_id}"
+        line += f"  {costs[job.id].text()}"
+        if job.origin == "history":
+            line += "  (imported)"
+        console.line(line)
     if not jobs:
         console.note("no jobs in the journal yet")
     return EXIT_OK
@@ -143,6 +157,8 @@ async def cmd_history(args: argparse.Namespace, settings: Settings, console: Con
 def _job_summary(job: Any) -> dict[str, Any]:
     return {
         "id": job.id,
+        "origin": job.origin or "faltui",
+        "billable_units": job.billable_units,
         "endpoint_id": job.endpoint_id,
         "request_id": job.request_id,
         "state": job.state.value,
@@ -182,6 +198,7 @@ async def cmd_resume(args: argparse.Namespace, settings: Settings, console: Cons
             results += [_job_summary(job) | {"result": None} for job in unsettled if job]
             console.end_progress()
             console.json(results)
+            await save_to_library(settings, jobs, console, client)
         finally:
             await manager.aclose()
             journal.close()

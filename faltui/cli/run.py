@@ -16,6 +16,8 @@ import json
 import time
 from typing import Any
 
+from faltui.cli.budget_gate import check_budget_or_stop
+from faltui.cli.library import save_to_library
 from faltui.cli.payload import prepare_input
 from faltui.cli.support import (
     EXIT_FAILED,
@@ -45,6 +47,7 @@ from faltui.core.outputs import (
 )
 from faltui.core.schema import EndpointSchema, PreparedInput
 from faltui.core.storage import upload_local_files
+from faltui.core.sync_run import run_journaled
 from faltui.core.text import one_line
 
 
@@ -179,8 +182,14 @@ async def cmd_run(args: argparse.Namespace, settings: Settings, console: Console
     client = FalClient(settings)
     try:
         catalog = Catalog(settings, client.http)
-        schema = await load_schema(catalog, endpoint_id, console)
+        if getattr(args, "preset", None):
+            schema = await apply_preset(args, settings, endpoint_id, console)
+        else:
+            schema = await load_schema(catalog, endpoint_id, console)
         prepared = prepare_input(args, schema)
+        await check_run_budget(
+            settings, client, endpoint_id, prepared.payload, args, schema, console
+        )
         if args.sync:
             return await _run_sync(client, settings, endpoint_id, prepared, args, console)
         return await _run_queued(client, settings, endpoint_id, prepared, args, console)
@@ -201,12 +210,14 @@ async def _run_sync(
     payload = await upload_local_files(
         client, one.payload, progress=_upload_progress(console), files=one.local_files
     )
-    result = await client.run(endpoint_id, payload, timeout=args.timeout)
-    console.json(result)
-    first_url_note(result, console)
-    if args.download:
-        return await download_outputs(settings, result, None, args.download, console)
-    return EXIT_OK
+    journal = open_journal(settings, console)
+    try:  # journaled like a queued job: it counts in spend, history and the library
+        job = await run_journaled(client, journal, endpoint_id, payload, timeout=args.timeout)
+    finally:
+        journal.close()
+    code = await _report(settings, job, args, console)
+    await save_to_library(settings, [job], console, client)
+    return code
 
 
 def _upload_progress(console: Console):  # type: ignore[no-untyped-def]
@@ -265,9 +276,69 @@ async def _run_queued(
                 f"{job.state.value}: faltui poll {endpoint_id} {job.request_id}"
             )
             return EXIT_TIMEOUT
-        return await _report(settings, job, args, console)
+        code = await _report(settings, job, args, console)
+        await save_to_library(settings, [job], console, client)
+        return code
     finally:
         await manager.aclose()
+        journal.close()
+
+
+async def apply_preset(
+    args: argparse.Namespace, settings: Settings, endpoint_id: str, console: Console
+) -> EndpointSchema | None:
+    """``--preset NAME``: its input becomes the base the other flags change; what changed in
+    the model's schema since it was saved is said on stderr. A preset filling a field the
+    model no longer has stops the run (fal would ignore that value) unless ``--no-validate``.
+    Returns the model's schema as fal serves it now."""
+    from faltui.cli.presets import current_schema, report_check, store_of
+    from faltui.core.presets import PresetError
+
+    schema = await current_schema(settings, endpoint_id, console)
+    try:
+        preset = store_of(settings).get(endpoint_id, args.preset)
+    except PresetError as exc:
+        raise CliFailure(str(exc), EXIT_USAGE) from exc
+    base, check = preset.apply(schema)
+    report_check(preset, check, console)
+    gone = [change.path for change in check.changes if change.kind == "gone"]
+    if gone and not args.no_validate:
+        names = ", ".join(repr(name) for name in gone)
+        raise CliFailure(
+            f"preset {preset.name!r} fills {names}, which {endpoint_id} no longer has "
+            f"(fal would ignore it); nothing was sent. Save the preset again without it "
+            f"(faltui preset save {preset.name} -m {endpoint_id} ...), or add --no-validate "
+            "to send it as it is",
+            EXIT_USAGE,
+        )
+    args.preset_input = base
+    return schema
+
+
+async def check_run_budget(
+    settings: Settings,
+    client: FalClient,
+    endpoint_id: str,
+    payload: dict[str, Any],
+    args: argparse.Namespace,
+    schema: EndpointSchema | None,
+    console: Console,
+) -> None:
+    """The budget check of this run (``--count`` jobs): exit 2 before sending unless ``--yes``."""
+    journal = open_journal(settings, console)
+    try:
+        await check_budget_or_stop(
+            settings,
+            client,
+            journal,
+            endpoint_id,
+            payload,
+            getattr(args, "count", 1) or 1,
+            schema,
+            yes=getattr(args, "yes", False),
+            console=console,
+        )
+    finally:
         journal.close()
 
 
@@ -323,6 +394,7 @@ async def _report_many(
         else:
             line["error"] = job.error
         console.line(json.dumps(line, ensure_ascii=False))
+    await save_to_library(settings, jobs, console, manager.client)
     if not finished:
         console.note(f"timed out after {args.timeout:g}s; some jobs are still running")
         return EXIT_TIMEOUT

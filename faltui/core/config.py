@@ -88,7 +88,8 @@ class Settings:
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     poll_interval: float = 1.0
-    max_active_jobs: int = 64
+    #: Status streams open at once (live jobs beyond are polled; see core/scheduler.py).
+    max_active_jobs: int = 1024
     catalog_ttl: float = 24 * 3600.0
     theme: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)
@@ -297,7 +298,7 @@ def load_settings(
         connect_timeout=number("connect_timeout", 10.0),
         read_timeout=number("read_timeout", 60.0),
         poll_interval=number("poll_interval", 1.0),
-        max_active_jobs=int(number("max_active_jobs", 64)),
+        max_active_jobs=int(number("max_active_jobs", 1024)),
         catalog_ttl=number("catalog_ttl", 24 * 3600.0),
         theme=cfg.get("theme") if isinstance(cfg.get("theme"), str) else None,
         keymap={str(k): str(v) for k, v in keymap.items()},

@@ -81,6 +81,13 @@ class Job:
     label: str = ""
     #: Submit options to repeat on re-run (webhook, priority, …); never holds credentials.
     options: dict[str, Any] = field(default_factory=dict)
+    #: What fal billed (``x-fal-billable-units`` of the result, in the endpoint's pricing
+    #: unit); None = unknown (not said, not finished), never "free".
+    billable_units: float | None = None
+    #: How the job came to be: ``""`` submitted to the queue by faltui, ``"sync"`` run on
+    #: fal.run by faltui, ``"history"`` brought in from fal's request history (run elsewhere:
+    #: ``faltui history --import``).
+    origin: str = ""
 
     @property
     def final(self) -> bool:
@@ -134,6 +141,8 @@ class Job:
             "metrics": self.metrics,
             "label": self.label,
             "options": self.options,
+            "billable_units": self.billable_units,
+            "origin": self.origin,
         }
 
     @classmethod
@@ -186,7 +195,16 @@ class Job:
             metrics=dict(data.get("metrics") or {}),
             label=str(data.get("label") or ""),
             options=dict(data.get("options") or {}),
+            billable_units=_units(data.get("billable_units")),
+            origin=str(data.get("origin") or ""),
         )
+
+
+def _units(value: Any) -> float | None:
+    """A stored ``billable_units``: a non-negative number, else None (unknown)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        return None
+    return float(value)
 
 
 @dataclass(frozen=True)

@@ -97,8 +97,9 @@ class JobManager:
     """Submits jobs, tracks them all with one ``Scheduler``, journals and reports every change.
 
     ``client`` is a ``FalClient``; ``journal`` (optional) a ``Journal``. ``max_active`` bounds
-    the status streams open at once (other live jobs are polled). ``on_event`` is called
-    synchronously, on the event loop, with a ``JobEvent`` on every change: keep it cheap.
+    the status streams open at once (one per live job up to it; other live jobs are polled).
+    ``on_event`` is called synchronously, on the event loop, with a ``JobEvent`` on every
+    change: keep it cheap.
     ``clock`` and ``sleep`` are injectable for tests; ``poll_interval`` defaults to
     ``client.settings.poll_interval``.
     """
@@ -108,7 +109,7 @@ class JobManager:
         client: FalClient,
         journal: Journal | None = None,
         *,
-        max_active: int = 64,
+        max_active: int = 1024,
         clock: Callable[[], float] = time.time,
         on_event: EventCallback | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
@@ -153,6 +154,9 @@ class JobManager:
         self.problems: deque[str] = deque(maxlen=MAX_PROBLEMS)
         #: Outcomes of the latest background reconcile (``resume_unfinished``).
         self.last_reconcile: list[ReconcileResult] = []
+        #: More callbacks told of every change after ``on_event`` (the session's spend
+        #: tracker, the library's auto-download): same rules, keep them cheap.
+        self.listeners: list[EventCallback] = []
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -575,7 +579,7 @@ class JobManager:
             self._finish(job, JobState.cancelled, status.error or "cancelled", "client_cancelled")
             return True
         try:
-            result = await self.client.result(job.handle, failed=status.failed)
+            answer = await self.client.result_answer(job.handle, failed=status.failed)
         except NotFoundError as exc:
             if status.failed:
                 self._finish(job, JobState.failed, status.error or exc.message, status.error_type)
@@ -605,11 +609,11 @@ class JobManager:
             message = exc.message or status.error or str(exc)
             self._finish(job, JobState.failed, message, error_type, exc.field_errors)
             return True
+        job.result = answer.output
+        job.billable_units = answer.billable_units
         if status.failed:
-            job.result = result
             self._finish(job, JobState.failed, status.error or "failed", status.error_type)
             return True
-        job.result = result
         self._finish(job, JobState.done, None, None)
         return True
 
@@ -687,12 +691,16 @@ class JobManager:
         return getattr(self.journal, "problem", None) if self.journal is not None else None
 
     def _emit(self, job: Job, kind: str) -> None:
-        if self.on_event is None:
+        if self.on_event is None and not self.listeners:
             return
-        try:
-            self.on_event(JobEvent(job, kind))
-        except Exception as exc:  # a broken listener must not stop tracking
-            self.problems.append(f"on_event({kind}) failed: {exc!r}")
+        event = JobEvent(job, kind)
+        for listener in (self.on_event, *self.listeners):
+            if listener is None:
+                continue
+            try:
+                listener(event)
+            except Exception as exc:  # a broken listener must not stop tracking
+                self.problems.append(f"on_event({kind}) failed: {exc!r}")
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coro)

@@ -220,6 +220,33 @@ class Journal:
             self._problem = None
             self.writes += 1
 
+    def record_many(self, jobs: Iterable[Job]) -> int:
+        """Insert or update every job in one transaction (all or none); returns how many.
+
+        For bulk writes (an import): one commit instead of one per job. Raises
+        ``JournalUnavailable`` like ``record``.
+        """
+        rows = [job_params(job) for job in jobs]
+        if not rows:
+            return 0
+        with self._lock:
+            conn = self._require_writable()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    conn.executemany(_UPSERT, rows)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                self._problem = self._write_problem(exc, self.lock_wait)
+                raise JournalUnavailable(self._problem) from exc
+            self._problem = None
+            self.writes += len(rows)
+        return len(rows)
+
     def delete(self, job_id: str) -> bool:
         """Forget a job; True if it was there."""
         with self._lock:
@@ -279,6 +306,12 @@ class Journal:
             )
             if job.state is JobState.unknown
         ]
+
+    def since(self, moment: float) -> list[Job]:
+        """Jobs created at or after ``moment`` (epoch seconds), oldest first."""
+        return self._select(
+            "WHERE created_at >= ?", (moment,), lambda job: job.created_at >= moment
+        )
 
     def request_ids(self) -> set[str]:
         """Every request id the journal holds."""

@@ -3,10 +3,20 @@
 ``GET {platform}/models/pricing?endpoint_id=a&endpoint_id=b`` needs the API key and answers
 ``{"prices": [{endpoint_id, unit_price, unit, currency}], "next_cursor", "has_more"}``. The
 ``unit`` is a free string (``image``, ``video_second``, ``megapixel``…): show it verbatim.
+
+**Concrete and vague units.** A unit is *concrete* when it names a quantity the user can see:
+images, megapixels, seconds or minutes *of video or audio*, videos, requests, characters,
+tokens. Then ``x-fal-billable-units × unit_price`` is the billed cost (§4.9) and an estimate
+can be made from the input. A unit is *vague* when it does not say what is counted — ``unit``/
+``units``, ``credit``/``credits``, compute, GPU or machine time, or a bare ``second``/``minute``
+that names no media (fal bills such endpoints by compute time): faltui then says "price
+varies" and never invents a number (``is_vague_unit``).
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeGuard
@@ -50,6 +60,53 @@ class Price:
         return f"{self.unit_price:g} {self.currency} per {self.unit}"
 
 
+#: Words that make a unit vague: it does not say what is counted.
+_VAGUE_WORDS = frozenset({"unit", "credit", "compute", "gpu", "cpu", "machine", "processing"})
+#: Time words: concrete only next to a media word (``video_second``), vague alone.
+_TIME_WORDS = frozenset({"second", "sec", "minute", "min", "hour"})
+_MEDIA_WORDS = frozenset({"video", "audio", "speech", "music", "sound"})
+_WORD = re.compile(r"[a-z]+")
+
+#: What faltui says instead of a number for an endpoint priced in a vague unit.
+PRICE_VARIES = "price varies"
+
+
+@functools.lru_cache(maxsize=256)
+def unit_words(unit: str) -> frozenset[str]:
+    """The words of a unit, lower-case and singular: ``"1000_Tokens"`` → ``{"token"}``."""
+    words = set()
+    for word in _WORD.findall(unit.lower()):
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        words.add(word)
+    return frozenset(words)
+
+
+@functools.lru_cache(maxsize=256)
+def is_vague_unit(unit: str) -> bool:
+    """True when ``unit`` does not say what is counted (see the module docstring).
+
+    ``units``, ``credits``, ``compute_seconds``, ``gpu_second``, ``second`` (alone): vague.
+    ``image``, ``megapixel``, ``video_second``, ``audio_minute``, ``request``,
+    ``1000_characters``, ``1m_tokens``: concrete. An empty unit is vague.
+    """
+    words = unit_words(unit)
+    if not words or words & _VAGUE_WORDS:
+        return True
+    return bool(words & _TIME_WORDS) and not words & _MEDIA_WORDS
+
+
+def billed_cost(price: Price, billable_units: float | None) -> float | None:
+    """``billable_units × unit_price`` (fal-protocol §4.9), or None when it cannot be said.
+
+    None when the units are unknown (the header was absent: unknown, not zero) or the price's
+    unit is vague ("price varies").
+    """
+    if billable_units is None or is_vague_unit(price.unit):
+        return None
+    return billable_units * price.unit_price
+
+
 def estimate(price: Price, quantity: float = 1) -> float:
     """Cost of ``quantity`` units (e.g. 4 images, 8 video seconds) at ``price``."""
     if quantity < 0:
@@ -62,8 +119,10 @@ def units_for(price: Price, payload: dict[str, Any]) -> float | None:
 
     Per image: ``num_images`` (default 1). Per second of output: a numeric ``duration``.
     Per request/call/generation: 1. ``None`` when the unit depends on something unknown
-    before the job runs (megapixels, tokens…).
+    before the job runs (megapixels, tokens…) and for vague units ("price varies").
     """
+    if is_vague_unit(price.unit):
+        return None
     unit = price.unit.lower()
     if "image" in unit:
         count = payload.get("num_images", 1)
@@ -77,7 +136,7 @@ def units_for(price: Price, payload: dict[str, Any]) -> float | None:
             except ValueError:
                 return None
         return float(duration) if _is_number(duration) else None
-    if unit in ("request", "call", "generation", "unit", "video", "run", "job"):
+    if unit in ("request", "call", "generation", "video", "run", "job"):
         return 1.0
     return None
 
@@ -87,7 +146,12 @@ def _is_number(value: Any) -> TypeGuard[int | float]:
 
 
 def describe_cost(price: Price, payload: dict[str, Any], count: int = 1) -> str:
-    """``≈ 0.10 USD for 4 jobs`` when the units are known, else the unit price."""
+    """``≈ 0.10 USD for 4 jobs`` when the units are known, else the unit price.
+
+    An endpoint priced in a vague unit says ``price varies (0.0011 USD per compute_second)``.
+    """
+    if is_vague_unit(price.unit):
+        return f"{PRICE_VARIES} ({price.describe()})"
     units = units_for(price, payload)
     if units is None:
         return f"{price.describe()} (total depends on the output)"

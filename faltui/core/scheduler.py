@@ -1,14 +1,20 @@
-"""One scheduler for every live job: a few status streams, adaptive polling for the rest.
+"""One scheduler for every live job: a status stream each while the server carries them,
+adaptive polling for the rest.
 
 A thousand jobs must not mean a thousand tight loops. The scheduler keeps
 
-* at most ``max_streams`` status streams (server-sent events: one request per job, events
-  pushed by fal). A job's first check comes one poll interval after submit (quick jobs never
-  need a stream); it then gets a stream if a slot is free, else it is polled and waits for a
-  slot, which go to the oldest waiting jobs as others finish;
+* one status stream per live job (server-sent events: one request per job, every change
+  pushed by fal, so a job costs submit + stream + result), opened the moment it is tracked,
+  up to ``stream_capacity``: ``max_streams``, lowered to what this process can hold (open
+  files) and to what the server takes (a stream refused with 429/503 or a connection that
+  cannot be had sets the capacity to the streams open right then). Jobs over the capacity are
+  polled and wait for a slot; slots go to the oldest waiting jobs as others finish;
 * one polling loop for every other job: a heap of due times, at most ``poll_concurrency``
   status requests in flight, and a per-job interval that starts at ``poll_interval``, grows by
   ``backoff`` while nothing changes (up to ``max_poll_interval``) and snaps back on any change.
+  Once jobs of an endpoint have finished, their typical duration is the prior: a job polled
+  before it is expected to end is checked at most every ``max_poll_interval`` and at its
+  expected end, then by the interval above.
 
 A job whose stream breaks falls back to polling for good. Status errors never fail a job (a
 failed poll does not mean a failed request): the job is polled again later, with back-off.
@@ -22,14 +28,15 @@ import contextlib
 import heapq
 import itertools
 import random
+import statistics
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from faltui.core.client import LogDeduper, QueueHandle, Status
-from faltui.core.errors import NotFoundError
+from faltui.core.errors import ApiError, NotFoundError, TransportError
 
 if TYPE_CHECKING:
     from faltui.core.job import Job
@@ -38,6 +45,45 @@ Sleep = Callable[[float], Awaitable[Any]]
 
 #: Consecutive 404s on status before a request counts as gone (fal may lag just after submit).
 NOT_FOUND_LIMIT = 3
+#: Open files kept for everything but status streams (submits, results, journal, the UI).
+RESERVED_FILES = 256
+#: Finished jobs per endpoint whose durations make the prior (their median).
+DURATION_SAMPLES = 16
+#: Answers by which a server says it takes no more streams now.
+_REFUSED_STATUSES = frozenset({429, 503})
+
+
+def open_file_budget(wanted: int) -> int | None:
+    """How many more files this process may open for streams: the soft ``RLIMIT_NOFILE``,
+    raised towards the hard limit when ``wanted`` streams need it, less ``RESERVED_FILES``.
+    None where there is no such limit (Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = wanted + RESERVED_FILES
+    if soft != resource.RLIM_INFINITY and soft < need:
+        target = need if hard == resource.RLIM_INFINITY else min(need, hard)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+    if soft == resource.RLIM_INFINITY:
+        return None
+    return max(0, soft - RESERVED_FILES)
+
+
+def _refused(exc: BaseException) -> bool:
+    """True when a stream failed to open because the server or this process is full (429,
+    503, no connection to be had), not because of the job."""
+    if isinstance(exc, ApiError) and exc.status in _REFUSED_STATUSES:
+        return True
+    if isinstance(exc, TransportError):
+        import httpx
+
+        cause = exc.__cause__
+        return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    return False
 
 
 class StatusClient(Protocol):
@@ -74,7 +120,6 @@ class Tracker:
     mode: str = "poll"  # poll | stream
     generation: int = 0
     stream_ok: bool = True
-    ready: bool = False  # its first check came due (streams go only to ready jobs)
     polling: bool = False
     pending_done: Status | None = None  # COMPLETED seen; the result still has to be fetched
     not_found: int = 0
@@ -88,6 +133,7 @@ class SchedulerStats:
     polls: int = 0
     streams_opened: int = 0
     stream_fallbacks: int = 0
+    streams_refused: int = 0
     poll_errors: int = 0
     peak_streams: int = 0
     peak_polling: int = 0
@@ -104,7 +150,7 @@ class Scheduler:
         poll_interval: float = 1.0,
         max_poll_interval: float | None = None,
         backoff: float = 1.5,
-        max_streams: int = 64,
+        max_streams: int = 1024,
         poll_concurrency: int = 16,
         stream: bool = True,
         clock: Callable[[], float] = time.time,
@@ -120,6 +166,13 @@ class Scheduler:
         )
         self.backoff = backoff
         self.max_streams = max(0, max_streams if stream else 0)
+        budget = open_file_budget(self.max_streams) if self.max_streams else None
+        self._stream_ceiling = (
+            self.max_streams if budget is None else min(self.max_streams, max(1, budget))
+        )
+        #: Streams open at once: at most ``max_streams`` and what this process can hold; lowered
+        #: when the server refuses one, raised again by one for each stream that completes.
+        self.stream_capacity = self._stream_ceiling
         self.poll_concurrency = max(1, poll_concurrency)
         self.clock = clock
         self.sleep = sleep
@@ -136,24 +189,32 @@ class Scheduler:
         self._idle.set()
         self._loop_task: asyncio.Task[None] | None = None
         self._closed = False
+        self._durations: dict[str, deque[float]] = {}
 
     # -- public ----------------------------------------------------------------------------
 
     def track(self, job: Job, *, delay: float | None = None) -> None:
         """Follow ``job`` (it must have a handle) until it is final.
 
-        ``delay`` is the wait before its first poll (default: one poll interval; 0 for jobs
-        re-attached after a restart).
+        It gets a status stream at once when a slot is free. Otherwise it is polled, the first
+        time after ``delay`` (default: one poll interval, or its expected duration once jobs
+        of its endpoint have finished; 0 for jobs re-attached after a restart), and waits for
+        a slot.
         """
         if self._closed or job.handle is None or job.id in self._trackers:
             return
         tracker = Tracker(job, self.poll_interval)
         self._trackers[job.id] = tracker
         self._idle.clear()
+        self._ensure_loop()
+        if self.max_streams and len(self._streams) < self.stream_capacity:
+            self._start_stream(tracker)
+            return
         if self.max_streams:
             self._stream_queue[job.id] = None
-        self._schedule(tracker, self.poll_interval if delay is None else delay)
-        self._ensure_loop()
+        if delay is None:
+            delay = self._prior_delay(job, self.poll_interval)
+        self._schedule(tracker, delay)
 
     def poke(self, job_id: str) -> None:
         """Check ``job_id`` soon (e.g. right after a cancel)."""
@@ -212,6 +273,7 @@ class Scheduler:
             del self._trackers[tracker.job.id]
             tracker.generation += 1
             self._stream_queue.pop(tracker.job.id, None)
+            self._learn_duration(tracker.job)
         if not self._trackers:
             self._idle.set()
 
@@ -220,7 +282,33 @@ class Scheduler:
             tracker.interval = self.poll_interval
         else:
             tracker.interval = min(tracker.interval * self.backoff, self.max_poll_interval)
-        self._schedule(tracker, tracker.interval)
+        self._schedule(tracker, self._prior_delay(tracker.job, tracker.interval))
+
+    # -- the duration prior ------------------------------------------------------------------
+
+    def _learn_duration(self, job: Job) -> None:
+        """Remember how long a job that finished well took (submit to completion)."""
+        submitted, finished = job.submitted_at, job.finished_at
+        if submitted is None or finished is None or job.state.value != "done":
+            return
+        samples = self._durations.setdefault(job.endpoint_id, deque(maxlen=DURATION_SAMPLES))
+        samples.append(max(0.0, finished - submitted))
+
+    def expected_duration(self, endpoint_id: str) -> float | None:
+        """The typical submit-to-completion time of ``endpoint_id`` here, once known."""
+        samples = self._durations.get(endpoint_id)
+        return statistics.median(samples) if samples else None
+
+    def _prior_delay(self, job: Job, interval: float) -> float:
+        """``interval``, or longer while the job is not expected to have ended: then up to
+        ``max_poll_interval`` and never past its expected end."""
+        expected = self.expected_duration(job.endpoint_id)
+        if expected is None or job.submitted_at is None:
+            return interval
+        until_end = job.submitted_at + expected - self.clock()
+        if until_end <= interval:
+            return interval
+        return min(until_end, max(interval, self.max_poll_interval))
 
     def _ensure_loop(self) -> None:
         if self._loop_task is None or self._loop_task.done():
@@ -231,18 +319,16 @@ class Scheduler:
     # -- streams -----------------------------------------------------------------------------
 
     def _fill_streams(self) -> None:
-        """Hand free stream slots to the oldest ready jobs (those polled at least once)."""
+        """Hand free stream slots to the jobs waiting longest for one."""
         if self._closed:
             return
         busy: list[str] = []
-        while len(self._streams) < self.max_streams and self._stream_queue:
+        while len(self._streams) < self.stream_capacity and self._stream_queue:
             job_id = next(iter(self._stream_queue))
             tracker = self._trackers.get(job_id)
             if tracker is None or not tracker.stream_ok or tracker.pending_done is not None:
                 del self._stream_queue[job_id]
                 continue
-            if not tracker.ready:
-                break  # younger jobs get their stream when their first check comes due
             del self._stream_queue[job_id]
             if tracker.polling:  # a poll is in flight: hand it a stream once it is back
                 busy.append(job_id)
@@ -267,12 +353,15 @@ class Scheduler:
         job = tracker.job
         assert job.handle is not None
         finished = False
+        refused = False
+        got_event = False
         try:
             # aclosing: leaving the loop early must close the stream (and its connection) now.
             async with contextlib.aclosing(
                 self.client.stream_status(job.handle, logs=True)
             ) as events:
                 async for status in events:
+                    got_event = True
                     if self._trackers.get(job.id) is not tracker:
                         return
                     self.handler.on_status(job, status, tracker.deduper)
@@ -283,18 +372,30 @@ class Scheduler:
                         break
         except asyncio.CancelledError:
             raise
-        except Exception:
-            tracker.stream_ok = False
-            self.stats.stream_fallbacks += 1
+        except Exception as exc:
+            refused = not got_event and _refused(exc)
+            if refused:  # the server (or this process) is full: fewer streams from now on
+                self.stream_capacity = max(1, len(self._streams) - 1)
+                self.stats.streams_refused += 1
+            else:
+                tracker.stream_ok = False
+                self.stats.stream_fallbacks += 1
         finally:
             self._streams.pop(job.id, None)
         if finished:
+            self.stream_capacity = min(self._stream_ceiling, self.stream_capacity + 1)
             self._untrack(tracker)
         elif self._trackers.get(job.id) is tracker:
-            tracker.stream_ok = False
             delay = self.poll_interval if tracker.pending_done is not None else 0.0
+            if refused:
+                self._stream_queue[job.id] = None  # polled meanwhile, streamed when it can be
+                self._stream_queue.move_to_end(job.id, last=False)
+                delay = self.poll_interval
+            else:
+                tracker.stream_ok = False
             self._schedule(tracker, delay)
-        self._fill_streams()
+        if not refused:
+            self._fill_streams()
 
     # -- polling -----------------------------------------------------------------------------
 
@@ -310,13 +411,13 @@ class Scheduler:
                 if due > now:
                     break
                 heapq.heappop(self._heap)
-                tracker.ready = True
                 if (
                     tracker.stream_ok
                     and tracker.pending_done is None
-                    and len(self._streams) < self.max_streams
+                    and self.max_streams
+                    and len(self._streams) < self.stream_capacity
                 ):
-                    self._start_stream(tracker)  # first check: a stream when a slot is free
+                    self._start_stream(tracker)  # a slot is free: a stream, not a poll
                     continue
                 tracker.polling = True
                 task = asyncio.get_running_loop().create_task(self._poll_one(tracker))

@@ -36,7 +36,7 @@ from faltui.core.schema.files import file_problem, file_values_by_key, local_pat
 MULTIPART_THRESHOLD = 100 * 1024**2
 PART_SIZE = 10 * 1024**2
 #: Bytes read from disk at a time.
-CHUNK_SIZE = 256 * 1024
+CHUNK_SIZE = 512 * 1024
 #: Parts of one multipart upload in flight at once.
 PARALLEL_PARTS = 4
 #: A token this close to its expiry is renewed first (seconds).

@@ -5,11 +5,16 @@
 * ``PUT|POST /_emulator/chaos`` — a ``--chaos`` text body, or JSON
   ``{"chaos": "...", "fail_next": [{"route", "status", "count"?, "with_request_id"?, "body"?,
   "headers"?, "after"?}], "drop_next": [{"route", "count"?}], "jobs": [{"outcome", "count"?}],
-  "latency_ms": n, "timeline": {"queue_ticks"?, "progress_ticks"?}}`` (the timeline of jobs
-  submitted from now on: ticks spent queued and in progress). ``after: true`` runs the call
-  first (a submit is accepted) and then answers the failure: fal took it, the answer was lost.
+  "latency_ms": n, "timeline": {"queue_ticks"?, "progress_ticks"?, "seed"?}}`` (the timeline of
+  jobs submitted from now on: ticks spent queued and in progress; a ``[lowest, highest]`` pair
+  instead of a number draws each job's ticks at random, the same sequence for the same
+  ``seed``). ``after: true`` runs the call first (a submit is accepted) and then answers the
+  failure: fal took it, the answer was lost.
 * ``DELETE /_emulator/chaos`` — no chaos at all (and the default job timeline).
 * ``POST /_emulator/reset`` — ``Emulator.reset()``: no jobs, files, counters or chaos.
+* ``GET /_emulator/jobs`` — every job's timeline as epoch seconds (``created_at``,
+  ``started_at``, ``finished_at``: when it was, or will be, ``COMPLETED``), for clients that
+  measure how soon they learn of a change.
 
 No key is needed: keep the emulator on loopback (the default) when that matters.
 """
@@ -45,6 +50,7 @@ class AdminRoutes:
             Route("/_emulator/stats", self.stats, methods=["GET"]),
             Route("/_emulator/chaos", self.chaos, methods=["GET", "PUT", "POST", "DELETE"]),
             Route("/_emulator/reset", self.reset, methods=["POST"]),
+            Route("/_emulator/jobs", self.jobs, methods=["GET"]),
         ]
 
     async def stats(self, _request: Request) -> Response:
@@ -83,7 +89,12 @@ class AdminRoutes:
             "settings": chaos.settings.as_dict(),
             "scripted_latency_ms": round(chaos.latency * 1000, 3),
             "pending": chaos.pending(),
-            "timeline": {"queue_ticks": store.queue_ticks, "progress_ticks": store.progress_ticks},
+            "timeline": {
+                "queue_ticks": list(store.queue_range) if store.queue_range else store.queue_ticks,
+                "progress_ticks": (
+                    list(store.progress_range) if store.progress_range else store.progress_ticks
+                ),
+            },
         }
 
     async def chaos(self, request: Request) -> Response:
@@ -92,6 +103,7 @@ class AdminRoutes:
         if request.method == "DELETE":
             chaos.reset()
             self.ctx.store.queue_ticks, self.ctx.store.progress_ticks = QUEUE_TICKS, PROGRESS_TICKS
+            self.ctx.store.queue_range = self.ctx.store.progress_range = None
             return json_response(self._chaos_state())
         if request.method == "GET":
             return json_response(self._chaos_state())
@@ -129,17 +141,53 @@ class AdminRoutes:
         for item in body.get("drop_next") or []:
             chaos.drop_next(str(item["route"]), int(item.get("count", 1)))
         timeline = body.get("timeline") or {}
-        for name in ("queue_ticks", "progress_ticks"):
-            if name in timeline:
-                ticks = int(timeline[name])
-                if not 0 <= ticks <= 1_000_000:
-                    raise ValueError(f"timeline: {name} must be between 0 and 1000000")
-                setattr(self.ctx.store, name, ticks)
+        store = self.ctx.store
+        for name, range_name in (
+            ("queue_ticks", "queue_range"),
+            ("progress_ticks", "progress_range"),
+        ):
+            if name not in timeline:
+                continue
+            value = timeline[name]
+            pair = value if isinstance(value, list) else [value, value]
+            if len(pair) != 2:
+                raise ValueError(f"timeline: {name} must be a number or [lowest, highest]")
+            low, high = int(pair[0]), int(pair[1])
+            if not 0 <= low <= high <= 1_000_000:
+                raise ValueError(f"timeline: {name} must be between 0 and 1000000, lowest first")
+            if isinstance(value, list):
+                setattr(store, range_name, (low, high))
+            else:
+                setattr(store, range_name, None)
+                setattr(store, name, low)
+        if "seed" in timeline:
+            store.timeline_rng.seed(int(timeline["seed"]))
         for item in body.get("jobs") or []:
             outcome = str(item["outcome"])
             if outcome not in OUTCOMES:
                 raise ValueError(f"jobs: outcome must be one of {', '.join(OUTCOMES)}")
             self.ctx.store.script(outcome, int(item.get("count", 1)))
+
+    async def jobs(self, _request: Request) -> Response:
+        """Every job's timeline (epoch seconds) and whether it is done by now."""
+        store = self.ctx.store
+        now = store.clock()
+        return json_response(
+            {
+                "now": now,
+                "jobs": [
+                    {
+                        "request_id": job.request_id,
+                        "endpoint_id": job.endpoint_id,
+                        "created_at": job.created_at,
+                        "started_at": job.started_at,
+                        "finished_at": job.finished_at,
+                        "done": job.done(now),
+                    }
+                    for job in list(store.jobs.values())
+                ],
+            }
+        )
 
     async def reset(self, _request: Request) -> Response:
         """Forget everything (``Emulator.reset``)."""

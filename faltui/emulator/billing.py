@@ -57,8 +57,10 @@ class Price:
 
 
 def price_for(catalog: EmulatorCatalog, endpoint_id: str) -> Price:
-    """The emulated price of an endpoint."""
-    unit_price, unit = PRICES.get(catalog.category(endpoint_id), DEFAULT_PRICE)
+    """The emulated price of an endpoint (``catalog.set_price`` first, else its category)."""
+    unit_price, unit = catalog.prices.get(endpoint_id) or PRICES.get(
+        catalog.category(endpoint_id), DEFAULT_PRICE
+    )
     return Price(endpoint_id, unit_price, unit)
 
 

@@ -26,6 +26,8 @@ class EmulatorCatalog:
         self._added_models: dict[str, dict[str, Any]] = {}
         self._added_docs: dict[str, dict[str, Any]] = {}
         self._index: dict[str, dict[str, Any]] | None = None
+        #: Prices set by ``set_price`` (tests, demos): endpoint id → (unit price, unit).
+        self.prices: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
         for endpoint_id, doc in builtin_documents():
             self.add(endpoint_id, doc, tags=["emulator"])
@@ -43,6 +45,12 @@ class EmulatorCatalog:
         with self._lock:
             self._added_models, self._added_docs = dict(models), dict(docs)
             self._index = None
+            self.prices.clear()
+
+    def set_price(self, endpoint_id: str, unit_price: float, unit: str) -> None:
+        """Price ``endpoint_id`` at ``unit_price`` per ``unit`` instead of by its category
+        (e.g. a vague unit such as ``compute_seconds``); forgotten by ``restore``."""
+        self.prices[endpoint_id] = (unit_price, unit)
 
     # --- contents ------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import threading
 import time
 import uuid
@@ -266,6 +267,11 @@ class JobStore:
         #: Ticks new jobs spend queued / in progress (tests may change them).
         self.queue_ticks = QUEUE_TICKS
         self.progress_ticks = PROGRESS_TICKS
+        #: When set, (lowest, highest): each new job draws its ticks from ``timeline_rng``
+        #: instead (a spread of durations, the same sequence for the same seed).
+        self.queue_range: tuple[int, int] | None = None
+        self.progress_range: tuple[int, int] | None = None
+        self.timeline_rng = random.Random(0)
         self._script: list[str] = []
         #: Called with a job after it was created or changed (cancel, payloads deleted, ...).
         self.listeners: list[Callable[[EmulatedJob], None]] = []
@@ -312,6 +318,19 @@ class JobStore:
             self._script.clear()
             self.queue_ticks = QUEUE_TICKS
             self.progress_ticks = PROGRESS_TICKS
+            self.queue_range = self.progress_range = None
+            self.timeline_rng.seed(0)
+
+    def _ticks(self) -> tuple[int, int]:
+        """(queue ticks, progress ticks) of the next job."""
+        with self._lock:
+            queue = self.queue_ticks
+            if self.queue_range is not None:
+                queue = self.timeline_rng.randint(*self.queue_range)
+            progress = self.progress_ticks
+            if self.progress_range is not None:
+                progress = self.timeline_rng.randint(*self.progress_range)
+        return queue, progress
 
     def create(
         self,
@@ -328,7 +347,7 @@ class JobStore:
     ) -> EmulatedJob:
         """Register a new request with its timeline starting now."""
         outcome = self._next_outcome()
-        queue_ticks, progress_ticks = self.queue_ticks, self.progress_ticks
+        queue_ticks, progress_ticks = self._ticks()
         if outcome == "slow":
             progress_ticks *= 10
         elif outcome == "fast":

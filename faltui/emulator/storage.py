@@ -8,6 +8,7 @@ Routes (fal-protocol.md §8): ``POST /storage/auth/token``, ``POST /files/upload
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
@@ -50,10 +51,19 @@ class PendingMultipart:
     content_type: str
     lifecycle: str | None
     parts: dict[int, bytes] = field(default_factory=dict)
+    #: Each stored part's ETag, hashed once when the part arrives.
+    etags: dict[int, str] = field(default_factory=dict)
+
+    async def store(self, number: int, data: bytes) -> None:
+        """Keep part ``number``; its MD5 is taken in a thread (hashlib lets go of the GIL), so
+        parts arriving together are hashed side by side and the event loop keeps serving."""
+        digest = await asyncio.to_thread(lambda: hashlib.md5(data).hexdigest())
+        self.parts[number] = data
+        self.etags[number] = f'"{digest}"'
 
     def etag(self, number: int) -> str:
         """The ETag returned for part ``number``."""
-        return '"' + hashlib.md5(self.parts[number]).hexdigest() + '"'
+        return self.etags[number]
 
 
 class StorageRoutes:
@@ -230,7 +240,7 @@ class StorageRoutes:
         number = int(match.group("part"))
         if number < 1:
             return json_response({"detail": "Part numbers start at 1"}, 400)
-        pending.parts[number] = await request.body()
+        await pending.store(number, await request.body())
         return part_answer(pending, number)
 
     async def _complete(self, request: Request, match: re.Match[str]) -> Response:
@@ -325,7 +335,7 @@ class StorageRoutes:
                 number = int(parts[1])
                 if number < 1:
                     return json_response({"detail": "Part numbers start at 1"}, 400)
-                pending.parts[number] = await request.body()
+                await pending.store(number, await request.body())
                 return part_answer(pending, number)
 
             return await guarded(self.ctx, "multipart_part", put_part)

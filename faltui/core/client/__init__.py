@@ -10,6 +10,7 @@ from faltui.core.client.http import (
     submit_headers,
 )
 from faltui.core.client.models import (
+    BILLABLE_UNITS_HEADER,
     COMPLETED,
     IN_PROGRESS,
     IN_QUEUE,
@@ -18,10 +19,13 @@ from faltui.core.client.models import (
     LogDeduper,
     LogLine,
     QueueHandle,
+    ResultAnswer,
     Status,
+    parse_billable_units,
 )
 
 __all__ = [
+    "BILLABLE_UNITS_HEADER",
     "COMPLETED",
     "IN_PROGRESS",
     "IN_QUEUE",
@@ -33,10 +37,12 @@ __all__ = [
     "LogDeduper",
     "LogLine",
     "QueueHandle",
+    "ResultAnswer",
     "RetryPolicy",
     "Status",
     "WaitTimeout",
     "make_http_client",
+    "parse_billable_units",
     "parse_retry_after",
     "submit_headers",
 ]

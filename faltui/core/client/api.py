@@ -46,8 +46,11 @@ from faltui.core.client.models import (
     IN_QUEUE,
     HistoryItem,
     QueueHandle,
+    ResultAnswer,
     Status,
+    parse_billable_units,
 )
+from faltui.core.client.pools import StreamPools
 from faltui.core.config import Settings, header_value_problem, origin
 from faltui.core.errors import (
     ApiError,
@@ -98,10 +101,22 @@ class FalClient:
         sleep: Sleep = asyncio.sleep,
         rng: Callable[[], float] = random.random,
         retry: RetryPolicy | None = None,
+        http2: bool = False,
     ) -> None:
         self.settings = settings
         self._owns_http = http is None
-        self.http = http if http is not None else make_http_client(settings)
+        self.http = http if http is not None else make_http_client(settings, http2=http2)
+        #: Status streams' own pools (when this client made its HTTP client; a given one is
+        #: used for streams too).
+        self.stream_pools = (
+            StreamPools(
+                lambda tls, size: make_http_client(
+                    settings, http2=http2, max_connections=size, verify=tls
+                )
+            )
+            if http is None
+            else None
+        )
         self.sleep = sleep
         self.rng = rng
         self.retry = retry or RetryPolicy()
@@ -344,13 +359,16 @@ class FalClient:
         url = handle.status_stream_url
         action = f"status stream of {handle.request_id}"
         try:
-            async with httpx_sse.aconnect_sse(
-                self.http,
-                "GET",
-                url,
-                headers=self.headers_for(url),
-                params={"logs": "1" if logs else "0"},
-            ) as source:
+            async with (
+                self._stream_client() as http,
+                httpx_sse.aconnect_sse(
+                    http,
+                    "GET",
+                    url,
+                    headers=self.headers_for(url),
+                    params={"logs": "1" if logs else "0"},
+                ) as source,
+            ):
                 response = source.response
                 if not response.is_success:
                     await response.aread()
@@ -376,12 +394,21 @@ class FalClient:
             raise TransportError(f"{action}: {_describe(exc)}", maybe_sent=True) from exc
         raise TransportError(f"{action}: the stream closed before the request completed")
 
+    def _stream_client(self) -> contextlib.AbstractAsyncContextManager[httpx.AsyncClient]:
+        if self.stream_pools is None:
+            return contextlib.nullcontext(self.http)
+        return self.stream_pools.client()
+
     async def result(self, handle: QueueHandle, *, failed: bool = False) -> dict[str, Any]:
         """The output of a completed request; a failed request raises its mapped error.
 
         ``failed``: the status already said the request failed, so a 5xx answer is the app's
         own error (replayed by the queue) and is not asked for again.
         """
+        return (await self.result_answer(handle, failed=failed)).output
+
+    async def result_answer(self, handle: QueueHandle, *, failed: bool = False) -> ResultAnswer:
+        """``result`` with what fal billed for it (``x-fal-billable-units``, §4.9)."""
         response = await self.request(
             "GET",
             handle.response_url,
@@ -389,7 +416,11 @@ class FalClient:
             action=f"result of {handle.request_id}",
         )
         body = self._json(response, "result")
-        return body if isinstance(body, dict) else {"output": body}
+        return ResultAnswer(
+            body if isinstance(body, dict) else {"output": body},
+            parse_billable_units(response.headers),
+            response.headers.get("x-fal-request-id") or handle.request_id,
+        )
 
     async def cancel(self, handle: QueueHandle) -> None:
         """Ask fal to cancel; ``AlreadyCompletedError`` when the request had finished."""
@@ -405,6 +436,12 @@ class FalClient:
         Like submit, never resent once it may have reached fal. ``timeout`` bounds the wait for
         the answer (default: the larger of ``read_timeout`` and 5 minutes).
         """
+        return (await self.run_answer(endpoint_id, payload, timeout=timeout)).output
+
+    async def run_answer(
+        self, endpoint_id: str, payload: dict[str, Any], *, timeout: float | None = None
+    ) -> ResultAnswer:
+        """``run`` with the request id and what fal billed for it (§4.9, §5)."""
         endpoint = endpoints.EndpointId.parse(endpoint_id)
         url = endpoints.run_url(self.settings.urls["run"], endpoint)
         read = timeout if timeout is not None else max(self.settings.read_timeout, 300.0)
@@ -419,7 +456,11 @@ class FalClient:
             ),
         )
         body = self._json(response, "run")
-        return body if isinstance(body, dict) else {"output": body}
+        return ResultAnswer(
+            body if isinstance(body, dict) else {"output": body},
+            parse_billable_units(response.headers),
+            response.headers.get("x-fal-request-id"),
+        )
 
     async def request_history(
         self,
@@ -585,7 +626,9 @@ class FalClient:
         return result
 
     async def aclose(self) -> None:
-        """Close the HTTP client if this object created it."""
+        """Close the HTTP client (and the stream pools) if this object created it."""
+        if self.stream_pools is not None:
+            await self.stream_pools.aclose()
         if self._owns_http:
             await self.http.aclose()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,11 +53,19 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(when.timestamp() - now, 0.0)
 
 
-def make_http_client(settings: Settings) -> httpx.AsyncClient:
+def make_http_client(
+    settings: Settings,
+    *,
+    http2: bool = False,
+    max_connections: int = 256,
+    verify: ssl.SSLContext | bool = True,
+) -> httpx.AsyncClient:
     """The shared ``AsyncClient``: explicit timeouts, pool sized for hundreds of jobs.
 
     No default headers (auth is decided per request) and no automatic redirects (an API call
-    never needs one; downloads opt in per request).
+    never needs one; downloads opt in per request). ``http2`` (needs the ``h2`` package)
+    multiplexes requests on one connection per host where the server offers HTTP/2; status
+    streams get pools of their own (``faltui.core.client.pools``).
     """
     timeout = httpx.Timeout(
         connect=settings.connect_timeout,
@@ -66,8 +75,14 @@ def make_http_client(settings: Settings) -> httpx.AsyncClient:
     )
     # Keep-alive expiry below the common 5 s server idle timeout: reusing a connection the server
     # is closing looks like a dropped answer, which a submit may not retry.
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=64, keepalive_expiry=4.0)
-    return httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False)
+    limits = httpx.Limits(
+        max_connections=max_connections,
+        max_keepalive_connections=min(64, max_connections),
+        keepalive_expiry=4.0,
+    )
+    return httpx.AsyncClient(
+        timeout=timeout, limits=limits, follow_redirects=False, http2=http2, verify=verify
+    )
 
 
 def submit_headers(

@@ -6,7 +6,8 @@ Re-exported by ``faltui.core.client``; import them from there.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -161,6 +162,35 @@ class Status:
             error_type=None if error_type is None else str(error_type),
             raw=body,
         )
+
+
+#: The response header carrying what fal billed for a request (fal-protocol §4.9).
+BILLABLE_UNITS_HEADER = "x-fal-billable-units"
+
+
+def parse_billable_units(headers: Mapping[str, str]) -> float | None:
+    """The ``x-fal-billable-units`` of a result answer, or None when absent or unreadable.
+
+    Absent means unknown, not zero: the caller must not count it as free.
+    """
+    raw = headers.get(BILLABLE_UNITS_HEADER)
+    if raw is None:
+        return None
+    try:
+        units = float(str(raw).strip())
+    except ValueError:
+        return None
+    return units if math.isfinite(units) and units >= 0 else None
+
+
+@dataclass(frozen=True)
+class ResultAnswer:
+    """A result (queue ``GET …/requests/{id}`` or a sync run) with what fal billed for it."""
+
+    output: dict[str, Any]
+    #: ``x-fal-billable-units``, in the endpoint's pricing unit; None = not said (unknown).
+    billable_units: float | None = None
+    request_id: str | None = None
 
 
 #: ``HistoryItem.json_input`` when the history did not include the input (deleted, not kept).
