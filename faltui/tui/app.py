@@ -27,7 +27,7 @@ from faltui.tui.screens.main import MainScreen
 from faltui.tui.screens.quit import QuitChoice, QuitScreen
 from faltui.tui.themes import DEFAULT_THEME, load_all_themes, theme_defaults
 
-#: Seconds a notice about the journal stays up (it says what a repair kept: worth reading).
+#: Seconds a notice from the session's setup stays up (a journal repair says what it kept).
 NOTICE_TIMEOUT = 30.0
 #: Longest notification title.
 TITLE_LIMIT = 80
@@ -68,10 +68,10 @@ class FaltuiApp(App[None]):
     def on_mount(self) -> None:
         for problem in self.state.problems:
             self.report(problem)
-        # What opening the journal found (a repair and what it kept): long enough to read,
-        # and listed under the help screen's problems afterwards.
+        # What setting up the session found (a journal repair and what it kept, a config
+        # problem): up long enough to read, and listed under help's problems afterwards.
         for problem in self.services.problems:
-            self.report(problem, "Job journal", "warning", timeout=NOTICE_TIMEOUT)
+            self.report(problem, "faltui", "warning", timeout=NOTICE_TIMEOUT)
         self._setup_themes()
         self._setup_keymap()
 
