@@ -21,9 +21,24 @@ While a scenario runs it measures
 * CPU seconds and peak RSS of the app process;
 * screen updates (frames): how many, how many laid the whole screen out, and their time.
 
+The job list under load (``--scenarios joblist,peer``, no emulator): the app holds
+``--jobs`` live jobs (default 1,000) of which a tenth change every 100 ms
+(``bench/joblist_load.py``); ``down``/``up`` keys are posted through the driver while they
+change, and each is timed until the cursor is on the next job, until Results shows that job's
+request id, and until the screen is painted; lines the job list drew per key and whole-screen
+layouts are counted. ``peer`` is a bare Textual app carrying the same load (a 1,000-row
+``DataTable`` and a ``Static`` showing the highlighted row), measured the same way in the same
+run; the ratio column is ours / peer's.
+
+``--blackbox`` measures the same from outside, as issue #10 asks: each app runs in a real
+terminal (a tmux session, 160×48), a key is sent with ``tmux send-keys`` and the time until
+``tmux capture-pane`` shows the new row's request id in the results area is recorded.
+
 Prints figures only (no assertions)::
 
     python bench/bench_tui.py [-n 200] [--time-scale 0.3] [--profile out.prof]
+    python bench/bench_tui.py --scenarios joblist,peer [--jobs 1000] [--probes 200]
+    python bench/bench_tui.py --blackbox [--jobs 1000] [--probes 100]
 """
 
 from __future__ import annotations
@@ -46,6 +61,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+BENCH = str(Path(__file__).resolve().parent)
+if BENCH not in sys.path:
+    sys.path.insert(0, BENCH)
 
 ENDPOINT = "fal-ai/flux/dev"
 LAG_TICK = 0.020
@@ -386,6 +404,345 @@ def _count_states(jobs: list[Any]) -> dict[str, int]:
     return counts
 
 
+# -- the job list under load (no emulator) -------------------------------------------------
+
+#: Keys per direction before the probe turns around (stays inside the list).
+SWEEP = 25
+JOBLIST_SCENARIOS = ("joblist", "peer", "peer-live")
+
+
+class ListProbe:
+    """Moves the highlight of ``faltui`` or ``peer`` with keys posted through the driver."""
+
+    def __init__(self, app: Any, kind: str) -> None:
+        self.app = app
+        self.kind = kind
+        self.count = 0
+        self.highlight: list[float] = []
+        self.results: list[float] = []
+        self.painted: list[float] = []
+        self.lines: list[int] = []
+        self.failures = 0
+
+    def _row(self) -> int:
+        if self.kind.startswith("peer"):
+            return int(self.app.cursor_row)
+        row = self.app.main.job_table.rows.cursor_index
+        return -1 if row is None else int(row)
+
+    def _shows(self, request: str) -> bool:
+        if self.kind.startswith("peer"):
+            return f"request {request}" in self.app.shown_request
+        job = self.app.main.results.job
+        return job is not None and job.request_id == request
+
+    def _lines_drawn(self) -> int:
+        if self.kind.startswith("peer"):
+            return 0
+        return int(self.app.main.job_table.job_list.lines_drawn)
+
+    def _send(self, key: str) -> None:
+        from textual import events
+
+        event = events.Key(key, None)
+        event.set_sender(self.app)
+        self.app._driver.send_message(event)
+
+    async def _painted(self) -> float:
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[float] = loop.create_future()
+        self.app.screen.call_after_refresh(
+            lambda: done.done() or done.set_result(time.perf_counter())
+        )
+        try:
+            return await asyncio.wait_for(done, STEP_TIMEOUT)
+        except TimeoutError:
+            return float("nan")
+
+    async def probe(self) -> None:
+        """One ``down`` (or ``up`` on the way back), timed to highlight, results and paint."""
+        from joblist_load import request_id
+
+        down = (self.count // SWEEP) % 2 == 0
+        self.count += 1
+        before = self._row()
+        target = before + (1 if down else -1)
+        expected = request_id(target)
+        lines = self._lines_drawn()
+        start = time.perf_counter()
+        self._send("down" if down else "up")
+        if not await wait_for(lambda: self._row() == target):
+            self.failures += 1
+            return
+        moved = time.perf_counter()
+        if not await wait_for(lambda: self._shows(expected)):
+            self.failures += 1
+            return
+        shown = time.perf_counter()
+        painted = await self._painted()
+        self.highlight.append(moved - start)
+        self.results.append(shown - start)
+        self.painted.append(painted - start)
+        self.lines.append(self._lines_drawn() - lines)
+
+
+async def run_joblist_scenario(args: argparse.Namespace) -> dict:
+    """``joblist`` (faltui) or ``peer`` (bare Textual) with ``args.jobs`` live jobs."""
+    import random
+
+    from joblist_load import PeerApp, faltui_app, focus_jobs
+
+    kind = args.child
+    result: dict[str, Any] = {"scenario": kind, "n": args.jobs}
+    with tempfile.TemporaryDirectory(prefix="faltui-bench-list-") as tmp:
+        frames = FrameMeter()
+        frames.install()
+        if kind.startswith("peer"):
+            app: Any = PeerApp(args.jobs, live=kind == "peer-live")
+        else:
+            app = faltui_app(args.jobs, Path(tmp))
+        async with app.run_test(size=(160, 48)) as pilot:
+            if kind.startswith("peer"):
+                await wait_for(lambda: app.query_one("DataTable").row_count == args.jobs, 60)
+            else:
+                table = app.main.job_table
+                await wait_for(lambda: len(table.shown_ids) == args.jobs, 60)
+                focus_jobs(app)
+            await pilot.pause(0.5)
+            probe = ListProbe(app, kind)
+            for _ in range(5):  # warm-up, not recorded
+                await probe.probe()
+            probe.highlight.clear(), probe.results.clear(), probe.painted.clear()
+            probe.lines.clear()
+            lag = LagMonitor()
+            lag.start()
+            frames.recording = lag.recording = True
+            cpu0, t0 = _cpu(), time.perf_counter()
+            rng = random.Random(7)
+            for _ in range(args.probes):
+                await probe.probe()
+                await asyncio.sleep(rng.uniform(0.03, 0.09))
+            frames.recording = lag.recording = False
+            result["window_s"] = time.perf_counter() - t0
+            result["cpu_s"] = _cpu() - cpu0
+            await lag.stop()
+            result.update(
+                lag=lag.delays,
+                frames=frames.frames,
+                layouts=frames.layouts,
+                highlight=probe.highlight,
+                results=probe.results,
+                painted=probe.painted,
+                lines=probe.lines,
+                probe_failures=probe.failures,
+            )
+    result["peak_rss_mib"] = _peak_rss_mib()
+    return result
+
+
+def print_comparison(
+    ours: dict, peers: list[dict], title: str, rows: list[tuple[str, Any]]
+) -> None:
+    """One line per figure: ours, each peer's, and ours / that peer's."""
+    print(title)
+    head = ["", "faltui"]
+    for peer in peers:
+        head += [peer["scenario"], "ratio"]
+    body: list[list[str]] = []
+    for label, fn in rows:
+        ours_value = fn(ours)
+        line = [label, _fmt(ours_value)]
+        for peer in peers:
+            value = fn(peer)
+            ratio = "—"
+            if isinstance(ours_value, float | int) and isinstance(value, float | int) and value:
+                ratio = f"{ours_value / value:.2f}"
+            line += [_fmt(value), ratio]
+        body.append(line)
+    widths = [max(len(row[i]) for row in [head, *body]) for i in range(len(head))]
+    for row in [head, *body]:
+        print(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def _p(values: list[float], q: float | None) -> float:
+    if not values:
+        return float("nan")
+    return 1000 * (max(values) if q is None else _pct(values, q))
+
+
+JOBLIST_ROWS: list[tuple[str, Any]] = [
+    ("key probes", lambda r: len(r["painted"])),
+    ("key→highlight p50 ms", lambda r: _p(r["highlight"], 0.5)),
+    ("key→highlight p95 ms", lambda r: _p(r["highlight"], 0.95)),
+    ("key→results p50 ms", lambda r: _p(r["results"], 0.5)),
+    ("key→results p95 ms", lambda r: _p(r["results"], 0.95)),
+    ("key→painted p50 ms", lambda r: _p(r["painted"], 0.5)),
+    ("key→painted p95 ms", lambda r: _p(r["painted"], 0.95)),
+    ("key→painted max ms", lambda r: _p(r["painted"], None)),
+    ("loop lag p95 ms", lambda r: _p(r["lag"], 0.95)),
+    ("frames", lambda r: len(r["frames"])),
+    ("frames with a layout pass", lambda r: len(r["layouts"])),
+    ("frame p95 ms", lambda r: _p(r["frames"], 0.95)),
+    ("CPU % of one core", lambda r: 100 * r["cpu_s"] / r["window_s"]),
+    ("peak RSS MiB", lambda r: r["peak_rss_mib"]),
+]
+
+
+def run_joblist(args: argparse.Namespace) -> None:
+    """Both list scenarios in child processes, then the comparison."""
+    results: dict[str, dict] = {}
+    for scenario in JOBLIST_SCENARIOS:
+        cmd = [sys.executable, __file__, "--child", scenario, "--jobs", str(args.jobs)]
+        cmd += ["--probes", str(args.probes)]
+        out = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ))
+        line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
+        if line is None:
+            print(f"{scenario} failed:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}")
+            return
+        results[scenario] = json.loads(line.removeprefix("RESULT "))
+    ours = results["joblist"]
+    peers = [results["peer"], results["peer-live"]]
+    print("load average (the machine is shared): " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print_comparison(
+        ours,
+        peers,
+        f"Job list under load, Pilot level: {args.jobs} live jobs, a tenth changing every "
+        f"100 ms; app headless 160×48; {os.cpu_count()} CPUs; peer = bare Textual "
+        "(1,000-row DataTable + Static): peer unchanging (issue #10's floor), peer-live with "
+        "the same updates",
+        JOBLIST_ROWS,
+    )
+    lines = ours["lines"]
+    if lines:
+        print(
+            f"job list lines drawn per key: p50 {_pct(lines, 0.5)}, max {max(lines)} "
+            f"(2 = the old and the new cursor line; more when a wave of updates or the "
+            f"elapsed tick landed in the same frame)"
+        )
+    for r in (ours, *peers):
+        if r["probe_failures"]:
+            print(f"{r['scenario']}: {r['probe_failures']} probe(s) timed out")
+
+
+# -- black box: tmux ----------------------------------------------------------------------
+
+
+def _tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
+
+
+def _proc_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def _proc_hwm_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def blackbox_one(kind: str, args: argparse.Namespace) -> dict:
+    """Run ``joblist_load.py kind`` in tmux and time keys to the screen showing their effect."""
+    import random
+
+    from joblist_load import request_id
+
+    session = f"faltui-bench-{kind}-{os.getpid()}"
+    script = Path(__file__).with_name("joblist_load.py")
+    command = f"exec {sys.executable} {script} {kind} -n {args.jobs}"
+    env_home = tempfile.mkdtemp(prefix="faltui-bench-bb-")
+    _tmux(
+        "new-session",
+        "-d",
+        "-s",
+        session,
+        "-x",
+        "160",
+        "-y",
+        "48",
+        "-e",
+        f"FALTUI_HOME={env_home}",
+        command,
+    )
+    result: dict[str, Any] = {"scenario": kind, "painted": [], "failures": 0}
+    try:
+        pid = int(_tmux("display-message", "-p", "-t", session, "#{pane_pid}").strip())
+        ready = f"request {request_id(0)}"
+        deadline = time.monotonic() + 90
+        while ready not in _tmux("capture-pane", "-p", "-t", session):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{kind} never showed {ready!r}")
+            time.sleep(0.1)
+        time.sleep(2.0)  # let the first waves and layouts settle
+        rng = random.Random(7)
+        row = 0
+        cpu0, t0 = _proc_cpu(pid), time.perf_counter()
+        for count in range(args.probes + 5):
+            down = (count // SWEEP) % 2 == 0
+            target = row + (1 if down else -1)
+            expected = f"request {request_id(target)}"
+            start = time.perf_counter()
+            _tmux("send-keys", "-t", session, "Down" if down else "Up")
+            while expected not in _tmux("capture-pane", "-p", "-t", session):
+                if time.perf_counter() - start > STEP_TIMEOUT:
+                    result["failures"] += 1
+                    break
+            else:
+                if count >= 5:  # the first five warm up
+                    result["painted"].append(time.perf_counter() - start)
+            row = target
+            time.sleep(rng.uniform(0.05, 0.15))
+        result["window_s"] = time.perf_counter() - t0
+        result["cpu_s"] = _proc_cpu(pid) - cpu0
+        result["peak_rss_mib"] = _proc_hwm_mib(pid)
+    finally:
+        _tmux("kill-session", "-t", session)
+    return result
+
+
+BLACKBOX_ROWS: list[tuple[str, Any]] = [
+    ("key probes", lambda r: len(r["painted"])),
+    ("key→screen p50 ms", lambda r: _p(r["painted"], 0.5)),
+    ("key→screen p95 ms", lambda r: _p(r["painted"], 0.95)),
+    ("key→screen max ms", lambda r: _p(r["painted"], None)),
+    ("app CPU % of one core", lambda r: 100 * r["cpu_s"] / r["window_s"]),
+    ("app peak RSS MiB", lambda r: r["peak_rss_mib"]),
+]
+
+
+def run_blackbox(args: argparse.Namespace) -> None:
+    """The tmux probe on both apps, then the comparison."""
+    ours = blackbox_one("faltui", args)
+    peers = [blackbox_one("peer", args), blackbox_one("peer-live", args)]
+    print("load average (the machine is shared): " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print_comparison(
+        ours,
+        peers,
+        f"Job list under load, black box (tmux 160×48, send-keys → capture-pane shows the new "
+        f"row's request id): {args.jobs} live jobs, a tenth changing every 100 ms; "
+        f"{os.cpu_count()} CPUs; peer unchanging (issue #10's floor), peer-live with the same "
+        "updates",
+        BLACKBOX_ROWS,
+    )
+    for r in (ours, *peers):
+        if r["failures"]:
+            print(f"{r['scenario']}: {r['failures']} probe(s) timed out")
+
+
 # -- the parent: run every scenario, print a table ----------------------------------------
 
 
@@ -462,14 +819,26 @@ def main() -> int:
     parser.add_argument("--scenarios", default="baseline,quiet,load")
     parser.add_argument("--profile", help="write cProfile stats of the load window here")
     parser.add_argument("--json", action="store_true", help="print the raw results too")
+    parser.add_argument("--jobs", type=int, default=1000, help="live jobs in joblist/peer")
+    parser.add_argument("--blackbox", action="store_true", help="tmux probe of joblist/peer")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--urls", help=argparse.SUPPRESS)
     parser.add_argument("--key", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    if args.child in JOBLIST_SCENARIOS:
+        result = asyncio.run(run_joblist_scenario(args))
+        print("RESULT " + json.dumps(result), flush=True)
+        return 0
     if args.child:
         result = asyncio.run(run_scenario(args, json.loads(args.urls), args.key))
         print("RESULT " + json.dumps(result), flush=True)
+        return 0
+    if args.blackbox:
+        run_blackbox(args)
+        return 0
+    if set(args.scenarios.split(",")) <= set(JOBLIST_SCENARIOS):
+        run_joblist(args)
         return 0
 
     proc, urls, key = start_emulator(args.time_scale)

@@ -5,12 +5,19 @@ one fal client (one connection pool), the model catalog, the job journal, the jo
 outputs service (downloads and previews on its own keyless client), unit prices and the spend
 tracker (with the budget), the presets, and the local library (with its auto-download).
 Nothing else constructs these, so both faces of faltui talk to fal the same way.
+
+Each member is made on first use: ``faltui models`` never opens the journal (a journal locked
+by another process cannot slow it down), ``faltui status`` never reads today's spend. The TUI
+calls ``open_all`` at start so that every set-up problem is known before its first frame.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from functools import cached_property
+
+import httpx
 
 from faltui.core.budget import Budget
 from faltui.core.catalog import Catalog
@@ -26,107 +33,219 @@ from faltui.core.presets import PresetStore
 from faltui.core.prices import PriceBook
 from faltui.core.spend import SpendTracker, start_of_day
 
+#: Told of each set-up problem once, when it happens (the CLI prints it on stderr).
+ProblemCallback = Callable[[str], None]
 
-@dataclass
+#: The members in the order ``open_all`` makes them (also the order problems are reported in).
+MEMBERS = (
+    "client",
+    "catalog",
+    "journal",
+    "jobs",
+    "outputs",
+    "prices",
+    "budget",
+    "spend",
+    "presets",
+    "library_config",
+    "library",
+    "auto_download",
+)
+
+
+class _SessionHttp:
+    """The session client's HTTP pool for the price book, made only when prices are fetched
+    (``get_prices`` takes anything with an ``.http`` client)."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        return self._services.client.http
+
+
 class Services:
-    """Everything a session talks to fal and to disk with."""
+    """Everything a session talks to fal and to disk with, each made on first use.
 
-    settings: Settings
-    client: FalClient
-    catalog: Catalog
-    jobs: JobManager
-    journal: Journal | None
-    outputs: Outputs
-    #: Unit prices (cached); ``prices.fetch([...])`` before an estimate.
-    prices: PriceBook
-    #: Today's and this session's spend, job costs, estimates and the budget check.
-    spend: SpendTracker
-    #: Named inputs per model.
-    presets: PresetStore
-    #: The local library of finished jobs' outputs.
-    library: Library
-    #: Saves each job that finishes ``done`` into the library when ``enabled``.
-    auto_download: AutoDownloader
-    #: What could not be set up (e.g. the journal), for the user to be told.
-    problems: list[str] = field(default_factory=list)
+    ``on_event`` is the job manager's event callback (the CLI's progress printer; the TUI
+    sets ``jobs.on_event`` itself). ``on_problem`` is told of each entry of ``problems`` as
+    it is added.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        on_event: EventCallback | None = None,
+        on_problem: ProblemCallback | None = None,
+    ) -> None:
+        self.settings = settings
+        self.on_event = on_event
+        self.on_problem = on_problem
+        #: What could not be set up (e.g. the journal), for the user to be told.
+        self.problems: list[str] = []
+        #: Why today's spend could not be read from the journal (it then counts only the jobs
+        #: seen since), or None. A budget check that must not guess refuses on it.
+        self.spend_error: FaltuiError | None = None
+        #: When the session started: its own jobs are the ones the per-session budget counts.
+        self.started_at = time.time()
+
+    def _problem(self, text: str) -> None:
+        self.problems.append(text)
+        if self.on_problem is not None:
+            self.on_problem(text)
+
+    def made(self, member: str) -> bool:
+        """True when ``member`` (one of ``MEMBERS``) has been made."""
+        return member in self.__dict__
+
+    def open(self, *members: str) -> None:
+        """Make ``members`` (names from ``MEMBERS``) now, e.g. to report their problems first."""
+        for member in members:
+            if member not in MEMBERS:
+                raise ValueError(f"no such service: {member!r}")
+            getattr(self, member)
+
+    def open_all(self) -> None:
+        """Make every member now (the TUI: its problems are reported before the first frame)."""
+        self.open(*MEMBERS)
+
+    # -- members ---------------------------------------------------------------------------
+
+    @cached_property
+    def client(self) -> FalClient:
+        """The fal client: one connection pool for the session."""
+        return FalClient(self.settings)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        """Models and schemas (the client's pool, made only when the catalog goes online)."""
+        return Catalog(self.settings, lambda: self.client.http)
+
+    @cached_property
+    def journal(self) -> Journal:
+        """The job journal. It fails closed: a damaged one is repaired on opening (what was
+        kept goes to ``problems``), and one that cannot be written makes the job manager
+        refuse to submit (``JobManager.journal_problem`` says why). Jobs never run
+        unrecorded."""
+        try:
+            journal = Journal(self.settings.paths.journal_file)
+        except Exception as exc:  # never raised for damage; anything else still refuses submits
+            journal = Journal.unavailable(
+                self.settings.paths.journal_file, f"the job journal cannot be opened ({exc})"
+            )
+        if journal.notice:
+            self._problem(journal.notice)
+        return journal
+
+    @cached_property
+    def jobs(self) -> JobManager:
+        """The job manager (journaled). The spend tracker and the auto-download see its
+        events once they are made."""
+        jobs = JobManager(
+            self.client,
+            journal=self.journal,
+            max_active=self.settings.max_active_jobs,
+            on_event=self.on_event,
+        )
+
+        def observe(event: JobEvent) -> None:
+            if self.made("spend"):
+                self.spend.observe(event.job)
+            if self.made("auto_download"):
+                self.auto_download.observe(event)
+
+        jobs.listeners.append(observe)
+        return jobs
+
+    @cached_property
+    def outputs(self) -> Outputs:
+        """Downloads, saves and previews of result files (a keyless client of its own)."""
+        return Outputs.from_settings(self.settings)
+
+    @cached_property
+    def prices(self) -> PriceBook:
+        """Unit prices (cached); ``prices.fetch([...])`` before an estimate."""
+        return PriceBook.for_settings(self.settings, _SessionHttp(self))
+
+    @cached_property
+    def budget(self) -> Budget:
+        """The ``[budget]`` of the config (none applied, with a problem, when it is wrong)."""
+        try:
+            return Budget.from_config(self.settings.raw)
+        except ConfigError as exc:
+            self._problem(f"{exc} (no budget is applied)")
+            return Budget()
+
+    @cached_property
+    def spend(self) -> SpendTracker:
+        """Today's and this session's spend, job costs, estimates and the budget check.
+
+        Made from the journal's recent jobs and every job the manager already tracks."""
+        tracker = SpendTracker(self.prices, self.budget, session_start=self.started_at)
+        try:
+            tracker.load(self.journal.since(start_of_day(time.time()) - 86_400))
+        except FaltuiError as exc:
+            self.spend_error = exc
+            self._problem(f"today's spend could not be read from the journal ({exc})")
+        if self.made("jobs"):
+            for job in self.jobs.jobs():
+                tracker.observe(job)
+        return tracker
+
+    @cached_property
+    def presets(self) -> PresetStore:
+        """Named inputs per model."""
+        return PresetStore.in_config(self.settings.paths.config_dir)
+
+    @cached_property
+    def library_config(self) -> LibraryConfig:
+        """The ``[library]`` of the config (the defaults, with a problem, when it is wrong)."""
+        try:
+            return LibraryConfig.from_config(self.settings.raw, demo=self.settings.demo)
+        except ConfigError as exc:
+            self._problem(f"{exc} (outputs are not saved automatically)")
+            return LibraryConfig()
+
+    @cached_property
+    def library(self) -> Library:
+        """The local library of finished jobs' outputs."""
+        return Library(self.settings.paths.download_dir, self.outputs, prices=self.prices)
+
+    @cached_property
+    def auto_download(self) -> AutoDownloader:
+        """Saves each job that finishes ``done`` into the library when ``enabled`` (from when
+        it is made: ``open_all`` makes it at the start of a TUI session)."""
+        return AutoDownloader(self.library, enabled=self.library_config.auto_download)
+
+    # -- closing ---------------------------------------------------------------------------
 
     async def aclose(self) -> None:
-        """Stop tracking jobs and saving to the library, close the connection pools and the
-        journal."""
-        try:
-            await self.jobs.aclose()
-            await self.auto_download.aclose()
-        finally:
-            try:
-                await self.client.aclose()
-            finally:
+        """Close what was made: stop tracking jobs and saving to the library, then close the
+        connection pools, then the journal. A failure closing one does not skip the others;
+        the first is raised after all were closed."""
+        failures: list[Exception] = []
+        for member in ("jobs", "auto_download", "client", "outputs"):
+            if self.made(member):
                 try:
-                    await self.outputs.aclose()
-                finally:
-                    if self.journal is not None:
-                        self.journal.close()
+                    await getattr(self, member).aclose()
+                except Exception as exc:
+                    failures.append(exc)
+        if self.made("journal"):
+            try:
+                self.journal.close()
+            except Exception as exc:
+                failures.append(exc)
+        if failures:
+            raise failures[0]
 
 
-def build_services(settings: Settings, *, on_event: EventCallback | None = None) -> Services:
-    """Build a session's services from its settings.
-
-    The journal fails closed: a damaged one is repaired on opening (what was kept is put in
-    ``Services.problems``), and one that cannot be written makes the job manager refuse to
-    submit (``JobManager.journal_problem`` says why: show it as a banner). Jobs never run
-    unrecorded.
-    """
-    problems: list[str] = []
-    client = FalClient(settings)
-    catalog = Catalog(settings, client.http)
-    journal: Journal | None
-    try:
-        journal = Journal(settings.paths.journal_file)
-    except Exception as exc:  # never raised for damage; anything else still refuses submits
-        journal = Journal.unavailable(
-            settings.paths.journal_file, f"the job journal cannot be opened ({exc})"
-        )
-    if journal.notice:
-        problems.append(journal.notice)
-    jobs = JobManager(
-        client, journal=journal, max_active=settings.max_active_jobs, on_event=on_event
-    )
-    outputs = Outputs.from_settings(settings)
-    prices = PriceBook.for_settings(settings, client)
-    try:
-        budget = Budget.from_config(settings.raw)
-    except ConfigError as exc:
-        problems.append(f"{exc} (no budget is applied)")
-        budget = Budget()
-    spend = SpendTracker(prices, budget)
-    try:
-        spend.load(journal.since(start_of_day(time.time()) - 86_400))
-    except FaltuiError as exc:
-        problems.append(f"today's spend could not be read from the journal ({exc})")
-    try:
-        library_config = LibraryConfig.from_config(settings.raw, demo=settings.demo)
-    except ConfigError as exc:
-        problems.append(f"{exc} (outputs are not saved automatically)")
-        library_config = LibraryConfig()
-    library = Library(settings.paths.download_dir, outputs, prices=prices)
-    auto = AutoDownloader(library, enabled=library_config.auto_download)
-
-    def observe(event: JobEvent) -> None:
-        spend.observe(event.job)
-        auto.observe(event)
-
-    jobs.listeners.append(observe)
-    presets = PresetStore.in_config(settings.paths.config_dir)
-    return Services(
-        settings,
-        client,
-        catalog,
-        jobs,
-        journal,
-        outputs,
-        prices,
-        spend,
-        presets,
-        library,
-        auto,
-        problems,
-    )
+def build_services(
+    settings: Settings,
+    *,
+    on_event: EventCallback | None = None,
+    on_problem: ProblemCallback | None = None,
+) -> Services:
+    """A session's services for its settings; each is made on first use (see ``Services``)."""
+    return Services(settings, on_event=on_event, on_problem=on_problem)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -361,3 +362,18 @@ def test_run_chooses_and_shows_a_random_seed(cli_env, capsys) -> None:
     assert code == 0, err
     seed = cli_env.jobs[out.strip()].input["seed"]
     assert isinstance(seed, int) and f"seed: {seed}" in err
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    """``faltui models | head -1``: the pipe closes under faltui; no BrokenPipeError text."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "FALTUI_HOME": str(tmp_path)}
+    env.pop("FAL_KEY", None)
+    command = f"{sys.executable} -m faltui models -l 200 | head -1"
+    done = subprocess.run(
+        ["bash", "-c", command], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.stdout.strip(), done.stderr
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr

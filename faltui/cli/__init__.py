@@ -278,6 +278,11 @@ def main(argv: list[str] | None = None) -> int:
     except RecursionError:
         console.note("faltui: a JSON value is nested too deeply to be handled")
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (``faltui models | head``): nothing left to say, and Python
+        # must not complain about flushing stdout on the way out.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
 
 
 def _run_tui(settings: Settings) -> int:

@@ -3,24 +3,17 @@ estimate would pass the budget (``[budget]`` in the config), unless ``--yes``.""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 
 from faltui.cli.support import EXIT_USAGE, CliFailure, Console
 from faltui.core.budget import Budget, BudgetCheck
-from faltui.core.client import FalClient
-from faltui.core.config import Settings
-from faltui.core.journal import Journal
-from faltui.core.prices import PriceBook
 from faltui.core.schema import EndpointSchema
-from faltui.core.spend import SpendTracker, start_of_day
+from faltui.services import Services
 
 
 async def check_budget_or_stop(
-    settings: Settings,
-    client: FalClient,
-    journal: Journal,
+    services: Services,
     endpoint_id: str,
     payload: Mapping[str, Any],
     count: int,
@@ -35,13 +28,13 @@ async def check_budget_or_stop(
     ``CliFailure`` (exit 2, nothing sent) unless ``yes``. This command is the session: its
     own submits are what the per-session limit counts.
     """
-    budget = Budget.from_config(settings.raw)
-    if not budget.active:
+    # A wrong [budget] stops the command (ConfigError, exit 2): it is never silently ignored.
+    if not Budget.from_config(services.settings.raw).active:
         return None
-    prices = PriceBook.for_settings(settings, client)
-    tracker = SpendTracker(prices, budget)
-    tracker.load(journal.since(start_of_day(time.time()) - 86_400))
-    await prices.fetch({endpoint_id, *tracker.endpoint_ids})
+    tracker = services.spend
+    if services.spend_error is not None:  # today's spend unknown: never guess under a budget
+        raise services.spend_error
+    await services.prices.fetch({endpoint_id, *tracker.endpoint_ids})
     estimate = tracker.estimate(endpoint_id, payload, count, schema)
     check = tracker.budget_check(estimate)
     console.note(f"estimate: {estimate.text()}")

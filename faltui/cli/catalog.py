@@ -7,7 +7,14 @@ import shutil
 import textwrap
 from typing import Any
 
-from faltui.cli.support import EXIT_OK, EXIT_USAGE, CliFailure, Console, read_json_file
+from faltui.cli.support import (
+    EXIT_OK,
+    EXIT_USAGE,
+    CliFailure,
+    Console,
+    cli_services,
+    read_json_file,
+)
 from faltui.core.catalog import FEATURED, Catalog, ModelInfo, rank
 from faltui.core.config import Settings
 from faltui.core.endpoints import EndpointId
@@ -29,17 +36,14 @@ def model_line(model: ModelInfo, width: int) -> str:
 
 async def cmd_models(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """Search the catalog (live when a key is set, otherwise the bundled snapshot)."""
-    catalog = Catalog(settings)
-    try:
+    async with cli_services(settings, console) as services:
         if args.featured:
-            by_id = {m.endpoint_id: m for m in catalog.local_models()}
+            by_id = {m.endpoint_id: m for m in services.catalog.local_models()}
             models = [by_id[i] for i in FEATURED if i in by_id]
             if args.category:
                 models = [m for m in models if m.category == args.category]
         else:
-            models = await _search(catalog, args, settings, console)
-    finally:
-        await catalog.aclose()
+            models = await _search(services.catalog, args, settings, console)
     models = models[: args.limit]
     if args.json:
         console.json([m.raw for m in models])
@@ -103,14 +107,11 @@ async def cmd_schema(args: argparse.Namespace, settings: Settings, console: Cons
         schema = parse_openapi(doc, args.model)
     elif args.model:
         endpoint_id = EndpointId.parse(args.model).full
-        catalog = Catalog(settings)
-        try:
+        async with cli_services(settings, console) as services:
             if args.json:
-                console.json(await catalog.get_openapi(endpoint_id))
+                console.json(await services.catalog.get_openapi(endpoint_id))
                 return EXIT_OK
-            schema = await catalog.get_schema(endpoint_id)
-        finally:
-            await catalog.aclose()
+            schema = await services.catalog.get_schema(endpoint_id)
     else:
         raise CliFailure("give a model id or --file PATH", EXIT_USAGE)
     if args.json:
@@ -136,7 +137,8 @@ async def cmd_pricing(args: argparse.Namespace, settings: Settings, console: Con
     """Unit prices (needs a key)."""
     settings.require_key()
     ids = [EndpointId.parse(m).full for m in args.models]
-    prices = await get_prices(None, settings, ids)
+    async with cli_services(settings, console) as services:
+        prices = await get_prices(services.client, settings, ids)
     console.json(
         [
             {

@@ -15,45 +15,39 @@ from faltui.cli.support import (
     EXIT_USAGE,
     CliFailure,
     Console,
-    open_journal,
+    cli_services,
 )
-from faltui.core.client import FalClient
 from faltui.core.config import Settings
 from faltui.core.endpoints import EndpointId
 from faltui.core.history_import import ImportReport, import_history
 from faltui.core.job import Job, JobState
-from faltui.core.library import Library, LibraryConfig
+from faltui.core.library import LibraryConfig
 from faltui.core.moments import SINCE_HELP, parse_since
-from faltui.core.outputs import Outputs
-from faltui.core.prices import PriceBook
 from faltui.core.text import one_line
+from faltui.services import Services
 
 #: Default ``--since`` of ``history --import``.
 IMPORT_DAYS = 7
 
 
 def auto_download(settings: Settings) -> bool:
-    """``[library] auto_download`` (on by default with ``--demo``)."""
+    """``[library] auto_download`` (on by default with ``--demo``); a wrong value stops the
+    command (``ConfigError``, exit 2) rather than being ignored."""
     return LibraryConfig.from_config(settings.raw, demo=settings.demo).auto_download
 
 
-async def save_to_library(
-    settings: Settings, jobs: list[Job], console: Console, client: FalClient | None = None
-) -> None:
+async def save_to_library(services: Services, jobs: list[Job], console: Console) -> None:
     """Save finished jobs into the library (when auto-download is on), saying where."""
     done = [job for job in jobs if job.state is JobState.done and job.result is not None]
-    if not done or not auto_download(settings):
+    if not done or not auto_download(services.settings):
         return
-    prices = PriceBook.for_settings(settings, client)
-    async with Outputs.from_settings(settings) as outputs:
-        library = Library(settings.paths.download_dir, outputs, prices=prices)
-        for job in done:
-            entry = await library.save(job)
-            console.note(
-                f"library: {len(entry.saved)} file(s) and {entry.sidecar.name} in {entry.folder}"
-            )
-            for failure in entry.failed:
-                console.note(f"library: could not save {failure}")
+    for job in done:
+        entry = await services.library.save(job)
+        console.note(
+            f"library: {len(entry.saved)} file(s) and {entry.sidecar.name} in {entry.folder}"
+        )
+        for failure in entry.failed:
+            console.note(f"library: could not save {failure}")
 
 
 # -- history --import ---------------------------------------------------------------------------
@@ -84,41 +78,34 @@ def add_import_arguments(p: argparse.ArgumentParser) -> None:
 
 
 async def run_import(
-    args: argparse.Namespace, settings: Settings, console: Console
+    args: argparse.Namespace, services: Services, console: Console
 ) -> ImportReport:
     """``faltui history --import``: import, report on stderr, save to the library if on."""
-    settings.require_key()
+    services.settings.require_key()
     now = time.time()
     try:
         start = parse_since(args.since, now) if args.since else now - IMPORT_DAYS * 86_400
     except ValueError as exc:
         raise CliFailure(f"--since: {exc}", EXIT_USAGE) from exc
-    journal = open_journal(settings, console)
-    try:
-        if args.endpoint:
-            endpoints = [EndpointId.parse(e).full for e in args.endpoint]
-        else:
-            endpoints = sorted({job.endpoint_id for job in journal.load_all()})
-        if not endpoints:
-            raise CliFailure(
-                "which endpoints? the journal names none yet: --endpoint fal-ai/flux/dev",
-                EXIT_USAGE,
-            )
-        client = FalClient(settings)
-        try:
-            console.note(
-                f"importing from fal's request history: {', '.join(endpoints)} "
-                f"(since {time.strftime('%Y-%m-%d %H:%M', time.localtime(start))})"
-            )
-            report = await import_history(client, journal, endpoints, start=start)
-            for endpoint_id, reason in report.failed.items():
-                console.note(f"faltui: {one_line(endpoint_id, 80)}: {reason}")
-            console.note(report.summary())
-            await save_to_library(settings, report.imported, console, client)
-        finally:
-            await client.aclose()
-    finally:
-        journal.close()
+    journal = services.journal
+    if args.endpoint:
+        endpoints = [EndpointId.parse(e).full for e in args.endpoint]
+    else:
+        endpoints = sorted({job.endpoint_id for job in journal.load_all()})
+    if not endpoints:
+        raise CliFailure(
+            "which endpoints? the journal names none yet: --endpoint fal-ai/flux/dev",
+            EXIT_USAGE,
+        )
+    console.note(
+        f"importing from fal's request history: {', '.join(endpoints)} "
+        f"(since {time.strftime('%Y-%m-%d %H:%M', time.localtime(start))})"
+    )
+    report = await import_history(services.client, journal, endpoints, start=start)
+    for endpoint_id, reason in report.failed.items():
+        console.note(f"faltui: {one_line(endpoint_id, 80)}: {reason}")
+    console.note(report.summary())
+    await save_to_library(services, report.imported, console)
     return report
 
 
@@ -157,80 +144,56 @@ def add_rerun_parser(sub: Any) -> None:
 
 async def cmd_rerun(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """Submit a journaled job's input again (with ``--param`` changes)."""
+    from faltui.cli.run import Progress
+
+    settings.require_key()
+    progress = Progress(console, args.logs)
+    async with cli_services(settings, console, on_event=progress) as services:
+        return await _rerun(args, services, console)
+
+
+async def _rerun(args: argparse.Namespace, services: Services, console: Console) -> int:
     from faltui.cli.budget_gate import check_budget_or_stop
     from faltui.cli.payload import build_payload
     from faltui.cli.presets import current_schema, payload_flags
-    from faltui.cli.run import Progress, _report, wait_for
-    from faltui.core.jobs import JobManager
+    from faltui.cli.run import _report, wait_for
     from faltui.core.schema import validate
 
-    settings.require_key()
-    journal = open_journal(settings, console)
-    try:
-        original = find_job(journal, args.job)
-    except BaseException:
-        journal.close()
-        raise
-    try:
-        endpoint_id = original.endpoint_id
-        payload = dict(original.input)
-        if args.param:
-            schema = await current_schema(settings, endpoint_id, console)
-            flags = payload_flags(args.param)
-            payload.update(build_payload(flags, schema))
-            if schema is not None:
-                errors = validate(schema, payload)
-                if errors:
-                    from faltui.core.errors import ValidationFailed
+    original = find_job(services.journal, args.job)
+    endpoint_id = original.endpoint_id
+    payload = dict(original.input)
+    if args.param:
+        schema = await current_schema(services, endpoint_id, console)
+        flags = payload_flags(args.param)
+        payload.update(build_payload(flags, schema))
+        if schema is not None:
+            errors = validate(schema, payload)
+            if errors:
+                from faltui.core.errors import ValidationFailed
 
-                    raise ValidationFailed(errors)
-        else:
-            schema = None
-        client = FalClient(settings)
-        manager = JobManager(
-            client,
-            journal,
-            max_active=settings.max_active_jobs,
-            on_event=Progress(console, args.logs),
-        )
-        try:
-            await check_budget_or_stop(
-                settings,
-                client,
-                journal,
-                endpoint_id,
-                payload,
-                1,
-                schema,
-                yes=args.yes,
-                console=console,
-            )
-            job = await manager.submit(
-                endpoint_id, payload, label=original.label, **original.options
-            )
-            was = one_line(original.request_id, 60) or "no request id"
-            console.note(f"re-ran job {original.id[:12]} ({was}) as job {job.id[:12]}")
-            if job.state is JobState.unknown or (
-                job.state is JobState.failed and not job.request_id
-            ):
-                raise CliFailure(f"{job.error} (local job id {job.id})", EXIT_FAILED)
-            if args.async_:
-                console.line(one_line(job.request_id))
-                return EXIT_OK
-            if not args.wait:
-                handle = job.handle.to_dict() if job.handle else {"request_id": job.request_id}
-                console.json(handle)
-                return EXIT_OK
-            if not await wait_for(job, args.timeout):
-                console.end_progress()
-                console.note(f"timed out; the job is still {job.state.value}")
-                return EXIT_TIMEOUT
-            console.end_progress()
-            code = await _report(settings, job, args, console)
-            await save_to_library(settings, [job], console, client)
-            return code
-        finally:
-            await manager.aclose()
-            await client.aclose()
-    finally:
-        journal.close()
+                raise ValidationFailed(errors)
+    else:
+        schema = None
+    await check_budget_or_stop(
+        services, endpoint_id, payload, 1, schema, yes=args.yes, console=console
+    )
+    job = await services.jobs.submit(endpoint_id, payload, label=original.label, **original.options)
+    was = one_line(original.request_id, 60) or "no request id"
+    console.note(f"re-ran job {original.id[:12]} ({was}) as job {job.id[:12]}")
+    if job.state is JobState.unknown or (job.state is JobState.failed and not job.request_id):
+        raise CliFailure(f"{job.error} (local job id {job.id})", EXIT_FAILED)
+    if args.async_:
+        console.line(one_line(job.request_id))
+        return EXIT_OK
+    if not args.wait:
+        handle = job.handle.to_dict() if job.handle else {"request_id": job.request_id}
+        console.json(handle)
+        return EXIT_OK
+    if not await wait_for(job, args.timeout):
+        console.end_progress()
+        console.note(f"timed out; the job is still {job.state.value}")
+        return EXIT_TIMEOUT
+    console.end_progress()
+    code = await _report(services, job, args, console)
+    await save_to_library(services, [job], console)
+    return code

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from faltui.cli.support import EXIT_OK, EXIT_USAGE, CliFailure, Console
-from faltui.core.client import FalClient
+from faltui.cli.support import EXIT_OK, EXIT_USAGE, CliFailure, Console, cli_services
 from faltui.core.config import Settings, mask_key
 from faltui.core.storage import upload_file
 from faltui.core.text import one_line
@@ -18,9 +17,8 @@ async def cmd_upload(args: argparse.Namespace, settings: Settings, console: Cons
     paths = [Path(f).expanduser() for f in args.files]
     for path in paths:
         check_local_file(path)
-    client = FalClient(settings)
     uploaded: list[dict[str, str]] = []
-    try:
+    async with cli_services(settings, console) as services:
         for path in paths:
             name = one_line(path.name, 80)
 
@@ -30,14 +28,12 @@ async def cmd_upload(args: argparse.Namespace, settings: Settings, console: Cons
                 console.progress(f"uploading {name}: {percent:.0f}%", key=f"{name} {step}")
 
             url = await upload_file(
-                client, path, progress=progress, lifecycle_seconds=args.lifecycle
+                services.client, path, progress=progress, lifecycle_seconds=args.lifecycle
             )
             console.end_progress()
             uploaded.append({"file": str(path), "url": url})
             if not args.json:
                 console.line(one_line(url))
-    finally:
-        await client.aclose()
     if args.json:
         console.json(uploaded if len(uploaded) > 1 else uploaded[0])
     return EXIT_OK

@@ -9,21 +9,22 @@ import argparse
 import json
 from typing import Any
 
+from faltui.cli.jobref import find_job
 from faltui.cli.payload import build_payload
 from faltui.cli.support import (
     EXIT_OK,
     EXIT_USAGE,
     CliFailure,
     Console,
-    open_journal,
+    cli_services,
 )
-from faltui.core.catalog import Catalog
 from faltui.core.config import Settings
 from faltui.core.endpoints import EndpointId
 from faltui.core.errors import ApiError, FaltuiError, NotFoundError, ValidationFailed
-from faltui.core.presets import Preset, PresetCheck, PresetError, PresetStore
+from faltui.core.presets import Preset, PresetCheck, PresetError
 from faltui.core.schema import EndpointSchema, parse_openapi, validate
 from faltui.core.text import one_line
+from faltui.services import Services
 
 #: The attributes ``build_payload`` reads, for commands that offer only some of its flags.
 _PAYLOAD_FLAGS = (
@@ -100,17 +101,12 @@ def add_parser(sub: Any) -> None:
     delete.set_defaults(handler=cmd_delete)
 
 
-def store_of(settings: Settings) -> PresetStore:
-    """The presets of this configuration."""
-    return PresetStore.in_config(settings.paths.config_dir)
-
-
 async def current_schema(
-    settings: Settings, endpoint_id: str, console: Console
+    services: Services, endpoint_id: str, console: Console
 ) -> EndpointSchema | None:
     """The model's schema as fal serves it now (fetched, not cached: presets are exactly where
     a changed schema matters), else the cached or bundled one, else None with a warning."""
-    catalog = Catalog(settings)
+    catalog = services.catalog
     try:
         try:
             return parse_openapi(await catalog.fetch_openapi(endpoint_id), endpoint_id)
@@ -120,8 +116,6 @@ async def current_schema(
         console.note(f"warning: no schema found for {endpoint_id}; the preset is not checked")
     except (ApiError, FaltuiError) as exc:
         console.note(f"warning: schema of {endpoint_id} unavailable ({exc}); not checked")
-    finally:
-        await catalog.aclose()
     return None
 
 
@@ -147,7 +141,8 @@ def _summary(payload: dict[str, Any], limit: int = 100) -> str:
 async def cmd_list(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """The presets of a model, or of every model."""
     endpoint_id = EndpointId.parse(args.model).full if args.model else None
-    presets = _guard(lambda: store_of(settings).presets(endpoint_id))
+    async with cli_services(settings, console) as services:
+        presets = _guard(lambda: services.presets.presets(endpoint_id))
     if args.json:
         console.json([preset.to_dict() for preset in presets])
         return EXIT_OK
@@ -165,9 +160,10 @@ async def cmd_list(args: argparse.Namespace, settings: Settings, console: Consol
 async def cmd_show(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """A preset's input on stdout; what changed in the schema on stderr."""
     endpoint_id = EndpointId.parse(args.model).full
-    preset = _guard(lambda: store_of(settings).get(endpoint_id, args.name))
-    console.json(preset.input)
-    check = preset.check(await current_schema(settings, endpoint_id, console))
+    async with cli_services(settings, console) as services:
+        preset = _guard(lambda: services.presets.get(endpoint_id, args.name))
+        console.json(preset.input)
+        check = preset.check(await current_schema(services, endpoint_id, console))
     report_check(preset, check, console)
     if check.compared and not check.lines():
         console.note(f"the schema of {endpoint_id} has not changed since the preset was saved")
@@ -176,16 +172,21 @@ async def cmd_show(args: argparse.Namespace, settings: Settings, console: Consol
 
 async def cmd_save(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """Save ``--param``s / a JSON file / a job's input as a preset."""
+    async with cli_services(settings, console) as services:
+        return await _save(args, services, console)
+
+
+async def _save(args: argparse.Namespace, services: Services, console: Console) -> int:
     base: dict[str, Any] = {}
     model = args.model
     if args.from_job:
-        job = _find_job(settings, console, args.from_job)
+        job = find_job(services.journal, args.from_job)
         base = dict(job.input)
         model = model or job.endpoint_id
     if not model:
         raise CliFailure("say which model: -m MODEL (or --from-job JOB)", EXIT_USAGE)
     endpoint_id = EndpointId.parse(model).full
-    schema = await current_schema(settings, endpoint_id, console)
+    schema = await current_schema(services, endpoint_id, console)
     flags = payload_flags(args.param, prompt=args.prompt, json_input=args.json_input)
     try:
         payload = {**base, **build_payload(flags, schema)}
@@ -204,11 +205,11 @@ async def cmd_save(args: argparse.Namespace, settings: Settings, console: Consol
     except ValidationFailed as exc:
         listed = "".join(f"\n  {error}" for error in exc.errors)
         raise CliFailure(f"the input is not valid (nothing was saved):{listed}", 2) from exc
-    preset = _guard(lambda: store_of(settings).save(endpoint_id, args.name, payload, schema))
+    preset = _guard(lambda: services.presets.save(endpoint_id, args.name, payload, schema))
     console.json(preset.input)
     console.note(
         f"saved preset {preset.name!r} for {endpoint_id} in "
-        f"{store_of(settings).file_for(endpoint_id)}"
+        f"{services.presets.file_for(endpoint_id)}"
     )
     return EXIT_OK
 
@@ -216,7 +217,8 @@ async def cmd_save(args: argparse.Namespace, settings: Settings, console: Consol
 async def cmd_delete(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """Delete a preset."""
     endpoint_id = EndpointId.parse(args.model).full
-    preset = _guard(lambda: store_of(settings).delete(endpoint_id, args.name))
+    async with cli_services(settings, console) as services:
+        preset = _guard(lambda: services.presets.delete(endpoint_id, args.name))
     console.note(f"deleted preset {preset.name!r} of {endpoint_id}")
     return EXIT_OK
 
@@ -227,13 +229,3 @@ def _guard(action: Any) -> Any:
         return action()
     except PresetError as exc:
         raise CliFailure(str(exc), EXIT_USAGE) from exc
-
-
-def _find_job(settings: Settings, console: Console, text: str) -> Any:
-    from faltui.cli.jobref import find_job
-
-    journal = open_journal(settings, console)
-    try:
-        return find_job(journal, text)
-    finally:
-        journal.close()

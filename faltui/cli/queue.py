@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 from typing import Any
 
 from faltui.cli.library import run_import, save_to_library
@@ -15,37 +16,31 @@ from faltui.cli.support import (
     EXIT_USAGE,
     CliFailure,
     Console,
-    open_journal,
+    cli_services,
 )
-from faltui.core.client import FalClient, QueueHandle, Status, WaitTimeout
+from faltui.core.client import QueueHandle, Status, WaitTimeout
 from faltui.core.config import Settings
 from faltui.core.endpoints import EndpointId
 from faltui.core.errors import AlreadyCompletedError
 from faltui.core.job import JobState, queue_place
-from faltui.core.jobs import JobManager
 from faltui.core.journal import Journal, JournalError
-from faltui.core.prices import PriceBook
 from faltui.core.reconcile import ReconcileResult
 from faltui.core.spend import job_cost
 from faltui.core.text import one_line
+from faltui.services import Services
 
 
-def _handle(
-    client: FalClient, args: argparse.Namespace, settings: Settings, console: Console
-) -> QueueHandle:
+def _handle(services: Services, args: argparse.Namespace, console: Console) -> QueueHandle:
     """The URLs fal gave us when we have them journaled, else built from owner/app."""
     endpoint_id = EndpointId.parse(args.endpoint).full
-    settings.require_key()
-    journal = open_journal(settings, console)
+    services.settings.require_key()
     try:
-        for job in journal.load_all():
+        for job in services.journal.load_all():
             if job.request_id == args.request_id and job.handle is not None:
                 return job.handle
     except JournalError as exc:  # a journal we cannot read must not stop a status check
         console.note(f"faltui: {exc}")
-    finally:
-        journal.close()
-    return client.handle_for(endpoint_id, args.request_id)
+    return services.client.handle_for(endpoint_id, args.request_id)
 
 
 def status_json(status: Status) -> dict[str, Any]:
@@ -55,8 +50,9 @@ def status_json(status: Status) -> dict[str, Any]:
 
 async def cmd_status(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """One status check."""
-    async with _client(settings) as client:
-        status = await client.status(_handle(client, args, settings, console), logs=args.logs)
+    async with cli_services(settings, console) as services:
+        handle = _handle(services, args, console)
+        status = await services.client.status(handle, logs=args.logs)
     console.json(status_json(status))
     line = one_line(status.state, 40)
     if status.queue_position is not None:
@@ -69,8 +65,8 @@ async def cmd_status(args: argparse.Namespace, settings: Settings, console: Cons
 
 async def cmd_result(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """Print a finished request's result."""
-    async with _client(settings) as client:
-        result = await client.result(_handle(client, args, settings, console))
+    async with cli_services(settings, console) as services:
+        result = await services.client.result(_handle(services, args, console))
     console.json(result)
     first_url_note(result, console)
     return EXIT_OK
@@ -78,9 +74,9 @@ async def cmd_result(args: argparse.Namespace, settings: Settings, console: Cons
 
 async def cmd_cancel(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """Ask fal to cancel a request."""
-    async with _client(settings) as client:
+    async with cli_services(settings, console) as services:
         try:
-            await client.cancel(_handle(client, args, settings, console))
+            await services.client.cancel(_handle(services, args, console))
         except AlreadyCompletedError as exc:
             raise CliFailure(f"{args.request_id} had already completed; nothing cancelled") from exc
     console.json({"request_id": args.request_id, "status": "CANCELLATION_REQUESTED"})
@@ -91,8 +87,10 @@ async def cmd_cancel(args: argparse.Namespace, settings: Settings, console: Cons
 async def cmd_poll(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """Wait for a request with progress on stderr, then print its result."""
     started = time.monotonic()
-    async with _client(settings, poll_interval=args.interval) as client:
-        handle = _handle(client, args, settings, console)
+    if args.interval:
+        settings = replace(settings, poll_interval=args.interval)
+    async with cli_services(settings, console) as services:
+        handle = _handle(services, args, console)
         seen = 0
 
         def on_status(status: Status) -> None:
@@ -107,7 +105,7 @@ async def cmd_poll(args: argparse.Namespace, settings: Settings, console: Consol
             console.progress(f"{where}  {time.monotonic() - started:.1f}s", key=where)
 
         try:
-            result = await client.wait(
+            result = await services.client.wait(
                 handle, on_status=on_status, logs=args.logs, timeout=args.timeout
             )
         except WaitTimeout:
@@ -118,24 +116,22 @@ async def cmd_poll(args: argparse.Namespace, settings: Settings, console: Consol
         console.note(f"completed after {time.monotonic() - started:.1f}s")
         console.json(result)
         first_url_note(result, console)
-    if args.download:
-        return await download_outputs(settings, result, args.request_id, args.download, console)
+        if args.download:
+            return await download_outputs(services, result, args.request_id, args.download, console)
     return EXIT_OK
 
 
 async def cmd_history(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """Jobs from the local journal, newest first (``--import``: after bringing in jobs run
     elsewhere from fal's request history), with what each cost."""
-    if getattr(args, "import_", False):
-        await run_import(args, settings, console)
-    journal = open_journal(settings, console)
-    try:
-        jobs = sorted(journal.load_all(), key=lambda j: j.created_at, reverse=True)[: args.limit]
-    finally:
-        journal.close()
-    prices = PriceBook.for_settings(settings)
-    if settings.key and jobs:
-        await prices.fetch({job.endpoint_id for job in jobs})
+    async with cli_services(settings, console) as services:
+        if getattr(args, "import_", False):
+            await run_import(args, services, console)
+        jobs = sorted(services.journal.load_all(), key=lambda j: j.created_at, reverse=True)
+        jobs = jobs[: args.limit]
+        prices = services.prices
+        if settings.key and jobs:
+            await prices.fetch({job.endpoint_id for job in jobs})
     costs = {job.id: job_cost(job, prices.get(job.endpoint_id)) for job in jobs}
     if args.json:
         console.json([_job_summary(job) | {"cost": costs[job.id].to_dict()} for job in jobs])
@@ -172,36 +168,32 @@ async def cmd_resume(args: argparse.Namespace, settings: Settings, console: Cons
     """Re-attach to every journaled job that had not finished, settle the ones whose submit
     outcome is unknown through fal's request history, and wait for them all."""
     settings.require_key()
-    journal = open_journal(settings, console)
-    async with _client(settings) as client:
-        manager = JobManager(client, journal, on_event=Progress(console, logs=False))
-        try:
-            jobs = await manager.resume_unfinished(reconcile=False)
-            outcomes = await manager.reconcile()
-            report_reconcile(outcomes, console)
-            jobs += [job for r in outcomes if r.attached and (job := manager.get(r.job_id))]
-            unsettled = [manager.get(r.job_id) for r in outcomes if not r.attached]
-            if not jobs and not unsettled:
-                console.note("nothing to resume")
-                return EXIT_OK
-            if jobs:
-                console.note(f"resuming {len(jobs)} job(s)")
-            results = []
-            for job in jobs:
-                if not await wait_for(job, args.timeout):
-                    console.end_progress()
-                    console.note(f"timed out; {job.request_id} is still {job.state.value}")
-                    return EXIT_TIMEOUT
-                results.append(_job_summary(job) | {"result": job.result})
-                if job.result:
-                    first_url_note(job.result, console)
-            results += [_job_summary(job) | {"result": None} for job in unsettled if job]
-            console.end_progress()
-            console.json(results)
-            await save_to_library(settings, jobs, console, client)
-        finally:
-            await manager.aclose()
-            journal.close()
+    progress = Progress(console, logs=False)
+    async with cli_services(settings, console, on_event=progress) as services:
+        manager = services.jobs
+        jobs = await manager.resume_unfinished(reconcile=False)
+        outcomes = await manager.reconcile()
+        report_reconcile(outcomes, console)
+        jobs += [job for r in outcomes if r.attached and (job := manager.get(r.job_id))]
+        unsettled = [manager.get(r.job_id) for r in outcomes if not r.attached]
+        if not jobs and not unsettled:
+            console.note("nothing to resume")
+            return EXIT_OK
+        if jobs:
+            console.note(f"resuming {len(jobs)} job(s)")
+        results = []
+        for job in jobs:
+            if not await wait_for(job, args.timeout):
+                console.end_progress()
+                console.note(f"timed out; {job.request_id} is still {job.state.value}")
+                return EXIT_TIMEOUT
+            results.append(_job_summary(job) | {"result": job.result})
+            if job.result:
+                first_url_note(job.result, console)
+        results += [_job_summary(job) | {"result": None} for job in unsettled if job]
+        console.end_progress()
+        console.json(results)
+        await save_to_library(services, jobs, console)
     return EXIT_OK
 
 
@@ -211,17 +203,9 @@ async def cmd_reconcile(args: argparse.Namespace, settings: Settings, console: C
     Exit 0 when every such job was re-attached (or there was none), 1 when any stays unknown.
     """
     settings.require_key()
-    journal = open_journal(settings, console)
-    try:
-        wanted = _resolve_job_ids(journal, args.jobs) if args.jobs else None
-        async with _client(settings) as client:
-            manager = JobManager(client, journal)
-            try:
-                outcomes = await manager.reconcile(wanted)
-            finally:
-                await manager.aclose()
-    finally:
-        journal.close()
+    async with cli_services(settings, console) as services:
+        wanted = _resolve_job_ids(services.journal, args.jobs) if args.jobs else None
+        outcomes = await services.jobs.reconcile(wanted)
     if not outcomes:
         console.note("no job with an unknown outcome")
         console.json([])
@@ -261,20 +245,3 @@ def _resolve_job_ids(journal: Journal, given: list[str]) -> list[str]:
             )
         found.append(job.id)
     return found
-
-
-class _client:
-    """``async with _client(settings)``: a FalClient closed on exit."""
-
-    def __init__(self, settings: Settings, poll_interval: float | None = None) -> None:
-        if poll_interval:
-            from dataclasses import replace
-
-            settings = replace(settings, poll_interval=poll_interval)
-        self.client = FalClient(settings)
-
-    async def __aenter__(self) -> FalClient:
-        return self.client
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.client.aclose()

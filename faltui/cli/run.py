@@ -27,18 +27,15 @@ from faltui.cli.support import (
     PROGRESS_EVERY,
     CliFailure,
     Console,
-    open_journal,
+    cli_services,
 )
 from faltui.core.catalog import Catalog
-from faltui.core.client import FalClient
 from faltui.core.config import Settings
 from faltui.core.endpoints import EndpointId
 from faltui.core.errors import ApiError, FaltuiError, NotFoundError
 from faltui.core.job import Job, JobEvent, JobState, state_text
-from faltui.core.jobs import JobManager
 from faltui.core.outputs import (
     DownloadProgress,
-    Outputs,
     describe_item,
     find_outputs,
     find_saveables,
@@ -49,6 +46,7 @@ from faltui.core.schema import EndpointSchema, PreparedInput
 from faltui.core.storage import upload_local_files
 from faltui.core.sync_run import run_journaled
 from faltui.core.text import one_line
+from faltui.services import Services
 
 
 async def load_schema(
@@ -124,7 +122,7 @@ def download_line(progress: DownloadProgress, *, with_bytes: bool) -> str:
 
 
 async def download_outputs(
-    settings: Settings,
+    services: Services,
     result: dict[str, Any],
     request_id: str | None,
     folder: str,
@@ -149,8 +147,7 @@ async def download_outputs(
             last = line
             console.progress(line)
 
-    async with Outputs.from_settings(settings) as outputs:
-        report = await outputs.download_all(items, folder, on_progress=show)
+    report = await services.outputs.download_all(items, folder, on_progress=show)
     console.end_progress()
     for saved in report.saved:
         console.note(f"saved {saved.path}" + (" (downloaded earlier)" if saved.reused else ""))
@@ -179,27 +176,21 @@ async def cmd_run(args: argparse.Namespace, settings: Settings, console: Console
     if args.sync and args.count > 1:
         raise CliFailure("--count runs jobs on the queue: drop --sync", EXIT_USAGE)
     settings.require_key()
-    client = FalClient(settings)
-    try:
-        catalog = Catalog(settings, client.http)
+    progress = Progress(console, args.logs and args.count == 1)
+    async with cli_services(settings, console, on_event=progress) as services:
         if getattr(args, "preset", None):
-            schema = await apply_preset(args, settings, endpoint_id, console)
+            schema = await apply_preset(args, services, endpoint_id, console)
         else:
-            schema = await load_schema(catalog, endpoint_id, console)
+            schema = await load_schema(services.catalog, endpoint_id, console)
         prepared = prepare_input(args, schema)
-        await check_run_budget(
-            settings, client, endpoint_id, prepared.payload, args, schema, console
-        )
+        await check_run_budget(services, endpoint_id, prepared.payload, args, schema, console)
         if args.sync:
-            return await _run_sync(client, settings, endpoint_id, prepared, args, console)
-        return await _run_queued(client, settings, endpoint_id, prepared, args, console)
-    finally:
-        await client.aclose()
+            return await _run_sync(services, endpoint_id, prepared, args, console)
+        return await _run_queued(services, endpoint_id, prepared, args, console)
 
 
 async def _run_sync(
-    client: FalClient,
-    settings: Settings,
+    services: Services,
     endpoint_id: str,
     prepared: PreparedInput,
     args: argparse.Namespace,
@@ -207,16 +198,14 @@ async def _run_sync(
 ) -> int:
     (one,) = prepared.copies(1)  # a "random" seed is chosen here, like on the queue
     _note_seeds([one.payload], console)
+    client = services.client
     payload = await upload_local_files(
         client, one.payload, progress=_upload_progress(console), files=one.local_files
     )
-    journal = open_journal(settings, console)
-    try:  # journaled like a queued job: it counts in spend, history and the library
-        job = await run_journaled(client, journal, endpoint_id, payload, timeout=args.timeout)
-    finally:
-        journal.close()
-    code = await _report(settings, job, args, console)
-    await save_to_library(settings, [job], console, client)
+    # Journaled like a queued job: it counts in spend, history and the library.
+    job = await run_journaled(client, services.journal, endpoint_id, payload, timeout=args.timeout)
+    code = await _report(services, job, args, console)
+    await save_to_library(services, [job], console)
     return code
 
 
@@ -232,71 +221,64 @@ def _upload_progress(console: Console):  # type: ignore[no-untyped-def]
 
 
 async def _run_queued(
-    client: FalClient,
-    settings: Settings,
+    services: Services,
     endpoint_id: str,
     prepared: PreparedInput,
     args: argparse.Namespace,
     console: Console,
 ) -> int:
-    journal = open_journal(settings, console)
-    progress = Progress(console, args.logs and args.count == 1)
-    manager = JobManager(client, journal, max_active=settings.max_active_jobs, on_event=progress)
-    try:
-        jobs = await manager.submit_many(
-            endpoint_id,
-            prepared,
-            args.count,
-            webhook=args.webhook,
-            priority=args.priority,
-            lifecycle_seconds=args.lifecycle,
-            start_timeout=args.start_timeout,
+    manager = services.jobs
+    jobs = await manager.submit_many(
+        endpoint_id,
+        prepared,
+        args.count,
+        webhook=args.webhook,
+        priority=args.priority,
+        lifecycle_seconds=args.lifecycle,
+        start_timeout=args.start_timeout,
+    )
+    _note_seeds([job.input for job in jobs], console)
+    if args.count > 1:
+        return await _report_many(services, jobs, args, console)
+    (job,) = jobs
+    if job.state is JobState.unknown:
+        raise CliFailure(f"{job.error} (local job id {job.id})", EXIT_FAILED)
+    if job.state is JobState.failed and not job.request_id:
+        raise CliFailure(job.error or "submit failed")
+    if args.async_:
+        console.line(one_line(job.request_id))
+        return EXIT_OK
+    if not args.wait:
+        handle = job.handle.to_dict() if job.handle else {"request_id": job.request_id}
+        console.json(handle)
+        console.note(f"submitted; follow it with: faltui poll {endpoint_id} {job.request_id}")
+        return EXIT_OK
+    finished = await wait_for(job, args.timeout)
+    console.end_progress()
+    if not finished:
+        console.note(
+            f"timed out after {args.timeout:g}s; the job is still "
+            f"{job.state.value}: faltui poll {endpoint_id} {job.request_id}"
         )
-        _note_seeds([job.input for job in jobs], console)
-        if args.count > 1:
-            return await _report_many(settings, manager, jobs, args, console)
-        (job,) = jobs
-        if job.state is JobState.unknown:
-            raise CliFailure(f"{job.error} (local job id {job.id})", EXIT_FAILED)
-        if job.state is JobState.failed and not job.request_id:
-            raise CliFailure(job.error or "submit failed")
-        if args.async_:
-            console.line(one_line(job.request_id))
-            return EXIT_OK
-        if not args.wait:
-            handle = job.handle.to_dict() if job.handle else {"request_id": job.request_id}
-            console.json(handle)
-            console.note(f"submitted; follow it with: faltui poll {endpoint_id} {job.request_id}")
-            return EXIT_OK
-        finished = await wait_for(job, args.timeout)
-        console.end_progress()
-        if not finished:
-            console.note(
-                f"timed out after {args.timeout:g}s; the job is still "
-                f"{job.state.value}: faltui poll {endpoint_id} {job.request_id}"
-            )
-            return EXIT_TIMEOUT
-        code = await _report(settings, job, args, console)
-        await save_to_library(settings, [job], console, client)
-        return code
-    finally:
-        await manager.aclose()
-        journal.close()
+        return EXIT_TIMEOUT
+    code = await _report(services, job, args, console)
+    await save_to_library(services, [job], console)
+    return code
 
 
 async def apply_preset(
-    args: argparse.Namespace, settings: Settings, endpoint_id: str, console: Console
+    args: argparse.Namespace, services: Services, endpoint_id: str, console: Console
 ) -> EndpointSchema | None:
     """``--preset NAME``: its input becomes the base the other flags change; what changed in
     the model's schema since it was saved is said on stderr. A preset filling a field the
     model no longer has stops the run (fal would ignore that value) unless ``--no-validate``.
     Returns the model's schema as fal serves it now."""
-    from faltui.cli.presets import current_schema, report_check, store_of
+    from faltui.cli.presets import current_schema, report_check
     from faltui.core.presets import PresetError
 
-    schema = await current_schema(settings, endpoint_id, console)
+    schema = await current_schema(services, endpoint_id, console)
     try:
-        preset = store_of(settings).get(endpoint_id, args.preset)
+        preset = services.presets.get(endpoint_id, args.preset)
     except PresetError as exc:
         raise CliFailure(str(exc), EXIT_USAGE) from exc
     base, check = preset.apply(schema)
@@ -316,8 +298,7 @@ async def apply_preset(
 
 
 async def check_run_budget(
-    settings: Settings,
-    client: FalClient,
+    services: Services,
     endpoint_id: str,
     payload: dict[str, Any],
     args: argparse.Namespace,
@@ -325,21 +306,16 @@ async def check_run_budget(
     console: Console,
 ) -> None:
     """The budget check of this run (``--count`` jobs): exit 2 before sending unless ``--yes``."""
-    journal = open_journal(settings, console)
-    try:
-        await check_budget_or_stop(
-            settings,
-            client,
-            journal,
-            endpoint_id,
-            payload,
-            getattr(args, "count", 1) or 1,
-            schema,
-            yes=getattr(args, "yes", False),
-            console=console,
-        )
-    finally:
-        journal.close()
+    services.open("journal")  # before the check: what opening it found is said first
+    await check_budget_or_stop(
+        services,
+        endpoint_id,
+        payload,
+        getattr(args, "count", 1) or 1,
+        schema,
+        yes=getattr(args, "yes", False),
+        console=console,
+    )
 
 
 def _note_seeds(payloads: list[dict[str, Any]], console: Console) -> None:
@@ -354,8 +330,7 @@ def _seed_of(job: Job) -> Any:
 
 
 async def _report_many(
-    settings: Settings,
-    manager: JobManager,
+    services: Services,
     jobs: list[Job],
     args: argparse.Namespace,
     console: Console,
@@ -375,7 +350,7 @@ async def _report_many(
                 handle["error"] = job.error
             console.line(json.dumps({**handle, "seed": _seed_of(job)}, ensure_ascii=False))
         return EXIT_FAILED if refused else EXIT_OK
-    finished = await manager.wait_all(args.timeout)
+    finished = await services.jobs.wait_all(args.timeout)
     console.end_progress()
     code = EXIT_OK
     for job in jobs:
@@ -388,27 +363,27 @@ async def _report_many(
             line["result"] = job.result
             if args.download and job.result is not None:
                 saved = await download_outputs(
-                    settings, job.result, job.request_id, args.download, console
+                    services, job.result, job.request_id, args.download, console
                 )
                 code = max(code, saved)
         else:
             line["error"] = job.error
         console.line(json.dumps(line, ensure_ascii=False))
-    await save_to_library(settings, jobs, console, manager.client)
+    await save_to_library(services, jobs, console)
     if not finished:
         console.note(f"timed out after {args.timeout:g}s; some jobs are still running")
         return EXIT_TIMEOUT
     return code if all(job.state is JobState.done for job in jobs) else EXIT_FAILED
 
 
-async def _report(settings: Settings, job: Job, args: argparse.Namespace, console: Console) -> int:
+async def _report(services: Services, job: Job, args: argparse.Namespace, console: Console) -> int:
     if job.state is JobState.done and job.result is not None:
         console.json(job.result)
         console.note(f"completed in {job.elapsed:.1f}s")
         first_url_note(job.result, console)
         if args.download:
             return await download_outputs(
-                settings, job.result, job.request_id, args.download, console
+                services, job.result, job.request_id, args.download, console
             )
         return EXIT_OK
     detail = job.error or job.state.value

@@ -7,12 +7,10 @@ import argparse
 import time
 from typing import Any
 
-from faltui.cli.support import EXIT_OK, EXIT_USAGE, CliFailure, Console, open_journal
+from faltui.cli.support import EXIT_OK, EXIT_USAGE, CliFailure, Console, cli_services
 from faltui.core.budget import Budget, money
-from faltui.core.client import FalClient
 from faltui.core.config import Settings
 from faltui.core.moments import day_text, parse_since
-from faltui.core.prices import PriceBook
 from faltui.core.spend import SpendRow, SpendTotal, start_of_day, summarize, total
 from faltui.core.text import one_line
 from faltui.core.usage import UsageReport, UsageUnavailable, fetch_usage
@@ -50,19 +48,14 @@ async def cmd_spend(args: argparse.Namespace, settings: Settings, console: Conso
         since = parse_since(args.since, now) if args.since else now - DEFAULT_DAYS * 86_400
     except ValueError as exc:
         raise CliFailure(f"--since: {exc}", EXIT_USAGE) from exc
-    budget = Budget.from_config(settings.raw)
-    journal = open_journal(settings, console)
-    try:
+    budget = Budget.from_config(settings.raw)  # a wrong [budget] stops the command (exit 2)
+    async with cli_services(settings, console) as services:
         jobs = [
             job
-            for job in journal.since(min(since, start_of_day(now)) - 86_400)
+            for job in services.journal.since(min(since, start_of_day(now)) - 86_400)
             if max(job.created_at, job.finished_at or 0.0) >= min(since, start_of_day(now))
         ]
-    finally:
-        journal.close()
-    client = FalClient(settings)
-    try:
-        prices = PriceBook.for_settings(settings, client)
+        prices = services.prices
         if settings.key:
             await prices.fetch({job.endpoint_id for job in jobs})
         known = prices.known()
@@ -79,11 +72,9 @@ async def cmd_spend(args: argparse.Namespace, settings: Settings, console: Conso
             usage_note = "no fal key: showing the local sum of per-request billed costs"
         else:
             try:
-                usage = await fetch_usage(client, since, now, by_day=args.by == "day")
+                usage = await fetch_usage(services.client, since, now, by_day=args.by == "day")
             except UsageUnavailable as exc:
                 usage_note = str(exc)
-    finally:
-        await client.aclose()
     if args.json:
         console.json(
             {

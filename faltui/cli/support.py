@@ -1,4 +1,5 @@
-"""What every subcommand shares: settings (with ``--demo``), output streams, exit codes."""
+"""What every subcommand shares: settings (with ``--demo``), the session's services, output
+streams, exit codes."""
 
 from __future__ import annotations
 
@@ -7,14 +8,15 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from faltui.core.config import Paths, Settings, load_settings
-from faltui.core.journal import Journal
+from faltui.core.job import EventCallback
 from faltui.core.text import one_line, safe_block, safe_json, safe_text
+from faltui.services import Services, build_services
 
 #: Exit codes: success, failure (the job or the API failed), bad usage or input, timeout.
 EXIT_OK = 0
@@ -89,12 +91,28 @@ class Console:
             self.err.flush()
 
 
-def open_journal(settings: Settings, console: Console) -> Journal:
-    """The job journal, repaired if it has to be; what happened is told on stderr."""
-    journal = Journal(settings.paths.journal_file)
-    if journal.notice:
-        console.note(f"faltui: {journal.notice}")
-    return journal
+@contextlib.asynccontextmanager
+async def cli_services(
+    settings: Settings, console: Console, *, on_event: EventCallback | None = None
+) -> AsyncIterator[Services]:
+    """``async with cli_services(settings, console) as services``: a command's services,
+    from the one builder, each made on first use and closed on the way out.
+
+    Every set-up problem (e.g. what a journal repair kept) is printed on stderr once, when
+    it happens. ``on_event``: the job manager's event callback (progress printing).
+    """
+    services = build_services(
+        settings, on_event=on_event, on_problem=lambda text: console.note(f"faltui: {text}")
+    )
+    try:
+        yield services
+    except BaseException:
+        try:
+            await services.aclose()
+        except Exception as exc:  # the command's own error is the one to report
+            console.note(f"faltui: closing: {exc}")
+        raise
+    await services.aclose()
 
 
 def read_json_file(path: str) -> Any:

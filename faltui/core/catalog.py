@@ -530,13 +530,21 @@ class Catalog:
     def __init__(
         self,
         settings: Settings,
-        http: httpx.AsyncClient | None = None,
+        http: httpx.AsyncClient | Callable[[], httpx.AsyncClient] | None = None,
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """``http``: a client to share, a function giving one on first use (a session's pool,
+        made only when the catalog goes online), or None (one of its own, closed by
+        ``aclose``)."""
         self.settings = settings
         self.clock = clock
-        self._http = http
+        self._http: httpx.AsyncClient | None = None
+        self._http_of: Callable[[], httpx.AsyncClient] | None = None
+        if isinstance(http, httpx.AsyncClient):
+            self._http = http
+        elif http is not None:
+            self._http_of = http
         self._owns_http = http is None
         self._local: list[ModelInfo] | None = None
 
@@ -545,6 +553,8 @@ class Catalog:
     @property
     def http(self) -> httpx.AsyncClient:
         """The HTTP client (created on first use when none was given)."""
+        if self._http is None and self._http_of is not None:
+            self._http = self._http_of()
         if self._http is None:
             timeout = httpx.Timeout(
                 self.settings.read_timeout, connect=self.settings.connect_timeout

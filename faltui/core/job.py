@@ -81,6 +81,8 @@ class Job:
     label: str = ""
     #: Submit options to repeat on re-run (webhook, priority, …); never holds credentials.
     options: dict[str, Any] = field(default_factory=dict)
+    #: Taken off the job list by the user; the journal keeps it (``faltui history`` shows it).
+    archived: bool = False
     #: What fal billed (``x-fal-billable-units`` of the result, in the endpoint's pricing
     #: unit); None = unknown (not said, not finished), never "free".
     billable_units: float | None = None
@@ -141,6 +143,7 @@ class Job:
             "metrics": self.metrics,
             "label": self.label,
             "options": self.options,
+            "archived": self.archived,
             "billable_units": self.billable_units,
             "origin": self.origin,
         }
@@ -195,6 +198,7 @@ class Job:
             metrics=dict(data.get("metrics") or {}),
             label=str(data.get("label") or ""),
             options=dict(data.get("options") or {}),
+            archived=bool(data.get("archived", False)),
             billable_units=_units(data.get("billable_units")),
             origin=str(data.get("origin") or ""),
         )

@@ -428,6 +428,23 @@ class JobManager:
             self._spawn(self._reconcile_in_background())
         return resumed
 
+    def archive(self, job_ids: list[str]) -> list[Job]:
+        """Take finished jobs off the list; the journal keeps them, marked archived.
+
+        Jobs still in flight are left alone (cancel them first), and so are jobs of unknown
+        outcome (reconcile them first); returns the archived jobs.
+        """
+        archived: list[Job] = []
+        for job_id in job_ids:
+            job = self._jobs.get(job_id)
+            if job is None or not job.final or job.state is JobState.unknown:
+                continue
+            job.archived = True
+            self._record(job)
+            del self._jobs[job_id]
+            archived.append(job)
+        return archived
+
     async def _reconcile_in_background(self) -> None:
         try:
             self.last_reconcile = await self.reconcile()
@@ -490,10 +507,11 @@ class JobManager:
                 self._no_submits.set()
 
     def load_history(self, limit: int | None = None) -> list[Job]:
-        """Add the journal's finished jobs (newest ``limit``) to the list, without tracking."""
+        """Add the journal's finished, not archived jobs (newest ``limit``) to the list,
+        without tracking."""
         if self.journal is None:
             return []
-        finished = [job for job in self.journal.load_all() if job.final]
+        finished = [job for job in self.journal.load_all() if job.final and not job.archived]
         if limit is not None:
             finished = finished[-limit:] if limit > 0 else []
         added = [job for job in finished if job.id not in self._jobs]

@@ -51,6 +51,7 @@ class FaltuiApp(App[None]):
         super().__init__()
         self.settings = settings
         self.services = services or build_services(settings)
+        self.services.open_all()  # every set-up problem known before the first frame
         self.state = AppState.load(settings.paths.state_file)
         self.problems: list[str] = []
         #: The user's key remaps that were applied (binding id → keys).

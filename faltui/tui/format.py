@@ -117,15 +117,21 @@ def pretty_json(value: Any) -> str:
 UNKNOWN_LABEL = "unknown — may have run; not resent"
 #: The same while fal's request history is being searched for it.
 UNKNOWN_RECONCILING = "unknown — may have run; reconciling…"
+#: The job list's narrow state column says less (its log column shows the whole reason).
+UNKNOWN_SHORT = "unknown"
+UNKNOWN_RECONCILING_SHORT = "checking…"
 
 
-def state_label(job: Job, *, reconciling: bool = False) -> str:
+def state_label(job: Job, *, reconciling: bool = False, short: bool = False) -> str:
     """Short state text: ``"queued #3"`` (third in line), ``"running"``, … (as the CLI says).
 
     A job of unknown outcome says what that means: it may have run on fal, it was not sent
     again, and (``reconciling``) whether fal's request history is being searched for it now.
+    ``short`` is for a narrow column (``unknown``, ``checking…``).
     """
     if job.state is JobState.unknown:
+        if short:
+            return UNKNOWN_RECONCILING_SHORT if reconciling else UNKNOWN_SHORT
         return UNKNOWN_RECONCILING if reconciling else UNKNOWN_LABEL
     return state_text(job)
 

@@ -319,3 +319,86 @@ async def test_unknown_schema_is_a_clear_notification(tmp_path: Path) -> None:
         # No schema anywhere: the model stays usable through the raw JSON editor.
         assert app.is_running and app.main.current_schema.input == []
         assert "nobody/nothing" in recorder.text() and "JSON" in recorder.text()
+
+
+JOB_LIST_IDS = {
+    "jobs.details",
+    "jobs.cancel",
+    "jobs.rerun",
+    "jobs.search",
+    "jobs.mark",
+    "jobs.mark_all",
+    "jobs.sort",
+    "jobs.sort_reverse",
+    "jobs.filter",
+    "jobs.copy",
+    "jobs.open",
+    "jobs.download",
+    "jobs.download_all",
+    "jobs.remove",
+    "jobs.export",
+    "jobs.clear",
+    "jobs.down",
+    "jobs.up",
+    "jobs.page_down",
+    "jobs.page_up",
+    "jobs.first",
+    "jobs.last",
+}
+
+
+async def test_job_list_keys_are_in_help_and_remappable(tmp_path: Path) -> None:
+    from job_samples import jobs_in_every_state
+
+    from faltui.tui.widgets.job_list import JobList
+    from faltui.tui.widgets.job_table import JobSearch
+
+    keymap = {"jobs.mark": "m", "jobs.search": "ctrl+g"}
+    app = FaltuiApp(make_settings(tmp_path, keymap=keymap))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, HelpScreen)
+        jobs = next(section for section in screen.sections if section.title == "Jobs")
+        rows = {row.binding_id: row for row in jobs.rows}
+        assert set(rows) == JOB_LIST_IDS
+        assert rows["jobs.mark"].keys == ["m"]
+        assert rows["jobs.search"].keys == ["^g"]
+        await pilot.press("escape")
+        table = app.main.job_table
+        table.upsert(jobs_in_every_state())
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.focused, JobList)
+        await pilot.press("g", "space")
+        assert table.marked_ids == []  # the old key no longer marks
+        await pilot.press("m")
+        assert table.marked_ids == [table.shown_ids[0]]
+        await pilot.press("ctrl+g", *"cat")
+        assert isinstance(app.focused, JobSearch)
+        assert table.shown_ids == ["j-running"]
+
+
+async def test_slash_in_the_jobs_pane_searches_the_jobs(tmp_path: Path) -> None:
+    from job_samples import jobs_in_every_state
+    from textual import events
+
+    from faltui.tui.widgets.job_list import JobList
+    from faltui.tui.widgets.job_table import JobSearch
+
+    app = FaltuiApp(make_settings(tmp_path))
+    async with app.run_test(size=(160, 48)) as pilot:
+        table = app.main.job_table
+        table.upsert(jobs_in_every_state())
+        await pilot.press("f4")
+        assert isinstance(app.focused, JobList)
+        for char in "/astro":  # typed fast, as a terminal delivers a burst
+            app.post_message(events.Key("slash" if char == "/" else char, char))
+        await pilot.pause()
+        assert isinstance(app.focused, JobSearch)
+        assert table.shown_ids == ["j-running"]
+        assert app.main.browser.query_one("#browser-search", Input).value == ""  # not models
+        await pilot.press("escape", "escape")  # clear the search, then back to the models
+        await pilot.press("slash")  # elsewhere / is the model search
+        assert app.focused is not None and app.focused.id == "browser-search"

@@ -168,7 +168,7 @@ async def test_detail_copies_commands_and_forks_into_the_form(
         table = app.query_one(JobTable)
         await until(lambda: table.shown_ids == [job.id])
         table.select_job(job.id)
-        table.grid.focus()
+        table.job_list.focus()
         await pilot.press("enter")
         await until(lambda: isinstance(app.screen, JobDetailScreen))
         await pilot.press("l")

@@ -7,16 +7,13 @@ from dataclasses import replace
 from job_samples import NOW, jobs_in_every_state, make_job
 from textual.app import App, ComposeResult
 from textual.widgets import Static
-from textual.widgets.data_table import ColumnKey
 
 from faltui.core.job import JobState
-from faltui.tui.widgets.job_table import (
-    JobGrid,
-    JobTable,
-    format_duration,
-    prompt_snippet,
-    state_label,
-)
+from faltui.tui.format import format_duration, prompt_snippet, state_label
+from faltui.tui.job_cells import column_widths
+from faltui.tui.themes import JOB_STATE_VARIABLES
+from faltui.tui.widgets.job_list import JobList
+from faltui.tui.widgets.job_table import JobTable
 
 
 class Clock:
@@ -35,30 +32,41 @@ class Host(App[None]):
     def __init__(self, clock: Clock | None = None) -> None:
         super().__init__()
         self.clock = clock or Clock()
-        self.messages: list[tuple[str, str]] = []
+        self.messages: list[tuple[str, object]] = []
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(JOB_STATE_VARIABLES)
 
     def compose(self) -> ComposeResult:
         yield JobTable(id="jobs", clock=self.clock)
         yield Static("other")
 
     def on_mount(self) -> None:
-        self.query_one(JobGrid).focus()
+        self.query_one(JobList).focus()
 
     def on_job_table_highlighted(self, message: JobTable.Highlighted) -> None:
         self.messages.append(("highlighted", message.job_id))
 
     def on_job_table_cancel_requested(self, message: JobTable.CancelRequested) -> None:
-        self.messages.append(("cancel", message.job_id))
+        self.messages.append(("cancel", message.job_ids))
 
     def on_job_table_rerun_requested(self, message: JobTable.RerunRequested) -> None:
-        self.messages.append(("rerun", message.job_id))
+        self.messages.append(("rerun", message.job_ids))
 
     def on_job_table_details_requested(self, message: JobTable.DetailsRequested) -> None:
         self.messages.append(("details", message.job_id))
 
 
-def cell(table: JobTable, job_id: str, column: str) -> str:
-    return str(table.grid.get_cell(job_id, column))
+def screen_lines(table: JobTable) -> list[str]:
+    listing = table.job_list
+    return [listing.render_line(y).text for y in range(listing.size.height)]
+
+
+def line_of(table: JobTable, job_id: str) -> str:
+    """The rendered line of a job's row (which must be on screen)."""
+    listing = table.job_list
+    row = table.rows.index[job_id]
+    return listing.render_line(row - listing.scroll_offset.y + 1).text
 
 
 def test_helpers() -> None:
@@ -90,15 +98,23 @@ async def test_rows_for_every_state_and_literal_text() -> None:
         await pilot.pause()
         assert not table.has_class("-empty")
         assert table.shown_ids == [j.id for j in jobs]
-        assert cell(table, "j-queued", "state") == "queued #4"
-        assert cell(table, "j-done", "elapsed") == "3.8s"  # finished - submitted
-        assert cell(table, "j-done", "prompt") == "mountains at night"
-        assert cell(table, "j-running", "log") == "step 12/28 [b]not markup[/b]"
-        assert cell(table, "j-failed", "log") == "CUDA out of memory [red]x[/red]"
-        assert cell(table, "j-lost", "prompt") == "meeting.wav"
-        assert cell(table, "j-failed", "model") == "kling-video/v2"
-        # first row highlighted on arrival
-        assert ("highlighted", "j-pending") in app.messages
+        texts = table.rows.texts
+        assert texts["j-queued"].state_text == "queued #4"
+        assert texts["j-done"].prompt == "mountains at night"
+        assert texts["j-running"].log == "step 12/28 [b]not markup[/b]"
+        assert texts["j-running"].progress == "12/28"
+        assert texts["j-failed"].log == "CUDA out of memory [red]x[/red]"
+        assert texts["j-lost"].prompt == "meeting.wav"
+        assert texts["j-failed"].model == "kling-video/v2"
+        assert "3.8s" in line_of(table, "j-done")  # finished - submitted
+        assert "step 12/28 [b]not markup[/b]" in line_of(table, "j-running")
+        assert "CUDA out of memory [red]x[/red]" in line_of(table, "j-failed")
+        header = screen_lines(table)[0]
+        for title in ("Model", "Prompt", "State", "Elapsed", "Progress", "Last log"):
+            assert title in header
+        # The first batch lands with the cursor on its newest row (the list follows the tail).
+        assert app.messages[-1] == ("highlighted", "j-lost")
+        assert table.selected_job_id == "j-lost"
 
 
 async def test_upsert_updates_in_place_and_keeps_cursor() -> None:
@@ -108,10 +124,10 @@ async def test_upsert_updates_in_place_and_keeps_cursor() -> None:
         jobs = jobs_in_every_state()
         table.upsert(jobs)
         await pilot.pause()
-        await pilot.press("j", "j")
+        await pilot.press("g", "j", "j")
         assert table.selected_job_id == "j-running"
-        grid = table.grid
-        rows_before = dict(grid.rows)
+        listing = table.job_list
+        renders = listing.renders
         running = jobs[2]
         running.logs.append(replace(running.logs[-1], message="step 20/28"))
         running.state = JobState.done
@@ -119,12 +135,12 @@ async def test_upsert_updates_in_place_and_keeps_cursor() -> None:
         newer = make_job("j-new", "queued", created=NOW, queue_position=1)
         table.upsert([running, newer])
         await pilot.pause()
-        assert cell(table, "j-running", "state") == "done"
-        assert cell(table, "j-running", "log") == "step 20/28"
+        assert table.rows.texts["j-running"].state_text == "done"
+        assert "step 20/28" in line_of(table, "j-running")
         assert table.shown_ids[-1] == "j-new"  # newest at the bottom
-        assert table.selected_job_id == "j-running"  # cursor did not move
-        for key, row in rows_before.items():  # rows kept, not rebuilt
-            assert grid.rows[key] is row
+        assert table.selected_job_id == "j-running"  # the cursor did not move
+        # Two lines drawn again (the changed row and the new one), not the whole list.
+        assert listing.renders - renders == 2
 
 
 async def test_filter_cycle_and_removal_keeps_cursor() -> None:
@@ -138,7 +154,7 @@ async def test_filter_cycle_and_removal_keeps_cursor() -> None:
         assert table.filter_name == "active"
         assert table.shown_ids == ["j-pending", "j-queued", "j-running"]
         assert "active · 3 of 7" in str(table.query_one("#jobs-bar", Static).render())
-        await pilot.press("j", "j")
+        await pilot.press("g", "j", "j")
         assert table.selected_job_id == "j-running"
         # a job above the cursor finishes: it leaves the view, the cursor stays on its job
         jobs[0].state = JobState.failed
@@ -163,6 +179,8 @@ async def test_filter_cycle_and_removal_keeps_cursor() -> None:
         table.upsert([jobs[1]])
         await pilot.pause()
         assert table.shown_ids == []
+        assert table.selected_job_id is None
+        assert app.messages[-1] == ("highlighted", None)
         assert table.has_class("-empty")
         assert "No queued jobs" in str(table.query_one("#jobs-empty", Static).render())
 
@@ -173,13 +191,13 @@ async def test_bindings_post_requests_for_the_cursor_job() -> None:
         table = app.query_one(JobTable)
         table.upsert(jobs_in_every_state())
         await pilot.pause()
-        await pilot.press("j", "j", "j", "k")
+        await pilot.press("g", "j", "j", "j", "k")
         await pilot.press("x", "r", "enter")
         await pilot.pause()
         requests = [m for m in app.messages if m[0] != "highlighted"]
         assert requests == [
-            ("cancel", "j-running"),
-            ("rerun", "j-running"),
+            ("cancel", ("j-running",)),
+            ("rerun", ("j-running",)),
             ("details", "j-running"),
         ]
         assert ("highlighted", "j-done") in app.messages
@@ -187,9 +205,12 @@ async def test_bindings_post_requests_for_the_cursor_job() -> None:
         await pilot.press("end")
         await pilot.pause()
         assert table.selected_job_id == jobs[-1].id
-        await pilot.press("g")
-        await pilot.pause()
+        await pilot.press("home")
         assert table.selected_job_id == jobs[0].id
+        await pilot.press("G")
+        assert table.selected_job_id == jobs[-1].id
+        await pilot.press("g", "down", "down", "up")
+        assert table.selected_job_id == jobs[1].id
 
 
 async def test_elapsed_ticks_only_for_active_jobs() -> None:
@@ -200,15 +221,27 @@ async def test_elapsed_ticks_only_for_active_jobs() -> None:
         jobs = jobs_in_every_state()
         table.upsert(jobs)
         await pilot.pause()
-        before_running = cell(table, "j-running", "elapsed")
-        before_done = cell(table, "j-done", "elapsed")
+        before_done = line_of(table, "j-done")
         clock.now += 65
+        renders = table.job_list.renders
         table.tick()
-        assert before_running != cell(table, "j-running", "elapsed")
-        assert cell(table, "j-running", "elapsed") == format_duration(
-            NOW + 65 - jobs[2].submitted_at
-        )
-        assert cell(table, "j-done", "elapsed") == before_done
+        await pilot.pause()
+        expected = format_duration(NOW + 65 - jobs[2].submitted_at)
+        assert expected in line_of(table, "j-running")
+        assert line_of(table, "j-done") == before_done
+        # pending, queued and running lines were drawn again; the finished ones were not.
+        assert table.job_list.renders - renders == 3
+
+
+def state_colour(table: JobTable, job_id: str) -> object:
+    listing = table.job_list
+    row = table.rows.index[job_id]
+    strip = listing.render_line(row - listing.scroll_offset.y + 1)
+    label = table.rows.texts[job_id].state_text
+    for segment in strip:
+        if label in segment.text and segment.style is not None:
+            return segment.style.color
+    raise AssertionError(f"no segment with {label!r}")
 
 
 async def test_state_colours_follow_the_theme() -> None:
@@ -217,16 +250,16 @@ async def test_state_colours_follow_the_theme() -> None:
         table = app.query_one(JobTable)
         table.upsert(jobs_in_every_state())
         await pilot.pause()
-        first = table.grid.get_cell("j-failed", "state").style.color
-        assert first is not None
+        failed = state_colour(table, "j-failed")
+        done = state_colour(table, "j-done")
+        assert failed is not None and done is not None and failed != done
         app.theme = "textual-light" if app.theme != "textual-light" else "nord"
         await pilot.pause()
         # re-rendered with the (fallback or themed) colour, still coloured
-        assert table.grid.get_cell("j-failed", "state").style.color is not None
+        assert state_colour(table, "j-failed") is not None
 
 
-async def test_upsert_into_many_rows_touches_only_the_changed_cells() -> None:
-    # How long such an upsert takes is measured by bench/bench_job_table.py.
+async def test_many_rows_updating_redraw_only_the_visible_changed_lines() -> None:
     app = Host()
     async with app.run_test(size=(140, 30)) as pilot:
         table = app.query_one(JobTable)
@@ -237,61 +270,56 @@ async def test_upsert_into_many_rows_touches_only_the_changed_cells() -> None:
         table.upsert(jobs)
         await pilot.pause()
         assert len(table.shown_ids) == 800
-        touched: list[tuple[str, str]] = []
-        set_cells = table.grid.set_cells
-
-        def recording(updates):  # type: ignore[no-untyped-def]
-            updates = list(updates)
-            touched.extend((row, column) for row, column, _text in updates)
-            set_cells(updates)
-
-        table.grid.set_cells = recording  # type: ignore[method-assign]
-        batch = jobs[::8]
+        await pilot.press("g")
+        await pilot.pause()
+        visible = table.job_list.visible_rows()
+        assert len(visible) == table.job_list.page_rows
+        batch = jobs[::8]  # 100 jobs, of which only those on screen are drawn again
         for job in batch:
             job.logs.append(make_job("x", "running", logs=["step 2"]).logs[0])
+        renders = table.job_list.renders
         table.upsert(batch)
-        assert sorted(touched) == sorted((job.id, "log") for job in batch)
-        touched.clear()
-        table.upsert(batch)  # nothing changed since: no cell is touched
-        assert touched == []
         await pilot.pause()
-        assert cell(table, "job-0008", "log") == "step 2"
-        assert cell(table, "job-0009", "log") != "step 2"
+        on_screen = sum(1 for i in range(0, 800, 8) if i in visible)
+        assert table.job_list.renders - renders == on_screen
+        assert "step 2" in line_of(table, "job-0008")
 
 
 def test_column_widths_fit_narrow_terminals() -> None:
-    from faltui.tui.widgets.job_table import column_widths
+    def total(widths: dict[str, int]) -> int:
+        return 2 + sum(width + 1 for width in widths.values() if width)
 
-    wide = column_widths(160, 12)
-    assert wide["model"] == 22 and wide["prompt"] == 26 and sum(wide.values()) + 12 == 160
-    narrow = column_widths(80, 12)
-    assert sum(narrow.values()) + 12 == 80 and narrow["log"] >= 12
-    pane = column_widths(62, 12)  # the jobs pane beside the others at 160 columns
-    assert sum(pane.values()) + 12 == 62
-    medium = column_widths(54, 12)  # the jobs pane beside the others at 120 columns
-    assert sum(medium.values()) + 12 == 54 and medium["log"] == 4
-    tiny = column_widths(40, 12)  # nothing fits: the smallest widths, scrolled
-    assert tiny["model"] == 12 and tiny["prompt"] == 8 and tiny["log"] == 4
+    wide = column_widths(158)  # the jobs pane alone at 160 columns
+    assert wide["model"] == 22 and wide["prompt"] > 40 and total(wide) == 158
+    assert wide["progress"] > 0 and wide["log"] > 40
+    pane = column_widths(71)  # the jobs pane beside the others at 160 columns
+    assert total(pane) == 71 and pane["prompt"] >= 20 and pane["log"] >= 14
+    narrow = column_widths(54)  # beside the others at 120 columns: the log column yields
+    assert total(narrow) == 54 and narrow["prompt"] >= 20 and narrow["log"] == 0
+    for width in range(40, 200):
+        widths = column_widths(width)
+        assert total(widths) == width, width
+        assert widths["prompt"] >= 6 and widths["state"] == 10
 
 
-async def test_table_fills_its_width_without_horizontal_scroll() -> None:
+async def test_list_fills_its_width_without_horizontal_scroll() -> None:
     app = Host()
     async with app.run_test(size=(80, 20)) as pilot:
         table = app.query_one(JobTable)
         table.upsert(jobs_in_every_state())
         await pilot.pause()
-        columns = table.grid.columns
-        assert table.grid.virtual_size.width <= 80
-        assert columns[ColumnKey("prompt")].width < 26
+        listing = table.job_list
+        assert not listing.show_horizontal_scrollbar
+        assert all(
+            len(line) == listing.scrollable_content_region.width for line in screen_lines(table)
+        )
+        narrow_prompt = listing._widths["prompt"]
         await pilot.resize_terminal(160, 20)
         await pilot.pause()
-        assert columns[ColumnKey("prompt")].width == 26
-        assert columns[ColumnKey("log")].width > 60
-        assert table.grid.virtual_size.width <= 160
-
-
-def screen_lines(grid: JobGrid) -> list[str]:
-    return [grid.render_line(y).text for y in range(grid.size.height)]
+        screen_lines(table)
+        assert listing._widths["prompt"] > narrow_prompt
+        assert listing._widths["log"] > 40
+        assert not listing.show_horizontal_scrollbar
 
 
 async def test_partial_invalidation_renders_the_same_as_a_full_repaint() -> None:
@@ -305,9 +333,8 @@ async def test_partial_invalidation_renders_the_same_as_a_full_repaint() -> None
         ]
         table.upsert(jobs)
         await pilot.pause()
-        grid = table.grid
-        await pilot.press("j", "j", "j")  # the cursor row is cached with its highlight
-        before = screen_lines(grid)
+        await pilot.press("g", "j", "j", "j")  # the cursor row is cached with its highlight
+        before = screen_lines(table)
         # change visible rows (one under the cursor), an off-screen row, and tick elapsed
         for job in (jobs[0], jobs[3], jobs[50]):
             job.logs.append(make_job("x", "running", logs=[f"new log of {job.id}"]).logs[0])
@@ -316,39 +343,38 @@ async def test_partial_invalidation_renders_the_same_as_a_full_repaint() -> None
         table.upsert([jobs[0], jobs[3], jobs[5], jobs[50]])
         clock.now += 30
         table.tick()
-        partial = screen_lines(grid)
+        partial = screen_lines(table)
         assert partial != before
         assert any("new log of job-003" in line for line in partial)
         assert any("boom" in line for line in partial)
-        grid._clear_caches()  # what DataTable.update_cell would amount to
-        assert screen_lines(grid) == partial
-        grid.move_cursor(row=50)
+        table.job_list.restyle()  # forget every cached line
+        assert screen_lines(table) == partial
+        table.move_cursor(50)
         await pilot.pause()
-        assert any("new log of job-050" in line for line in screen_lines(grid))
+        assert any("new log of job-050" in line for line in screen_lines(table))
 
 
 async def test_appended_rows_render_the_same_as_a_full_repaint() -> None:
     app = Host()
     async with app.run_test(size=(140, 20)) as pilot:
         table = app.query_one(JobTable)
-        grid = table.grid
         first = [make_job(f"a-{i}", "queued", created=NOW - 100 + i) for i in range(5)]
         table.upsert(first)
         await pilot.pause()
-        await pilot.press("j")
-        screen_lines(grid)  # warm the caches
+        await pilot.press("g", "j")
+        screen_lines(table)  # warm the caches
         more = [make_job(f"b-{i}", "running", created=NOW - 50 + i) for i in range(30)]
         table.upsert(more)
         await pilot.pause()
-        appended = screen_lines(grid)
-        assert sum("b-" in line or "running" in line for line in appended) >= 10
-        grid._clear_caches()
-        assert screen_lines(grid) == appended
+        appended = screen_lines(table)
+        assert sum("running" in line for line in appended) >= 10
+        table.job_list.restyle()
+        assert screen_lines(table) == appended
         assert table.selected_job_id == "a-1"
         await pilot.press("end")
-        grid.move_cursor(row=34)
         await pilot.pause()
         assert table.selected_job_id == "b-29"
-        bottom = screen_lines(grid)
-        grid._clear_caches()
-        assert screen_lines(grid) == bottom
+        bottom = screen_lines(table)
+        assert "b-29" not in "".join(bottom)  # ids are not shown, prompts and states are
+        table.job_list.restyle()
+        assert screen_lines(table) == bottom

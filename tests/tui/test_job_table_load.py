@@ -1,4 +1,5 @@
-"""JobTable under load: appending rows under a shown scrollbar needs no whole-screen layout."""
+"""JobTable under load: appending rows under a shown scrollbar needs no whole-screen layout,
+and moving the cursor or updating a row draws only the lines that changed."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from textual.app import App, ComposeResult
 from textual.screen import Screen
 from waits import until
 
-from faltui.tui.widgets.job_table import JobGrid, JobTable
+from faltui.tui.widgets.job_list import JobList
+from faltui.tui.widgets.job_table import JobTable
 
 
 class Host(App[None]):
@@ -18,6 +20,9 @@ class Host(App[None]):
     def compose(self) -> ComposeResult:
         yield JobTable(id="jobs", clock=lambda: NOW)
 
+    def on_mount(self) -> None:
+        self.query_one(JobList).focus()
+
 
 def _jobs(start: int, stop: int) -> list:
     return [
@@ -26,63 +31,115 @@ def _jobs(start: int, stop: int) -> list:
     ]
 
 
-def _screen_text(grid: JobGrid) -> str:
-    return "\n".join(grid.render_line(y).text for y in range(grid.size.height))
+def _screen_text(listing: JobList) -> str:
+    return "\n".join(listing.render_line(y).text for y in range(listing.size.height))
+
+
+class LayoutCounter:
+    """Counts whole-screen layout passes while installed."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._original = Screen._refresh_layout
+
+    def __enter__(self) -> LayoutCounter:
+        original = self._original
+
+        def counting(screen: Screen, *args: object, **kwargs: object) -> None:
+            # Count the layouts the job list asked for. Textual may still restyle a scrollbar
+            # that just appeared (a deferred style pass that lays it out): not what appending
+            # rows or moving the cursor costs, and whether it lands in the window is timing.
+            if any(isinstance(w, JobList) for ws in screen._layout_widgets.values() for w in ws):
+                self.count += 1
+            original(screen, *args, **kwargs)
+
+        Screen._refresh_layout = counting  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        Screen._refresh_layout = self._original  # type: ignore[method-assign]
 
 
 async def test_rows_appended_under_a_scrollbar_cost_no_layout_and_scroll_right() -> None:
     app = Host()
-    layouts = 0
-    original = Screen._refresh_layout
-
-    def counting(screen: Screen, *args: object, **kwargs: object) -> None:
-        nonlocal layouts
-        # Count the layouts the table asked for. Textual may still restyle the scrollbar that
-        # just appeared (a deferred style pass that lays out the scrollbar): not what appending
-        # rows costs, and whether it lands before or after the first append is timing.
-        if any(grid in widgets for widgets in screen._layout_widgets.values()):
-            layouts += 1
-        original(screen, *args, **kwargs)
-
     async with app.run_test(size=(100, 30)) as pilot:
         table = app.query_one(JobTable)
-        grid = app.query_one(JobGrid)
+        listing = app.query_one(JobList)
         table.upsert(_jobs(0, 40))  # more rows than fit: the scrollbar appears (a layout)
         # The layout the new rows asked for is done once the scrollbar spans all 40 of them.
         await until(
-            lambda: grid.vertical_scrollbar.window_virtual_size == 40 + grid.header_height,
+            lambda: listing.vertical_scrollbar.window_virtual_size == 40 + 1,
             what="the scrollbar laid out",
         )
+        await pilot.press("g")  # off the last row: new rows do not move the cursor
         await pilot.pause()
-        Screen._refresh_layout = counting  # type: ignore[method-assign]
-        try:
+        with LayoutCounter() as layouts:
             for start in range(40, 200, 20):
                 table.upsert(_jobs(start, start + 20))
                 await pilot.pause()
-        finally:
-            Screen._refresh_layout = original  # type: ignore[method-assign]
-        assert layouts == 0
-        header = grid.header_height
-        assert grid.virtual_size.height == 200 + header
-        assert grid.vertical_scrollbar.window_virtual_size == 200 + header
-        assert grid.max_scroll_y == 200 + header - grid.scrollable_content_region.height
-        grid.focus()
-        grid.move_cursor(row=199, animate=False)
+        assert layouts.count == 0
+        assert listing.virtual_size.height == 200 + 1  # the rows and the header
+        assert listing.vertical_scrollbar.window_virtual_size == 200 + 1
+        assert listing.max_scroll_y == 200 + 1 - listing.scrollable_content_region.height
+        assert listing.scroll_offset.y == 0 and table.selected_job_id == "job-000"
+        await pilot.press("end")
         await pilot.pause()
-        assert grid.scroll_y == grid.max_scroll_y
+        assert listing.scroll_offset.y == listing.max_scroll_y
         assert table.selected_job_id == "job-199"
-        assert "prompt 199" in _screen_text(grid)
+        assert "prompt 199" in _screen_text(listing)
 
 
 async def test_rows_that_bring_the_scrollbar_still_lay_out() -> None:
     app = Host()
     async with app.run_test(size=(100, 30)) as pilot:
         table = app.query_one(JobTable)
-        grid = app.query_one(JobGrid)
+        listing = app.query_one(JobList)
         table.upsert(_jobs(0, 5))
         await pilot.pause()
-        assert not grid.show_vertical_scrollbar
+        assert not listing.show_vertical_scrollbar
         table.upsert(_jobs(5, 60))
+        await until(lambda: listing.show_vertical_scrollbar, what="the scrollbar")
+        assert listing.vertical_scrollbar.window_virtual_size == 60 + 1
+
+
+async def test_moving_the_cursor_draws_two_lines_and_no_layout() -> None:
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.query_one(JobTable)
+        listing = app.query_one(JobList)
+        table.upsert(_jobs(0, 1000))
         await pilot.pause()
-        assert grid.show_vertical_scrollbar
-        assert grid.vertical_scrollbar.window_virtual_size == 60 + grid.header_height
+        await pilot.press("g")
+        await pilot.pause()
+        with LayoutCounter() as layouts:
+            for key in ("j", "j", "k", "down", "up", "j"):
+                drawn = listing.lines_drawn
+                await pilot.press(key)
+                await pilot.pause()
+                assert listing.lines_drawn - drawn == 2, key  # the old and the new cursor line
+        assert layouts.count == 0
+        assert table.selected_job_id == "job-002"
+
+
+async def test_updates_follow_the_cursor_only_from_the_last_row() -> None:
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.query_one(JobTable)
+        listing = app.query_one(JobList)
+        table.upsert(_jobs(0, 10))
+        await pilot.pause()
+        assert table.selected_job_id == "job-009"  # first batch: the newest row
+        table.upsert(_jobs(10, 50))
+        await pilot.pause()
+        assert table.selected_job_id == "job-049"  # on the last row: follows
+        assert listing.scroll_offset.y == listing.max_scroll_y
+        await pilot.press("k")
+        top = listing.scroll_offset.y
+        table.upsert(_jobs(50, 80))
+        await pilot.pause()
+        assert table.selected_job_id == "job-048"  # not on the last row: stays put
+        assert listing.scroll_offset.y == top  # and nothing jumps
+        await pilot.press("G")
+        table.upsert(_jobs(80, 81))
+        await pilot.pause()
+        assert table.selected_job_id == "job-080"

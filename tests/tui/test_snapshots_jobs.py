@@ -21,7 +21,8 @@ from textual_image.widget import HalfcellImage
 
 from faltui.core.outputs import Outputs
 from faltui.tui.themes import DEFAULT_THEME, JOB_STATE_VARIABLES, builtin_themes
-from faltui.tui.widgets.job_table import JobGrid, JobTable
+from faltui.tui.widgets.job_list import JobList
+from faltui.tui.widgets.job_table import JobTable
 from faltui.tui.widgets.results import OutputList, ResultsPane
 
 SIZE = (120, 30)
@@ -73,8 +74,8 @@ def test_job_table_every_state(snap_compare) -> None:
     async def setup(pilot) -> None:
         table = pilot.app.query_one(JobTable)
         table.upsert(jobs_in_every_state())
-        pilot.app.query_one(JobGrid).focus()
-        await pilot.press("j", "j")
+        pilot.app.query_one(JobList).focus()
+        await pilot.press("g", "j", "j")
         await pilot.pause()
 
     assert snap_compare(Host("jobs"), terminal_size=SIZE, run_before=setup)

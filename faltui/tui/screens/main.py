@@ -138,6 +138,8 @@ class MainScreen(Screen[None]):
         self._dirty: dict[str, Job] = {}
         self._form_jobs: set[str] = set()
         self._follow: str | None = None
+        #: The state each job had when the status line last counted them.
+        self._counted_states: dict[str, JobState] = {}
         self.quitting_when_done = False
         #: The count last asked for in the ×N dialog (offered again next time).
         self.last_count = 4
@@ -164,7 +166,7 @@ class MainScreen(Screen[None]):
                 yield ParamForm(id="form", drafts=self.state)
             with Vertical(id="right"):
                 with Vertical(id="pane-jobs", classes="pane"):
-                    yield JobTable(id="jobs")
+                    yield JobTable(id="jobs", export_dir=self.settings.paths.download_dir)
                 with Vertical(id="pane-results", classes="pane"):
                     yield ResultsPane(self.services.outputs, id="results")
         yield Footer()
@@ -203,6 +205,7 @@ class MainScreen(Screen[None]):
             self.pane_widget(pane).border_title = Content(f"{number} {title}")
         self.query_one("#pane-tabs", Tabs).can_focus = False
         self.results.is_reconciling = self.is_reconciling
+        self.job_table.rows.reconciling = self.is_reconciling
         self.check_journal()
         self.set_interval(JOURNAL_CHECK_INTERVAL, self.check_journal)
         self.services.jobs.on_event = self._on_job_event
@@ -218,8 +221,14 @@ class MainScreen(Screen[None]):
         self.browser.focus_search()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """``/`` goes to a focused text field as a character, elsewhere it opens the search."""
-        return not (action == "search" and isinstance(self.focused, (Input, TextArea)))
+        """``/`` goes to a focused text field as a character, in the jobs pane to the job
+        search (the job list's own ``/``), elsewhere it opens the model search."""
+        if action != "search":
+            return True
+        focused = self.focused
+        if isinstance(focused, (Input, TextArea)):
+            return False
+        return focused is None or self.job_table not in focused.ancestors_with_self
 
     def _problem(self, message: str, *, title: str = "faltui", severity: str = "warning") -> None:
         self.report(message, title, severity)
@@ -487,6 +496,7 @@ class MainScreen(Screen[None]):
 
     @work(group="submit", exit_on_error=False)
     async def _submit(self, endpoint_id: str, prepared: PreparedInput, count: int) -> None:
+        cursor_before = self.job_table.selected_job_id
         try:
             jobs = await self.services.jobs.submit_many(endpoint_id, prepared, count)
         except ValidationFailed as exc:
@@ -512,8 +522,11 @@ class MainScreen(Screen[None]):
         if count > 1 and prepared.seed is None:
             note += " (the model has no seed: identical inputs)"
         self.notify(note, markup=False)
-        if jobs:
-            self._follow = jobs[-1].id  # the cursor moves there once its row exists
+        cursor = self.job_table.selected_job_id
+        if jobs and (cursor == cursor_before or cursor in {job.id for job in jobs}):
+            # The cursor moves to the new job once its row exists, unless the user moved it
+            # elsewhere while the jobs were being submitted (a ×N takes a while).
+            self._follow = jobs[-1].id
 
     def action_toggle_raw_json(self) -> None:
         """Switch the form between fields and its raw JSON payload (from any pane)."""
@@ -539,8 +552,12 @@ class MainScreen(Screen[None]):
         dirty, self._dirty = self._dirty, {}
         table = self.job_table
         table.upsert(dirty.values())
-        counts = Counter(job.state.value for job in self.services.jobs.jobs())
-        self.status_bar.set_counts(counts)
+        states = self._counted_states
+        if any(states.get(job.id) is not job.state for job in dirty.values()):
+            # Most changes are log lines: count the states of every job only when one moved.
+            states.update((job.id, job.state) for job in dirty.values())
+            counts = Counter(job.state.value for job in self.services.jobs.jobs())
+            self.status_bar.set_counts(counts)
         if self._follow is not None and table.select_job(self._follow):
             self._follow = None  # its Highlighted message shows it in Results
         selected = table.selected_job_id
@@ -618,9 +635,9 @@ class MainScreen(Screen[None]):
             markup=False,
         )
 
-    def job(self, job_id: str) -> Job | None:
+    def job(self, job_id: str | None) -> Job | None:
         """A job the manager knows, by its local id."""
-        return self.services.jobs.get(job_id)
+        return self.services.jobs.get(job_id) if job_id is not None else None
 
     @on(JobTable.Highlighted)
     def _on_job_highlighted(self, message: JobTable.Highlighted) -> None:
@@ -630,18 +647,43 @@ class MainScreen(Screen[None]):
     @on(JobTable.CancelRequested)
     def _on_cancel_requested(self, message: JobTable.CancelRequested) -> None:
         message.stop()
-        self._cancel_job(message.job_id)
+        for job_id in message.job_ids:
+            self._cancel_job(job_id)
 
     @on(JobTable.RerunRequested)
     def _on_rerun_requested(self, message: JobTable.RerunRequested) -> None:
         message.stop()
-        self._rerun_job(message.job_id)
+        for job_id in message.job_ids:
+            self._rerun_job(job_id)
+
+    @on(JobTable.DownloadRequested)
+    def _on_download_requested(self, message: JobTable.DownloadRequested) -> None:
+        message.stop()
+        self.download_jobs(list(message.job_ids), f"{len(message.job_ids)} marked jobs")
+
+    @on(JobTable.RemoveRequested)
+    def _on_remove_requested(self, message: JobTable.RemoveRequested) -> None:
+        message.stop()
+        archived = self.services.jobs.archive(list(message.job_ids))
+        self.job_table.remove_jobs(job.id for job in archived)
+        self.status_bar.set_counts(Counter(job.state.value for job in self.services.jobs.jobs()))
+        count = len(archived)
+        self.notify(
+            f"Removed {count} job{'s' if count != 1 else ''} from the list; the journal keeps "
+            "them (faltui history).",
+            markup=False,
+        )
 
     @on(JobTable.ResultRequested)
     def _on_result_requested(self, message: JobTable.ResultRequested) -> None:
         message.stop()
         self.results.show(self.job(message.job_id))
         self.results.run_output_action(message.action)
+
+    @on(JobTable.ReconcileRequested)
+    def _on_reconcile_requested(self, message: JobTable.ReconcileRequested) -> None:
+        message.stop()
+        self.reconcile_jobs(list(message.job_ids))
 
     @on(JobTable.DetailsRequested)
     def _on_details_requested(self, message: JobTable.DetailsRequested) -> None:
@@ -826,14 +868,18 @@ class MainScreen(Screen[None]):
         self.notify(f"Jobs: {'all' if state is None else state}", markup=False)
         self.action_pane("jobs")
 
-    @work(group="bulk-download", exclusive=True, exit_on_error=False)
-    async def download_finished(self) -> None:
+    def download_finished(self) -> None:
         """Save the outputs of every finished job in the table's current view."""
-        jobs = [self.job(job_id) for job_id in self.job_table.shown_ids]
+        self.download_jobs(self.job_table.shown_ids, "this view")
+
+    @work(group="bulk-download", exclusive=True, exit_on_error=False)
+    async def download_jobs(self, job_ids: list[str], where: str) -> None:
+        """Save the outputs of these jobs (the finished ones) to the download folder."""
+        jobs = [self.job(job_id) for job_id in job_ids]
         done = [j for j in jobs if j is not None and j.state is JobState.done and j.result]
         items = [item for j in done for item in find_saveables(j.result, j.request_id or j.id)]
         if not items:
-            self.notify("No finished job with outputs in this view.", markup=False)
+            self.notify(f"No finished job with outputs in {where}.", markup=False)
             return
         status = self.status_bar
         status.set_busy(progress_line(DownloadProgress(len(items), 0, 0, 0, None)))

@@ -1,264 +1,152 @@
-"""The jobs table: one row per job, updated in place as jobs progress.
+"""The jobs pane: a bar, the job list (``JobList``), a search box; the keys that act on jobs.
 
-``upsert(jobs)`` takes the jobs that changed (the app batches them at 10 Hz) and touches only
-their rows, and within a row only the cells whose text changed: no clearing, no rebuilding, so
-hundreds of rows stay cheap. New jobs are appended at the bottom, which never moves the cursor.
-A 1 Hz timer refreshes just the elapsed column of the jobs still active.
+``upsert(jobs)`` takes the jobs that changed (the main screen batches them at 10 Hz); only the
+lines of rows whose text changed are repainted. The cursor is the one answer to "which job":
+``Highlighted`` is posted whenever it lands on another job, and every key acts on that job —
+or, when jobs are marked (``space``), on the marked ones, as the notification says. When the
+cursor is on the last row new rows are followed; otherwise the cursor stays where it is.
 
-Text from the server (logs, errors, prompts) is put in the cells as ``rich.text.Text`` — never
-parsed as markup. State colours come from the theme's ``$job-*`` variables.
+Requests that need the session (cancel, re-run, download, remove) are messages to the main
+screen; copying URLs and exporting JSON Lines happen here.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Iterable
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, ClassVar
 
-from rich.style import Style
 from rich.text import Text
+from textual import events, on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.cache import LRUCache
-from textual.coordinate import Coordinate
-from textual.geometry import Region
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import DataTable, Static
-from textual.widgets.data_table import ColumnKey, RowKey
+from textual.widgets import Input, Static
 
 from faltui.core.job import Job, JobState
-from faltui.tui.format import (
-    elapsed_seconds,
-    format_duration,
-    last_log,
-    one_line,
-    prompt_snippet,
-    short_model,
-    state_label,
-)
-from faltui.tui.themes import JOB_STATE_VARIABLES
+from faltui.core.job_export import write_jobs_jsonl
+from faltui.core.outputs import find_outputs
+from faltui.tui.clipboard import copy_text, describe
+from faltui.tui.job_cells import ACTIVE_STATES, COLUMNS, column_widths
+from faltui.tui.job_rows import FILTER_CYCLE, SORT_COLUMNS, JobRows, RowChanges
+from faltui.tui.widgets.job_list import JobList
 
 Clock = Callable[[], float]
 
-#: States whose rows keep ticking (elapsed) and that the "active" filter shows.
-ACTIVE_STATES = frozenset({JobState.pending, JobState.queued, JobState.running})
-#: The filters ``f`` cycles through: (name, states or None for all).
-FILTER_CYCLE: tuple[tuple[str, frozenset[JobState] | None], ...] = (
-    ("all", None),
-    ("active", ACTIVE_STATES),
-    ("done", frozenset({JobState.done})),
-    ("failed", frozenset({JobState.failed})),
-)
-#: Fixed widths of the columns (the log column takes the remaining space).
-COLUMN_WIDTHS: dict[str, int] = {"model": 22, "prompt": 26, "state": 11, "elapsed": 7}
-#: Narrowest widths the model, prompt and log columns shrink to on small terminals.
-MIN_WIDTHS: dict[str, int] = {"model": 12, "prompt": 8, "log": 12}
-#: What the log column keeps when even the shrunk model and prompt columns leave it less.
-LOG_STUB_WIDTH = 4
-#: The order in which columns give up room (column, width it shrinks to at this step).
-SHRINK_STEPS = (("model", 16), ("prompt", 12), ("model", 12), ("prompt", 8))
+__all__ = [
+    "ACTIVE_STATES",
+    "COLUMNS",
+    "FILTER_CYCLE",
+    "JobList",
+    "JobSearch",
+    "JobTable",
+    "column_widths",
+]
+
+_SORT_TITLES = {"created": "time", **{key: title.lower() for key, title in COLUMNS}}
 
 
-def column_widths(total: int, padding: int) -> dict[str, int]:
-    """Widths for a table ``total`` cells wide: the log column takes what is left; on narrow
-    terminals the prompt, then the model column shrink before the log column does."""
-    widths = dict(COLUMN_WIDTHS)
-    room = total - padding - widths["state"] - widths["elapsed"]
-    for column, floor in SHRINK_STEPS:
-        excess = widths["model"] + widths["prompt"] + MIN_WIDTHS["log"] - room
-        if excess > 0:
-            widths[column] = max(floor, widths[column] - excess)
-    # Last, the log column gives up room too (down to a stub) rather than push the table
-    # into a horizontal scroll.
-    widths["log"] = max(LOG_STUB_WIDTH, room - widths["model"] - widths["prompt"])
-    return widths
+class JobSearch(Input):
+    """The job search box: filters as you type; ``enter`` keeps the search, ``esc`` clears."""
 
-
-def _cell(text: str, style: Style | str = "") -> Text:
-    return Text(text, style=style, no_wrap=True, overflow="ellipsis", end="")
-
-
-#: The key of an entry in one of DataTable's render caches (a tuple).
-_CacheKey = TypeVar("_CacheKey", bound=tuple[Any, ...])
-
-
-def _discard_keyed_by(cache: LRUCache[_CacheKey, Any], stale: Collection[object]) -> None:
-    """Drop the entries of one of DataTable's render caches whose key starts with a stale item."""
-    for cache_key in [k for k in cache.keys() if k[0] in stale]:  # noqa: SIM118
-        cache.discard(cache_key)
-
-
-class JobGrid(DataTable[Text]):
-    """The table itself (row cursor, zebra stripes) with the job bindings."""
-
-    BINDINGS: ClassVar = [
-        Binding("enter", "details", "Details", id="jobs.details"),
-        Binding("x", "cancel_job", "Cancel", id="jobs.cancel"),
-        Binding("r", "rerun_job", "Re-run", id="jobs.rerun"),
-        Binding("f", "cycle_filter", "Filter", id="jobs.filter"),
-        # The results pane shows the job under the cursor: act on its selected output.
-        Binding("c,y", "result('copy')", "Copy URL", id="jobs.copy"),
-        Binding("o", "result('open')", "Open", show=False, id="jobs.open"),
-        Binding("d", "result('download')", "Download", show=False, id="jobs.download"),
-        Binding("D", "result('download_all')", "Download all", show=False, id="jobs.download_all"),
-        Binding("j", "cursor_down", "Down", show=False, id="jobs.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="jobs.up"),
-        Binding("home,g", "scroll_top", "First job", show=False, id="jobs.first"),
-        Binding("end,G", "scroll_bottom", "Last job", show=False, id="jobs.last"),
-    ]
-
-    def add_row(
-        self,
-        *cells: Any,
-        height: int | None = 1,
-        key: str | None = None,
-        label: Any = None,
-    ) -> RowKey:
-        """Append a row without invalidating what is already rendered.
-
-        Rows are only ever appended (at the bottom), which changes no existing line, so the
-        table-wide counter ``DataTable.add_row`` bumps is put back and only the line-offset
-        cache (which must learn the new row) is dropped.
-        """
-        count = self._update_count
-        row_key = super().add_row(*cells, height=height, key=key, label=label)
-        if height == 1 and self._update_count == count + 1:
-            self._update_count = count
-            self._offset_cache.clear()
-        return row_key
-
-    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
-        """Measure new rows; growing taller under a scrollbar already shown is no layout.
-
-        ``DataTable`` sets ``virtual_size``, which asks for a layout of the whole screen (~40 ms
-        with the form open) each time rows are appended: at 10 Hz while a batch is submitted.
-        When only the height grew and the vertical scrollbar is already there, nothing moves:
-        the scrollbars are updated in place and the table repainted instead.
-        """
-        new_rows = list(new_rows)
-        before = self.virtual_size
-        layout_wanted = self._layout_required
-        shown = self.show_vertical_scrollbar
-        super()._update_dimensions(new_rows)
-        after = self.virtual_size
-        if (
-            layout_wanted
-            or not shown
-            or after == before
-            or after.width != before.width
-            or after.height < before.height
-        ):
+    def on_key(self, event: events.Key) -> None:
+        # Keys come to the box one by one from its queue; the focus must move at once on
+        # enter or esc, and a key queued for the box after those is meant for the list: it is
+        # sent round again (the app delivers it to the focus as it is now).
+        table = self.parent
+        if not isinstance(table, JobTable):
             return
-        try:
-            self._layout_required = False
-            self._scroll_update(after)
-        except Exception:  # pragma: no cover - only if Textual's internals change
-            self.refresh(layout=True)
-            return
-        header = self.header_height if self.show_header else 0
-        width = max(self.size.width, after.width)
-        for key in new_rows:  # only lines of new rows can show something new
-            index = self._row_locations.get(key)
-            if index is not None:
-                self._refresh_region(Region(0, index + header, width, 1))
+        if self.screen.focused is not self:
+            event.stop()
+            event.prevent_default()
+            self.app.post_message(events.Key(event.key, event.character))
+        elif event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            table.keep_search()
+        elif table.bound_here(event.key, "clear"):
+            event.stop()
+            event.prevent_default()
+            table.close_search()
 
-    def set_cells(self, updates: Iterable[tuple[str, str, Text]]) -> None:
-        """Change cells, re-rendering only their rows.
 
-        ``DataTable.update_cell`` bumps one table-wide counter that every render cache is keyed
-        on, so a single changed cell re-renders every visible cell on the next frame (~150 ms
-        for a full screen on a slow machine). Here the changed rows' cache entries are dropped
-        instead and only their lines are repainted. Should Textual's private caches ever look
-        different, it falls back to the table-wide invalidation.
-        """
-        rows: set[RowKey] = set()
-        for row_key, column_key, value in updates:
-            key = RowKey(row_key)
-            self._data[key][ColumnKey(column_key)] = value
-            rows.add(key)
-        if not rows:
-            return
-        try:
-            self._forget_rows(rows)
-        except Exception:  # pragma: no cover - only if Textual's internals change
-            self._update_count += 1
-            self.refresh()
+def removable(job: Job) -> bool:
+    """Whether a job may leave the list: finished, and not of unknown outcome (fal may still
+    have it; ``faltui reconcile`` settles it)."""
+    return job.final and job.state is not JobState.unknown
 
-    def _forget_rows(self, rows: set[RowKey]) -> None:
-        header = self.header_height if self.show_header else 0
-        count = self._update_count
-        lines: set[int] = set()
-        for key in rows:
-            index = self._row_locations.get(key)
-            if index is None:
-                continue
-            self._row_renderable_cache.discard((count, index))
-            lines.add(index + header)  # every row is one line high
-        _discard_keyed_by(self._cell_render_cache, rows)
-        _discard_keyed_by(self._row_render_cache, rows)
-        _discard_keyed_by(self._line_cache, lines)
-        width = max(self.size.width, self.virtual_size.width)
-        for y in lines:
-            self._refresh_region(Region(0, y, width, 1))
 
-    def _owner(self) -> JobTable | None:
-        for node in self.ancestors:
-            if isinstance(node, JobTable):
-                return node
-        return None
-
-    def action_details(self) -> None:
-        """Open the detail screen of the job under the cursor."""
-        owner = self._owner()
-        if owner is not None:
-            owner.request(JobTable.DetailsRequested)
-
-    def action_cancel_job(self) -> None:
-        """Ask the app to cancel the job under the cursor."""
-        owner = self._owner()
-        if owner is not None:
-            owner.request(JobTable.CancelRequested)
-
-    def action_rerun_job(self) -> None:
-        """Ask the app to submit the job under the cursor again."""
-        owner = self._owner()
-        if owner is not None:
-            owner.request(JobTable.RerunRequested)
-
-    def action_result(self, action: str) -> None:
-        """Copy, open or download the output of the job under the cursor (via the results)."""
-        owner = self._owner()
-        if owner is None:
-            return
-        job_id = owner.selected_job_id
-        if job_id is None:
-            owner.notify("No job selected.", markup=False, timeout=2)
-            return
-        owner.post_message(JobTable.ResultRequested(owner, job_id, action))
-
-    def action_cycle_filter(self) -> None:
-        """Next filter: all → active → done → failed → all."""
-        owner = self._owner()
-        if owner is not None:
-            owner.cycle_filter()
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 class JobTable(Widget):
-    """Every job with its model, prompt, state, elapsed time and latest log line."""
+    """Every job with its model, prompt, state, elapsed time, progress and latest log line."""
 
     DEFAULT_CSS = """
     JobTable { layout: vertical; height: 1fr; }
     JobTable #jobs-bar { height: 1; padding: 0 1; color: $text-muted;
         text-wrap: nowrap; text-overflow: ellipsis; }
-    JobTable #jobs-grid { height: 1fr; }
+    JobTable #jobs-list { height: 1fr; }
     JobTable #jobs-empty { display: none; padding: 1 2; color: $text-muted; height: auto; }
-    JobTable.-empty #jobs-grid { height: auto; max-height: 2; }
+    JobTable.-empty #jobs-list { height: 1; }
     JobTable.-empty #jobs-empty { display: block; }
+    JobTable #jobs-search { display: none; height: 1; border: none; padding: 0 1;
+        background: $boost; }
+    JobTable.-searching #jobs-search { display: block; }
     """
 
+    BINDINGS: ClassVar = [
+        Binding("enter", "details", "Details", id="jobs.details"),
+        Binding("x", "cancel_jobs", "Cancel", id="jobs.cancel"),
+        Binding("r", "rerun_jobs", "Re-run", id="jobs.rerun"),
+        Binding("R", "reconcile_jobs", "Reconcile", id="jobs.reconcile"),
+        Binding("slash,ctrl+f", "search", "Search jobs", id="jobs.search"),
+        Binding("space", "toggle_mark", "Mark", id="jobs.mark"),
+        Binding("s", "cycle_sort", "Sort", id="jobs.sort"),
+        Binding("f", "cycle_filter", "Filter", id="jobs.filter"),
+        # Without marks these act on the highlighted job's selected output (via Results).
+        Binding("c,y", "copy", "Copy URL", id="jobs.copy"),
+        Binding("o", "result('open')", "Open", show=False, id="jobs.open"),
+        Binding("d", "download('download')", "Download", show=False, id="jobs.download"),
+        Binding(
+            "D", "download('download_all')", "Download all", show=False, id="jobs.download_all"
+        ),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, id="jobs.sort_reverse"),
+        Binding("a", "mark_all", "Mark/unmark all shown", show=False, id="jobs.mark_all"),
+        Binding("delete", "remove_jobs", "Remove from list", show=False, id="jobs.remove"),
+        Binding("e", "export", "Export JSONL", show=False, id="jobs.export"),
+        Binding("escape", "clear", "Clear search, then marks", show=False, id="jobs.clear"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="jobs.down"),
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="jobs.up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="jobs.page_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="jobs.page_up"),
+        Binding("home,g", "first", "First job", show=False, id="jobs.first"),
+        Binding("end,G", "last", "Last job", show=False, id="jobs.last"),
+    ]
+
     class _JobMessage(Message):
-        def __init__(self, table: JobTable, job_id: str) -> None:
+        def __init__(
+            self, table: JobTable, job_id: str, job_ids: Iterable[str] | None = None
+        ) -> None:
+            super().__init__()
+            self.table = table
+            self.job_id = job_id
+            #: Every job the request is about (the marked ones, else just ``job_id``).
+            self.job_ids: tuple[str, ...] = tuple(job_ids) if job_ids is not None else (job_id,)
+
+        @property
+        def control(self) -> JobTable:
+            """The table that sent the message."""
+            return self.table
+
+    class Highlighted(Message):
+        """The cursor is on another job (``job_id`` ``None``: the list shows no job)."""
+
+        def __init__(self, table: JobTable, job_id: str | None) -> None:
             super().__init__()
             self.table = table
             self.job_id = job_id
@@ -268,20 +156,26 @@ class JobTable(Widget):
             """The table that sent the message."""
             return self.table
 
-    class Highlighted(_JobMessage):
-        """The cursor moved to a job."""
-
     class CancelRequested(_JobMessage):
-        """The user asked to cancel a job (``x``)."""
+        """The user asked to cancel jobs (``x``): the marked ones, else the highlighted one."""
 
     class RerunRequested(_JobMessage):
-        """The user asked to run a job again (``r``)."""
+        """The user asked to run jobs again (``r``)."""
+
+    class ReconcileRequested(_JobMessage):
+        """The user asked to look jobs of unknown outcome up in fal's request history (``R``)."""
 
     class DetailsRequested(_JobMessage):
         """The user asked for a job's details (``enter``)."""
 
+    class DownloadRequested(_JobMessage):
+        """The user asked to save every output of the marked jobs (``d``/``D`` with marks)."""
+
+    class RemoveRequested(_JobMessage):
+        """The user asked to take finished jobs off the list (the journal keeps them)."""
+
     class ResultRequested(_JobMessage):
-        """The user asked to copy, open or download the job's output (``c o d D``)."""
+        """The user asked to copy, open or download the highlighted job's output."""
 
         def __init__(self, table: JobTable, job_id: str, action: str) -> None:
             super().__init__(table, job_id)
@@ -294,59 +188,52 @@ class JobTable(Widget):
         self,
         *,
         clock: Clock = time.time,
+        export_dir: Path | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.clock = clock
-        self._jobs: dict[str, Job] = {}
-        self._arrival: dict[str, int] = {}
-        self._cells: dict[str, dict[str, str]] = {}
-        self._ticking: set[str] = set()
-        self._filter: frozenset[JobState] | None = None
+        self.export_dir = export_dir
+        self.rows = JobRows(now=clock())
         self._filter_name = "all"
-        self._colours: dict[str, str] = {}
         self._bar_text = ""
 
     # -- composition -----------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Static("", id="jobs-bar", markup=False)
-        grid = JobGrid(id="jobs-grid", cursor_type="row", zebra_stripes=True)
-        for key, title in (
-            ("model", "Model"),
-            ("prompt", "Prompt"),
-            ("state", "State"),
-            ("elapsed", "Elapsed"),
-        ):
-            grid.add_column(title, width=COLUMN_WIDTHS[key], key=key)
-        grid.add_column("Last log", width=MIN_WIDTHS["log"], key="log")
-        yield grid
+        yield JobList(self.rows, id="jobs-list")
         yield Static(self._empty_message(), id="jobs-empty", markup=False)
+        yield JobSearch(
+            placeholder="search prompt, model, request id, state · enter keeps · esc clears",
+            id="jobs-search",
+            # Keys typed right after "/" may already be in it when it gets the focus.
+            select_on_focus=False,
+        )
 
     def on_mount(self) -> None:
-        self._refresh_colours()
         self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
         self.set_interval(self.tick_interval, self.tick)
         self._update_chrome()
 
     @property
-    def grid(self) -> JobGrid:
-        """The inner DataTable."""
-        return self.query_one(JobGrid)
+    def job_list(self) -> JobList:
+        """The list of rows (the focusable part)."""
+        return self.query_one(JobList)
+
+    @property
+    def search_box(self) -> JobSearch:
+        """The search box under the list."""
+        return self.query_one(JobSearch)
 
     # -- public API ------------------------------------------------------------------
 
     @property
     def selected_job_id(self) -> str | None:
-        """The id of the job under the cursor (``None`` when the table is empty)."""
-        grid = self.grid
-        if grid.row_count == 0:
-            return None
-        row = max(0, min(grid.cursor_row, grid.row_count - 1))
-        key = grid.coordinate_to_cell_key(Coordinate(row, 0)).row_key
-        return key.value
+        """The id of the job under the cursor (``None`` when the list shows none)."""
+        return self.rows.cursor_id
 
     @property
     def filter_name(self) -> str:
@@ -356,46 +243,32 @@ class JobTable(Widget):
     @property
     def shown_ids(self) -> list[str]:
         """Ids of the rows, top to bottom."""
-        return [row.key.value or "" for row in self.grid.ordered_rows]
+        return list(self.rows.order)
+
+    @property
+    def marked_ids(self) -> list[str]:
+        """Ids of the marked rows the list shows, top to bottom."""
+        return self.rows.marked_shown()
+
+    @property
+    def search_text(self) -> str:
+        """The current search text."""
+        return self.rows.query
 
     def job(self, job_id: str) -> Job | None:
         """The latest object the table was given for a job."""
-        return self._jobs.get(job_id)
+        return self.rows.jobs.get(job_id)
 
     def upsert(self, jobs: Iterable[Job]) -> None:
-        """Add new jobs and update the rows of changed ones, touching only what changed."""
-        grid = self.grid
-        new: list[Job] = []
-        changes: list[tuple[str, str, Text]] = []
-        removed = False
-        selected: str | None = None
-        for job in jobs:
-            job_id = job.id
-            self._jobs[job_id] = job
-            if job_id not in self._arrival:
-                self._arrival[job_id] = len(self._arrival)
-            if job.state in ACTIVE_STATES:
-                self._ticking.add(job_id)
-            else:
-                self._ticking.discard(job_id)
-            shown = job_id in self._cells
-            if self._matches(job):
-                if shown:
-                    changes.extend(self._row_changes(job))
-                else:
-                    new.append(job)
-            elif shown:
-                if not removed:  # remember the cursor's job before rows shift
-                    selected = self.selected_job_id
-                grid.remove_row(job_id)
-                del self._cells[job_id]
-                removed = True
-        grid.set_cells(change for change in changes if change[0] in self._cells)
-        for job in sorted(new, key=self._order_key):
-            self._add_row(grid, job)
-        if removed:
-            self._restore_cursor(selected)
-        self._update_chrome()
+        """Add new jobs and take in changed ones; only changed lines are repainted."""
+        old_row = self.rows.cursor_index
+        changes = self.rows.upsert(jobs, now=self.clock())
+        self._apply(changes, old_row)
+
+    def remove_jobs(self, job_ids: Iterable[str]) -> None:
+        """Take jobs off the list (the main screen archives them in the journal first)."""
+        old_row = self.rows.cursor_index
+        self._apply(self.rows.remove(job_ids), old_row)
 
     def set_filter(self, states: str | Iterable[str] | None) -> None:
         """Show only jobs in these states (a state name, several, or ``None`` for all).
@@ -408,9 +281,9 @@ class JobTable(Widget):
             wanted = frozenset({JobState(states)})
         else:
             wanted = frozenset(JobState(s) for s in states)
-        self._filter = wanted
         self._filter_name = self._name_of(wanted)
-        self._rebuild()
+        old_row = self.rows.cursor_index
+        self._apply(self.rows.set_states(wanted), old_row)
 
     def cycle_filter(self) -> None:
         """Switch to the next filter of ``FILTER_CYCLE`` and say which one is active."""
@@ -418,15 +291,36 @@ class JobTable(Widget):
         index = names.index(self._filter_name) if self._filter_name in names else -1
         name, states = FILTER_CYCLE[(index + 1) % len(FILTER_CYCLE)]
         self.set_filter(states)
-        self.notify(f"Jobs: {name}", markup=False, timeout=2)
+        self.notify(f"Jobs: {name} · {len(self.rows)} shown", markup=False, timeout=2)
+
+    def set_query(self, query: str) -> None:
+        """Show only jobs whose prompt, model, request id or state contain every word."""
+        if query == self.rows.query:
+            return
+        old_row = self.rows.cursor_index
+        self._apply(self.rows.set_query(query), old_row)
+
+    def sort_by(self, column: str, descending: bool = False) -> None:
+        """Order the rows by a column of ``SORT_COLUMNS`` (``created``: as submitted)."""
+        old_row = self.rows.cursor_index
+        self._apply(self.rows.set_sort(column, descending), old_row)
+        self.job_list.refresh_header()
 
     def select_job(self, job_id: str) -> bool:
         """Move the cursor to a job's row; ``False`` when the job is not shown."""
-        if job_id not in self._cells:
+        old_row = self.rows.cursor_index
+        before = self.rows.cursor_id
+        if not self.rows.select(job_id):
             return False
-        grid = self.grid
-        grid.move_cursor(row=grid.get_row_index(job_id), animate=False)
+        self._cursor_moved(old_row, before)
         return True
+
+    def move_cursor(self, row: int) -> None:
+        """Put the cursor on a row (clamped to the list)."""
+        old_row = self.rows.cursor_index
+        before = self.rows.cursor_id
+        self.rows.move_cursor(row)
+        self._cursor_moved(old_row, before)
 
     def request(self, kind: type[JobTable._JobMessage]) -> None:
         """Post a request message about the job under the cursor (if any)."""
@@ -437,91 +331,361 @@ class JobTable(Widget):
         self.post_message(kind(self, job_id))
 
     def tick(self) -> None:
-        """Refresh the elapsed cell of every active job (runs every ``tick_interval``)."""
-        if not self._ticking:
-            return
-        grid = self.grid
-        now = self.clock()
-        changes: list[tuple[str, str, Text]] = []
-        for job_id in list(self._ticking):
-            cells = self._cells.get(job_id)
-            job = self._jobs.get(job_id)
-            if cells is None or job is None:
-                continue
-            text = format_duration(elapsed_seconds(job, now))
-            if cells["elapsed"] != text:
-                cells["elapsed"] = text
-                changes.append((job_id, "elapsed", _cell(text)))
-        grid.set_cells(changes)
+        """Move the clock: repaint the elapsed times on screen (runs every ``tick_interval``)."""
+        self.rows.tick(self.clock())
+        old_row = self.rows.cursor_index
+        if self.rows.resort_if_live():
+            self._apply(RowChanges(reordered=True), old_row)
+        else:
+            self.job_list.tick()
 
-    # -- rows ------------------------------------------------------------------------
+    # -- applying changes ------------------------------------------------------------
 
-    def _order_key(self, job: Job) -> tuple[float, int]:
-        return (job.created_at, self._arrival.get(job.id, 0))
-
-    def _matches(self, job: Job) -> bool:
-        return self._filter is None or job.state in self._filter
-
-    def _texts(self, job: Job) -> dict[str, str]:
-        failed = job.state in (JobState.failed, JobState.lost)
-        log = one_line(job.error) if failed and job.error else last_log(job)
-        return {
-            "model": short_model(job.endpoint_id),
-            "prompt": prompt_snippet(job),
-            "state": state_label(job),
-            "elapsed": format_duration(elapsed_seconds(job, self.clock())),
-            "log": log,
-        }
-
-    def _styled(self, column: str, text: str, state: JobState) -> Text:
-        if column == "state":
-            running = state is JobState.running
-            return _cell(text, Style(color=self._colours.get(state.value), bold=running))
-        if column == "log" and state in (JobState.failed, JobState.lost):
-            return _cell(text, Style(color=self._colours.get(state.value)))
-        if column == "model":
-            return _cell(text, "bold")
-        return _cell(text)
-
-    def _add_row(self, grid: JobGrid, job: Job) -> None:
-        texts = self._texts(job)
-        state = job.state
-        self._cells[job.id] = texts
-        grid.add_row(*(self._styled(c, t, state) for c, t in texts.items()), key=job.id)
-
-    def _row_changes(self, job: Job) -> list[tuple[str, str, Text]]:
-        """The cells of a shown job whose text (or colour) changed."""
-        old = self._cells[job.id]
-        texts = self._texts(job)
-        state = job.state
-        state_changed = old["state"] != texts["state"]
-        self._cells[job.id] = texts
-        return [
-            (job.id, column, self._styled(column, text, state))
-            for column, text in texts.items()
-            if old[column] != text or (column == "log" and state_changed)
-        ]
-
-    def _rebuild(self) -> None:
-        """Re-list every job under the current filter (filter changes only)."""
-        selected = self.selected_job_id
-        grid = self.grid
-        grid.clear()
-        self._cells.clear()
-        for job in sorted(self._jobs.values(), key=self._order_key):
-            if self._matches(job):
-                self._add_row(grid, job)
-        self._restore_cursor(selected)
+    def _apply(self, changes: RowChanges, old_row: int | None) -> None:
+        self.job_list.apply(changes, old_row)
+        if changes.cursor_moved:
+            self.post_message(self.Highlighted(self, self.rows.cursor_id))
         self._update_chrome()
 
-    def _restore_cursor(self, job_id: str | None) -> None:
-        grid = self.grid
-        if job_id is not None and job_id in self._cells:
-            row = grid.get_row_index(job_id)
-            if row != grid.cursor_row:
-                grid.move_cursor(row=row, animate=False)
-        elif grid.row_count:
-            grid.move_cursor(row=min(grid.cursor_row, grid.row_count - 1), animate=False)
+    def _cursor_moved(self, old_row: int | None, before: str | None) -> None:
+        if self.rows.cursor_id == before:
+            return
+        listing = self.job_list
+        if old_row is not None:
+            listing.refresh_row(old_row)
+        new_row = self.rows.cursor_index
+        if new_row is not None:
+            listing.refresh_row(new_row)
+        listing.scroll_to_cursor()
+        self.post_message(self.Highlighted(self, self.rows.cursor_id))
+
+    # -- keys: moving ----------------------------------------------------------------
+
+    def _row(self) -> int:
+        row = self.rows.cursor_index
+        return -1 if row is None else row
+
+    def action_cursor(self, step: int) -> None:
+        """One row down (``1``) or up (``-1``)."""
+        self.move_cursor(max(0, self._row() + step))
+
+    def action_page(self, direction: int) -> None:
+        """One screen of rows down or up."""
+        self.move_cursor(max(0, self._row() + direction * self.job_list.page_rows))
+
+    def action_first(self) -> None:
+        """The first row."""
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        """The last row."""
+        self.move_cursor(len(self.rows) - 1)
+
+    @on(JobList.RowClicked)
+    def _on_row_clicked(self, message: JobList.RowClicked) -> None:
+        message.stop()
+        self.move_cursor(message.row)
+        if message.chain == 2:
+            self.action_details()
+
+    @on(JobList.HeaderClicked)
+    def _on_header_clicked(self, message: JobList.HeaderClicked) -> None:
+        message.stop()
+        rows = self.rows
+        descending = not rows.descending if rows.sort == message.column else False
+        self.sort_by(message.column, descending)
+        self._say_sort()
+
+    # -- keys: search, sort, filter, marks ---------------------------------------------
+
+    def action_search(self) -> None:
+        """Open the search box (at once, so keys typed right after land in it)."""
+        box = self.search_box
+        self.add_class("-searching")
+        box.display = True
+        self.screen.set_focus(box)
+
+    def on_key(self, event: events.Key) -> None:
+        # Keys reach the app's bindings only after bubbling up here, so keys typed in a burst
+        # right after "/" would be looked up once the search box has the focus and be lost.
+        # The search key is therefore handled as it passes, and printable keys that follow
+        # it (queued for the list) are put in the box.
+        box = self.search_box
+        if self.screen.focused is box:
+            # The box consumes the keys sent to it: these were queued for the list.
+            if event.is_printable and event.character:
+                event.stop()
+                event.prevent_default()
+                box.insert_text_at_cursor(event.character)
+            elif event.key == "enter":
+                event.stop()
+                event.prevent_default()
+                self.keep_search()
+            elif self.bound_here(event.key, "clear"):
+                event.stop()
+                event.prevent_default()
+                self.close_search()
+            return
+        if self.bound_here(event.key, "search"):
+            event.stop()
+            event.prevent_default()
+            self.action_search()
+
+    def bound_here(self, key: str, action: str) -> bool:
+        """Whether ``key`` runs this table's ``action`` (the user's keymap applied)."""
+        active = self.screen.active_bindings.get(key)
+        return active is not None and active.node is self and active.binding.action == action
+
+    @on(Input.Changed, "#jobs-search")
+    def _on_search_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.set_query(event.value)
+
+    @on(Input.Submitted, "#jobs-search")
+    def _on_search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.keep_search()
+
+    def keep_search(self) -> None:
+        """Enter: keep the search (close the box if it is empty), back to the list."""
+        if not self.search_box.value.strip():
+            self.close_search()
+        self.screen.set_focus(self.job_list)
+
+    def close_search(self) -> None:
+        box = self.search_box
+        with box.prevent(Input.Changed):
+            box.value = ""
+        self.set_query("")
+        self.remove_class("-searching")
+        box.display = False
+        if self.screen.focused is box:
+            self.screen.set_focus(self.job_list)
+
+    def action_clear(self) -> None:
+        """Esc: clear the search; with none, clear the marks; with neither, not handled."""
+        if self.rows.query or self.has_class("-searching"):
+            self.close_search()
+            return
+        if self.rows.marked:
+            count = len(self.rows.marked)
+            hidden = count - len(self.rows.marked_shown())
+            self.rows.marked.clear()
+            self.job_list.refresh()
+            self._update_chrome()
+            note = f" ({hidden} on jobs not shown)" if hidden else ""
+            self.notify(f"Cleared {_plural(count, 'mark')}{note}.", markup=False, timeout=2)
+            return
+        raise SkipAction()
+
+    def action_cycle_sort(self) -> None:
+        """Sort by the next column (time → model → prompt → state → elapsed → …)."""
+        columns = list(SORT_COLUMNS)
+        index = columns.index(self.rows.sort) if self.rows.sort in columns else -1
+        self.sort_by(columns[(index + 1) % len(columns)])
+        self._say_sort()
+
+    def action_reverse_sort(self) -> None:
+        """Reverse the sort order."""
+        self.sort_by(self.rows.sort, not self.rows.descending)
+        self._say_sort()
+
+    def _say_sort(self) -> None:
+        rows = self.rows
+        direction = "descending" if rows.descending else "ascending"
+        self.notify(
+            f"Sorted by {_SORT_TITLES[rows.sort]}, {direction} (s: next column, S: reverse).",
+            markup=False,
+            timeout=2,
+        )
+
+    def action_cycle_filter(self) -> None:
+        """Next filter: all → active → done → failed → all."""
+        self.cycle_filter()
+
+    def action_toggle_mark(self) -> None:
+        """Mark or unmark the highlighted job, then go to the next row."""
+        job_id = self.selected_job_id
+        if job_id is None:
+            self.notify("No job selected.", markup=False, timeout=2)
+            return
+        self.rows.toggle_mark(job_id)
+        row = self._row()
+        self.job_list.refresh_row(row)
+        self._update_chrome()
+        if row < len(self.rows) - 1:
+            self.move_cursor(row + 1)
+
+    def action_mark_all(self) -> None:
+        """Mark every shown job (or unmark them all when they all are)."""
+        marked = self.rows.mark_all_shown()
+        self.job_list.refresh()
+        self._update_chrome()
+        count = len(self.rows)
+        what = "Marked" if marked else "Unmarked"
+        self.notify(f"{what} {_plural(count, 'shown job')}.", markup=False, timeout=2)
+
+    # -- keys: acting on jobs --------------------------------------------------------------
+
+    def _targets(self) -> tuple[list[str], str]:
+        """The marked jobs shown, else the highlighted one; and words that say which."""
+        marked = self.rows.marked_shown()
+        if marked:
+            return marked, _plural(len(marked), "marked job")
+        job_id = self.selected_job_id
+        if job_id is None:
+            return [], ""
+        return [job_id], "the highlighted job"
+
+    def _no_target(self) -> None:
+        self.notify("No job selected.", markup=False, timeout=2)
+
+    def action_details(self) -> None:
+        """Open the detail screen of the highlighted job."""
+        self.request(JobTable.DetailsRequested)
+
+    def action_cancel_jobs(self) -> None:
+        """Cancel the marked jobs, else the highlighted one (finished ones are said so)."""
+        targets, which = self._targets()
+        if not targets:
+            self._no_target()
+            return
+        jobs = self.rows.jobs
+        live = [job_id for job_id in targets if not jobs[job_id].final]
+        if not live:
+            if len(targets) == 1:
+                state = jobs[targets[0]].state.value
+                message = f"This job already finished ({state}) — nothing to cancel."
+            else:
+                message = f"All {which} already finished — nothing to cancel."
+            self.notify(message, title="Nothing to cancel", markup=False)
+            return
+        finished = len(targets) - len(live)
+        note = f"Cancelling {which}"
+        if finished:
+            note += f" ({finished} already finished, left alone)"
+        self.notify(note + "…", markup=False, timeout=3)
+        self.post_message(self.CancelRequested(self, live[0], live))
+
+    def action_rerun_jobs(self) -> None:
+        """Submit the marked jobs again, else the highlighted one."""
+        targets, which = self._targets()
+        if not targets:
+            self._no_target()
+            return
+        self.notify(f"Re-running {which}…", markup=False, timeout=3)
+        self.post_message(self.RerunRequested(self, targets[0], targets))
+
+    def action_reconcile_jobs(self) -> None:
+        """Reconcile the marked jobs, else the highlighted one (jobs of unknown outcome only:
+        fal's request history is searched for them; nothing is ever sent again)."""
+        targets, which = self._targets()
+        if not targets:
+            self._no_target()
+            return
+        jobs = self.rows.jobs
+        unknown = [job_id for job_id in targets if jobs[job_id].state is JobState.unknown]
+        if not unknown:
+            self.notify(
+                f"Only a job of unknown outcome (a submit fal may have taken unconfirmed) is "
+                f"looked up in fal's request history; {which}: none.",
+                title="Nothing to reconcile",
+                markup=False,
+            )
+            return
+        self.post_message(self.ReconcileRequested(self, unknown[0], unknown))
+
+    def action_result(self, action: str) -> None:
+        """Open (copy, download) the highlighted job's selected output, via the results."""
+        job_id = self.selected_job_id
+        if job_id is None:
+            self._no_target()
+            return
+        self.post_message(self.ResultRequested(self, job_id, action))
+
+    def action_copy(self) -> None:
+        """With marks: copy every output URL of the marked jobs; else the highlighted one's
+        selected output (via the results)."""
+        marked = self.rows.marked_shown()
+        if not marked:
+            self.action_result("copy")
+            return
+        urls = [
+            output.url
+            for job_id in marked
+            if (job := self.rows.jobs[job_id]).result
+            for output in find_outputs(job.result)
+        ]
+        which = _plural(len(marked), "marked job")
+        if not urls:
+            self.notify(f"The {which} have no output files yet.", markup=False)
+            return
+        how = copy_text(self.app, "\n".join(urls))
+        self.notify(
+            f"Copied {_plural(len(urls), 'URL')} of {which} {describe(how)}.",
+            title="Copied",
+            markup=False,
+        )
+
+    def action_download(self, action: str) -> None:
+        """With marks: save every output of the marked jobs; else the highlighted job's
+        selected output (``d``) or all its outputs (``D``)."""
+        marked = self.rows.marked_shown()
+        if not marked:
+            self.action_result(action)
+            return
+        self.notify(f"Downloading the outputs of {_plural(len(marked), 'marked job')}…")
+        self.post_message(self.DownloadRequested(self, marked[0], marked))
+
+    def action_remove_jobs(self) -> None:
+        """Take the marked (else the highlighted) finished jobs off the list."""
+        targets, which = self._targets()
+        if not targets:
+            self._no_target()
+            return
+        jobs = self.rows.jobs
+        finished = [job_id for job_id in targets if removable(jobs[job_id])]
+        if not finished:
+            self.notify(
+                f"Only finished jobs leave the list; {which}: still in flight (cancel first) "
+                "or of unknown outcome (reconcile first).",
+                markup=False,
+            )
+            return
+        if len(finished) < len(targets):
+            kept = len(targets) - len(finished)
+            self.notify(
+                f"{_plural(kept, 'job')} still in flight or of unknown outcome stay on the list.",
+                markup=False,
+            )
+        self.post_message(self.RemoveRequested(self, finished[0], finished))
+
+    def action_export(self) -> None:
+        """Write the marked (else the highlighted) jobs to a JSON Lines file."""
+        targets, which = self._targets()
+        if not targets:
+            self._no_target()
+            return
+        jobs = [self.rows.jobs[job_id] for job_id in targets]
+        self._export(jobs, which)
+
+    @work(thread=True, group="jobs-export", exit_on_error=False)
+    def _export(self, jobs: list[Job], which: str) -> None:
+        folder = self.export_dir if self.export_dir is not None else Path.cwd()
+        try:
+            path = write_jobs_jsonl(jobs, folder)
+        except OSError as exc:
+            self.app.call_from_thread(
+                self.notify,
+                f"Could not export {which}: {exc}",
+                title="Export failed",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.app.call_from_thread(
+            self.notify, f"Exported {which} to {path}", title="Exported", markup=False
+        )
 
     # -- chrome ----------------------------------------------------------------------
 
@@ -532,65 +696,41 @@ class JobTable(Widget):
         return ", ".join(sorted(state.value for state in states or ()))
 
     def _empty_message(self) -> str:
-        if self._jobs and self._filter is not None:
+        rows = self.rows
+        if rows.jobs and rows.query:
+            return f"No jobs match {rows.query!r}. Esc clears the search."
+        if rows.jobs and rows.states is not None:
             return f"No {self._filter_name} jobs. Press f to change the filter."
         return "No jobs yet. Choose a model, fill in its parameters and press ctrl+s to submit."
 
     def _update_chrome(self) -> None:
-        shown = len(self._cells)
-        total = len(self._jobs)
-        if self._filter is None:
-            bar = f"Jobs: all · {total}"
-        else:
-            bar = f"Jobs: {self._filter_name} · {shown} of {total}"
+        rows = self.rows
+        shown = len(rows)
+        total = len(rows.jobs)
+        parts = [
+            f"Jobs: {self._filter_name} · {total}"
+            if rows.states is None and not rows.query
+            else f"Jobs: {self._filter_name} · {shown} of {total}"
+        ]
+        if rows.query:
+            parts.append(f"search {rows.query!r}")
+        if rows.sort != "created" or rows.descending:
+            arrow = "▼" if rows.descending else "▲"
+            parts.append(f"sort {_SORT_TITLES[rows.sort]} {arrow}")
+        marked = len(rows.marked_shown())
+        hidden = len(rows.marked) - marked
+        if marked or hidden:
+            parts.append(f"{marked} marked" + (f" (+{hidden} not shown)" if hidden else ""))
+        bar = " · ".join(parts)
         if bar != self._bar_text:
             self._bar_text = bar
             # One line of fixed size: a repaint, not a layout pass of the whole screen.
-            self.query_one("#jobs-bar", Static).update(bar, layout=False)
+            self.query_one("#jobs-bar", Static).update(Text(bar), layout=False)
         empty = shown == 0
         if empty:
             self.query_one("#jobs-empty", Static).update(self._empty_message())
-        self.set_class(empty, "-empty")
-
-    def on_resize(self) -> None:
-        self._fit_log_column()
-
-    def _fit_log_column(self) -> None:
-        grid = self.grid
-        padding = 2 * grid.cell_padding * len(grid.columns) + 2  # + the vertical scrollbar
-        changed = False
-        for key, width in column_widths(self.size.width, padding).items():
-            column = grid.columns.get(ColumnKey(key))
-            if column is not None and column.width != width:
-                column.width = width
-                changed = True
-        if changed:
-            grid._require_update_dimensions = True  # Textual re-measures on the next refresh
-            grid.refresh(layout=True)
-
-    def _refresh_colours(self) -> None:
-        variables = self.app.theme_variables
-        self._colours = {
-            name.removeprefix("job-"): variables.get(name) or default
-            for name, default in JOB_STATE_VARIABLES.items()
-        }
+        if empty != self.has_class("-empty"):
+            self.set_class(empty, "-empty")
 
     def _on_theme_changed(self, _theme: Any) -> None:
-        self._refresh_colours()
-        grid = self.grid
-        for job_id, texts in self._cells.items():
-            job = self._jobs[job_id]
-            state = job.state
-            grid.update_cell(job_id, "state", self._styled("state", texts["state"], state))
-            grid.update_cell(job_id, "log", self._styled("log", texts["log"], state))
-
-    # -- events ----------------------------------------------------------------------
-
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        event.stop()
-        key: RowKey = event.row_key
-        if key.value is not None:
-            self.post_message(self.Highlighted(self, key.value))
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()  # enter is bound to details; clicks on a row only highlight it
+        self.job_list.restyle()
