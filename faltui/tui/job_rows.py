@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from faltui.core import text as core_text
 from faltui.core.job import Job, JobState
 from faltui.tui.format import elapsed_seconds, format_duration
 from faltui.tui.job_cells import ACTIVE_STATES, RowTexts, row_texts
@@ -229,9 +230,12 @@ class JobRows:
         return self._reorder()
 
     def set_query(self, query: str) -> RowChanges:
-        """Show only jobs whose prompt, model, request id or state contain every word."""
+        """Show only jobs whose prompt, model, request id or state contain every word.
+
+        The words are compared as the rows show text (control and bidi characters made
+        visible), so a pasted request id holding them still finds its job."""
         self.query = query
-        self._words = [word.casefold() for word in query.split()]
+        self._words = [word.casefold() for word in core_text.safe_text(query).split()]
         return self._reorder()
 
     def set_sort(self, column: str, descending: bool = False) -> RowChanges:

@@ -8,6 +8,8 @@ sent them), and a theme file with a hostile name. Click targets carry the folder
 
 from __future__ import annotations
 
+import json
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -132,3 +134,74 @@ def write_hostile_theme(settings: Settings) -> Path:
     path = folder / THEME_FILE
     path.write_text("this is [not toml")
     return path
+
+
+def glb(document: dict[str, Any]) -> bytes:
+    """A GLB file holding only ``document`` as its JSON chunk."""
+    body = json.dumps(document).encode("utf-8")
+    body += b" " * (-len(body) % 4)
+    header = b"glTF" + struct.pack("<II", 2, 12 + 8 + len(body))
+    return header + struct.pack("<II", len(body), 0x4E4F534A) + body
+
+
+#: The generator a hostile GLB names, and the compression extension it uses.
+MESH_GENERATOR = ALL_IN_ONE
+MESH_EXTENSION = "KHR_draco_mesh_compression" + ESCAPES["csi_clear"] + MARKUP["click_quit"]
+
+
+def hostile_mesh() -> bytes:
+    """A one-triangle GLB whose generator and compression extension are hostile."""
+    extension: dict[str, Any] = {MESH_EXTENSION: {}}
+    return glb(
+        {
+            "asset": {"version": "2.0", "generator": MESH_GENERATOR},
+            "accessors": [{"count": 3, "min": [0, 0, 0], "max": [1, 1, 1]}],
+            "meshes": [{"primitives": [{"attributes": {"POSITION": 0}, "extensions": extension}]}],
+        }
+    )
+
+
+def hostile_media_job(cdn: str) -> Job:
+    """A done job with two images (a contact sheet), a GLB, an audio file fal no longer
+    serves, and a timed transcript; every name, type and text hostile.
+
+    ``cdn``/files/out/hostile/mesh.glb must serve ``hostile_mesh()``; nothing else is there.
+    """
+    start = NOW - 100
+    return Job(
+        endpoint_id=JOB_ENDPOINT,
+        input={"prompt": MARKUP["click_quit"] + " sheet " + ESCAPES["osc8_link"]},
+        id="hostile-media",
+        state=JobState.done,
+        request_id="req-media" + ESCAPES["c1_osc"],
+        result={
+            "images": [
+                {
+                    "url": f"{cdn}/files/out/hostile/one{n}.png",
+                    "content_type": "image/png" + ESCAPES["osc0_title"],
+                    "file_name": f"{n}" + MARKUP["click_quit"] + ESCAPES["csi_clear"] + ".png",
+                    "width": 64,
+                    "height": 64,
+                }
+                for n in (1, 2)
+            ],
+            "model_mesh": {
+                "url": f"{cdn}/files/out/hostile/mesh.glb",
+                "content_type": "model/gltf-binary",
+                "file_name": "mesh" + BIDI["rlo"] + MARKUP["closing_tag"] + ".glb",
+            },
+            "audio": {
+                "url": f"{cdn}/files/out/hostile/gone{ESCAPES['c1_csi']}.wav",
+                "content_type": "audio/wav" + ESCAPES["del_nul_bel"],
+                "file_name": "gone" + MARKUP["link"] + ".wav",
+            },
+            "chunks": [
+                {"timestamp": [0.0, 1.5], "text": ALL_IN_ONE, "speaker": MARKUP["bold"]},
+                {"timestamp": [1.5, 3.0], "text": ESCAPES["csi_clear"] + BIDI["isolates"]},
+            ],
+        },
+        created_at=start,
+        submitted_at=start + 1,
+        started_at=start + 2,
+        finished_at=start + 5,
+    )

@@ -22,6 +22,7 @@ from hostile import unsafe_chars
 from rich.cells import get_character_cell_size
 from textual.app import App
 from textual.drivers.headless_driver import HeadlessDriver
+from textual.geometry import Region
 from textual.pilot import Pilot
 
 #: The sequences Textual writes itself: SGR, an absolute cursor move (always both numbers),
@@ -143,13 +144,20 @@ class Screen:
         """The whole screen, one row a line."""
         return "\n".join(self.lines)
 
-    def find(self, needle: str) -> tuple[int, int] | None:
-        """Screen coordinates (x, y) of the first cell of ``needle``, or None."""
-        for y, row in enumerate(self.cells):
+    def find(self, needle: str, region: Region | None = None) -> tuple[int, int] | None:
+        """Screen coordinates (x, y) of the first cell of ``needle`` (inside ``region`` when
+        given), or None."""
+        left, top, right, bottom = (
+            (0, 0, self.width, self.height)
+            if region is None
+            else (region.x, region.y, region.right, region.bottom)
+        )
+        for y in range(max(0, top), min(bottom, self.height)):
+            row = self.cells[y][left:right]
             line = "".join(cell or "\0" for cell in row)  # keep wide characters' columns
             x = line.find(needle)
             if x >= 0:
-                return x, y
+                return left + x, y
         return None
 
 

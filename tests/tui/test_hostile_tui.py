@@ -15,15 +15,20 @@ import pytest
 from hostile import ALL_IN_ONE, BIDI, ESCAPES, HOSTILE_MODEL, MARKUP
 from hostile_tui import (
     CATEGORY,
+    MESH_EXTENSION,
     hostile_jobs,
+    hostile_media_job,
+    hostile_mesh,
     hostile_model_openapi,
     journal_hostile_jobs,
     write_hostile_theme,
 )
 from terminal import assert_output_safe, run_recorded, screen_of
+from textual import events
 from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import Select
+from textual.widget import Widget
+from textual.widgets import Collapsible, Select
 from textual.widgets._select import SelectOverlay
 from waits import search_palette, until
 
@@ -34,6 +39,9 @@ from faltui.tui.app import FaltuiApp
 from faltui.tui.format import one_line
 from faltui.tui.screens.help import HelpScreen
 from faltui.tui.screens.job_detail import JobDetailScreen
+from faltui.tui.screens.quit import QuitScreen
+from faltui.tui.widgets.contact_sheet import ContactSheet
+from faltui.tui.widgets.job_table import JobSearch
 from faltui.tui.widgets.model_browser import ModelBrowser
 from faltui.tui.widgets.results import ResultsPane
 
@@ -74,9 +82,12 @@ def visible(app: FaltuiApp) -> str:
     return screen_of(app).text
 
 
-async def click_text(pilot: Pilot[None], app: FaltuiApp, needle: str) -> bool:
-    """Click the first cell where ``needle`` shows on the terminal; False if it is not shown."""
-    found = screen_of(app).find(needle)
+async def click_text(
+    pilot: Pilot[None], app: FaltuiApp, needle: str, within: Widget | None = None
+) -> bool:
+    """Click the first cell where ``needle`` shows on the terminal (inside ``within`` when
+    given); False if it is not shown."""
+    found = screen_of(app).find(needle, within.region if within is not None else None)
     if found is None:
         return False
     await pilot.click(offset=found)
@@ -148,7 +159,15 @@ async def test_hostile_model_in_the_browser_palette_and_form(
         shown = visible(app)
         assert "2 Hostile [@click=app.quit]quit the" in shown  # the pane's title
         assert "e.g. a lighthouse [/docs] at dusk" in shown  # the example, as placeholder
+        # The focused prompt's description is shown in full (2,000 characters): scroll down.
+        # The first click may take the focus from it (its description shrinks to two lines,
+        # the section moves up under the pointer): then the section is clicked where it is now.
+        advanced = app.main.form.query_one(Collapsible)
+        advanced.scroll_visible(animate=False, immediate=True)
+        await pilot.pause()
         assert await click_text(pilot, app, "Advanced (")  # the hostile field is optional
+        if advanced.collapsed:
+            assert await click_text(pilot, app, "Advanced (")
         await until(lambda: "evil" + SHOWN_CLEAR in visible(app), what="the advanced fields")
         shown = visible(app)
         assert "copy ␛]52;c;ZXZpbCBjb21tYW5k␇ done" in shown  # its help line
@@ -262,3 +281,117 @@ async def test_hostile_jobs_in_the_list_results_detail_help_and_notices(
         await pilot.pause()
         await until(lambda: "loud[/bold]" in visible(app), what="the notice shown")
         assert_unharmed(app, shots, "notifications")
+
+
+async def test_hostile_jobs_in_the_job_list_search_contact_sheet_media_facts_and_quit(
+    emulator: Emulator, emu_settings: Settings, shots: Path
+) -> None:
+    emulator.files.put("out/hostile/mesh.glb", hostile_mesh(), "model/gltf-binary")
+    jobs = [*hostile_jobs(emulator.base_url), hostile_media_job(emulator.base_url)]
+    journal_hostile_jobs(emu_settings, jobs)
+    app = FaltuiApp(emu_settings)
+    async with run_recorded(app) as pilot:
+        manager = app.services.jobs
+        await until(lambda: len(manager.jobs()) == 4, what="the journal's jobs listed")
+        await until(lambda: not app.main.reconciling, what="the unknown job looked up")
+        app.main.flush_jobs()
+        await pilot.press("f4")  # the job list
+        await pilot.pause()
+        table = app.main.job_table
+
+        # The rows: model, prompt, state and log columns, every string literal.
+        shown = visible(app)
+        assert "evil/[bold]…" in shown  # the model column
+        assert "a lighthouse [/docs] …" in shown  # the prompt column
+        assert "[@click=app.quit]quit…" in shown
+        assert "broken \\udc9b…" in shown  # the log column: a lone surrogate as an escape
+        assert_unharmed(app, shots, "job list rows")
+        for target in ("quit the app", "[/docs]", "loud[/bold]"):
+            assert await click_text(pilot, app, target), target
+            assert_unharmed(app, shots, f"job list click on {target!r}")
+
+        # The search box: a pasted request id (escapes, bidi, C1 and all) is drawn with
+        # visible stand-ins and still finds its job, which the rows show made literal.
+        await pilot.press("f4", "slash")
+        search = table.query_one(JobSearch)
+        await until(lambda: app.focused is search, what="the job search focused")
+        done = manager.get("hostile-done")
+        assert done is not None and done.request_id is not None
+        search.post_message(events.Paste(done.request_id))
+        await until(lambda: len(table.rows) == 1, what="the pasted request id matched")
+        assert search.value == done.request_id  # what was pasted is what is searched for
+        assert table.rows.cursor_id == "hostile-done"
+        shown = visible(app)
+        assert "req-copy ␛]52;c;ZXZp" in shown  # the box and the bar, never raw
+        assert_unharmed(app, shots, "job search")
+        search.post_message(events.Paste(ESCAPES["csi_clear"] + MARKUP["click_quit"]))
+        await until(lambda: len(table.rows) == 0, what="no job matches")
+        assert "No jobs match" in visible(app)
+        assert_unharmed(app, shots, "job search, no match")
+        await pilot.press("escape")  # clears the search
+        await until(lambda: len(table.rows) == 4, what="the search cleared")
+
+        # The contact sheet of the media job: two images, a GLB, a gone audio file, chunks.
+        assert table.select_job("hostile-media")
+        await pilot.pause()
+        app.main.show_result("hostile-media")
+        await pilot.press("f5")
+        results = app.main.results
+        sheet = results.query_one(ContactSheet)
+        await until(lambda: sheet.display and sheet.has_focus, what="the contact sheet")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert_unharmed(app, shots, "contact sheet")
+        await click_text(pilot, app, "quit the app", results)
+        assert_unharmed(app, shots, "contact sheet click")
+        kinds = [item.kind for item in results.items]
+        assert kinds[:4] == ["image", "image", "mesh", "audio"] and "timed" in kinds
+        for index, kind in enumerate(kinds):
+            sheet.focus()
+            sheet.highlight(index)
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            shown = visible(app)
+            if kind == "timed":
+                assert "[bold]loud[/bold]" in shown  # the speaker
+            assert_unharmed(app, shots, f"contact sheet item {index} ({kind})")
+            for target in ("quit the app", "[/docs]", "loud[/bold]"):
+                await click_text(pilot, app, target, results.query_one("#results-body"))
+                assert_unharmed(app, shots, f"click on {target!r} (item {index})")
+
+        # Maximized, on the GLB: its media facts (read from the file's JSON) literal.
+        sheet.focus()
+        sheet.highlight(kinds.index("mesh"))
+        await pilot.press("m")
+        await until(lambda: results.is_maximized, what="the results maximized")
+        await app.workers.wait_for_complete()
+        await until(lambda: "made by" in visible(app), what="the mesh facts shown")
+        shown = visible(app)
+        assert "made by  a lighthouse [/docs] at dusk" in shown
+        assert "compressed  " + one_line(MESH_EXTENSION)[:40] in shown
+        assert_unharmed(app, shots, "maximized results")
+        await click_text(pilot, app, "[/docs]")
+        assert_unharmed(app, shots, "maximized click")
+        await pilot.press("m")
+        await until(lambda: not results.is_maximized, what="the results restored")
+
+        # The quit dialog over a hostile job still running: nothing runs, escape stays.
+        emulator.store.time_scale = 1.0
+        emulator.script_next_jobs("slow")
+        prompt = ESCAPES["csi_clear"] + MARKUP["click_quit"] + BIDI["rlo"]  # sendable as JSON
+        running = await manager.submit("fal-ai/flux/dev", {"prompt": prompt})
+        await until(lambda: running.state in (JobState.queued, JobState.running))
+        app.main.flush_jobs()
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await until(lambda: isinstance(app.screen, QuitScreen), what="the quit dialog")
+        await pilot.pause()
+        assert "1 job is still running" in visible(app)
+        assert_unharmed(app, shots, "quit dialog")
+        await click_text(pilot, app, "quit the app")
+        assert_unharmed(app, shots, "quit dialog click")
+        await pilot.press("escape")
+        await until(lambda: not isinstance(app.screen, QuitScreen))
+        assert_unharmed(app, shots, "after the quit dialog")
+        await manager.cancel(running.id)

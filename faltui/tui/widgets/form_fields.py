@@ -528,7 +528,7 @@ class OpenEnumEditor(StringEditor):
     """An enum that also accepts any string: the choices are suggestions."""
 
     def help_text(self) -> str:
-        choices = ", ".join(value_text(v) for v in self.field.enum or [])
+        choices = ", ".join(shown_value(v) for v in self.field.enum or [])
         base = super().help_text()
         hint = f"suggested: {choices}" if choices else ""
         return " — ".join(p for p in (base, hint) if p)

@@ -30,9 +30,11 @@ from faltui.core.job import Job, JobState
 from faltui.core.job_export import write_jobs_jsonl
 from faltui.core.outputs import find_outputs
 from faltui.tui.clipboard import copy_text, describe
+from faltui.tui.format import one_line
 from faltui.tui.job_cells import ACTIVE_STATES, COLUMNS, column_widths
 from faltui.tui.job_rows import FILTER_CYCLE, SORT_COLUMNS, JobRows, RowChanges
 from faltui.tui.widgets.job_list import JobList
+from faltui.tui.widgets.safe_editors import SafeInput
 
 Clock = Callable[[], float]
 
@@ -49,7 +51,7 @@ __all__ = [
 _SORT_TITLES = {"created": "time", **{key: title.lower() for key, title in COLUMNS}}
 
 
-class JobSearch(Input):
+class JobSearch(SafeInput):
     """The job search box: filters as you type; ``enter`` keeps the search, ``esc`` clears."""
 
     def on_key(self, event: events.Key) -> None:
@@ -698,7 +700,7 @@ class JobTable(Widget):
     def _empty_message(self) -> str:
         rows = self.rows
         if rows.jobs and rows.query:
-            return f"No jobs match {rows.query!r}. Esc clears the search."
+            return f"No jobs match {one_line(rows.query, 60)!r}. Esc clears the search."
         if rows.jobs and rows.states is not None:
             return f"No {self._filter_name} jobs. Press f to change the filter."
         return "No jobs yet. Choose a model, fill in its parameters and press ctrl+s to submit."
@@ -713,7 +715,7 @@ class JobTable(Widget):
             else f"Jobs: {self._filter_name} · {shown} of {total}"
         ]
         if rows.query:
-            parts.append(f"search {rows.query!r}")
+            parts.append(f"search {one_line(rows.query, 60)!r}")
         if rows.sort != "created" or rows.descending:
             arrow = "▼" if rows.descending else "▲"
             parts.append(f"sort {_SORT_TITLES[rows.sort]} {arrow}")

@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 from faltui.core.catalog import ModelInfo, rank
 from faltui.core.state import AppState
 from faltui.tui.format import literal, one_line
+from faltui.tui.widgets.safe_editors import SafeInput
 
 #: Longest name, id or category shown on one line (the rest is cut with …).
 NAME_LIMIT = 200
@@ -47,7 +48,7 @@ class Ranker(Protocol):
     ) -> list[ModelInfo]: ...
 
 
-class SearchInput(Input):
+class SearchInput(SafeInput):
     """The search box. A query never starts with ``?`` or ``/``: in an empty box ``?`` opens
     the help and ``/`` (the key that leads here) is not typed."""
 
