@@ -14,6 +14,7 @@ from textual.widgets import Input, Static
 
 from faltui.core.schema.input import read_integer
 from faltui.tui.format import literal
+from faltui.tui.widgets.safe_editors import SafeInput
 
 MAX_COUNT = 500
 
@@ -41,7 +42,7 @@ class CountScreen(ModalScreen[int | None]):
         with Vertical():
             yield Static("Submit how many times? (seeds vary when the model has a seed)")
             # No restrict: "2.5" must not silently become 25 jobs.
-            yield Input(str(self.default), id="count-input")
+            yield SafeInput(str(self.default), id="count-input")
             yield Static("", id="count-error")
             yield Static("", id="count-cost")
             yield Static("enter submit · escape cancel", id="count-keys")
