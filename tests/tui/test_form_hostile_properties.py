@@ -107,3 +107,31 @@ def test_a_hostile_schema_never_breaks_the_form_nor_reaches_the_terminal(
     schema: EndpointSchema,
 ) -> None:
     asyncio.run(load_and_show(schema))
+
+
+#: Every character ``str.splitlines`` (and so TextArea) breaks a line on, but ``\n``/``\r``.
+LINE_BREAKERS = "a\x0bb\x0cc\x1cd\x1de\x1ef\x85g\u2028h\u2029i"
+
+
+async def test_line_breaking_characters_in_defaults_are_sent_unchanged() -> None:
+    text = Field("story", ("story",), kind="text", default=LINE_BREAKERS, has_default=True)
+    data = Field("data", ("data",), kind="json", default={"k": LINE_BREAKERS}, has_default=True)
+    schema = EndpointSchema("hostile/breaks", [text, data], [], {}, {}, {})
+    expected = {"story": LINE_BREAKERS, "data": {"k": LINE_BREAKERS}}
+    app = FormHost(schema)
+    async with run_recorded(app, size=(100, 40)) as pilot:
+        await app.form.settled()
+        await pilot.pause()
+        assert app.form.request_submit(1)
+        await pilot.pause()
+        assert app.submitted[-1].prepared.payload == expected
+        app.form.toggle_raw()  # the raw JSON, then back to the fields read from it
+        await pilot.pause()
+        assert_output_safe(app, "raw view")
+        app.form.toggle_raw()
+        await app.form.settled()
+        await pilot.pause()
+        assert app.form.request_submit(1)
+        await pilot.pause()
+        assert app.submitted[-1].prepared.payload == expected
+        assert_output_safe(app, "form")

@@ -12,7 +12,6 @@ size, lists, objects) live in ``form_groups`` and ``form_lists``.
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -25,6 +24,7 @@ from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Input, Select, Static, Switch, TextArea
 
+from faltui.core import text as core_text
 from faltui.core.errors import FieldError
 from faltui.core.schema import EMPTY, Field, kind_hint, read, value_text
 from faltui.core.state import ForkNote
@@ -362,11 +362,11 @@ class TextEditor(TextFieldEditor):
             highlight_cursor_line=False,
         )
 
-    def _area(self) -> TextArea:
-        return self.query_one(".field-control", TextArea)
+    def _area(self) -> SafeTextArea:
+        return self.query_one(".field-control", SafeTextArea)
 
     def text(self) -> str:
-        return self._area().text
+        return self._area().value
 
     def set_value(self, value: Any) -> None:
         self._area().load_text(value_text(value))
@@ -546,8 +546,10 @@ class OpenEnumEditor(StringEditor):
 
 
 def json_text(value: Any) -> str:
-    """A JSON value as one line of text."""
-    return json.dumps(value, ensure_ascii=False)
+    """A JSON value as one line of text; control, C1, bidi and line-separator characters in
+    its strings are written as ``\\uXXXX`` escapes (the same value, and a text area cannot
+    break a line on them)."""
+    return core_text.safe_json(value, indent=None)
 
 
 def editor_widgets(widget: Widget) -> list[FieldEditor]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -33,6 +32,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Collapsible, Input, Static, TextArea
 
+from faltui.core import text as core_text
 from faltui.core.errors import FieldError, ValidationFailed
 from faltui.core.schema import EMPTY, EndpointSchema, Field, PreparedInput, default_value, prepare
 from faltui.core.schema.input import parse_json
@@ -614,7 +614,7 @@ class ParamForm(Widget):
             return False
         area = self.query_one("#form-raw", TextArea)
         if not self._raw:
-            area.load_text(json.dumps(self._field_values(), indent=2, ensure_ascii=False))
+            area.load_text(core_text.safe_json(self._field_values(), indent=2))
             self._show_raw_error(None)
             self._set_raw(True)
             area.focus()

@@ -10,6 +10,8 @@ cursor positions, selections and clicks still map onto the real text.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.cells import cell_len, get_character_cell_size
 from rich.text import Text
 from textual.expand_tabs import expand_tabs_inline
@@ -54,6 +56,31 @@ class SafeTextArea(TextArea):
     measures it (it counts them as zero cells), so the cursor on such a line can sit that
     many cells left of where it is drawn; nothing else is affected.
     """
+
+    def __init__(self, text: str = "", **kwargs: Any) -> None:
+        super().__init__(text, **kwargs)
+        self._remember(text)
+
+    def _remember(self, text: str) -> None:
+        self._loaded = text
+        self._loaded_as = self.document.text
+
+    def load_text(self, text: str) -> None:
+        """Load ``text``; ``value`` gives it back exactly until it is edited."""
+        super().load_text(text)
+        self._remember(text)
+
+    @property
+    def value(self) -> str:
+        """The text held: exactly what was loaded while it is unedited, else what is shown.
+
+        TextArea breaks lines wherever ``str.splitlines`` does (``\x0b``, ``\x0c``,
+        ``\x1c``–``\x1e``, ``\x85``, ``\u2028``, ``\u2029``) and gives them back as
+        ``\n``: a schema default or a forked input holding one would otherwise be changed
+        without anyone typing.
+        """
+        current = self.document.text
+        return self._loaded if current == self._loaded_as else current
 
     def get_line(self, line_index: int) -> Text:
         line = super().get_line(line_index)
