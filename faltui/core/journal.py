@@ -162,6 +162,13 @@ class Journal:
         return self._conn is not None and self._problem is None
 
     @property
+    def retries(self) -> bool:
+        """True when every write tries the database again, so a ``problem`` can clear by itself
+        (another process let go of its lock, disk space was freed); False when nothing can be
+        written this session (no database open: damaged beyond repair, unwritable, closed)."""
+        return self._conn is not None and not self._closed
+
+    @property
     def notice(self) -> str | None:
         """What the user should be told about this journal (a repair, a problem), or None."""
         if self.salvage is not None:

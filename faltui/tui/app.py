@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 
@@ -17,6 +18,7 @@ from faltui.core.config import Settings
 from faltui.core.state import AppState
 from faltui.services import Services, build_services
 from faltui.tui import commands as palette
+from faltui.tui.format import notice_text, one_line
 from faltui.tui.keymap import binding_ids, check_keymap, faltui_classes, node_classes
 from faltui.tui.screens.compare import CompareScreen
 from faltui.tui.screens.count import CountScreen
@@ -27,6 +29,11 @@ from faltui.tui.screens.quit import QuitChoice, QuitScreen
 from faltui.tui.screens.sweep import SweepScreen
 from faltui.tui.screens.sweep_grid import SweepGridScreen
 from faltui.tui.themes import DEFAULT_THEME, load_all_themes, theme_defaults
+
+#: Seconds a notice from the session's setup stays up (a journal repair says what it kept).
+NOTICE_TIMEOUT = 30.0
+#: Longest notification title.
+TITLE_LIMIT = 80
 
 
 class FaltuiApp(App[None]):
@@ -63,8 +70,12 @@ class FaltuiApp(App[None]):
         return theme_defaults(self.current_theme)
 
     def on_mount(self) -> None:
-        for problem in [*self.state.problems, *self.services.problems]:
+        for problem in self.state.problems:
             self.report(problem)
+        # What setting up the session found (a journal repair and what it kept, a config
+        # problem): up long enough to read, and listed under help's problems afterwards.
+        for problem in self.services.problems:
+            self.report(problem, "faltui", "warning", timeout=NOTICE_TIMEOUT)
         self._setup_themes()
         self._setup_keymap()
 
@@ -72,10 +83,46 @@ class FaltuiApp(App[None]):
         """Close what the session opened."""
         await self.services.aclose()
 
-    def report(self, message: str, title: str = "faltui", severity: str = "warning") -> None:
+    def report(
+        self,
+        message: str,
+        title: str = "faltui",
+        severity: str = "warning",
+        *,
+        timeout: float | None = None,
+    ) -> None:
         """Tell the user about a problem (a notification) and keep it for the help screen."""
         self.problems.append(message)
-        self.notify(message, title=title, severity=severity, markup=False)  # type: ignore[arg-type]
+        self.notify(
+            message,
+            title=title,
+            severity=severity,  # type: ignore[arg-type]
+            timeout=timeout,
+            markup=False,
+        )
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Show a notification; its message and title are always literal, sanitised text.
+
+        Messages carry text we did not write (server errors, request ids, file names), so
+        markup is never parsed, whatever a caller asks: ``markup`` is accepted for Textual's
+        signature and ignored.
+        """
+        super().notify(
+            notice_text(message),
+            title=one_line(title, TITLE_LIMIT),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     # -- themes and keys -----------------------------------------------------------------
 

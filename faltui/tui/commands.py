@@ -1,4 +1,9 @@
-"""Command palette providers (``ctrl+p``): models, themes and app actions."""
+"""Command palette providers (``ctrl+p``): models, themes and app actions.
+
+Textual's palette parses a hit's ``str`` prompt and help as markup, and ``Matcher.highlight``
+does too; model names, descriptions and theme names are not ours, so every hit here is built
+from ``Content``/``Text`` made literally (``literal_help``, ``highlight_literal``).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,37 @@ from typing import Any, Protocol, cast
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.fuzzy import Matcher
 
 from faltui.core.catalog import ModelInfo
 from faltui.core.state import AppState
-from faltui.tui.format import first_line, literal
+from faltui.tui.format import first_line, one_line
 
 #: How many models the palette offers for one query.
 MODEL_HITS = 15
+
+
+def literal_help(text: str) -> str:
+    """A hit's help line, literal.
+
+    ``Hit.help`` is typed ``str``, but the palette passes it through ``Content.from_markup``,
+    which returns a ``Content`` unchanged: handing it one is the only way to show text that
+    is never parsed as markup.
+    """
+    return cast(str, Content(one_line(text)))
+
+
+def highlight_literal(matcher: Matcher, text: str) -> Content:
+    """``text`` as literal ``Content`` with the fuzzy match highlighted (``Matcher.highlight``
+    would parse it as markup)."""
+    content = Content(text)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    if not score:
+        return content
+    for offset in offsets:
+        if offset < len(text) and not text[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class PaletteHost(Protocol):
@@ -35,6 +64,7 @@ class PaletteHost(Protocol):
     def action_search(self) -> None: ...
     def action_pane(self, pane: str) -> None: ...
     def filter_jobs(self, state: str | None) -> None: ...
+    def reconcile_jobs(self, job_ids: list[str] | None = None) -> None: ...
     def download_finished(self) -> Any: ...
     def compare_marked(self) -> None: ...
     def action_resize_pane(self, step: int, height: bool = False) -> None: ...
@@ -60,10 +90,11 @@ class ModelCommands(_AppProvider):
         ranked = app.rank_models(models, query)[:MODEL_HITS]
         matcher = self.matcher(query)
         for index, model in enumerate(ranked):
+            name = one_line(model.display_name, 120) or one_line(model.endpoint_id, 120)
             label = Text("Model: ", style="dim")
-            label.append(literal(model.display_name) or model.endpoint_id, style="bold")
-            label.append(f"  {literal(model.endpoint_id)}", style="dim")
-            plain = f"Model: {model.display_name} {model.endpoint_id}"
+            label.append(name, style="bold")
+            label.append(f"  {one_line(model.endpoint_id, 120)}", style="dim")
+            plain = f"Model: {name} {one_line(model.endpoint_id, 120)}"
             # Keep the catalog's order, but let a strong fuzzy match of the words win.
             score = max(matcher.match(plain), 0.9 - 0.5 * index / max(len(ranked), 1))
             yield Hit(
@@ -71,7 +102,7 @@ class ModelCommands(_AppProvider):
                 label,
                 partial(app.choose_model, model),
                 text=plain,
-                help=first_line(f"{model.category} · {model.description}"),
+                help=literal_help(first_line(f"{model.category} · {model.description}")),
             )
 
     async def discover(self) -> Hits:
@@ -85,7 +116,9 @@ class ModelCommands(_AppProvider):
             seen.add(endpoint_id)
             star = "★ " if app.state.is_favourite(endpoint_id) else ""
             label = Text(f"Model: {star}", style="dim")
-            label.append(literal(model.display_name) or endpoint_id, style="bold")
+            label.append(
+                one_line(model.display_name, 120) or one_line(endpoint_id, 120), style="bold"
+            )
             yield DiscoveryHit(label, partial(app.choose_model, model), text=label.plain)
 
 
@@ -104,22 +137,22 @@ class ThemeCommands(Provider):
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name in self._names():
-            title = f"Theme: {name}"
+            title = f"Theme: {one_line(name, 80)}"  # a user's theme file names it
             score = matcher.match(title)
             if score > 0:
                 current = name == self.app.theme
                 yield Hit(
                     score,
-                    self._label(name, matcher.highlight(title)),
+                    self._label(name, highlight_literal(matcher, title)),
                     partial(self._switch, name),
                     text=title,
-                    help="The theme in use" if current else "Switch to this theme",
+                    help=literal_help("The theme in use" if current else "Switch to this theme"),
                 )
 
     async def discover(self) -> Hits:
         for name in self._names():
             if name.startswith("faltui-") or name == self.app.theme:
-                title = f"Theme: {name}"
+                title = f"Theme: {one_line(name, 80)}"
                 label = self._label(name, Content(title))
                 yield DiscoveryHit(label, partial(self._switch, name), text=title)
 
@@ -160,10 +193,24 @@ class ActionCommands(_AppProvider):
                 app.compare_marked,
             ),
         ]
-        for state in ("queued", "running", "done", "failed", "cancelled"):
+        commands.append(
+            (
+                "Jobs: reconcile unknown outcomes",
+                "Look every job of unknown outcome up in fal's request history (never resends)",
+                partial(app.reconcile_jobs, None),
+            )
+        )
+        for state in ("queued", "running", "done", "failed", "cancelled", "lost"):
             commands.append(
                 (f"Jobs: show {state}", f"Only {state} jobs", partial(app.filter_jobs, state))
             )
+        commands.append(
+            (
+                "Jobs: show unknown",
+                "Only jobs of unknown outcome (they may have run on fal; R reconciles)",
+                partial(app.filter_jobs, "unknown"),
+            )
+        )
         for pane, title in app.PANE_TITLES.items():
             commands.append(
                 (
@@ -202,8 +249,14 @@ class ActionCommands(_AppProvider):
         for title, help_text, callback in self._commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, text=title, help=help_text)
+                yield Hit(
+                    score,
+                    highlight_literal(matcher, title),
+                    callback,
+                    text=title,
+                    help=literal_help(help_text),
+                )
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():
-            yield DiscoveryHit(title, callback, text=title, help=help_text)
+            yield DiscoveryHit(Content(title), callback, text=title, help=literal_help(help_text))

@@ -207,9 +207,12 @@ def _names(endpoint_id: str, request_id: str | None) -> tuple[str, str, str]:
     return short_model(endpoint_id), one_line(endpoint_id), one_line(request_id or "")
 
 
-def row_texts(job: Job, tag: str, prompt: str | None = None) -> RowTexts:
+def row_texts(
+    job: Job, tag: str, prompt: str | None = None, *, reconciling: bool = False
+) -> RowTexts:
     """The texts of a job's row (``tag``: what tells it apart from its siblings; ``prompt``:
-    its ``prompt_snippet`` when already known)."""
+    its ``prompt_snippet`` when already known; ``reconciling``: fal's request history is being
+    searched for it now)."""
     state = job.state
     problem = state in PROBLEM_STATES or (state is JobState.cancelled and not job.logs)
     if problem and job.error:
@@ -223,7 +226,7 @@ def row_texts(job: Job, tag: str, prompt: str | None = None) -> RowTexts:
     progress = progress_of(job)
     if prompt is None:
         prompt = prompt_snippet(job)
-    state_text = state_label(job)
+    state_text = state_label(job, reconciling=reconciling, short=True)
     model, endpoint, request = _names(job.endpoint_id, job.request_id)
     haystack = " ".join((prompt, tag, endpoint, request, state_text)).casefold()
     return RowTexts(

@@ -9,10 +9,11 @@ line by line; ``JobTable`` turns keys into calls on it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from faltui.core import text as core_text
 from faltui.core.job import Job, JobState
 from faltui.tui.format import elapsed_seconds, format_duration
 from faltui.tui.job_cells import ACTIVE_STATES, RowTexts, row_texts
@@ -24,6 +25,7 @@ FILTER_CYCLE: tuple[tuple[str, frozenset[JobState] | None], ...] = (
     ("active", ACTIVE_STATES),
     ("done", frozenset({JobState.done})),
     ("failed", frozenset({JobState.failed})),
+    ("unknown", frozenset({JobState.unknown})),
 )
 #: What ``s`` cycles through; ``created`` is the order jobs were made in.
 SORT_COLUMNS = ("created", "model", "prompt", "state", "elapsed", "progress", "log")
@@ -78,6 +80,9 @@ class JobRows:
         self.cursor_id: str | None = None
         self._cursor_hint = 0
         self._arrivals = 0
+        #: Whether fal's request history is being searched for a job (by local id) right now;
+        #: the owner sets it and passes the job in again when that changes.
+        self.reconciling: Callable[[str], bool] = lambda _job_id: False
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -138,7 +143,12 @@ class JobRows:
         prompts = self.siblings.prompts
         for job_id in changed_ids:
             old = self.texts.get(job_id)
-            texts = row_texts(self.jobs[job_id], tags.get(job_id, ""), prompts.get(job_id))
+            texts = row_texts(
+                self.jobs[job_id],
+                tags.get(job_id, ""),
+                prompts.get(job_id),
+                reconciling=self.reconciling(job_id),
+            )
             if old == texts:
                 continue
             self.texts[job_id] = texts
@@ -220,9 +230,12 @@ class JobRows:
         return self._reorder()
 
     def set_query(self, query: str) -> RowChanges:
-        """Show only jobs whose prompt, model, request id or state contain every word."""
+        """Show only jobs whose prompt, model, request id or state contain every word.
+
+        The words are compared as the rows show text (control and bidi characters made
+        visible), so a pasted request id holding them still finds its job."""
         self.query = query
-        self._words = [word.casefold() for word in query.split()]
+        self._words = [word.casefold() for word in core_text.safe_text(query).split()]
         return self._reorder()
 
     def set_sort(self, column: str, descending: bool = False) -> RowChanges:

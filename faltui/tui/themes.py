@@ -51,6 +51,8 @@ JOB_STATE_VARIABLES: dict[str, str] = {
     "job-failed": "#FF5C7A",
     "job-cancelled": "#7A7A8C",
     "job-lost": "#D98CFF",
+    # May have run on fal, never resent: needs a look (reconcile), so not a quiet colour.
+    "job-unknown": "#4FD6E0",
 }
 
 

@@ -325,6 +325,7 @@ JOB_LIST_IDS = {
     "jobs.details",
     "jobs.cancel",
     "jobs.rerun",
+    "jobs.reconcile",
     "jobs.search",
     "jobs.mark",
     "jobs.mark_all",

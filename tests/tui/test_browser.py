@@ -160,8 +160,9 @@ async def test_add_models_merges_live_results(tmp_path: Path) -> None:
         assert browser.shown[0].display_name == "Kokoro 2"
 
 
-def test_literal_strips_control_characters() -> None:
-    assert literal("a\x1b[31mb\x07c\nd\te") == "a[31mbc\nd\te"
+def test_literal_makes_control_characters_visible() -> None:
+    # The one sanitiser (faltui.core.text): nothing dropped silently, nothing interpreted.
+    assert literal("a\x1b[31mb\x07c\nd\te\u202ef\x9b") == "a␛[31mb␇c\nd\te\\u202ef\\u009b"
 
 
 class CatalogHarness(App[None]):

@@ -41,7 +41,7 @@ def test_detail_text_has_every_section() -> None:
         "fal's metrics (from the queue status)",
         "inference_time  1.25",
         "type  validation",
-        "Traceback [b]boom[/b]\n  line 2[2J",
+        "Traceback [b]boom[/b]\n  line 2␛[2J",  # the escape shown, not obeyed
         "prompt: too long",
         '"prompt": "a red fox in the snow"',
         "Logs (2)",

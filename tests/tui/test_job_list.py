@@ -508,3 +508,25 @@ def test_following_lands_on_the_last_row_when_jobs_arrive_out_of_order() -> None
     rows.move_cursor(0)
     rows.upsert([make_job("d", "queued", created=NOW)])
     assert rows.cursor_id == "a"  # not on the last row: it stays
+
+
+def test_a_pasted_request_id_with_control_characters_finds_its_job() -> None:
+    rows = JobRows(now=NOW)
+    hostile = "req-\x1b]52;c;eA==\x07\u202eevil"
+    rows.upsert(
+        [
+            replace(make_job("a", "done", created=NOW - 2), request_id=hostile),
+            replace(make_job("b", "done", created=NOW - 1), request_id="req-plain"),
+        ]
+    )
+    rows.set_query(hostile)  # what `c` copied, pasted back: raw
+    assert rows.query == hostile  # the box keeps what was typed
+    assert rows.order == ["a"]
+    rows.set_query("\x1b]52")  # part of it, raw, still matches the shown "␛]52"
+    assert rows.order == ["a"]
+    rows.set_query("␛]52")  # and what the row shows matches too
+    assert rows.order == ["a"]
+    rows.set_query("]52 \x07")  # words: each must be there; BEL shows as ␇
+    assert rows.order == ["a"]
+    rows.set_query("\x1b]53")
+    assert rows.order == []

@@ -78,7 +78,7 @@ def test_helpers() -> None:
     queued = make_job("q", "queued", queue_position=3)
     assert state_label(queued) == "queued #4"  # 3 ahead: fourth in line
     assert state_label(replace(queued, queue_position=None)) == "queued"
-    assert prompt_snippet(make_job("p", "done", prompt="two\n  lines\x1b[31m")) == "two lines[31m"
+    assert prompt_snippet(make_job("p", "done", prompt="two\n  lines\x1b[31m")) == "two lines␛[31m"
     assert prompt_snippet(make_job("l", "done", prompt="", label="my label")) == "my label"
     upload = "https://v3.fal.media/files/zebra/Ab3_speech.wav?sig=1"
     whisper = replace(make_job("w", "done"), input={"audio_url": upload, "task": "transcribe"})
@@ -167,6 +167,9 @@ async def test_filter_cycle_and_removal_keeps_cursor() -> None:
         assert table.shown_ids == ["j-done"]
         await pilot.press("f")
         assert table.shown_ids == ["j-pending", "j-failed"]
+        await pilot.press("f")
+        assert table.filter_name == "unknown"  # submits fal may have taken: none here
+        assert table.shown_ids == []
         await pilot.press("f")
         assert table.filter_name == "all"
         assert len(table.shown_ids) == 7

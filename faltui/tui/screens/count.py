@@ -13,6 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from faltui.core.schema.input import read_integer
+from faltui.tui.format import literal
+from faltui.tui.widgets.safe_editors import SafeInput
 
 MAX_COUNT = 500
 
@@ -40,7 +42,7 @@ class CountScreen(ModalScreen[int | None]):
         with Vertical():
             yield Static("Submit how many times? (seeds vary when the model has a seed)")
             # No restrict: "2.5" must not silently become 25 jobs.
-            yield Input(str(self.default), id="count-input")
+            yield SafeInput(str(self.default), id="count-input")
             yield Static("", id="count-error")
             yield Static("", id="count-cost")
             yield Static("enter submit · escape cancel", id="count-keys")
@@ -72,7 +74,8 @@ class CountScreen(ModalScreen[int | None]):
 
     def _show_cost(self, count: int | None) -> None:
         text = self.cost(count) if self.cost is not None and count and count > 0 else None
-        self.query_one("#count-cost", Static).update(Text(text or ""))
+        # The estimate quotes fal's price unit: literal text.
+        self.query_one("#count-cost", Static).update(Text(literal(text or "")))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -20,6 +20,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
+from faltui.tui.format import literal_block
+
 
 @dataclass
 class HelpRow:
@@ -117,6 +119,16 @@ def render_sections(sections: Sequence[HelpSection]) -> Text:
     return text
 
 
+def render_notes(notes: Sequence[str]) -> Text:
+    """The session's problems (literal: they quote paths, server errors and file names)."""
+    text = Text()
+    text.append("Problems this session\n", style="bold underline")
+    for note in notes:
+        text.append("• ", style="bold")
+        text.append(literal_block(note) + "\n")
+    return text
+
+
 class HelpScreen(ModalScreen[None]):
     """Lists the active bindings; ``escape``, ``q`` or ``f1`` closes it."""
 
@@ -126,6 +138,7 @@ class HelpScreen(ModalScreen[None]):
         background: $surface; padding: 0 1; }
     HelpScreen #help-title { height: 1; text-style: bold; }
     HelpScreen #help-hint { height: 1; color: $text-muted; }
+    HelpScreen #help-notes { color: $warning; margin-bottom: 1; }
     """
 
     BINDINGS = [
@@ -148,9 +161,9 @@ class HelpScreen(ModalScreen[None]):
                 id="help-hint",
             )
             with VerticalScroll(id="help-body"):
+                if self.notes:  # first: a problem (a repaired journal) matters more than keys
+                    yield Static(render_notes(self.notes), id="help-notes")
                 yield Static(render_sections(self.sections), id="help-bindings")
-                if self.notes:
-                    yield Static(Text("\n".join(self.notes)), id="help-notes")
 
     @property
     def plain(self) -> str:

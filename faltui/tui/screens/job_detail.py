@@ -1,11 +1,13 @@
 """Everything about one job: timings, request id, error, input and result JSON, every log line.
 
-All server text is shown literally. While the job is still active the screen refreshes itself
-once a second. ``escape`` closes it, ``c`` copies the request id.
+All server text is shown literally (sanitised by ``faltui.core.text``, never markup). While the
+job is still active — or being reconciled — the screen refreshes itself once a second.
+``escape`` closes it, ``c`` copies the request id, ``R`` reconciles a job of unknown outcome.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -17,13 +19,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from faltui.core.config import Settings
-from faltui.core.job import Job
+from faltui.core.job import Job, JobState
 from faltui.core.outputs import export_cli, export_curl, export_python
 from faltui.tui.clipboard import copy_text, describe
 from faltui.tui.format import (
     format_duration,
     format_time,
-    literal,
     literal_block,
     one_line,
     pretty_json,
@@ -40,7 +41,16 @@ def _since(later: float | None, earlier: float | None) -> str:
     return f"  (+{format_duration(max(0.0, later - earlier))})"
 
 
-def detail_text(job: Job) -> Text:
+#: What a job of unknown outcome means, and what can be done about it.
+UNKNOWN_NOTE = (
+    "fal may have taken this request, but no answer said so. faltui did not send it again "
+    "(that could run and bill it twice). Reconciling (R) looks for it in fal's request "
+    "history: exactly one request with this endpoint and input attaches it; otherwise it "
+    "stays unknown and says why."
+)
+
+
+def detail_text(job: Job, *, reconciling: bool = False) -> Text:
     """The whole detail view of a job as one literal ``Text``."""
     text = Text(end="")
 
@@ -52,11 +62,19 @@ def detail_text(job: Job) -> Text:
         text.append(f"{value}\n")
 
     text.append(one_line(job.endpoint_id), style="bold")
-    text.append(f"  {state_label(job)}\n")
+    text.append(f"  {state_label(job, reconciling=reconciling)}\n")
     if job.label:
         row("label", one_line(job.label))
-    row("request id", literal(job.request_id) if job.request_id else "— (not submitted)")
-    row("job id", job.id)
+    if job.request_id:
+        row("request id", one_line(job.request_id))
+    elif job.state is JobState.unknown:
+        row("request id", "— (none known: fal's answer never came)")
+    else:
+        row("request id", "— (not submitted)")
+    row("job id", one_line(job.id))
+    if job.state is JobState.unknown:
+        heading("Outcome unknown")
+        text.append(UNKNOWN_NOTE + "\n")
 
     heading("Timings (measured here)")
     row("created", format_time(job.created_at))
@@ -118,6 +136,7 @@ class JobDetailScreen(ModalScreen[str | None]):
         Binding("escape", "close", "Close", id="detail.close"),
         Binding("c", "copy_request_id", "Copy request id", id="detail.copy"),
         Binding("e", "edit", "Edit in form", id="detail.edit"),
+        Binding("R", "reconcile", "Reconcile (unknown outcome)", id="detail.reconcile"),
         Binding("u", "copy_export('curl')", "Copy as curl", id="detail.curl"),
         Binding("p", "copy_export('python')", "Copy as Python", id="detail.python"),
         Binding("l", "copy_export('cli')", "Copy as faltui run", id="detail.cli"),
@@ -125,30 +144,48 @@ class JobDetailScreen(ModalScreen[str | None]):
         Binding("k", "scroll_up", "Up", show=False, id="detail.up"),
     ]
 
-    def __init__(self, job: Job, settings: Settings) -> None:
+    def __init__(
+        self,
+        job: Job,
+        settings: Settings,
+        *,
+        is_reconciling: Callable[[str], bool] | None = None,
+    ) -> None:
         super().__init__()
         self.job = job
         self.settings = settings
+        #: Whether fal's request history is being searched for a job now (by its local id).
+        self.is_reconciling = is_reconciling or (lambda _job_id: False)
+
+    def _text(self) -> Text:
+        return detail_text(self.job, reconciling=self.is_reconciling(self.job.id))
 
     def compose(self) -> ComposeResult:
         with Vertical(id="detail-panel"):
             with VerticalScroll(id="detail-scroll"):
-                yield Static(detail_text(self.job), id="detail-text", markup=False)
+                yield Static(self._text(), id="detail-text", markup=False)
             yield Footer()
 
     def on_mount(self) -> None:
         panel = self.query_one("#detail-panel")
-        panel.border_title = Content(f"Job {one_line(self.job.request_id or self.job.id)}")
-        panel.border_subtitle = (
-            "escape close · c request id · e edit in form · copy as u curl / p Python / l faltui"
-        )
+        panel.border_title = Content(f"Job {one_line(self.job.request_id or self.job.id, 120)}")
+        keys = "escape close · c request id · e edit in form · copy as u curl / p Python / l faltui"
+        if self.job.state is JobState.unknown:
+            keys += " · R reconcile"
+        panel.border_subtitle = Content(keys)
         self.query_one("#detail-scroll").focus()
-        if not self.job.final:
+        if not self.job.final or self.job.state is JobState.unknown:
             self.set_interval(REFRESH_INTERVAL, self.refresh_detail)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``R`` (reconcile) is offered only for a job of unknown outcome."""
+        if action == "reconcile":
+            return self.job.state is JobState.unknown
+        return True
 
     def refresh_detail(self) -> None:
         """Re-render from the (live, shared) job object."""
-        self.query_one("#detail-text", Static).update(detail_text(self.job))
+        self.query_one("#detail-text", Static).update(self._text())
 
     def action_close(self) -> None:
         """Close the screen."""
@@ -158,14 +195,24 @@ class JobDetailScreen(ModalScreen[str | None]):
         """Copy the job's fal request id."""
         request_id = self.job.request_id
         if not request_id:
-            self.notify("This job has no request id (it was never accepted by fal).")
+            self.notify("This job has no request id (fal never confirmed it).", markup=False)
             return
         how = copy_text(self.app, request_id)
-        self.notify(f"Copied request id {request_id} {describe(how)}.", markup=False)
+        self.notify(f"Copied request id {one_line(request_id)} {describe(how)}.", markup=False)
 
     def action_edit(self) -> None:
         """Close and load this job's model and input into the form (fork it)."""
         self.dismiss("edit")
+
+    def action_reconcile(self) -> None:
+        """Look for this job in fal's request history (jobs of unknown outcome only)."""
+        if self.job.state is not JobState.unknown:
+            self.notify(
+                f"Only a job of unknown outcome is reconciled; this one is {self.job.state}.",
+                markup=False,
+            )
+            return
+        self.dismiss("reconcile")
 
     def action_copy_export(self, kind: str) -> None:
         """Copy a script or command that runs this job again as is (the key stays ``$FAL_KEY``)."""

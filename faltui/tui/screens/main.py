@@ -7,6 +7,11 @@ The job table's cursor is the one answer to "which job": Results shows the highl
 and every key that acts on "the job" acts on that one. Job events from the core only mark jobs
 dirty; a 10 Hz timer pushes them to the widgets in one batch, so a thousand busy jobs cost ten
 table updates a second, not thousands.
+
+Trust: when no journal can be written, a banner under the status line says so and submits,
+×N and re-runs are refused (nothing is sent unrecorded). A job whose submit outcome is unknown
+(it may have run on fal) is reconciled through fal's request history — automatically at start,
+and on request (``R`` on the job, or the palette) — and the outcome is reported.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,7 +29,7 @@ from textual.content import Content
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Tab, Tabs, TextArea
+from textual.widgets import Footer, Input, Static, Tab, Tabs, TextArea
 from textual.worker import Worker, WorkerState
 
 from faltui.core.catalog import ModelInfo, rank
@@ -36,15 +42,17 @@ from faltui.core.errors import (
     ValidationFailed,
 )
 from faltui.core.job import Job, JobEvent, JobState
+from faltui.core.journal import JournalUnavailable
 from faltui.core.outputs import DownloadProgress, find_saveables
 from faltui.core.pricing import Price, describe_cost, get_prices
+from faltui.core.reconcile import ReconcileResult
 from faltui.core.schema import EndpointSchema, PreparedInput
 from faltui.core.state import AppState
 from faltui.core.sweep_grid import sweep_jobs
 from faltui.core.sweep_run import SweepRun
 from faltui.services import Services
 from faltui.tui import commands as palette
-from faltui.tui.format import literal
+from faltui.tui.format import literal_text, one_line, prompt_snippet
 from faltui.tui.pane_sizes import PaneSizes
 from faltui.tui.screens.compare import MAX_JOBS as MAX_COMPARED
 from faltui.tui.screens.compare import CompareScreen
@@ -65,7 +73,15 @@ FLUSH_INTERVAL = 0.1
 #: How many finished jobs of earlier sessions the job table shows at start.
 HISTORY_LIMIT = 500
 #: Job states after which a job submitted from the form reports back.
-_REPORTED = frozenset({JobState.failed, JobState.done, JobState.cancelled, JobState.lost})
+_REPORTED = frozenset(
+    {JobState.failed, JobState.done, JobState.cancelled, JobState.lost, JobState.unknown}
+)
+#: Seconds between checks of the journal (its problem can appear or clear at any time).
+JOURNAL_CHECK_INTERVAL = 1.0
+#: Reconcile outcomes listed one by one in a notification (the rest are counted).
+RECONCILE_LINES = 4
+#: Title of every notice that a submit was refused for want of a journal.
+JOURNAL_REFUSED = "Not submitted: no job journal"
 
 #: ``report(message, title, severity)``: tell the user about a problem (and remember it).
 Reporter = Callable[[str, str, str], None]
@@ -147,11 +163,15 @@ class MainScreen(Screen[None]):
         #: Sweeps sent this session, by id (their grids show cells not sent yet).
         self.sweeps: dict[str, SweepRun] = {}
         self.sizes = PaneSizes(state.layout)
+        #: Local ids of the jobs whose request is being looked up in fal's history now.
+        self.reconciling: set[str] = set()
+        self._banner_shown: str | None = None
 
     # -- the panes -----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.settings, id="status")
+        yield Static("", id="journal-banner", markup=False)
         yield Tabs(
             *(
                 Tab(f"{i} {t}", id=f"tab-{p}")
@@ -202,8 +222,12 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         for number, (pane, title) in enumerate(self.PANE_TITLES.items(), 1):
-            self.pane_widget(pane).border_title = f"{number} {title}"
+            self.pane_widget(pane).border_title = Content(f"{number} {title}")
         self.query_one("#pane-tabs", Tabs).can_focus = False
+        self.results.is_reconciling = self.is_reconciling
+        self.job_table.rows.reconciling = self.is_reconciling
+        self.check_journal()
+        self.set_interval(JOURNAL_CHECK_INTERVAL, self.check_journal)
         self.services.jobs.on_event = self._on_job_event
         try:
             self.browser.set_models(self.services.catalog.local_models())
@@ -382,8 +406,9 @@ class MainScreen(Screen[None]):
         self._save_state()
         self.status_bar.set_model(model.endpoint_id)
         form_pane = self.pane_widget("form")
-        form_pane.border_title = Content(f"2 {literal(model.display_name)}")
-        form_pane.border_subtitle = Content(literal(model.endpoint_id))
+        name = one_line(model.display_name, 200) or one_line(model.endpoint_id, 200)
+        form_pane.border_title = Content(f"2 {name}")
+        form_pane.border_subtitle = Content(one_line(model.endpoint_id, 200))
         self._load_schema(model)
         self.current_price = None
         self.status_bar.set_price(None)
@@ -441,7 +466,54 @@ class MainScreen(Screen[None]):
 
     # -- submitting ----------------------------------------------------------------------
 
+    # -- the journal -----------------------------------------------------------------------
+
+    @property
+    def journal_problem(self) -> str | None:
+        """Why no job can be journaled right now (then nothing may be submitted), or None."""
+        return self.services.jobs.journal_problem
+
+    def check_journal(self) -> None:
+        """Show, change or hide the banner saying that submits are refused, and why."""
+        problem = self.journal_problem
+        if problem == self._banner_shown:
+            return
+        self._banner_shown = problem
+        banner = self.query_one("#journal-banner", Static)
+        banner.set_class(problem is not None, "-shown")
+        if problem is None:
+            banner.update("")
+            return
+        text = Text("⚠ Submitting is refused: ", style="bold", end="")
+        text.append_text(literal_text(problem, multiline=True))
+        text.append(
+            ". Nothing is sent that the journal could not record; jobs already on fal are "
+            "still tracked. Fix it and restart faltui (help, f1, lists what happened)."
+        )
+        banner.update(text)
+
+    def submit_refusal(self) -> str | None:
+        """The reason a submit is refused before anything is tried, or None.
+
+        Refused when no journal can be written this session. When the journal may recover (a
+        lock another process holds, a full disk), the submit is tried: the core writes the job
+        first and refuses, sending nothing, if it still cannot.
+        """
+        problem = self.journal_problem
+        journal = self.services.jobs.journal
+        if problem is None or (journal is not None and journal.retries):
+            return None
+        return problem
+
+    def _refuse_for_journal(self, problem: str) -> None:
+        self.check_journal()
+        self.notify(problem, title=JOURNAL_REFUSED, severity="error", markup=False)
+
     def _can_submit(self) -> bool:
+        refusal = self.submit_refusal()
+        if refusal is not None:
+            self._refuse_for_journal(refusal)
+            return False
         if not self.settings.key:
             self.notify(
                 str(MissingKeyError()), title="No fal API key", severity="error", markup=False
@@ -496,9 +568,14 @@ class MainScreen(Screen[None]):
             self.form.mark_errors(exc.field_errors)
             self.notify(str(exc), title="fal rejected the input", severity="error", markup=False)
             return
+        except JournalUnavailable as exc:  # nothing was sent: the job could not be recorded
+            self._refuse_for_journal(str(exc))
+            return
         except (ApiError, FaltuiError) as exc:
             self.notify(str(exc), title="Submit failed", severity="error", markup=False)
             return
+        finally:
+            self.check_journal()
         for job in jobs:
             self._form_jobs.add(job.id)
             self._mark_dirty(job)
@@ -687,6 +764,17 @@ class MainScreen(Screen[None]):
         if job.id not in self._form_jobs or job.state not in _REPORTED:
             return
         self._form_jobs.discard(job.id)
+        if job.state is JobState.unknown:
+            self.notify(
+                f"{job.endpoint_id}: fal may have taken this request, but no answer said so. "
+                "It was not sent again (that could bill it twice). R on the job looks for it "
+                "in fal's request history.",
+                title="Outcome unknown",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
+            return
         if job.state is not JobState.failed:
             return
         model = self.current_model
@@ -763,6 +851,11 @@ class MainScreen(Screen[None]):
         self.show_result(message.job_id)
         self.results.run_output_action(message.action)
 
+    @on(JobTable.ReconcileRequested)
+    def _on_reconcile_requested(self, message: JobTable.ReconcileRequested) -> None:
+        message.stop()
+        self.reconcile_jobs(list(message.job_ids))
+
     @on(JobTable.DetailsRequested)
     def _on_details_requested(self, message: JobTable.DetailsRequested) -> None:
         message.stop()
@@ -776,8 +869,11 @@ class MainScreen(Screen[None]):
         def closed(choice: str | None) -> None:
             if choice == "edit":
                 self.fork_into_form(job)
+            elif choice == "reconcile":
+                self.reconcile_jobs([job.id])
 
-        self.app.push_screen(JobDetailScreen(job, self.settings), closed)
+        screen = JobDetailScreen(job, self.settings, is_reconciling=self.is_reconciling)
+        self.app.push_screen(screen, closed)
 
     @on(JobTable.CompareRequested)
     def _on_compare_requested(self, message: JobTable.CompareRequested) -> None:
@@ -842,6 +938,10 @@ class MainScreen(Screen[None]):
 
     @work(group="jobs", exit_on_error=False)
     async def _rerun_job(self, job_id: str) -> None:
+        refusal = self.submit_refusal()
+        if refusal is not None:
+            self._refuse_for_journal(refusal)
+            return
         if not self.settings.key:
             self.notify(
                 str(MissingKeyError()), title="No fal API key", severity="error", markup=False
@@ -849,9 +949,14 @@ class MainScreen(Screen[None]):
             return
         try:
             job = await self.services.jobs.rerun(job_id)
+        except JournalUnavailable as exc:
+            self._refuse_for_journal(str(exc))
+            return
         except FaltuiError as exc:
             self.notify(str(exc), title="Re-run failed", severity="error", markup=False)
             return
+        finally:
+            self.check_journal()
         self._mark_dirty(job)
         self._follow = job.id
 
@@ -862,7 +967,9 @@ class MainScreen(Screen[None]):
         for job in manager.jobs():
             self._mark_dirty(job)
         try:
-            resumed = await manager.resume_unfinished()
+            # Reconciling is done here rather than in the core's background, so that the list
+            # says which jobs are being looked up and the outcome is reported.
+            resumed = await manager.resume_unfinished(reconcile=False)
         except FaltuiError as exc:
             self._problem(f"Could not resume unfinished jobs: {exc}")
             return
@@ -870,6 +977,108 @@ class MainScreen(Screen[None]):
             self._mark_dirty(job)
         if resumed:
             self.notify(f"Resumed {len(resumed)} unfinished job(s).", markup=False)
+        journal = manager.journal
+        unknown = {job.id for job in manager.jobs() if job.state is JobState.unknown}
+        try:
+            unknown |= {job.id for job in journal.unknown()} if journal is not None else set()
+        except FaltuiError as exc:
+            self._problem(f"Could not read the jobs of unknown outcome: {exc}")
+        if unknown:
+            await self._reconcile(None, unknown, automatic=True)
+
+    # -- reconciling unknown outcomes ------------------------------------------------------
+
+    def is_reconciling(self, job_id: str) -> bool:
+        """Whether fal's request history is being searched for this job right now."""
+        return job_id in self.reconciling
+
+    def reconcile_jobs(self, job_ids: list[str] | None = None) -> None:
+        """Look the given jobs (default: every job of unknown outcome) up in fal's request
+        history, in the background, and report what was found."""
+        manager = self.services.jobs
+        jobs = [manager.get(job_id) for job_id in job_ids] if job_ids is not None else None
+        candidates = manager.jobs() if jobs is None else [j for j in jobs if j is not None]
+        unknown = {j.id for j in candidates if j.state is JobState.unknown}
+        if not unknown:
+            what = "this job's" if job_ids is not None and len(job_ids) == 1 else "no job's"
+            self.notify(
+                f"Nothing to reconcile: {what} outcome is unknown (only a submit fal may have "
+                "taken unconfirmed is looked up in its request history).",
+                markup=False,
+            )
+            return
+        fresh = unknown - self.reconciling
+        if not fresh:
+            self.notify("Already looking for it in fal's request history…", markup=False)
+            return
+        self._reconcile_worker(sorted(fresh))
+
+    @work(group="reconcile", exit_on_error=False)
+    async def _reconcile_worker(self, job_ids: list[str]) -> None:
+        await self._reconcile(job_ids, set(job_ids), automatic=False)
+
+    async def _reconcile(
+        self, job_ids: list[str] | None, marked: set[str], *, automatic: bool
+    ) -> None:
+        manager = self.services.jobs
+        self.reconciling |= marked
+        self._mark_ids_dirty(marked)
+        self.status_bar.set_busy("reconciling: searching fal's request history…")
+        try:
+            results = await manager.reconcile(job_ids)
+        except FaltuiError as exc:
+            self.notify(
+                f"fal's request history could not be searched: {exc}. The job(s) stay of "
+                "unknown outcome; nothing was sent again.",
+                title="Reconcile failed",
+                severity="error",
+                markup=False,
+            )
+            return
+        finally:
+            self.reconciling -= marked
+            self.status_bar.set_busy(None)
+            self._mark_ids_dirty(marked)
+        self._report_reconcile(results, automatic=automatic)
+
+    def _mark_ids_dirty(self, job_ids: set[str]) -> None:
+        for job_id in job_ids:
+            job = self.job(job_id)
+            if job is not None:
+                self._mark_dirty(job)
+        if self.results.job is not None and self.results.job.id in job_ids:
+            self.results.show(self.results.job)
+
+    def _report_reconcile(self, results: list[ReconcileResult], *, automatic: bool) -> None:
+        """One notification: each job attached (with its request id) or still unknown (why)."""
+        if not results:
+            return
+        attached = [r for r in results if r.attached]
+        unknown = [r for r in results if not r.attached]
+        lines: list[str] = []
+        for result in [*attached, *unknown][:RECONCILE_LINES]:
+            job = self.job(result.job_id)
+            name = prompt_snippet(job) if job is not None else ""
+            name = one_line(name, 40) or result.job_id[:8]
+            if result.attached:
+                lines.append(f"{name}: attached to request {result.request_id}; tracking it.")
+            else:
+                lines.append(f"{name}: still unknown: {result.message}.")
+        if len(results) > RECONCILE_LINES:
+            lines.append(f"…and {len(results) - RECONCILE_LINES} more.")
+        when = "At start: " if automatic else ""
+        head = f"{when}{len(attached)} attached, {len(unknown)} still unknown."
+        if len(results) == 1:
+            head = when.strip()
+        title = "Reconciled" if not unknown else "Outcome still unknown"
+        message = "\n".join(line for line in [head, *lines] if line)
+        self.notify(
+            message,
+            title=title,
+            severity="information" if not unknown else "warning",
+            timeout=20,
+            markup=False,
+        )
 
     def filter_jobs(self, state: str | None) -> None:
         """Show only jobs in one state (``None``: all)."""

@@ -12,23 +12,32 @@ size, lists, objects) live in ``form_groups`` and ``form_lists``.
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Input, Select, Static, Switch, TextArea
 
+from faltui.core import text as core_text
 from faltui.core.errors import FieldError
 from faltui.core.schema import EMPTY, Field, kind_hint, read, value_text
 from faltui.core.state import ForkNote
-from faltui.tui.widgets.form_labels import help_of, label_of, placeholder_for, short_id
+from faltui.tui.format import editor_display, one_line
+from faltui.tui.widgets.form_labels import (
+    help_of,
+    label_of,
+    placeholder_for,
+    short_id,
+    shown_value,
+)
 from faltui.tui.widgets.help_line import HelpLine
+from faltui.tui.widgets.safe_editors import SafeInput, SafeTextArea
 
 Path = tuple[str | int, ...]
 Reading = tuple[Any, list[FieldError]]
@@ -186,7 +195,7 @@ class FieldEditor(Vertical):
         self.set_class(bool(message), "-error")
         lines = self.query_children(".field-error")
         if lines:
-            lines.first(Static).update(Text(f"✗ {message}") if message else "")
+            lines.first(Static).update(Text(f"✗ {one_line(message)}") if message else "")
 
     def add_error(self, message: str) -> None:
         """Add a message to the error line (several errors may hit one field)."""
@@ -250,7 +259,7 @@ class StringEditor(TextFieldEditor):
     a character a field cannot take shows as an error instead of silently disappearing."""
 
     def compose_control(self) -> ComposeResult:
-        yield Input(
+        yield SafeInput(
             value_text(self._initial),
             placeholder=placeholder_for(self.field),
             compact=True,
@@ -341,22 +350,23 @@ class TextEditor(TextFieldEditor):
     """
 
     def compose_control(self) -> ComposeResult:
-        yield TextArea(
+        yield SafeTextArea(
             value_text(self._initial),
             soft_wrap=True,
             compact=True,
             tab_behavior="focus",
-            placeholder=placeholder_for(self.field),
+            # TextArea parses a str placeholder as markup: the schema's example is literal.
+            placeholder=Content(placeholder_for(self.field)),
             tooltip=self.tooltip_text(),
             classes="field-control",
             highlight_cursor_line=False,
         )
 
-    def _area(self) -> TextArea:
-        return self.query_one(".field-control", TextArea)
+    def _area(self) -> SafeTextArea:
+        return self.query_one(".field-control", SafeTextArea)
 
     def text(self) -> str:
-        return self._area().text
+        return self._area().value
 
     def set_value(self, value: Any) -> None:
         self._area().load_text(value_text(value))
@@ -381,7 +391,7 @@ class JsonEditor(TextEditor):
     def compose_control(self) -> ComposeResult:
         initial = self._initial
         text = "" if initial is EMPTY or initial is None else json_text(initial)
-        yield TextArea(
+        yield SafeTextArea(
             text,
             soft_wrap=True,
             compact=True,
@@ -412,7 +422,7 @@ class EnumEditor(FieldEditor):
         initial = self._initial if self._initial in options else Select.NULL
         allow_blank = not self.required or initial is Select.NULL
         yield Select(
-            [(Text(value_text(v) or '""'), v) for v in options],
+            [(Text(shown_value(v)), v) for v in options],
             prompt=BLANK_LABEL if not self.required else "(choose one)",
             allow_blank=allow_blank,
             value=initial,
@@ -436,7 +446,7 @@ class EnumEditor(FieldEditor):
             return
         if value not in self.options():
             self._initial = value
-            select.set_options([(Text(value_text(v) or '""'), v) for v in self.options()])
+            select.set_options([(Text(shown_value(v)), v) for v in self.options()])
         select.value = value
 
     @on(Select.Changed)
@@ -502,7 +512,7 @@ class ConstEditor(FieldEditor):
 
     def compose_control(self) -> ComposeResult:
         yield Static(
-            Text(value_text(self._initial) or '""', style="italic"),
+            Text(shown_value(self._initial), style="italic"),
             classes="field-control const-value",
             markup=False,
         )
@@ -518,14 +528,17 @@ class OpenEnumEditor(StringEditor):
     """An enum that also accepts any string: the choices are suggestions."""
 
     def help_text(self) -> str:
-        choices = ", ".join(value_text(v) for v in self.field.enum or [])
+        choices = ", ".join(shown_value(v) for v in self.field.enum or [])
         base = super().help_text()
         hint = f"suggested: {choices}" if choices else ""
         return " — ".join(p for p in (base, hint) if p)
 
     def compose_control(self) -> ComposeResult:
         yield from super().compose_control()
-        self._suggestions = [value_text(v) for v in self.field.enum or []]
+        # A suggestion is drawn raw by Input: one holding a control or bidi character is not
+        # offered (it could not be typed either).
+        texts = [value_text(v) for v in self.field.enum or []]
+        self._suggestions = [t for t in texts if editor_display(t) == t]
         self._suggester = SuggestFromList(self._suggestions, case_sensitive=False)
 
     def on_mount(self) -> None:  # Textual runs the base class's on_mount too
@@ -533,8 +546,10 @@ class OpenEnumEditor(StringEditor):
 
 
 def json_text(value: Any) -> str:
-    """A JSON value as one line of text."""
-    return json.dumps(value, ensure_ascii=False)
+    """A JSON value as one line of text; control, C1, bidi and line-separator characters in
+    its strings are written as ``\\uXXXX`` escapes (the same value, and a text area cannot
+    break a line on them)."""
+    return core_text.safe_json(value, indent=None)
 
 
 def editor_widgets(widget: Widget) -> list[FieldEditor]:

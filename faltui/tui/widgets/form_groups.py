@@ -19,6 +19,7 @@ from textual.widgets import Collapsible, Input, Select, Static
 from faltui.core.errors import FieldError
 from faltui.core.schema import EMPTY, Field, default_value, read, value_text
 from faltui.core.schema.model import object_children
+from faltui.tui.format import one_line
 from faltui.tui.widgets.form_fields import (
     BLANK_LABEL,
     FieldEditor,
@@ -27,6 +28,7 @@ from faltui.tui.widgets.form_fields import (
     editor_widgets,
 )
 from faltui.tui.widgets.form_labels import help_of, label_of
+from faltui.tui.widgets.safe_editors import SafeInput
 
 #: Select value of the "custom width × height" entry of image size presets.
 CUSTOM = "__custom__"
@@ -83,7 +85,7 @@ class ImageSizeEditor(FieldEditor):
         if choice == CUSTOM and not width:
             width, height = self._default_dimension("width"), self._default_dimension("height")
         self.set_class(choice == CUSTOM, "-custom")
-        options = [(Text(str(p)), p) for p in presets] + [(Text("custom…"), CUSTOM)]
+        options = [(Text(one_line(p, 80)), p) for p in presets] + [(Text("custom…"), CUSTOM)]
         with Horizontal(classes="size-row"):
             yield Select(
                 options,
@@ -95,7 +97,7 @@ class ImageSizeEditor(FieldEditor):
                 classes="size-preset",
             )
             with Horizontal(classes="size-custom"):
-                yield Input(
+                yield SafeInput(
                     width,
                     placeholder="width",
                     compact=True,
@@ -103,7 +105,7 @@ class ImageSizeEditor(FieldEditor):
                     tooltip="width in pixels",
                 )
                 yield Static("×")
-                yield Input(
+                yield SafeInput(
                     height,
                     placeholder="height",
                     compact=True,

@@ -30,9 +30,11 @@ from faltui.core.job import Job, JobState
 from faltui.core.job_export import write_jobs_jsonl
 from faltui.core.outputs import find_outputs
 from faltui.tui.clipboard import copy_text, describe
+from faltui.tui.format import one_line
 from faltui.tui.job_cells import ACTIVE_STATES, COLUMNS, column_widths
 from faltui.tui.job_rows import FILTER_CYCLE, SORT_COLUMNS, JobRows, RowChanges
 from faltui.tui.widgets.job_list import JobList
+from faltui.tui.widgets.safe_editors import SafeInput
 
 Clock = Callable[[], float]
 
@@ -49,7 +51,7 @@ __all__ = [
 _SORT_TITLES = {"created": "time", **{key: title.lower() for key, title in COLUMNS}}
 
 
-class JobSearch(Input):
+class JobSearch(SafeInput):
     """The job search box: filters as you type; ``enter`` keeps the search, ``esc`` clears."""
 
     def on_key(self, event: events.Key) -> None:
@@ -103,6 +105,7 @@ class JobTable(Widget):
         Binding("enter", "details", "Details", id="jobs.details"),
         Binding("x", "cancel_jobs", "Cancel", id="jobs.cancel"),
         Binding("r", "rerun_jobs", "Re-run", id="jobs.rerun"),
+        Binding("R", "reconcile_jobs", "Reconcile", id="jobs.reconcile"),
         Binding("slash,ctrl+f", "search", "Search jobs", id="jobs.search"),
         Binding("space", "toggle_mark", "Mark", id="jobs.mark"),
         Binding("s", "cycle_sort", "Sort", id="jobs.sort"),
@@ -161,6 +164,9 @@ class JobTable(Widget):
 
     class RerunRequested(_JobMessage):
         """The user asked to run jobs again (``r``)."""
+
+    class ReconcileRequested(_JobMessage):
+        """The user asked to look jobs of unknown outcome up in fal's request history (``R``)."""
 
     class DetailsRequested(_JobMessage):
         """The user asked for a job's details (``enter``)."""
@@ -587,6 +593,25 @@ class JobTable(Widget):
         self.notify(f"Re-running {which}…", markup=False, timeout=3)
         self.post_message(self.RerunRequested(self, targets[0], targets))
 
+    def action_reconcile_jobs(self) -> None:
+        """Reconcile the marked jobs, else the highlighted one (jobs of unknown outcome only:
+        fal's request history is searched for them; nothing is ever sent again)."""
+        targets, which = self._targets()
+        if not targets:
+            self._no_target()
+            return
+        jobs = self.rows.jobs
+        unknown = [job_id for job_id in targets if jobs[job_id].state is JobState.unknown]
+        if not unknown:
+            self.notify(
+                f"Only a job of unknown outcome (a submit fal may have taken unconfirmed) is "
+                f"looked up in fal's request history; {which}: none.",
+                title="Nothing to reconcile",
+                markup=False,
+            )
+            return
+        self.post_message(self.ReconcileRequested(self, unknown[0], unknown))
+
     def action_result(self, action: str) -> None:
         """Open (copy, download) the highlighted job's selected output, via the results."""
         job_id = self.selected_job_id
@@ -694,7 +719,7 @@ class JobTable(Widget):
     def _empty_message(self) -> str:
         rows = self.rows
         if rows.jobs and rows.query:
-            return f"No jobs match {rows.query!r}. Esc clears the search."
+            return f"No jobs match {one_line(rows.query, 60)!r}. Esc clears the search."
         if rows.jobs and rows.states is not None:
             return f"No {self._filter_name} jobs. Press f to change the filter."
         return "No jobs yet. Choose a model, fill in its parameters and press ctrl+s to submit."
@@ -709,7 +734,7 @@ class JobTable(Widget):
             else f"Jobs: {self._filter_name} · {shown} of {total}"
         ]
         if rows.query:
-            parts.append(f"search {rows.query!r}")
+            parts.append(f"search {one_line(rows.query, 60)!r}")
         if rows.sort != "created" or rows.descending:
             arrow = "▼" if rows.descending else "▲"
             parts.append(f"sort {_SORT_TITLES[rows.sort]} {arrow}")

@@ -24,7 +24,16 @@ from textual.widgets.option_list import Option
 from faltui.core.catalog import ModelInfo, rank
 from faltui.core.search import Ranked, SearchIndex
 from faltui.core.state import AppState
-from faltui.tui.format import literal
+from faltui.tui.format import literal, one_line
+from faltui.tui.widgets.safe_editors import SafeInput
+
+#: Longest name, id or category shown on one line (the rest is cut with …).
+NAME_LIMIT = 200
+
+
+def _name(model: ModelInfo) -> str:
+    """The model's display name on one line (its endpoint id when it has none)."""
+    return one_line(model.display_name, NAME_LIMIT) or one_line(model.endpoint_id, NAME_LIMIT)
 
 
 class Ranker(Protocol):
@@ -43,7 +52,7 @@ class Ranker(Protocol):
     ) -> list[ModelInfo]: ...
 
 
-class SearchInput(Input):
+class SearchInput(SafeInput):
     """The search box. A query never starts with ``?`` or ``/``: in an empty box ``?`` opens
     the help and ``/`` (the key that leads here) is not typed."""
 
@@ -219,7 +228,8 @@ class ModelBrowser(Widget):
         select = self.query_one("#browser-category", Select)
         current = self.category
         with select.prevent(Select.Changed):
-            select.set_options([(c, c) for c in categories])
+            # The catalog names the categories: a prompt is literal Text, never markup.
+            select.set_options([(Text(one_line(c, NAME_LIMIT)), c) for c in categories])
             if current in categories:
                 select.value = current
 
@@ -305,12 +315,12 @@ class ModelBrowser(Widget):
     def _prompt(self, model: ModelInfo, favourite: bool) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("★ " if favourite else "  ", style="bold yellow")
-        text.append(literal(model.display_name) or model.endpoint_id, style="bold")
+        text.append(_name(model), style="bold")
         if model.category:
             text.append("  ")
-            text.append(literal(model.category), style="italic dim")
+            text.append(one_line(model.category, NAME_LIMIT), style="italic dim")
         text.append("\n  ")
-        text.append(literal(model.endpoint_id), style="dim")
+        text.append(one_line(model.endpoint_id, NAME_LIMIT), style="dim")
         return text
 
     def _update_count(self) -> None:
@@ -330,15 +340,15 @@ class ModelBrowser(Widget):
             target.update(Text("No model matches.", style="dim"))
             return
         text = Text()
-        text.append(literal(model.display_name) or model.endpoint_id, style="bold")
+        text.append(_name(model), style="bold")
         text.append("\n")
-        text.append(literal(model.endpoint_id), style="dim")
+        text.append(one_line(model.endpoint_id, NAME_LIMIT), style="dim")
         if model.category:
             text.append(" · ")
-            text.append(literal(model.category), style="italic")
+            text.append(one_line(model.category, NAME_LIMIT), style="italic")
         if model.tags:
             text.append(" · ")
-            text.append(literal(", ".join(str(t) for t in model.tags)), style="dim")
+            text.append(one_line(", ".join(str(t) for t in model.tags), NAME_LIMIT), style="dim")
         description = literal(model.description).strip()
         if description:
             text.append("\n")

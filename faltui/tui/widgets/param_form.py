@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -33,13 +32,16 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Collapsible, Input, Static, TextArea
 
+from faltui.core import text as core_text
 from faltui.core.errors import FieldError, ValidationFailed
 from faltui.core.schema import EMPTY, EndpointSchema, Field, PreparedInput, default_value, prepare
 from faltui.core.schema.input import parse_json
 from faltui.core.state import Draft, ForkNote
+from faltui.tui.format import one_line
 from faltui.tui.widgets.form_factory import make_editor
 from faltui.tui.widgets.form_fields import FieldEditor, Path, SeedEditor
 from faltui.tui.widgets.form_labels import describe_errors, error_summary, short_id
+from faltui.tui.widgets.safe_editors import SafeTextArea
 
 if TYPE_CHECKING:
     from faltui.core.job import Job
@@ -143,7 +145,7 @@ class ParamForm(Widget):
         scroll = VerticalScroll(id="form-fields", can_focus=False)
         with scroll:
             yield Static(Text(EMPTY_HINT), id="form-empty", markup=False)
-        yield TextArea(
+        yield SafeTextArea(
             "",
             id="form-raw",
             soft_wrap=True,
@@ -246,7 +248,7 @@ class ParamForm(Widget):
                 )
             )
         if self._extra:
-            names = ", ".join(sorted(self._extra))
+            names = one_line(", ".join(sorted(self._extra)))
             widgets.append(
                 Static(Text(f"Also sent (not in the schema): {names}"), classes="form-note")
             )
@@ -323,9 +325,9 @@ class ParamForm(Widget):
         header = self.query_one("#form-header", Static)
         text = Text(no_wrap=True, overflow="ellipsis")
         if self.display_name:
-            text.append(self.display_name, style="bold")
+            text.append(one_line(self.display_name, 200), style="bold")
             text.append("  ")
-        text.append(self.endpoint_id, style="dim")
+        text.append(one_line(self.endpoint_id, 200), style="dim")
         header.update(text)
         header.display = True
 
@@ -542,7 +544,7 @@ class ParamForm(Widget):
 
     def _update_general(self) -> None:
         line = self.query_one("#form-general", Static)
-        line.update(Text("\n".join(f"✗ {m}" for m in self._general)))
+        line.update(Text("\n".join(f"✗ {one_line(m)}" for m in self._general)))
         line.set_class(bool(self._general), "-shown")
 
     # -- submitting --------------------------------------------------------------------
@@ -612,7 +614,7 @@ class ParamForm(Widget):
             return False
         area = self.query_one("#form-raw", TextArea)
         if not self._raw:
-            area.load_text(json.dumps(self._field_values(), indent=2, ensure_ascii=False))
+            area.load_text(core_text.safe_json(self._field_values(), indent=2))
             self._show_raw_error(None)
             self._set_raw(True)
             area.focus()
@@ -653,7 +655,7 @@ class ParamForm(Widget):
 
     def _show_raw_error(self, message: str | None) -> None:
         line = self.query_one("#form-raw-error", Static)
-        line.update(Text(f"✗ {message}") if message else "")
+        line.update(Text(f"✗ {one_line(message)}") if message else "")
         line.set_class(bool(message), "-shown")
 
     @on(TextArea.Changed, "#form-raw")

@@ -59,7 +59,7 @@ def items_for(
     for output in find_outputs(result):
         items.append(
             ResultItem(
-                kind=str(output.kind or "file"),
+                kind=one_line(output.kind or "file", 20),
                 title=one_line(file_name_for(output)),
                 output=output,
                 url=output.url,

@@ -64,7 +64,7 @@ def file_text(
         if value:
             _row(text, label, value)
     if saved is not None:
-        _row(text, "saved", str(saved))
+        _row(text, "saved", one_line(saved))
     if facts is not None:
         text.append_text(facts_text(facts, saved))
     elif loading:
@@ -104,7 +104,7 @@ def problem_text(problem: str, saved: Path | None) -> Text:
     text.append(f"\n{one_line(problem)}\n", style="yellow")
     if GONE_NOTE in problem:
         if saved is not None:
-            text.append(f"The copy saved earlier is used instead: {saved}\n", style="dim")
+            text.append(f"The copy saved earlier is used instead: {one_line(saved)}\n", style="dim")
         else:
             text.append(
                 "No copy was saved here, so it cannot be previewed, opened or downloaded any "
@@ -201,8 +201,9 @@ def transcript_body(item: ResultItem, width: int) -> RenderableType:
     return Group(head, table, foot)
 
 
-def status_text(job: Job, fill: int = 0) -> Text:
-    """A not-done job: state, queue position, error and field errors, latest logs.
+def status_text(job: Job, fill: int = 0, *, reconciling: bool = False) -> Text:
+    """A not-done job: state, queue position, error and field errors, latest logs
+    (``reconciling``: fal's request history is being searched for it now).
 
     A live job's status is padded with empty lines to ``fill`` lines (the height of the area
     showing it): moving between live jobs then keeps the body's height, and a change of height
@@ -210,7 +211,7 @@ def status_text(job: Job, fill: int = 0) -> Text:
     """
     text = Text(end="")
     text.append("State: ", style="dim")
-    text.append(state_label(job) + "\n")
+    text.append(state_label(job, reconciling=reconciling) + "\n")
     if job.queue_position is not None and job.state is JobState.queued:
         text.append("Requests ahead in fal's queue: ", style="dim")
         text.append(f"{job.queue_position}\n")

@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -185,6 +185,8 @@ class ResultsPane(Widget):
         self._problems: dict[str, str] = {}
         self._player: subprocess.Popen[bytes] | None = None
         self._generation = 0
+        #: Whether fal's request history is being searched for a job (by local id) right now.
+        self.is_reconciling: Callable[[str], bool] = lambda _job_id: False
 
     # -- composition -----------------------------------------------------------------
 
@@ -270,7 +272,7 @@ class ResultsPane(Widget):
             page = self.query_one(ContactSheet).page_label()
             if page:
                 text.append(f"  ({page})", style="dim")
-        text.append(f"  {state_label(job)}")
+        text.append(f"  {state_label(job, reconciling=self.is_reconciling(job.id))}")
         if job.finished_at or job.state is JobState.running:
             text.append(f"  {format_duration(job.elapsed)}")
         if job.request_id:
@@ -455,7 +457,11 @@ class ResultsPane(Widget):
         """A not-done job: state, queue position, error and field errors, latest logs; a live
         one fills the visible body (so its height stays put from job to job)."""
         body = self.query_one("#results-body")
-        return status_text(job, fill=body.scrollable_content_region.height)
+        return status_text(
+            job,
+            fill=body.scrollable_content_region.height,
+            reconciling=self.is_reconciling(job.id),
+        )
 
     # -- preview and facts -------------------------------------------------------------
 

@@ -1,4 +1,8 @@
-"""The one-line status bar: mode (demo or live), key source (masked), current model, job counts."""
+"""The one-line status bar: mode (demo or live), key source (masked), current model, job counts.
+
+The model id, its price and busy notes can carry text we did not write: every part is
+appended to a ``Text`` through the one sanitiser (``one_line``), never as markup.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,10 @@ from rich.text import Text
 from textual.widgets import Static
 
 from faltui.core.config import Settings, mask_key
+from faltui.tui.format import one_line
+
+#: Longest model id, price or busy note shown (the line is one row; the rest is cut).
+PART_LIMIT = 120
 
 #: Display order and labels of job states in the counts.
 STATE_LABELS = (
@@ -19,6 +27,7 @@ STATE_LABELS = (
     ("failed", "failed"),
     ("cancelled", "cancelled"),
     ("lost", "lost"),
+    ("unknown", "unknown"),
 )
 
 
@@ -31,15 +40,17 @@ def describe_connection(settings: Settings, *, compact: bool = False) -> Text:
     if settings.demo:
         text.append(" DEMO ", style="bold reverse")
         if not compact:
-            text.append(f" emulator {settings.urls.get('queue', '')}")
+            text.append(f" emulator {one_line(settings.urls.get('queue', ''), PART_LIMIT)}")
     else:
         queue = settings.urls.get("queue", "")
-        text.append("fal.ai" if "queue.fal.run" in queue else queue, style="bold")
+        text.append(
+            "fal.ai" if "queue.fal.run" in queue else one_line(queue, PART_LIMIT), style="bold"
+        )
     text.append(" │ ", style="dim")
     if settings.key:
         text.append(f"key {mask_key(settings.key)}")
         if settings.key_source and not compact:
-            text.append(f" ({settings.key_source})", style="dim")
+            text.append(f" ({one_line(settings.key_source, PART_LIMIT)})", style="dim")
     else:
         text.append("no key: set FAL_KEY or run faltui --demo", style="bold")
     return text
@@ -119,17 +130,24 @@ class StatusBar(Static):
         text.append_text(connection)
         if self._model and model:
             text.append(" │ ", style="dim")
-            text.append(self._model)
+            text.append(one_line(self._model, PART_LIMIT))
             if self._price and price:
-                text.append(f" ({self._price})", style="dim")
+                text.append(f" ({one_line(self._price, PART_LIMIT)})", style="dim")
         total = sum(self._counts.values())
         if total:
             text.append(" │ ", style="dim")
-            parts = [f"{self._counts[s]} {label}" for s, label in STATE_LABELS if self._counts[s]]
-            text.append("jobs " + " · ".join(parts))
+            text.append("jobs ")
+            parts = [
+                (s, f"{self._counts[s]} {label}") for s, label in STATE_LABELS if self._counts[s]
+            ]
+            for index, (state, part) in enumerate(parts):
+                if index:
+                    text.append(" · ")
+                # Outcome unknown needs the user's eye (it may have run; R reconciles it).
+                text.append(part, style="bold" if state == "unknown" else "")
         if self._busy:
             text.append(" │ ", style="dim")
-            text.append(self._busy, style="italic")
+            text.append(one_line(self._busy, PART_LIMIT), style="italic")
         return text
 
     def _render_line(self) -> None:
