@@ -90,6 +90,9 @@ class Job:
     #: fal.run by faltui, ``"history"`` brought in from fal's request history (run elsewhere:
     #: ``faltui history --import``).
     origin: str = ""
+    #: The local id of the job whose outputs this job's input was made from (a send to
+    #: another model), or None.
+    parent_id: str | None = None
 
     @property
     def final(self) -> bool:
@@ -146,6 +149,7 @@ class Job:
             "archived": self.archived,
             "billable_units": self.billable_units,
             "origin": self.origin,
+            "parent_id": self.parent_id,
         }
 
     @classmethod
@@ -201,7 +205,13 @@ class Job:
             archived=bool(data.get("archived", False)),
             billable_units=_units(data.get("billable_units")),
             origin=str(data.get("origin") or ""),
+            parent_id=_text_or_none(data.get("parent_id")),
         )
+
+
+def _text_or_none(value: Any) -> str | None:
+    """A stored id: a non-empty string, else None."""
+    return value if isinstance(value, str) and value else None
 
 
 def _units(value: Any) -> float | None:
