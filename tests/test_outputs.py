@@ -6,8 +6,6 @@ The service's own guarantees against the emulator are in test_outputs_service.py
 from __future__ import annotations
 
 import base64
-import json
-import shlex
 from pathlib import Path
 
 import httpx
@@ -20,9 +18,6 @@ from faltui.core.outputs import (
     FileGone,
     OutputFile,
     Outputs,
-    export_cli,
-    export_curl,
-    export_python,
     file_name_for,
     find_outputs,
     find_texts,
@@ -184,39 +179,7 @@ def _settings(**urls: str) -> Settings:
     return Settings(key=SECRET).with_urls(**urls)
 
 
-def test_export_curl_masks_key_and_round_trips_payload() -> None:
-    payload = {"prompt": 'it\'s a "quoted" cat', "num_images": 2, "image_size": {"width": 5}}
-    text = export_curl("fal-ai/flux/dev", payload, _settings())
-    assert SECRET not in text
-    assert "$FAL_KEY" in text
-    words = shlex.split(text.replace("\\\n", " "))
-    assert words[:4] == ["curl", "-X", "POST", "https://queue.fal.run/fal-ai/flux/dev"]
-    assert json.loads(words[words.index("-d") + 1]) == payload
-    sync = export_curl("fal-ai/flux/dev", payload, _settings(), sync=True)
-    assert "https://fal.run/fal-ai/flux/dev" in sync
-
-
-def test_export_python_is_valid_and_masks_key() -> None:
-    payload = {"prompt": "a cat", "enable_safety_checker": True, "seed": None}
-    for settings in (_settings(), _settings(queue="http://127.0.0.1:9999")):
-        text = export_python("fal-ai/flux/dev", payload, settings)
-        assert SECRET not in text
-        compile(text, "<export>", "exec")
-        assert "FAL_KEY" in text
-    assert "fal_client.subscribe" in export_python("fal-ai/flux/dev", payload, _settings())
-    emu = export_python("fal-ai/flux/dev", payload, _settings(queue="http://127.0.0.1:9999"))
-    assert "http://127.0.0.1:9999/fal-ai/flux/dev" in emu
-
-
-def test_export_cli_round_trips_through_param_syntax() -> None:
-    payload = {"prompt": "a 'cat'", "num_images": 2, "loras": [{"path": "x", "scale": 0.5}]}
-    text = export_cli("fal-ai/flux/dev", payload, _settings())
-    assert SECRET not in text
-    words = shlex.split(text)
-    assert words[:4] == ["faltui", "run", "-m", "fal-ai/flux/dev"]
-    params = [words[i + 1] for i, w in enumerate(words) if w == "--param"]
-    rebuilt = {p.split(":=", 1)[0]: json.loads(p.split(":=", 1)[1]) for p in params}
-    assert rebuilt == payload
+# The exports are tested by running them: tests/test_exports.py.
 
 
 # -- against the emulator -------

@@ -1,4 +1,5 @@
-"""Small persistent UI state: favourite models, recently used models, theme, form drafts.
+"""Small persistent UI state: favourite models, recently used models, theme, form drafts,
+the panes' sizes.
 
 A :class:`Draft` is the unsent content of one model's form (typed values, text that does not
 read as a value yet, and where a forked seed came from): it survives switching models and a
@@ -22,6 +23,8 @@ MAX_RECENTS = 20
 MAX_VALUES_BYTES = 64 * 1024
 #: Drafts of this many models are kept (the least recently edited are dropped).
 MAX_DRAFTS = 50
+#: Bounds of a pane's share in ``layout``.
+MIN_SHARE, MAX_SHARE = 1, 12
 
 FieldPath = tuple[str | int, ...]
 
@@ -95,6 +98,8 @@ class AppState:
         self.recents: list[str] = []
         self.theme: str | None = None
         self.drafts: dict[str, Draft] = {}
+        #: Each pane's share of the screen (pane name → weight, ``MIN_SHARE``–``MAX_SHARE``).
+        self.layout: dict[str, int] = {}
         self.problems: list[str] = []
 
     # -- persistence ---------------------------------------------------------------------
@@ -130,6 +135,13 @@ class AppState:
                 draft = Draft.from_json(item)
                 if isinstance(endpoint_id, str) and draft is not None:
                     state.drafts[endpoint_id] = draft
+        layout = data.get("layout")
+        if isinstance(layout, dict):
+            state.layout = {
+                k: v
+                for k, v in layout.items()
+                if isinstance(k, str) and type(v) is int and MIN_SHARE <= v <= MAX_SHARE
+            }
         old = data.get("last_values")  # version 1: the last submitted values of each model
         if isinstance(old, dict):
             for endpoint_id, values in old.items():
@@ -145,6 +157,7 @@ class AppState:
             "recents": list(self.recents),
             "theme": self.theme,
             "drafts": {k: d.to_json() for k, d in self.drafts.items()},
+            "layout": dict(self.layout),
         }
 
     def save(self) -> str | None:

@@ -149,16 +149,19 @@ Handler = Callable[[], Awaitable[Response]]
 async def guarded(ctx: Context, route: str, handler: Handler) -> Response:
     """Count the call, apply latency and scripted failures/drops around ``handler``."""
     ctx.counters[route] += 1
+    # Faults are claimed on arrival: a call still in flight from before a fault was scripted
+    # (a long status stream, say) must not take the fault meant for the next call.
+    failure = ctx.chaos.take_failure(route)
+    dropped = failure is None and ctx.chaos.take_drop(route)
     latency = ctx.chaos.delay()
     if latency > 0:
         await asyncio.sleep(latency)
-    failure = ctx.chaos.take_failure(route)
     if failure is not None and not failure.after:
         return failure.response()
     response = await handler()
     if failure is not None:  # scripted with after=True: the work is done, the answer is lost
         return failure.response()
-    if ctx.chaos.take_drop(route):
+    if dropped:
         return DroppedResponse()
     return response
 

@@ -34,6 +34,8 @@ class PaletteHost(Protocol):
     def action_pane(self, pane: str) -> None: ...
     def filter_jobs(self, state: str | None) -> None: ...
     def download_finished(self) -> Any: ...
+    def action_resize_pane(self, step: int, height: bool = False) -> None: ...
+    def reset_layout(self) -> None: ...
 
 
 class _AppProvider(Provider):
@@ -156,6 +158,25 @@ class ActionCommands(_AppProvider):
                     partial(app.action_pane, pane),
                 )
             )
+        commands += [
+            ("Pane: wider", "Widen the focused pane (ctrl+→)", partial(app.action_resize_pane, 1)),
+            (
+                "Pane: narrower",
+                "Narrow the focused pane (ctrl+←)",
+                partial(app.action_resize_pane, -1),
+            ),
+            (
+                "Pane: taller",
+                "More height for jobs or results (ctrl+↓)",
+                partial(app.action_resize_pane, 1, True),
+            ),
+            (
+                "Pane: shorter",
+                "Less height for jobs or results (ctrl+↑)",
+                partial(app.action_resize_pane, -1, True),
+            ),
+            ("Pane: reset sizes", "Back to the default pane sizes", app.reset_layout),
+        ]
         commands.append(("Quit", "Quit faltui", partial(self._app_action, "quit")))
         return commands
 

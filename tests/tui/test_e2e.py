@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -172,7 +173,7 @@ async def test_detail_copies_commands_and_forks_into_the_form(
         await pilot.press("enter")
         await until(lambda: isinstance(app.screen, JobDetailScreen))
         await pilot.press("l")
-        assert "faltui run -m fal-ai/flux/dev" in quiet[-1]
+        assert "faltui --demo run -m fal-ai/flux/dev -w" in quiet[-1]  # runs as is
         assert "fork me" in quiet[-1] and emu_settings.key not in quiet[-1]
         await pilot.press("u")
         assert "curl" in quiet[-1] and "$FAL_KEY" in quiet[-1]
@@ -263,7 +264,10 @@ async def test_palette_downloads_every_finished_jobs_outputs(emu_settings: Setti
 async def test_palette_download_goes_past_a_dead_file_and_names_it(
     emu_settings: Settings, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = FaltuiApp(emu_settings)
+    # Without the library's auto-download: a copy saved earlier would stand in for the dead
+    # file (tests/test_outputs_media.py), and this is about naming the failure.
+    quiet = replace(emu_settings, raw={"library": {"auto_download": False}})
+    app = FaltuiApp(quiet)
     notes: list[tuple[str, object]] = []
     notify = app.notify
 

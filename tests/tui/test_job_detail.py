@@ -102,3 +102,25 @@ def test_fal_metrics_and_the_models_own_timings_are_labelled_by_source() -> None
     timings_at = text.index("The model's own timings (from its result)")
     assert metrics_at < text.index("inference_time  5.0") < timings_at
     assert timings_at < text.index("inference  0.75")
+
+
+async def test_exports_are_copied_runnable_without_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyperclip
+
+    copied: list[str] = []
+    monkeypatch.setattr(pyperclip, "copy", copied.append)
+    monkeypatch.delenv("SSH_CONNECTION", raising=False)
+    monkeypatch.delenv("SSH_TTY", raising=False)
+    secret = "abcd1234:secretsecretsecret99"
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.push_screen(JobDetailScreen(failed_job(), Settings(key=secret)))
+        await pilot.pause()
+        await pilot.press("p", "u", "l")
+        python, curl, cli = copied
+        compile(python, "job.py", "exec")
+        assert "fal_client.subscribe(" in python and "sys.exit(main())" in python
+        assert curl.startswith("#!/bin/sh") and "--fail-with-body" in curl
+        assert cli.startswith("faltui run -m fal-ai/flux/dev -w")
+        assert not any(secret in text or "secretsecret" in text for text in copied)
+        assert "exits non-zero with fal's error when the job fails" in app.notes[-1]

@@ -13,6 +13,7 @@ from faltui.core.errors import FieldError
 from faltui.tui.widgets.form_fields import FieldEditor
 from faltui.tui.widgets.form_groups import CUSTOM, ImageSizeEditor
 from faltui.tui.widgets.form_lists import ArrayEditor
+from faltui.tui.widgets.help_line import HelpLine
 from faltui.tui.widgets.param_form import ParamForm
 
 
@@ -375,7 +376,7 @@ async def test_descriptions_are_literal_text() -> None:
     app = FormHost(parse(doc, FLUX))
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
-        help_line = app.form.editor("prompt").query_one(".field-help", Static)
+        help_line = app.form.editor("prompt").query_one(".field-help", HelpLine)
         assert "[bold]brackets[/bold]" in str(help_line.render())
         area = app.form.editor("prompt").query_one(TextArea)
         assert "[link=x]" in str(area.tooltip)
@@ -494,7 +495,7 @@ async def test_integer_enum_open_enum_and_file_list(tmp_path: Path) -> None:
         assert ratio.query_one(Input).value == "16:9"
         ratio.query_one(Input).value = "7:3"  # an open enum takes any string
         assert ultra.form.values()["aspect_ratio"] == "7:3"
-        assert "suggested:" in str(ratio.query_one(".field-help", Static).render())
+        assert "suggested:" in str(ratio.query_one(".field-help", HelpLine).render())
 
     picture = tmp_path / "in.png"
     picture.write_bytes(b"\x89PNG")

@@ -376,9 +376,9 @@ async def test_previews_are_fetched_once_per_url(
         await pilot.pause()
         image = app.query_one("#results-image")
         assert image.image.size == (32, 24)  # type: ignore[attr-defined]
-        await pilot.press("j")
+        await pilot.press("right")
         await app.workers.wait_for_complete()
-        await pilot.press("k")
+        await pilot.press("left")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert pane.has_class("-preview") and image.image.size == (32, 24)  # type: ignore[attr-defined]
@@ -420,7 +420,7 @@ async def test_image_preview_from_data_url_and_http(
         image = app.query_one("#results-image")
         assert pane.has_class("-preview")
         assert image.image.size == (8, 6)  # type: ignore[attr-defined]
-        await pilot.press("j")
+        await pilot.press("right")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert image.image.size == (32, 16)  # type: ignore[attr-defined]

@@ -1,5 +1,6 @@
 """AppState: favourites, recents, theme and form values persist; bad files do not crash."""
 
+import json
 from pathlib import Path
 
 from faltui.core.state import AppState, Draft, ForkNote
@@ -90,3 +91,15 @@ def test_save_error_is_returned(tmp_path: Path) -> None:
     state = AppState(blocker / "sub" / "state.json")
     error = state.save()
     assert error is not None and "cannot save state file" in error
+
+
+def test_layout_is_kept_and_bad_entries_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    state = AppState.load(path)
+    state.layout = {"models": 5, "results": 6}
+    assert state.save() is None
+    assert AppState.load(path).layout == {"models": 5, "results": 6}
+    data = json.loads(path.read_text())
+    data["layout"] = {"models": 0, "form": 13, "right": "5", "jobs": True, "results": 2}
+    path.write_text(json.dumps(data))
+    assert AppState.load(path).layout == {"results": 2}

@@ -146,6 +146,27 @@ async def fetch_capped(http: httpx.AsyncClient, url: str, cap: int) -> bytes:
     return b"".join(chunks)
 
 
+async def fetch_head(http: httpx.AsyncClient, url: str, limit: int) -> tuple[bytes, int | None]:
+    """The first ``limit`` bytes of ``url`` (fewer for a shorter file) and the file's size when
+    the host says it. The rest of the body is not read: the connection is dropped."""
+    async with open_file(http, url) as response:
+        total = content_length(response)
+        chunks: list[bytes] = []
+        received = 0
+        try:
+            async for chunk in response.aiter_bytes():
+                chunks.append(chunk)
+                received += len(chunk)
+                if received >= limit:
+                    break
+        except httpx.HTTPError as exc:
+            raise transport_failure(exc, url, received) from exc
+    data = b"".join(chunks)[:limit]
+    if total is None and received < limit:
+        total = received  # the whole file arrived
+    return data, total
+
+
 def too_large(size: int | None, cap: int) -> str:
     """The message of a file over the preview cap."""
     what = human_size(size) if size is not None else f"more than {human_size(cap)}"

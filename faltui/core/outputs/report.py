@@ -44,12 +44,14 @@ class DownloadProgress:
 
 @dataclass(frozen=True)
 class Saved:
-    """An output that is on disk at ``path`` (``reused``: an earlier download, not fetched now)."""
+    """An output that is on disk at ``path`` (``reused``: an earlier download, not fetched now;
+    ``copied_from``: the URL failed, so the copy saved earlier elsewhere was copied here)."""
 
     item: Saveable
     path: Path
     size: int
     reused: bool = False
+    copied_from: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,11 @@ class DownloadReport:
             return "Nothing to save."
         if len(self.saved) == 1 and not self.failed:
             only = self.saved[0]
+            if only.copied_from is not None:
+                return (
+                    f"Saved {only.path} from the copy saved earlier ({only.copied_from}); "
+                    "its URL no longer answers"
+                )
             return f"Already saved: {only.path}" if only.reused else f"Saved {only.path}"
         if self.total == 1 and self.failed:
             failure = self.failed[0]
@@ -110,6 +117,9 @@ class DownloadReport:
         line = f"Saved {counted} to {self.folder}"
         if reused:
             line += f" ({reused} already there)"
+        copied = sum(1 for s in self.saved if s.copied_from is not None)
+        if copied:
+            line += f" ({copied} from copies saved earlier: their URLs no longer answer)"
         if self.failed:
             line += f"; {len(self.failed)} failed"
         return line

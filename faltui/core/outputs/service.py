@@ -27,6 +27,7 @@ from faltui.core.outputs.fetch import (
     PreviewTooLarge,
     content_length,
     fetch_capped,
+    fetch_head,
     keyless_client,
     open_file,
     too_large,
@@ -88,6 +89,15 @@ class _Tally:
         self._received[slot] = self._received.get(slot, 0) + count
         self.bytes_done += count
         self.emit()
+
+    def discard(self, slot: int) -> None:
+        """Forget what ``slot`` announced and received so far (an attempt that failed)."""
+        self.bytes_done -= self._received.pop(slot, 0)
+        if slot in self._expected:
+            size = self._expected.pop(slot)
+            if size is not None:  # its size counted as known: unknown again until re-announced
+                self.bytes_known -= size
+                self.unknown += 1
 
     def finish(self, slot: int, ok: bool) -> None:
         """``slot`` ended: its size is now what arrived (nothing for a failure)."""
@@ -207,6 +217,22 @@ class Outputs:
             return await asyncio.to_thread(saved.read_bytes)
         return await fetch_capped(self.http, url, cap)
 
+    async def head_bytes(self, url: str, limit: int) -> tuple[bytes, int | None]:
+        """The first ``limit`` bytes of a file and its full size (``None``: not known).
+
+        For headers (audio length, a GLB's JSON): a saved copy is read from disk, a ``data:``
+        URL decoded, anything else fetched keylessly only as far as ``limit``.
+        """
+        if is_data_url(url):
+            if decoded_size_estimate(url) > PREVIEW_MAX_BYTES + 3:
+                raise PreviewTooLarge(too_large(decoded_size_estimate(url), PREVIEW_MAX_BYTES))
+            data = await self._decode(url)
+            return data[:limit], len(data)
+        saved = self.local_copy(url)
+        if saved is not None:
+            return await asyncio.to_thread(_read_head, saved, limit)
+        return await fetch_head(self.http, url, limit)
+
     @staticmethod
     async def _decode(url: str) -> bytes:
         try:
@@ -293,8 +319,21 @@ class Outputs:
                 path, size = self._write(folder, file_name_for(item), data, slot, tally)
             else:
                 path, size = await self._stream(item, folder, slot, tally)
-        except (DownloadError, SaveError) as exc:
-            return Failure(item, str(exc), getattr(exc, "status", None), exc)
+        except DownloadError as exc:
+            earlier = self.local_copy(key)
+            if earlier is None:  # nothing saved before: the failure stands
+                return Failure(item, str(exc), exc.status, exc)
+            try:  # the URL is gone (or unreachable), but a copy was saved elsewhere before
+                data = await asyncio.to_thread(_read_file, earlier)
+                tally.discard(slot)  # bytes of the failed attempt, if any
+                name = file_name_for(item) if isinstance(item, OutputFile) else earlier.name
+                path, size = self._write(folder, name, data, slot, tally)
+            except SaveError as error:
+                return Failure(item, str(error), None, error)
+            self.record.add(key, path, size)
+            return Saved(item, path, size, copied_from=earlier)
+        except SaveError as exc:
+            return Failure(item, str(exc), None, exc)
         self.record.add(key, path, size)
         return Saved(item, path, size)
 
@@ -324,6 +363,18 @@ class Outputs:
                 except httpx.HTTPError as exc:
                     raise transport_failure(exc, output.url, received) from exc
         return path, received
+
+
+def _read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SaveError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def _read_head(path: Path, limit: int) -> tuple[bytes, int]:
+    with path.open("rb") as source:
+        return source.read(limit), os.fstat(source.fileno()).st_size
 
 
 class _reserved:

@@ -168,11 +168,20 @@ class JobDetailScreen(ModalScreen[str | None]):
         self.dismiss("edit")
 
     def action_copy_export(self, kind: str) -> None:
-        """Copy a command that reproduces this job (the key stays ``$FAL_KEY``)."""
+        """Copy a script or command that runs this job again as is (the key stays ``$FAL_KEY``)."""
         makers = {"curl": export_curl, "python": export_python, "cli": export_cli}
         text = makers[kind](self.job.endpoint_id, dict(self.job.input), self.settings)
         how = copy_text(self.app, text)
-        self.notify(f"Copied the job as {kind} {describe(how)}.", markup=False)
+        what = {
+            "curl": "a shell script (curl) that runs this job",
+            "python": "a Python script that runs this job",
+            "cli": "a faltui run command for this job",
+        }[kind]
+        self.notify(
+            f"Copied {what} {describe(how)}. It reads your key from FAL_KEY, prints the "
+            "result, and exits non-zero with fal's error when the job fails.",
+            markup=False,
+        )
 
     def action_scroll_down(self) -> None:
         """Scroll one line down."""

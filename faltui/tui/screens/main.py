@@ -43,6 +43,7 @@ from faltui.core.state import AppState
 from faltui.services import Services
 from faltui.tui import commands as palette
 from faltui.tui.format import literal
+from faltui.tui.pane_sizes import PaneSizes
 from faltui.tui.screens.count import CountScreen
 from faltui.tui.screens.job_detail import JobDetailScreen
 from faltui.tui.widgets.job_table import JobTable
@@ -81,6 +82,11 @@ class MainScreen(Screen[None]):
         Binding("2", "pane('form')", "Go to parameters", show=False, id="pane.form"),
         Binding("3", "pane('jobs')", "Go to jobs", show=False, id="pane.jobs"),
         Binding("4", "pane('results')", "Go to results", show=False, id="pane.results"),
+        # Pane sizes (side by side only; remembered). In a text field ctrl+←/→ move by word.
+        Binding("ctrl+right", "resize_pane(1)", "Widen pane", show=False, id="pane.wider"),
+        Binding("ctrl+left", "resize_pane(-1)", "Narrow pane", show=False, id="pane.narrower"),
+        Binding("ctrl+down", "resize_pane(1, True)", "Taller pane", show=False, id="pane.taller"),
+        Binding("ctrl+up", "resize_pane(-1, True)", "Shorter pane", show=False, id="pane.shorter"),
         # The same from inside a text field, where a bare digit is typed. (Not alt+digit:
         # Textual reads ESC+digit as the macOS Option characters ¡™£¢.)
         *(
@@ -124,9 +130,12 @@ class MainScreen(Screen[None]):
         self._follow: str | None = None
         #: The state each job had when the status line last counted them.
         self._counted_states: dict[str, JobState] = {}
+        #: Job id → the ids of its ×N batch (this session's submits), for the contact sheet.
+        self._batches: dict[str, tuple[str, ...]] = {}
         self.quitting_when_done = False
         #: The count last asked for in the ×N dialog (offered again next time).
         self.last_count = 4
+        self.sizes = PaneSizes(state.layout)
 
     # -- the panes -----------------------------------------------------------------------
 
@@ -219,7 +228,48 @@ class MainScreen(Screen[None]):
         self.narrow = narrow
         self.set_class(narrow, "-narrow")
         self.query_one("#pane-tabs").display = narrow
+        self._apply_sizes()
         self._show_pane(self.active_pane)
+
+    def _apply_sizes(self) -> None:
+        """The remembered shares side by side; narrow, the stylesheet's one-pane layout."""
+        shares = self.sizes.shares
+        for name, widget, axis in (
+            ("models", self.pane_widget("models"), "width"),
+            ("form", self.pane_widget("form"), "width"),
+            ("right", self.query_one("#right"), "width"),
+            ("jobs", self.pane_widget("jobs"), "height"),
+            ("results", self.pane_widget("results"), "height"),
+        ):
+            value = None if self.narrow else f"{shares[name]}fr"
+            setattr(widget.styles, axis, value)
+
+    def action_resize_pane(self, step: int, height: bool = False) -> None:
+        """Grow (``step`` 1) or shrink (-1) the focused pane's width, or with ``height`` the
+        jobs/results split; the sizes are remembered."""
+        if self.narrow:
+            self.notify("One pane at a time here: widen the terminal to resize panes.")
+            return
+        pane = self.active_pane
+        changed = self.sizes.grow(pane, step, height=height)
+        if changed is None:
+            what = "height" if height else "width"
+            if height and pane not in ("jobs", "results"):
+                self.notify("ctrl+↑/↓ resize the jobs and results panes.", markup=False)
+            else:
+                self.notify(f"The {self.PANE_TITLES[pane]} pane's {what} is at its limit.")
+            return
+        self._apply_sizes()
+        self.state.layout = dict(self.sizes.shares)
+        self._save_state()
+
+    def reset_layout(self) -> None:
+        """Back to the default pane sizes (remembered)."""
+        self.sizes = PaneSizes()
+        self.state.layout = {}
+        self._apply_sizes()
+        self._save_state()
+        self.notify("Pane sizes reset.", markup=False)
 
     def _show_pane(self, pane: str) -> None:
         self.active_pane = pane
@@ -441,6 +491,9 @@ class MainScreen(Screen[None]):
         for job in jobs:
             self._form_jobs.add(job.id)
             self._mark_dirty(job)
+        if len(jobs) > 1:
+            batch = tuple(job.id for job in jobs)
+            self._batches.update(dict.fromkeys(batch, batch))
         note = f"Submitted {len(jobs)} job{'s' if len(jobs) != 1 else ''} to {endpoint_id}"
         if count > 1 and prepared.seed is None:
             note += " (the model has no seed: identical inputs)"
@@ -484,8 +537,10 @@ class MainScreen(Screen[None]):
         if self._follow is not None and table.select_job(self._follow):
             self._follow = None  # its Highlighted message shows it in Results
         selected = table.selected_job_id
-        if selected in dirty:
-            self.results.show(dirty[selected])
+        if selected is not None and (
+            selected in dirty or any(j in dirty for j in self._batches.get(selected, ()))
+        ):
+            self.show_result(selected)
         for job in dirty.values():
             self._report_finished(job)
         self._check_quit_when_done()
@@ -551,10 +606,29 @@ class MainScreen(Screen[None]):
         """A job the manager knows, by its local id."""
         return self.services.jobs.get(job_id) if job_id is not None else None
 
+    def batch_of(self, job_id: str | None) -> list[Job]:
+        """The jobs of the ×N submit ``job_id`` belongs to (empty for a single job or none)."""
+        if job_id is None:
+            return []
+        jobs = [self.job(i) for i in self._batches.get(job_id, ())]
+        return [job for job in jobs if job is not None]
+
+    def show_result(self, job_id: str | None) -> None:
+        """Show a job in Results (``None``: nothing), with the rest of its ×N batch for the
+        contact sheet."""
+        self.results.show(self.job(job_id), self.batch_of(job_id))
+
     @on(JobTable.Highlighted)
     def _on_job_highlighted(self, message: JobTable.Highlighted) -> None:
         message.stop()
-        self.results.show(self.job(message.job_id))
+        self.show_result(message.job_id)
+
+    @on(ResultsPane.JobPicked)
+    def _on_result_job_picked(self, message: ResultsPane.JobPicked) -> None:
+        # The contact sheet moved to an image of another job of the batch: the job list
+        # follows, so the highlighted job stays the one Results shows and the keys act on.
+        message.stop()
+        self.job_table.select_job(message.job_id)
 
     @on(JobTable.CancelRequested)
     def _on_cancel_requested(self, message: JobTable.CancelRequested) -> None:
@@ -589,7 +663,7 @@ class MainScreen(Screen[None]):
     @on(JobTable.ResultRequested)
     def _on_result_requested(self, message: JobTable.ResultRequested) -> None:
         message.stop()
-        self.results.show(self.job(message.job_id))
+        self.show_result(message.job_id)
         self.results.run_output_action(message.action)
 
     @on(JobTable.DetailsRequested)

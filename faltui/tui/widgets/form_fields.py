@@ -2,7 +2,8 @@
 
 Every editor shows the same frame — a label line (name, ``*`` when required, a dim kind/bounds
 hint), the control, an error line and a dim help line (the description, literal text, also
-the tooltip). Editors hold text and display it; every reading and check of that text is done
+the tooltip; two lines cut at a word with "…", in full while the field has the focus).
+Editors hold text and display it; every reading and check of that text is done
 by ``faltui.core.schema.input.read`` — the function ``faltui run`` uses too — so what a person
 types is what is sent, or the error line says why. Nothing is filtered while typing: ``2.5``
 in an integer field stays ``2.5`` and says it is not an integer. Composite editors (image
@@ -15,7 +16,7 @@ import json
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -27,6 +28,7 @@ from faltui.core.errors import FieldError
 from faltui.core.schema import EMPTY, Field, kind_hint, read, value_text
 from faltui.core.state import ForkNote
 from faltui.tui.widgets.form_labels import help_of, label_of, placeholder_for, short_id
+from faltui.tui.widgets.help_line import HelpLine
 
 Path = tuple[str | int, ...]
 Reading = tuple[Any, list[FieldError]]
@@ -44,8 +46,7 @@ class FieldEditor(Vertical):
     DEFAULT_CSS = """
     FieldEditor { height: auto; margin: 0 0 1 0; padding: 0 1; }
     FieldEditor .field-label { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    FieldEditor .field-help { color: $text-muted; height: auto; max-height: 2;
-        text-overflow: ellipsis; }
+    FieldEditor .field-help { color: $text-muted; height: auto; }
     FieldEditor .field-error { color: $text-error; display: none; height: auto; }
     FieldEditor.-error > .field-error { display: block; }
     FieldEditor.-error > .field-label { color: $text-error; }
@@ -114,11 +115,22 @@ class FieldEditor(Vertical):
         yield Static("", classes="field-error", markup=False)
         help_text = self.help_text()
         if help_text:
-            yield Static(Text(help_text), classes="field-help", markup=False)
+            yield HelpLine(help_text, classes="field-help")
 
     def compose_control(self) -> ComposeResult:
         """The input widget(s); subclasses override."""
         yield from ()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._full_help()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self.call_after_refresh(self._full_help)  # the focus may stay inside this editor
+
+    def _full_help(self) -> None:
+        """The description in full while this field has the focus, two lines otherwise."""
+        for line in self.query_children(HelpLine):
+            line.show_full(self.has_focus_within)
 
     def tooltip_text(self) -> Text | None:
         """The description as a literal tooltip for the control."""
@@ -464,7 +476,7 @@ class BoolEditor(FieldEditor):
         yield Static("", classes="field-error", markup=False)
         help_text = self.help_text()
         if help_text:
-            yield Static(Text(help_text), classes="field-help", markup=False)
+            yield HelpLine(help_text, classes="field-help")
 
     def _switch(self) -> Switch:
         return self.query_one(".field-control", Switch)

@@ -1,32 +1,43 @@
-"""The results pane: the outputs of the selected job, and what to do with them.
+"""The results pane: the outputs of the highlighted job, and what to do with them.
 
-Every file of the result (images, video, audio, meshes, other files) and every text output
-(transcriptions, LLM answers) is listed; the highlighted one is shown below the list — an image
-inline (textual-image; half-cell blocks where the terminal has no graphics), a text in full, a
-file's details otherwise. ``c``/``y`` copy (a URL, or a text itself), ``o`` opens (over SSH it
-copies instead), ``d``/``D`` download one / all with progress, ``v`` shows the raw result JSON.
+Every file of the result (images, video, audio, meshes, other files), every text output
+(transcriptions, LLM answers) and a timed transcript (whisper ``chunks``) is listed; the
+highlighted one is shown below the list:
+
+- an image inline (textual-image; half-cell blocks where the terminal has no graphics);
+- several images (``num_images`` 4, a ×N batch) as a contact sheet of thumbnails, the
+  highlighted one shown larger below it;
+- audio with its length (WAV/MP3 header) and ``p`` to play it; video with its length and
+  first frame (Pillow for animated images, ffprobe/ffmpeg where installed); a GLB with its
+  mesh statistics;
+- a text in full with the result's token usage; a transcript as a timed table (``s`` saves
+  it as SRT and WebVTT).
+
+``c``/``y`` copy (a URL, or a text itself), ``o`` opens (over SSH it copies instead), ``d``/``D``
+download one / all with progress, ``v`` shows the raw result JSON, ``m`` maximizes the pane.
 
 Everything from the server is shown literally (``rich.text.Text``, control characters removed).
 Fetching, decoding and saving belong to the core ``Outputs`` service (keyless, ``O_EXCL``
-saves, exact ``data:`` decoding); this pane only shows what it does. Previews are fetched in a
-worker and decoded in a thread, and kept in a small per-URL cache.
+saves, exact ``data:`` decoding); this pane only shows what it does. Images are fetched in
+workers and decoded in threads, kept in small per-URL caches (``ImageLoader``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
 import os
-from collections import OrderedDict
-from dataclasses import dataclass
+import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.console import RenderableType
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.visual import visualize
 from textual.widget import Widget
 from textual.widgets import OptionList, ProgressBar, Static
@@ -38,27 +49,32 @@ from faltui.core.outputs import (
     DownloadError,
     DownloadProgress,
     DownloadReport,
+    OutputFile,
     Outputs,
-    Saveable,
+    SaveError,
+    TextOutput,
     data_url_type,
     decode_data_url,
-    file_name_for,
-    find_outputs,
-    find_text_outputs,
     human_size,
     is_data_url,
 )
+from faltui.core.outputs.facts import MediaFacts, media_facts
+from faltui.core.outputs.player import choose_player, start_player, why_no_player
+from faltui.core.outputs.transcript import to_vtt
+from faltui.core.outputs.usage import find_usage
+from faltui.core.outputs.video import VideoTools
 from faltui.tui.clipboard import copy_text, describe, is_ssh
-from faltui.tui.format import (
-    display_url,
-    format_duration,
-    literal,
-    literal_block,
-    one_line,
-    pretty_json,
-    state_label,
-)
+from faltui.tui.format import format_duration, literal, one_line, pretty_json, state_label
 from faltui.tui.opener import open_target
+from faltui.tui.widgets.contact_sheet import CELL, CELL_MAXIMIZED, ContactSheet
+from faltui.tui.widgets.result_images import ImageLoader, open_image
+from faltui.tui.widgets.result_items import ResultItem, batch_items, item_prompt, items_for
+from faltui.tui.widgets.result_text import (
+    file_text,
+    status_text,
+    text_body,
+    transcript_body,
+)
 
 try:  # imported early on purpose: textual-image asks the terminal about itself at import time
     from textual_image.widget import Image as PreviewImage
@@ -68,98 +84,21 @@ except Exception:  # pragma: no cover - missing or unusable textual-image: no in
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
 
-#: Previews are scaled down to at most this many pixels per side before display.
-PREVIEW_MAX_SIDE = 1024
-#: Previews kept in memory (by URL).
-PREVIEW_CACHE = 8
-#: Log lines shown for a job that is not done.
-LOG_TAIL = 30
 #: Environment variable that turns inline image previews off.
 NO_PREVIEW_ENV = "FALTUI_NO_PREVIEW"
+#: Kinds whose facts are read from the file (length, first frame, mesh statistics).
+FACT_KINDS = frozenset({"audio", "video", "mesh"})
+#: Kinds ``p`` plays.
+PLAYABLE = frozenset({"audio", "video"})
+#: Thumbnails fetched at once for a contact sheet.
+THUMB_CONCURRENCY = 3
+#: Contact sheets from this many images up.
+SHEET_FROM = 2
 
 
-@dataclass
-class ResultItem:
-    """One entry of the outputs list: a file (``url``) or a text output (``text``)."""
-
-    kind: str
-    title: str
-    output: Saveable
-    url: str | None = None
-    text: str | None = None
-    content_type: str = ""
-    size: int | None = None
-    width: int | None = None
-    height: int | None = None
-
-
-def items_for(result: dict[str, Any] | None, prefix: str = "") -> list[ResultItem]:
-    """The files and texts of a result, in the order the result lists them.
-
-    ``prefix`` (the request id) starts the file names texts are saved under.
-    """
-    if not isinstance(result, dict):
-        return []
-    items: list[ResultItem] = []
-    for output in find_outputs(result):
-        items.append(
-            ResultItem(
-                kind=str(output.kind or "file"),
-                title=one_line(file_name_for(output)),
-                output=output,
-                url=output.url,
-                content_type=one_line(output.content_type or ""),
-                size=output.file_size,
-                width=output.width,
-                height=output.height,
-            )
-        )
-    for text in find_text_outputs(result, prefix):
-        items.append(
-            ResultItem(kind="text", title=one_line(text.label), output=text, text=text.text)
-        )
-    return items
-
-
-def item_prompt(item: ResultItem) -> Text:
-    """One line of the outputs list: kind, name, type, size, dimensions."""
-    line = Text(no_wrap=True, overflow="ellipsis", end="")
-    line.append(f"{item.kind:<6} ", style="bold")
-    line.append(item.title)
-    details: list[str] = []
-    if item.text is not None:
-        details.append(f"{len(item.text)} chars")
-    if item.content_type:
-        details.append(item.content_type)
-    if item.size is not None:
-        details.append(human_size(item.size))
-    if item.width and item.height:
-        details.append(f"{item.width}×{item.height}")
-    if details:
-        line.append("  " + " · ".join(details), style="dim")
-    return line
-
-
-def open_image(data: bytes) -> PILImage:
-    """A fully loaded PIL image (first frame of animations), scaled and converted for display.
-
-    CPU-bound: the pane runs it in a thread. Raises ``OSError``/``ValueError`` for bytes that
-    are not an image it can show.
-    """
-    from PIL import Image
-
-    try:
-        opened = Image.open(io.BytesIO(data))
-        opened.draft("RGB", (PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE))  # JPEG: decode at lower scale
-        opened.load()
-    except Image.DecompressionBombError as exc:
-        raise ValueError(str(exc)) from None
-    image: PILImage = opened
-    if max(image.size) > PREVIEW_MAX_SIDE:  # a terminal shows far fewer pixels than this
-        image.thumbnail((PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE))
-    if image.mode not in ("RGB", "RGBA"):
-        image = image.convert("RGBA")
-    return image
+def item_key(item: ResultItem) -> tuple[str, str, str]:
+    """What identifies an item across re-renders: its job, kind and URL (or title)."""
+    return (item.job.id if item.job else "", item.kind, item.url or item.title)
 
 
 class OutputList(OptionList):
@@ -172,7 +111,11 @@ class OutputList(OptionList):
 
 
 class ResultsPane(Widget):
-    """Outputs of the selected job: list, preview, copy / open / download / raw JSON."""
+    """Outputs of the highlighted job (or its ×N batch): list or contact sheet, preview and
+    facts, copy / open / play / download / subtitles / raw JSON."""
+
+    #: Textual's maximize (palette "Maximize", ``m``) takes the whole pane, not the focused list.
+    ALLOW_MAXIMIZE = True
 
     DEFAULT_CSS = """
     ResultsPane { layout: vertical; height: 1fr; }
@@ -180,20 +123,30 @@ class ResultsPane(Widget):
     ResultsPane #results-list { height: auto; max-height: 8; border: none;
         text-wrap: nowrap; text-overflow: ellipsis; }
     ResultsPane #results-list.-none { display: none; }
+    ResultsPane #results-sheet.-none { display: none; }
     ResultsPane #results-progress { display: none; height: 1; padding: 0 1; }
     ResultsPane.-downloading #results-progress { display: block; }
     ResultsPane #results-body { height: 1fr; border-top: solid $panel-lighten-2; }
     ResultsPane #results-text { padding: 0 1; height: auto; }
     ResultsPane #results-image { display: none; height: 14; width: auto; margin: 0 1; }
     ResultsPane.-preview #results-image { display: block; }
+    ResultsPane.-maximized #results-list { max-height: 40%; }
+    ResultsPane.-maximized #results-sheet { max-height: 50%; }
+    ResultsPane.-maximized #results-body { layout: horizontal; }
+    ResultsPane.-maximized #results-image { height: 1fr; max-width: 75%; }
+    ResultsPane.-maximized #results-text { width: 1fr; }
     """
 
     BINDINGS: ClassVar = [
         Binding("c,y", "copy", "Copy", id="results.copy"),
         Binding("o", "open", "Open", id="results.open"),
+        # p and s show in the body's key hints where they apply (audio/video, a transcript).
+        Binding("p", "play", "Play", show=False, id="results.play"),
         Binding("d", "download", "Download", id="results.download"),
         Binding("D", "download_all", "Download all", id="results.download_all"),
+        Binding("s", "save_subtitles", "Save SRT+VTT", show=False, id="results.subtitles"),
         Binding("v", "toggle_raw", "Raw JSON", id="results.raw"),
+        Binding("m", "toggle_maximize", "Maximize", id="results.maximize"),
     ]
 
     #: Show images inline (off with ``FALTUI_NO_PREVIEW`` set, or in tests via the class).
@@ -201,34 +154,56 @@ class ResultsPane(Widget):
     #: The textual-image widget class (tests pin ``HalfcellImage`` for stable snapshots).
     image_widget: ClassVar[type[Widget] | None] = PreviewImage
 
+    class JobPicked(Message):
+        """The highlight moved to an output of another job of the batch (the job list follows
+        it, so what is highlighted there stays what the keys here act on)."""
+
+        def __init__(self, job_id: str) -> None:
+            super().__init__()
+            self.job_id = job_id
+
     def __init__(
         self,
         outputs: Outputs,
         *,
+        video_tools: VideoTools | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.outputs = outputs
+        self.images = ImageLoader(outputs)
+        self.video_tools = video_tools
         self.job: Job | None = None
         self.items: list[ResultItem] = []
         self.raw = False
         self._shown_key: tuple[Any, ...] | None = None
         self._item_index: int | None = None
-        self._previews: OrderedDict[str, PILImage] = OrderedDict()
-        self._rendered: dict[str, tuple[Any, ...]] = {}
+        self._rendered: dict[str, tuple[Any, ...] | None] = {}
+        self._facts: dict[str, MediaFacts] = {}
+        self._problems: dict[str, str] = {}
+        self._player: subprocess.Popen[bytes] | None = None
+        self._generation = 0
 
     # -- composition -----------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Static("Select a job to see its results.", id="results-head", markup=False)
+        yield ContactSheet(id="results-sheet", classes="-none")
         yield OutputList(id="results-list", classes="-none")
         yield ProgressBar(id="results-progress", show_eta=False)
         with VerticalScroll(id="results-body"):
             if self.image_widget is not None:
                 yield self.image_widget(id="results-image")
             yield Static("", id="results-text", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(OutputList).can_focus = False  # until a job with outputs is shown
+        self.query_one(ContactSheet).can_focus = False
+
+    def on_unmount(self) -> None:
+        self._stop_player()
 
     @property
     def previews_enabled(self) -> bool:
@@ -251,10 +226,16 @@ class ResultsPane(Widget):
             return None
         return self.items[self._item_index]
 
+    @property
+    def sheet_mode(self) -> bool:
+        """Whether the outputs are shown as a contact sheet (several images)."""
+        return sum(item.kind == "image" for item in self.items) >= SHEET_FROM
+
     # -- showing a job ---------------------------------------------------------------
 
-    def show(self, job: Job | None) -> None:
-        """Show a job (``None``: nothing). Cheap when called again for the same job."""
+    def show(self, job: Job | None, batch: Sequence[Job] = ()) -> None:
+        """Show a job (``None``: nothing), with the other jobs of its ×N batch when given.
+        Cheap when called again for the same jobs."""
         if job is None:
             self.job = None
             self._shown_key = None
@@ -262,24 +243,29 @@ class ResultsPane(Widget):
             self._head(Text("Select a job to see its results."))
             self._body(Text(""))
             return
-        key = (job.id, job.state, id(job.result))
+        jobs = list(batch) if job in batch and len(batch) > 1 else [job]
+        key = (*((j.id, j.state, id(j.result)) for j in jobs), job.id)
         same = self.job is not None and key == self._shown_key
         self.job = job
-        self._head(self._head_text(job))
+        self._head(self._head_text(job, jobs))
         if same:
             if job.state is not JobState.done and not self.raw:
-                self._body(self.status_text(job))
+                self._body(status_text(job))
             return
         self._shown_key = key
-        if job.state is JobState.done:
-            self._set_items(items_for(job.result, job.request_id or job.id))
-        else:
+        if job.state is not JobState.done:
             self._set_items([])
+        elif len(jobs) > 1:
+            self._set_items(batch_items(jobs), prefer=job)
+        else:
+            self._set_items(items_for(job.result, job.request_id or job.id, job), prefer=job)
         self._show_selection()
 
-    def _head_text(self, job: Job) -> Text:
+    def _head_text(self, job: Job, jobs: list[Job]) -> Text:
         text = Text(no_wrap=False, end="")
         text.append(one_line(job.endpoint_id), style="bold")
+        if len(jobs) > 1:
+            text.append(f"  #{jobs.index(job) + 1} of ×{len(jobs)}")
         text.append(f"  {state_label(job)}")
         if job.finished_at or job.state is JobState.running:
             text.append(f"  {format_duration(job.elapsed)}")
@@ -290,16 +276,20 @@ class ResultsPane(Widget):
     def _head(self, text: Text) -> None:
         self._update_static("#results-head", text)
 
-    def _body(self, text: Text) -> None:
-        self._update_static("#results-text", text)
+    def _body(self, content: RenderableType) -> None:
+        self._update_static("#results-text", content)
 
-    def _update_static(self, selector: str, text: Text) -> None:
+    def _update_static(self, selector: str, content: RenderableType) -> None:
         """Update a Static only when its content really changes (show() runs at 10 Hz)."""
         widget = self.query_one(selector, Static)
-        signature = (text.plain, tuple(text.spans), str(text.style))
+        if not isinstance(content, Text):  # a table: always redrawn (only on a change of item)
+            self._rendered[selector] = None
+            widget.update(content)
+            return
+        signature = (content.plain, tuple(content.spans), str(content.style))
         if self._rendered.get(selector) != signature:
             self._rendered[selector] = signature
-            widget.update(text, layout=self._height_changes(widget, text))
+            widget.update(content, layout=self._height_changes(widget, content))
 
     @staticmethod
     def _height_changes(widget: Static, text: Text) -> bool:
@@ -317,32 +307,84 @@ class ResultsPane(Widget):
         height = visual.get_height(widget.styles, width)  # type: ignore[arg-type]
         return height != widget.content_size.height
 
-    def _set_items(self, items: list[ResultItem]) -> None:
+    def _set_items(self, items: list[ResultItem], prefer: Job | None = None) -> None:
+        """Replace the outputs; keep the highlighted one when it is still there, else start on
+        the first output of ``prefer`` (the highlighted job)."""
+        previous = self.selected_item
+        keys = [item_key(item) for item in items]
+        index: int | None = None
+        if previous is not None and item_key(previous) in keys:
+            index = keys.index(item_key(previous))
+            if prefer is not None and items[index].job is not prefer:
+                index = None
+        if index is None and items:
+            index = next((n for n, item in enumerate(items) if item.job is prefer), 0)
+        same_items = keys == [item_key(item) for item in self.items]
         self.items = items
-        listing = self.query_one(OutputList)
-        listing.clear_options()
-        listing.add_options([Option(item_prompt(item)) for item in items])
-        listing.set_class(not items, "-none")
-        if not items and listing.has_focus:
-            self.query_one("#results-body").focus()
-        listing.can_focus = bool(items)  # a hidden list must not hold the focus
-        if items and self.has_focus_within and not listing.has_focus:
-            listing.focus()
-        self._item_index = 0 if items else None
-        if items:
-            listing.highlighted = 0
+        self._item_index = index
+        if same_items and items:
+            self._move_nav(index or 0)
+            return
+        self._generation += 1
+        self._fill_nav(items, index or 0)
 
-    def on_mount(self) -> None:
-        self.query_one(OutputList).can_focus = False  # until a job with outputs is shown
+    def _fill_nav(self, items: list[ResultItem], index: int) -> None:
+        """Put the items in the list, or in the contact sheet when there are several images."""
+        listing = self.query_one(OutputList)
+        sheet = self.query_one(ContactSheet)
+        had_focus = self.has_focus_within and not self.query_one("#results-body").has_focus
+        sheet_mode = self.sheet_mode
+        listing.clear_options()
+        if not sheet_mode:
+            listing.add_options([Option(item_prompt(item)) for item in items])
+        listing.set_class(sheet_mode or not items, "-none")
+        sheet.set_class(not sheet_mode, "-none")
+        listing.can_focus = bool(items) and not sheet_mode
+        sheet.can_focus = sheet_mode
+        if sheet_mode:
+            widget = self.image_widget if self.previews_enabled else None
+            sheet.set_cell_size(CELL_MAXIMIZED if self.is_maximized else CELL)
+            sheet.set_items(items, widget, self.images.cached_thumbnail, index)
+            if widget is not None:
+                self._load_thumbnails(self._generation)
+        elif items:
+            listing.highlighted = index
+        nav: Widget = sheet if sheet_mode else listing
+        if not items:
+            if had_focus:
+                self.query_one("#results-body").focus()
+        elif (had_focus or self.has_focus_within) and not nav.has_focus:
+            nav.focus()
+
+    def _move_nav(self, index: int) -> None:
+        if self.sheet_mode:
+            self.query_one(ContactSheet).highlight(index, announce=False)
+        else:
+            listing = self.query_one(OutputList)
+            if listing.highlighted != index:
+                listing.highlighted = index
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
-        if event.option_index != self._item_index:
-            self._item_index = event.option_index
-            self._show_selection()
+        self._select(event.option_index)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
+
+    def on_contact_sheet_highlighted(self, event: ContactSheet.Highlighted) -> None:
+        event.stop()
+        self._select(event.index)
+
+    def _select(self, index: int) -> None:
+        if index == self._item_index:
+            return
+        self._item_index = index
+        item = self.selected_item
+        if item is not None and item.job is not None and item.job is not self.job:
+            self.post_message(self.JobPicked(item.job.id))
+        self._show_selection()
+
+    # -- the body --------------------------------------------------------------------
 
     def _show_selection(self) -> None:
         """Fill the body: raw JSON, the selected output, or the job's status."""
@@ -354,7 +396,7 @@ class ResultsPane(Widget):
             self._body(Text(pretty_json(job.result) if job.result is not None else "No result."))
             return
         if job.state is not JobState.done:
-            self._body(self.status_text(job))
+            self._body(status_text(job))
             return
         item = self.selected_item
         if item is None and job.result is None:
@@ -365,63 +407,46 @@ class ResultsPane(Widget):
             note.append(pretty_json(job.result))
             self._body(note)
             return
+        if item.segments:
+            self._body(transcript_body(item, self.query_one("#results-text").content_size.width))
+            return
         if item.text is not None:
-            self._body(Text(literal_block(item.text)))
+            usage = find_usage(item.job.result if item.job else job.result)
+            self._body(text_body(item, usage))
             return
         self._body(self.file_text(item))
-        if item.kind == "image" and item.url and self.previews_enabled:
-            self._load_preview(item.url)
+        url = item.url
+        if url is None:
+            return
+        if item.kind == "image" and self.previews_enabled:
+            self._load_preview(url)
+        elif item.kind in FACT_KINDS:
+            facts = self._facts.get(url)
+            if facts is None:
+                self._load_facts(item)
+            elif facts.video is not None and facts.video.first_frame is not None:
+                self._show_frame(facts.video.first_frame)
 
     def file_text(self, item: ResultItem) -> Text:
-        """Details of a file output (literal)."""
-        text = Text(end="")
-        rows = [
-            ("kind", item.kind),
-            ("file", item.title),
-            ("type", item.content_type),
-            ("size", human_size(item.size)),
-            ("dimensions", f"{item.width}×{item.height}" if item.width and item.height else ""),
-            ("url", display_url(item.url)),
-        ]
+        """Details of a file output (literal), with its facts or why they are missing."""
         saved = self.outputs.local_copy(item.output)
-        if saved is not None:
-            rows.append(("saved", str(saved)))
-        for label, value in rows:
-            if value:
-                text.append(f"{label:>10}  ", style="dim")
-                text.append(f"{value}\n")
-        if item.kind == "image" and not self.previews_enabled:
-            text.append("\n(inline preview off)", style="dim")
-        else:
-            more = f" · D all {len(self.items)}" if len(self.items) > 1 else ""
-            text.append(f"\nc copy URL · o open · d download{more}", style="dim")
-        return text
+        url = item.url or ""
+        return file_text(
+            item,
+            saved=saved,
+            facts=self._facts.get(url),
+            loading=item.kind in FACT_KINDS and url not in self._facts,
+            previews_enabled=self.previews_enabled,
+            playable=item.kind in PLAYABLE,
+            items_count=len(self.items),
+            problem=self._problems.get(url),
+        )
 
     def status_text(self, job: Job) -> Text:
         """A not-done job: state, queue position, error and field errors, latest logs."""
-        text = Text(end="")
-        text.append("State: ", style="dim")
-        text.append(state_label(job) + "\n")
-        if job.queue_position is not None and job.state is JobState.queued:
-            text.append("Requests ahead in fal's queue: ", style="dim")
-            text.append(f"{job.queue_position}\n")
-        if job.error:
-            kind = f" ({one_line(job.error_type)})" if job.error_type else ""
-            text.append(f"Error{kind}:\n", style="bold")
-            text.append(literal_block(job.error) + "\n", style="red")
-        for error in job.field_errors:
-            text.append(f"  {one_line(error.dotted)}: ", style="bold")
-            text.append(one_line(error.message) + "\n")
-        logs = list(job.logs)[-LOG_TAIL:]
-        if logs:
-            text.append(f"\nLogs (last {len(logs)} of {len(job.logs)}):\n", style="dim")
-            for line in logs:
-                text.append(one_line(line.message) + "\n")
-        elif not job.final:
-            text.append("\nNo logs yet.", style="dim")
-        return text
+        return status_text(job)
 
-    # -- preview ---------------------------------------------------------------------
+    # -- preview and facts -------------------------------------------------------------
 
     def _set_preview(self, image: PILImage | None) -> None:
         if self.image_widget is None:
@@ -430,26 +455,65 @@ class ResultsPane(Widget):
         widget.image = image  # type: ignore[attr-defined]
         self.set_class(image is not None, "-preview")
 
+    def _show_frame(self, frame: PILImage) -> None:
+        if self.previews_enabled:
+            self._set_preview(frame)
+
     @work(group="results-preview", exclusive=True, exit_on_error=False)
     async def _load_preview(self, url: str) -> None:
-        """Fetch (keyless, capped) and decode a preview off the UI thread; cache it by URL."""
-        image = self._previews.get(url)
-        if image is None:
-            try:
-                data = await self.outputs.preview_bytes(url)
-                image = await asyncio.to_thread(open_image, data)
-            except (DownloadError, OSError, ValueError) as exc:  # incl. what PIL cannot read
-                if self._current_url() == url and self.selected_item is not None:
-                    note = Text(f"\n\nno preview: {one_line(str(exc))}", style="dim")
-                    self._body(self.file_text(self.selected_item) + note)
-                return
-            self._previews[url] = image
-            while len(self._previews) > PREVIEW_CACHE:
-                self._previews.popitem(last=False)
-        else:
-            self._previews.move_to_end(url)
+        """Fetch (keyless, capped) and decode a preview off the UI thread (cached by URL)."""
+        try:
+            image = await self.images.preview(url)
+        except (DownloadError, OSError, ValueError) as exc:  # incl. what PIL cannot read
+            self._problems[url] = f"no preview: {exc}"
+            if self._current_url() == url and self.selected_item is not None and not self.raw:
+                self._body(self.file_text(self.selected_item))
+            return
+        self._problems.pop(url, None)
         if self._current_url() == url and not self.raw:
             self._set_preview(image)
+
+    @work(group="results-thumbs", exclusive=True, exit_on_error=False)
+    async def _load_thumbnails(self, generation: int) -> None:
+        """Fetch and decode the sheet's thumbnails a few at a time, filling cells as they come."""
+        sheet = self.query_one(ContactSheet)
+        gate = asyncio.Semaphore(THUMB_CONCURRENCY)
+        wanted = [
+            (n, item.url)
+            for n, item in enumerate(self.items)
+            if item.kind == "image" and item.url and not self.images.cached_thumbnail(item.url)
+        ]
+
+        async def one(index: int, url: str) -> None:
+            async with gate:
+                try:
+                    thumb = await self.images.thumbnail(url)
+                except (DownloadError, OSError, ValueError) as exc:
+                    if generation == self._generation:
+                        gone = "gone" if "no longer served" in str(exc) else "no preview"
+                        sheet.set_thumbnail(index, None, gone)
+                    return
+            if generation == self._generation:
+                sheet.set_thumbnail(index, thumb)
+
+        await asyncio.gather(*(one(n, url) for n, url in wanted))
+
+    @work(group="results-facts", exclusive=True, exit_on_error=False)
+    async def _load_facts(self, item: ResultItem) -> None:
+        """Read an audio/video/mesh output's header (or first frame) and show what it says."""
+        if not isinstance(item.output, OutputFile):
+            return
+        tools = self.video_tools
+        if tools is None and item.kind == "video":
+            tools = await asyncio.to_thread(VideoTools.find)
+        facts = await media_facts(self.outputs, item.output, tools)
+        url = item.output.url
+        self._facts[url] = facts
+        if self.selected_item is not item or self.raw:
+            return
+        self._body(self.file_text(item))
+        if facts.video is not None and facts.video.first_frame is not None:
+            self._show_frame(facts.video.first_frame)
 
     def _current_url(self) -> str | None:
         item = self.selected_item
@@ -482,7 +546,9 @@ class ResultsPane(Widget):
             self._copy(pretty_json(job.result), "the result JSON")
             return
         item = self.selected_item
-        if item is not None and item.text is not None:
+        if item is not None and item.segments:
+            self._copy(item.text or "", f"the transcript as SRT ({len(item.segments)} cues)")
+        elif item is not None and item.text is not None:
             self._copy(item.text, f"the text {item.title!r} ({len(item.text)} chars)")
         elif item is not None and item.url and is_data_url(item.url):
             self._copy_data_url(item)
@@ -535,6 +601,84 @@ class ResultsPane(Widget):
             markup=False,
         )
 
+    def action_play(self) -> None:
+        """Play the selected audio or video with a command-line player or the system's opener
+        (saving it first when it is not saved yet); ``p`` again stops what ``p`` started."""
+        if self._stop_player():
+            self.notify("Stopped playback.", markup=False)
+            return
+        item = self.selected_item
+        if item is None or item.kind not in PLAYABLE or not isinstance(item.output, OutputFile):
+            what = f"this is {item.kind}" if item else "no output selected"
+            self.notify(f"p plays audio and video outputs; {what}.", markup=False)
+            return
+        if is_ssh():
+            self.notify(
+                "Over SSH a player would start on the remote machine, not yours; d downloads "
+                "the file, c copies its URL.",
+                markup=False,
+            )
+            return
+        self._play(item)
+
+    @work(group="results-play", exclusive=True, exit_on_error=False)
+    async def _play(self, item: ResultItem) -> None:
+        assert isinstance(item.output, OutputFile)
+        path = self.outputs.local_copy(item.output)
+        if path is None:
+            try:
+                path = (await self.outputs.download(item.output)).path
+            except (DownloadError, SaveError) as exc:
+                self.notify(
+                    f"Cannot play {item.title}: {exc}",
+                    title="Play",
+                    severity="error",
+                    markup=False,
+                )
+                return
+            if self.selected_item is item and not self.raw:
+                self._body(self.file_text(item))
+        player = choose_player(path, item.kind)
+        if player is not None:
+            try:
+                self._player = start_player(player)
+            except OSError as exc:
+                self.notify(f"{player.name} did not start: {exc}", severity="error", markup=False)
+                return
+            self.notify(
+                f"Playing {path.name} with {player.name} (p again stops it).",
+                title="Play",
+                markup=False,
+            )
+            return
+        why = why_no_player(path, item.kind)
+        if open_target(path):
+            self.notify(
+                f"Opened {path.name} with the system's default application ({why}).",
+                title="Play",
+                markup=False,
+            )
+            return
+        self.notify(
+            f"Cannot play {path.name} here: {why}, and there is no desktop to open it on. "
+            f"It is saved at {path}.",
+            title="Play",
+            severity="warning",
+            markup=False,
+        )
+
+    def _stop_player(self) -> bool:
+        """Stop the player ``p`` started, if it still runs; whether one was stopped."""
+        player, self._player = self._player, None
+        if player is None or player.poll() is not None:
+            return False
+        player.terminate()
+        try:
+            player.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            player.kill()
+        return True
+
     def action_download(self) -> None:
         """Save the selected output to the download folder (in the background)."""
         item = self.selected_item
@@ -544,7 +688,7 @@ class ResultsPane(Widget):
         self._download(item)
 
     def action_download_all(self) -> None:
-        """Save every output of the job (files and texts) to the download folder."""
+        """Save every output shown (files, texts; every job of a batch) to the download folder."""
         if not self.items:
             self.notify("No outputs to download.", markup=False)
             return
@@ -553,24 +697,60 @@ class ResultsPane(Widget):
     @work(group="results-download", exit_on_error=False)
     async def _download(self, *items: ResultItem) -> None:
         """Save outputs through the core service; one notice for the whole run."""
+        await self._save([item.output for item in items])
+        item = self.selected_item
+        if item is not None and item in items and item.text is None and not self.raw:
+            self._body(self.file_text(item))
+
+    async def _save(self, outputs: list[OutputFile | TextOutput]) -> None:
         bar = self.query_one("#results-progress", ProgressBar)
         bar.update(total=None, progress=0)
         self.add_class("-downloading")
         try:
-            report = await self.outputs.download_all(
-                [item.output for item in items], on_progress=progress_to(bar)
-            )
+            report = await self.outputs.download_all(outputs, on_progress=progress_to(bar))
         finally:
             self.remove_class("-downloading")
         notify_report(self, report)
+
+    def action_save_subtitles(self) -> None:
+        """Save the highlighted job's timed transcript as ``.srt`` and ``.vtt`` files (never
+        over an existing file)."""
         item = self.selected_item
-        if item is not None and item in items and item.text is None and not self.raw:
-            self._body(self.file_text(item))
+        timed = item if item is not None and item.segments else None
+        if timed is None and item is not None:
+            timed = next((i for i in self.items if i.segments and i.job is item.job), None)
+        if timed is None or not isinstance(timed.output, TextOutput):
+            self.notify(
+                "No timed transcript here: s saves whisper-style chunks (timestamps and text) "
+                "as SRT and VTT subtitles.",
+                markup=False,
+            )
+            return
+        srt = timed.output
+        vtt_name = srt.file_name.rsplit(".", 1)[0] + ".vtt"
+        self._save_subtitles(srt, TextOutput("chunks (WebVTT)", to_vtt(timed.segments), vtt_name))
+
+    @work(group="results-download", exit_on_error=False)
+    async def _save_subtitles(self, srt: TextOutput, vtt: TextOutput) -> None:
+        await self._save([srt, vtt])
 
     def action_toggle_raw(self) -> None:
         """Switch between the outputs view and the raw result JSON."""
         self.raw = not self.raw
         self._show_selection()
+
+    def action_toggle_maximize(self) -> None:
+        """Maximize the pane (the whole result at full size), or restore it."""
+        if self.is_maximized:
+            self.screen.minimize()
+        else:
+            self.screen.maximize(self)
+
+    def on_resize(self, event: events.Resize) -> None:
+        sheet = self.query_one(ContactSheet)
+        cell = CELL_MAXIMIZED if self.is_maximized else CELL
+        if sheet.cell != cell:
+            sheet.set_cell_size(cell)
 
 
 def progress_to(bar: ProgressBar) -> Any:
@@ -627,6 +807,7 @@ __all__ = [
     "OutputList",
     "ResultItem",
     "ResultsPane",
+    "human_size",
     "item_prompt",
     "items_for",
     "notify_report",
