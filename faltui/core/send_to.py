@@ -27,7 +27,7 @@ schema is fetched. The job the outputs came from becomes the new job's parent
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,14 +106,26 @@ class Sendable:
 
 def sendables(job: Job, first: str | None = None) -> list[Sendable]:
     """The outputs of a finished job: files, then texts, in the result's order; the one
-    labelled ``first`` (the one the user had selected) goes first."""
+    whose label or URL is ``first`` (the one the user had selected) goes first."""
     if job.state is not JobState.done or not isinstance(job.result, dict):
         return []
     found = [Sendable(o.kind, o.url, o.label) for o in find_outputs(job.result)]
     found += [Sendable("text", t.text, t.label) for t in find_text_outputs(job.result)]
     if first is not None:
-        found.sort(key=lambda s: s.label != first)
+        found.sort(key=lambda s: s.label != first and s.value != first)
     return found
+
+
+async def with_local_copies(
+    outputs: Sequence[Sendable], usable_url: Callable[[str], Awaitable[str]]
+) -> list[Sendable]:
+    """The outputs with each file's URL replaced by ``usable_url(url)`` (the library's: the
+    URL while fal's file host serves it, else the local copy's path, uploaded on submit)."""
+    out: list[Sendable] = []
+    for output in outputs:
+        value = output.value if output.is_text else await usable_url(output.value)
+        out.append(Sendable(output.kind, value, output.label))
+    return out
 
 
 def kinds_of(outputs: Iterable[Sendable]) -> list[str]:
@@ -465,4 +477,5 @@ __all__ = [
     "rank_fields",
     "sendables",
     "uses_outputs_of",
+    "with_local_copies",
 ]
