@@ -89,12 +89,13 @@ async def test_send_to_uses_the_url_then_the_local_copy_and_records_the_parent(
         assert parent.state is JobState.done
         url = parent.result["images"][0]["url"]
         outputs = sendables(parent)
-        assert [(o.kind, o.value) for o in outputs][0] == ("image", url)
+        assert outputs[0].kind == "image" and outputs[0].value == url
+        assert (outputs[0].kind, outputs[0].value) == ("image", url)
 
         def usable(u: str):
             return services.library.usable_url(u, parent)
 
-        assert [o.value for o in await with_local_copies(outputs, usable)][0] == url
+        assert (await with_local_copies(outputs, usable))[0].value == url
         emulator.files.clear()  # fal dropped the file
         assert httpx.get(url).status_code == 404
         local = await with_local_copies(outputs, usable)
