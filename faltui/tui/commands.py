@@ -36,6 +36,7 @@ class PaletteHost(Protocol):
     def download_finished(self) -> Any: ...
     def action_resize_pane(self, step: int, height: bool = False) -> None: ...
     def reset_layout(self) -> None: ...
+    def send_highlighted(self) -> None: ...
 
 
 class _AppProvider(Provider):
@@ -139,6 +140,11 @@ class ActionCommands(_AppProvider):
                 app.action_toggle_raw_json,
             ),
             ("Search models", "Focus the model search box", app.action_search),
+            (
+                "Send result to another model…",
+                "Fill another model's form with the highlighted job's outputs (t in results)",
+                app.send_highlighted,
+            ),
             ("Jobs: show all", "Clear the job filter", partial(app.filter_jobs, None)),
             (
                 "Jobs: download all outputs",

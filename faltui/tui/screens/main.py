@@ -36,6 +36,7 @@ from faltui.core.errors import (
     ValidationFailed,
 )
 from faltui.core.job import Job, JobEvent, JobState
+from faltui.core.lineage import chain_of
 from faltui.core.outputs import DownloadProgress, find_saveables
 from faltui.core.pricing import Price, describe_cost, get_prices
 from faltui.core.schema import EndpointSchema, PreparedInput
@@ -46,6 +47,7 @@ from faltui.tui.format import literal
 from faltui.tui.pane_sizes import PaneSizes
 from faltui.tui.screens.count import CountScreen
 from faltui.tui.screens.job_detail import JobDetailScreen
+from faltui.tui.send_flow import SendFlow
 from faltui.tui.widgets.job_table import JobTable
 from faltui.tui.widgets.model_browser import ModelBrowser
 from faltui.tui.widgets.param_form import ParamForm
@@ -78,6 +80,8 @@ class MainScreen(Screen[None]):
         Binding("ctrl+b", "submit_many", "Submit ×N", id="submit_many", priority=True),
         Binding("escape", "back", "Back to models", show=False, id="back"),
         Binding("ctrl+r", "toggle_raw_json", "Raw JSON", show=False, id="raw"),
+        # Results has its own t (the selected output first); this one serves the jobs pane.
+        Binding("t", "send_to", "Send to model", show=False, id="send"),
         Binding("1", "pane('models')", "Go to models", show=False, id="pane.models"),
         Binding("2", "pane('form')", "Go to parameters", show=False, id="pane.form"),
         Binding("3", "pane('jobs')", "Go to jobs", show=False, id="pane.jobs"),
@@ -136,6 +140,7 @@ class MainScreen(Screen[None]):
         #: The count last asked for in the ×N dialog (offered again next time).
         self.last_count = 4
         self.sizes = PaneSizes(state.layout)
+        self.send_flow = SendFlow(self)
 
     # -- the panes -----------------------------------------------------------------------
 
@@ -476,7 +481,10 @@ class MainScreen(Screen[None]):
     async def _submit(self, endpoint_id: str, prepared: PreparedInput, count: int) -> None:
         cursor_before = self.job_table.selected_job_id
         try:
-            jobs = await self.services.jobs.submit_many(endpoint_id, prepared, count)
+            parent_id = self.send_flow.parent_for(endpoint_id, prepared.payload)
+            jobs = await self.services.jobs.submit_many(
+                endpoint_id, prepared, count, parent_id=parent_id
+            )
         except ValidationFailed as exc:
             self.form.mark_errors(exc.errors)
             self.notify(str(exc), title="Input not valid", severity="error", markup=False)
@@ -630,6 +638,19 @@ class MainScreen(Screen[None]):
         message.stop()
         self.job_table.select_job(message.job_id)
 
+    @on(ResultsPane.SendRequested)
+    def _on_send_requested(self, message: ResultsPane.SendRequested) -> None:
+        message.stop()
+        self.send_flow.start(message.job_id, message.first)
+
+    def send_highlighted(self) -> None:
+        """Send the highlighted job's outputs to another model (the palette's command)."""
+        self.send_flow.start(self.job_table.selected_job_id)
+
+    def action_send_to(self) -> None:
+        """``t``: send the highlighted job's outputs to another model."""
+        self.send_highlighted()
+
     @on(JobTable.CancelRequested)
     def _on_cancel_requested(self, message: JobTable.CancelRequested) -> None:
         message.stop()
@@ -673,11 +694,26 @@ class MainScreen(Screen[None]):
         if job is None:
             return
 
+        self.open_details(job)
+
+    def open_details(self, job: Job) -> None:
+        """The detail screen of ``job``: ``e`` forks it, ``t`` sends its outputs, and a job
+        of its chain can be opened from there."""
+
         def closed(choice: str | None) -> None:
             if choice == "edit":
                 self.fork_into_form(job)
+            elif choice == "send":
+                self.send_flow.start(job.id)
+            elif choice and choice.startswith("open:"):
+                other = self.job(choice.removeprefix("open:"))
+                if other is not None:
+                    self.open_details(other)
 
-        self.app.push_screen(JobDetailScreen(job, self.settings), closed)
+        jobs = self.services.jobs
+        chain = chain_of(job, jobs.get, jobs.jobs())
+        cost = self.services.spend.cost_of
+        self.app.push_screen(JobDetailScreen(job, self.settings, chain=chain, cost=cost), closed)
 
     def fork_into_form(self, job: Job) -> None:
         """Load a job's model and input into the form, to change and submit again."""
