@@ -4,6 +4,8 @@ and the parent recorded in the journal (against the emulator)."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
 from faltui.core.bundled import bundled_openapi
@@ -130,3 +132,33 @@ def test_a_missing_parent_stops_the_chain_and_says_so() -> None:
     chain = chain_of(orphan, lambda _id: None, [orphan])
     assert chain.missing == "gone-id" and not chain.ancestors and not chain.empty
     assert Job.from_dict(orphan.to_dict()).parent_id == "gone-id"
+
+
+def test_cli_run_from_a_job_fills_the_image_and_records_the_parent(
+    emulator: Emulator, tmp_path, monkeypatch, capsys
+) -> None:
+    from beyond_support import point_cli_at, run_cli
+
+    home = point_cli_at(emulator, tmp_path / "home", monkeypatch)
+    code, out, err = run_cli(capsys, "run", "-m", FLUX, "-p", "a swan", "-w")
+    assert code == 0, err
+    image = json.loads(out)["images"][0]["url"]
+    journal = home / "data" / "journal.sqlite3"
+    (parent,) = Journal(journal).load_all()
+    code, out, err = run_cli(
+        capsys, "run", "-m", KLING, "--from", parent.request_id, "-p", "it swims", "-w"
+    )
+    assert code == 0, err
+    assert f"from {parent.id}: images[0] → image_url" in err
+    (sent,) = [j for j in emulator.jobs.values() if j.endpoint_id == KLING]
+    assert sent.input["image_url"] == image and sent.input["prompt"] == "it swims"
+    jobs = {j.endpoint_id: j for j in Journal(journal).load_all()}
+    assert jobs[KLING].parent_id == parent.id
+    # Nothing maps: a text-to-video model takes no image. Exit 2, nothing sent.
+    before = len(emulator.jobs)
+    text_to_video = "fal-ai/kling-video/v2.1/master/text-to-video"
+    code, _, err = run_cli(capsys, "run", "-m", text_to_video, "--from", parent.id, "-p", "x")
+    assert code == 2 and f"no input of {text_to_video} takes the outputs of job" in err
+    assert len(emulator.jobs) == before
+    code, _, err = run_cli(capsys, "run", "-m", KLING, "--from", "nosuchjob", "-p", "x")
+    assert code == 2 and "no job in the journal matches 'nosuchjob'" in err
