@@ -9,7 +9,7 @@ line by line; ``JobTable`` turns keys into calls on it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +78,8 @@ class JobRows:
         self.cursor_id: str | None = None
         self._cursor_hint = 0
         self._arrivals = 0
+        #: What a job cost, for its row (None: the list shows no cost column).
+        self.cost_of: Callable[[Job], str] | None = None
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -127,6 +129,11 @@ class JobRows:
         changed_ids = set(batch) | retagged
         return self._take(changed_ids, new)
 
+    def retext(self) -> RowChanges:
+        """Re-make every row's texts (e.g. costs, once prices arrived); only rows whose
+        texts changed are repainted."""
+        return self._take(set(self.jobs), [])
+
     def _take(self, changed_ids: set[str], new: list[str]) -> RowChanges:
         before_cursor = self.cursor_id
         at_end = before_cursor is None or self.index.get(before_cursor) == len(self.order) - 1
@@ -138,7 +145,9 @@ class JobRows:
         prompts = self.siblings.prompts
         for job_id in changed_ids:
             old = self.texts.get(job_id)
-            texts = row_texts(self.jobs[job_id], tags.get(job_id, ""), prompts.get(job_id))
+            job = self.jobs[job_id]
+            cost = self.cost_of(job) if self.cost_of is not None else ""
+            texts = row_texts(job, tags.get(job_id, ""), prompts.get(job_id), cost)
             if old == texts:
                 continue
             self.texts[job_id] = texts

@@ -44,7 +44,9 @@ from faltui.core.state import AppState
 from faltui.services import Services
 from faltui.tui import commands as palette
 from faltui.tui.format import literal
+from faltui.tui.job_cells import cost_cell
 from faltui.tui.pane_sizes import PaneSizes
+from faltui.tui.screens.confirm import ConfirmScreen
 from faltui.tui.screens.count import CountScreen
 from faltui.tui.screens.job_detail import JobDetailScreen
 from faltui.tui.send_flow import SendFlow
@@ -141,6 +143,8 @@ class MainScreen(Screen[None]):
         self.last_count = 4
         self.sizes = PaneSizes(state.layout)
         self.send_flow = SendFlow(self)
+        #: Endpoints whose unit price was asked for (for the cost column and the spend).
+        self._priced: set[str] = set()
 
     # -- the panes -----------------------------------------------------------------------
 
@@ -160,7 +164,11 @@ class MainScreen(Screen[None]):
                 yield ParamForm(id="form", drafts=self.state)
             with Vertical(id="right"):
                 with Vertical(id="pane-jobs", classes="pane"):
-                    yield JobTable(id="jobs", export_dir=self.settings.paths.download_dir)
+                    yield JobTable(
+                        id="jobs",
+                        export_dir=self.settings.paths.download_dir,
+                        cost_of=self._cost_cell,
+                    )
                 with Vertical(id="pane-results", classes="pane"):
                     yield ResultsPane(self.services.outputs, id="results")
         yield Footer()
@@ -219,6 +227,10 @@ class MainScreen(Screen[None]):
         if isinstance(focused, (Input, TextArea)):
             return False
         return focused is None or self.job_table not in focused.ancestors_with_self
+
+    def _cost_cell(self, job: Job) -> str:
+        """The job list's cost column for ``job``."""
+        return cost_cell(self.services.spend.cost_of(job))
 
     def _problem(self, message: str, *, title: str = "faltui", severity: str = "warning") -> None:
         self.report(message, title, severity)
@@ -392,6 +404,8 @@ class MainScreen(Screen[None]):
         except FaltuiError:  # prices are a nicety: no price, no line
             return
         price = next((p for p in prices if p.endpoint_id == endpoint_id), None)
+        if price is not None:
+            self.services.prices.put(price)  # the budget check and the costs use it too
         model = self.current_model
         if price is None or model is None or model.endpoint_id != endpoint_id:
             return
@@ -469,13 +483,51 @@ class MainScreen(Screen[None]):
         model = self.current_model
         if price is None or model is None or price.endpoint_id != model.endpoint_id:
             return None
-        return describe_cost(price, self.form.values(), count)
+        text = describe_cost(price, self.form.values(), count)
+        if self.services.budget.active:
+            tracker = self.services.spend
+            estimate = tracker.estimate(
+                model.endpoint_id, self.form.values(), count, self.current_schema
+            )
+            shares = tracker.budget_check(estimate).shares
+            text += "".join(f"\nbudget {share.text()}" for share in shares)
+        return text
 
     @on(ParamForm.Submit)
     def _on_form_submit(self, message: ParamForm.Submit) -> None:
         message.stop()
         if self._can_submit():
-            self._submit(message.endpoint_id, message.prepared, message.count)
+            self._submit_within_budget(message.endpoint_id, message.prepared, message.count)
+
+    @work(group="budget", exit_on_error=False)
+    async def _submit_within_budget(
+        self, endpoint_id: str, prepared: PreparedInput, count: int
+    ) -> None:
+        """Submit, after asking when the estimate would pass the ``[budget]``."""
+        services = self.services
+        if services.budget.active:
+            if services.spend_error is not None:
+                self.notify(
+                    f"{services.spend_error}; with a budget set nothing is sent on a guess.",
+                    title="Not submitted",
+                    severity="error",
+                    markup=False,
+                )
+                return
+            tracker = services.spend
+            await services.prices.fetch({endpoint_id, *tracker.endpoint_ids})
+            estimate = tracker.estimate(endpoint_id, prepared.payload, count, self.current_schema)
+            check = tracker.budget_check(estimate)
+            if not check.ok:
+                question = f"Submit anyway? {check.reason[:1].upper()}{check.reason[1:]}."
+                details = "\n".join(
+                    [f"estimate: {estimate.text()}", *(share.text() for share in check.shares)]
+                )
+                dialog = ConfirmScreen("Budget", question, details, yes="submit anyway")
+                if not await self.app.push_screen_wait(dialog):
+                    self.notify("Not submitted (budget).", markup=False)
+                    return
+        self._submit(endpoint_id, prepared, count)
 
     @work(group="submit", exit_on_error=False)
     async def _submit(self, endpoint_id: str, prepared: PreparedInput, count: int) -> None:
@@ -542,6 +594,11 @@ class MainScreen(Screen[None]):
             states.update((job.id, job.state) for job in dirty.values())
             counts = Counter(job.state.value for job in self.services.jobs.jobs())
             self.status_bar.set_counts(counts)
+            self.show_spend()
+        unpriced = {job.endpoint_id for job in dirty.values()} - self._priced
+        if unpriced and self.settings.key:
+            self._priced |= unpriced
+            self._fetch_prices(unpriced)
         if self._follow is not None and table.select_job(self._follow):
             self._follow = None  # its Highlighted message shows it in Results
         selected = table.selected_job_id
@@ -552,6 +609,17 @@ class MainScreen(Screen[None]):
         for job in dirty.values():
             self._report_finished(job)
         self._check_quit_when_done()
+
+    def show_spend(self) -> None:
+        """Today's and the session's spend in the status line (with the budget, if set)."""
+        self.status_bar.set_spend(self.services.spend.status_text())
+
+    @work(group="prices", exit_on_error=False)
+    async def _fetch_prices(self, endpoint_ids: set[str]) -> None:
+        """Ask for the unit prices of these endpoints, then re-show costs and the spend."""
+        await self.services.prices.fetch(endpoint_ids)
+        self.job_table.refresh_costs()
+        self.show_spend()
 
     def in_flight_jobs(self) -> list[Job]:
         """Jobs not finished yet (being uploaded, queued or running)."""
