@@ -37,6 +37,9 @@ class PaletteHost(Protocol):
     def action_resize_pane(self, step: int, height: bool = False) -> None: ...
     def reset_layout(self) -> None: ...
     def send_highlighted(self) -> None: ...
+    def action_save_preset(self) -> None: ...
+    def action_apply_preset(self) -> None: ...
+    def preset_commands(self) -> list[tuple[str, str, Callable[[], Any]]]: ...
 
 
 class _AppProvider(Provider):
@@ -151,6 +154,15 @@ class ActionCommands(_AppProvider):
                 "Save the files and texts of every finished job in the current view",
                 app.download_finished,
             ),
+        ]
+        commands += [
+            ("Save form as preset…", "Name the form's values (ctrl+t)", app.action_save_preset),
+            (
+                "Apply preset…",
+                "Fill the form from a preset of its model (ctrl+g)",
+                app.action_apply_preset,
+            ),
+            *app.preset_commands(),
         ]
         for state in ("queued", "running", "done", "failed", "cancelled"):
             commands.append(

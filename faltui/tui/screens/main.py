@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from typing import ClassVar
 
 from textual import on, work
@@ -38,6 +39,7 @@ from faltui.core.errors import (
 from faltui.core.job import Job, JobEvent, JobState
 from faltui.core.lineage import chain_of
 from faltui.core.outputs import DownloadProgress, find_saveables
+from faltui.core.presets import Preset
 from faltui.core.pricing import Price, describe_cost, get_prices
 from faltui.core.schema import EndpointSchema, PreparedInput
 from faltui.core.state import AppState
@@ -46,6 +48,7 @@ from faltui.tui import commands as palette
 from faltui.tui.format import literal
 from faltui.tui.job_cells import cost_cell
 from faltui.tui.pane_sizes import PaneSizes
+from faltui.tui.preset_flow import PresetFlow
 from faltui.tui.screens.confirm import ConfirmScreen
 from faltui.tui.screens.count import CountScreen
 from faltui.tui.screens.job_detail import JobDetailScreen
@@ -84,6 +87,8 @@ class MainScreen(Screen[None]):
         Binding("ctrl+r", "toggle_raw_json", "Raw JSON", show=False, id="raw"),
         # Results has its own t (the selected output first); this one serves the jobs pane.
         Binding("t", "send_to", "Send to model", show=False, id="send"),
+        Binding("ctrl+t", "save_preset", "Save preset", show=False, id="preset.save"),
+        Binding("ctrl+g", "apply_preset", "Apply preset", show=False, id="preset.apply"),
         Binding("1", "pane('models')", "Go to models", show=False, id="pane.models"),
         Binding("2", "pane('form')", "Go to parameters", show=False, id="pane.form"),
         Binding("3", "pane('jobs')", "Go to jobs", show=False, id="pane.jobs"),
@@ -143,6 +148,7 @@ class MainScreen(Screen[None]):
         self.last_count = 4
         self.sizes = PaneSizes(state.layout)
         self.send_flow = SendFlow(self)
+        self.preset_flow = PresetFlow(self)
         #: Endpoints whose unit price was asked for (for the cost column and the spend).
         self._priced: set[str] = set()
 
@@ -783,14 +789,47 @@ class MainScreen(Screen[None]):
         cost = self.services.spend.cost_of
         self.app.push_screen(JobDetailScreen(job, self.settings, chain=chain, cost=cost), closed)
 
+    def open_model(self, endpoint_id: str) -> None:
+        """Make a model current by its id (one the catalog does not list too)."""
+        known = {m.endpoint_id: m for m in self.known_models()}
+        model = known.get(endpoint_id) or ModelInfo.from_api(
+            {"endpoint_id": endpoint_id, "metadata": {"display_name": endpoint_id}}
+        )
+        self.choose_model(model)
+
+    def action_save_preset(self) -> None:
+        """``ctrl+t``: save the form as a named preset of its model."""
+        self.preset_flow.save()
+
+    def action_apply_preset(self) -> None:
+        """``ctrl+g``: apply one of the model's presets to the form."""
+        self.preset_flow.pick()
+
+    def apply_preset(self, preset: Preset) -> None:
+        """Fill the form of the preset's model with it (in the background)."""
+        self.run_worker(self.preset_flow.apply(preset), group="preset", exit_on_error=False)
+
+    def preset_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """``Apply preset: NAME`` for each preset of every model (the palette's)."""
+        try:
+            presets = self.services.presets.presets()
+        except FaltuiError:
+            return []
+        current = self.current_model.endpoint_id if self.current_model else None
+        presets.sort(key=lambda p: p.endpoint_id != current)
+        return [
+            (
+                f"Apply preset: {preset.name}",
+                f"Fill the form of {preset.endpoint_id} with this preset",
+                partial(self.apply_preset, preset),
+            )
+            for preset in presets
+        ]
+
     def fork_into_form(self, job: Job) -> None:
         """Load a job's model and input into the form, to change and submit again."""
-        known = {m.endpoint_id: m for m in self.known_models()}
-        model = known.get(job.endpoint_id) or ModelInfo.from_api(
-            {"endpoint_id": job.endpoint_id, "metadata": {"display_name": job.endpoint_id}}
-        )
         self.form.queue_fork(job)
-        self.choose_model(model)
+        self.open_model(job.endpoint_id)
         self.notify(f"Loaded the job's input for {job.endpoint_id} into the form.", markup=False)
 
     @work(group="jobs", exit_on_error=False)
