@@ -11,6 +11,7 @@ table updates a second, not thousands.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
@@ -36,6 +37,7 @@ from faltui.core.errors import (
     NotFoundError,
     ValidationFailed,
 )
+from faltui.core.history_import import import_history as import_fal_history
 from faltui.core.job import Job, JobEvent, JobState
 from faltui.core.lineage import chain_of
 from faltui.core.outputs import DownloadProgress, find_saveables
@@ -65,6 +67,8 @@ WIDE_COLUMNS = 120
 FLUSH_INTERVAL = 0.1
 #: How many finished jobs of earlier sessions the job table shows at start.
 HISTORY_LIMIT = 500
+#: Days of fal's request history the palette's import brings in.
+IMPORT_DAYS = 7
 #: Job states after which a job submitted from the form reports back.
 _REPORTED = frozenset({JobState.failed, JobState.done, JobState.cancelled, JobState.lost})
 
@@ -869,6 +873,56 @@ class MainScreen(Screen[None]):
             self._mark_dirty(job)
         if resumed:
             self.notify(f"Resumed {len(resumed)} unfinished job(s).", markup=False)
+
+    @work(group="history-import", exclusive=True, exit_on_error=False)
+    async def import_history(self, days: int = IMPORT_DAYS) -> None:
+        """Bring in the last ``days`` of fal's request history (jobs run elsewhere: the web
+        playground, other machines) for the models in the journal, the current one and the
+        recent ones; they join the job list (fork, re-run, send) and the library."""
+        if not self.settings.key:
+            self.notify(
+                str(MissingKeyError()), title="No fal API key", severity="error", markup=False
+            )
+            return
+        services = self.services
+        endpoints = {job.endpoint_id for job in services.jobs.jobs()}
+        if self.current_model is not None:
+            endpoints.add(self.current_model.endpoint_id)
+        endpoints.update(self.state.recents)
+        if not endpoints:
+            self.notify(
+                "Which models? Choose one first (or: faltui history --import --endpoint E).",
+                markup=False,
+            )
+            return
+        status = self.status_bar
+        status.set_busy(f"importing fal's request history of {len(endpoints)} model(s)…")
+        try:
+            report = await import_fal_history(
+                services.client,
+                services.journal,
+                sorted(endpoints),
+                start=time.time() - days * 86_400,
+            )
+        except FaltuiError as exc:
+            self.notify(str(exc), title="Import failed", severity="error", markup=False)
+            return
+        finally:
+            status.set_busy(None)
+        services.jobs.load_history(limit=HISTORY_LIMIT)  # the imported jobs join the list
+        if services.auto_download.enabled:
+            for job in report.imported:
+                if job.state is JobState.done:
+                    services.auto_download.save_later(job)
+        failed = "".join(f"\n{e}: {why}" for e, why in report.failed.items())
+        self.notify(
+            f"fal's request history (last {days} days): {report.summary()}{failed}",
+            title="Import",
+            severity="warning" if report.failed else "information",
+            markup=False,
+        )
+        if report.imported:
+            self._follow = report.imported[-1].id
 
     def filter_jobs(self, state: str | None) -> None:
         """Show only jobs in one state (``None``: all)."""
