@@ -18,11 +18,14 @@ from faltui.core.state import AppState
 from faltui.services import Services, build_services
 from faltui.tui import commands as palette
 from faltui.tui.keymap import binding_ids, check_keymap, faltui_classes, node_classes
+from faltui.tui.screens.confirm import ConfirmScreen
 from faltui.tui.screens.count import CountScreen
 from faltui.tui.screens.help import HelpScreen, collect_sections
 from faltui.tui.screens.job_detail import JobDetailScreen
 from faltui.tui.screens.main import MainScreen
+from faltui.tui.screens.presets import PresetNameScreen, PresetPickScreen
 from faltui.tui.screens.quit import QuitChoice, QuitScreen
+from faltui.tui.screens.send_to import SendToScreen
 from faltui.tui.themes import DEFAULT_THEME, load_all_themes, theme_defaults
 
 
@@ -115,6 +118,10 @@ class FaltuiApp(App[None]):
             CountScreen,
             JobDetailScreen,
             QuitScreen,
+            SendToScreen,
+            ConfirmScreen,
+            PresetNameScreen,
+            PresetPickScreen,
         ]
         classes.extend(node_classes(self.main.walk_children(with_self=True)))
         classes.extend(faltui_classes())
@@ -160,6 +167,8 @@ class FaltuiApp(App[None]):
             ("Job details (enter on a job)", JobDetailScreen),
             ("Submit ×N dialog", CountScreen),
             ("Quit dialog", QuitScreen),
+            ("Send to model (t)", SendToScreen),
+            ("Budget question", ConfirmScreen),
         ]
         sections = collect_sections(self, self.main, self.main.panes(), self.keymap, dialogs)
         self.push_screen(HelpScreen(sections, notes=notes))

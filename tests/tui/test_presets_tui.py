@@ -103,3 +103,25 @@ async def test_save_apply_and_a_changed_schema_is_named(
         await until(lambda: form.editor("num_inference_steps") is None)
         origin = str(form.query_one("#form-origin", Static).render())
         assert "num_inference_steps' is gone" in origin
+
+
+async def test_help_lists_the_send_spend_and_preset_keys(tmp_path) -> None:
+    from faltui.core.config import Paths
+    from faltui.tui.screens.help import HelpScreen
+
+    home = tmp_path
+    paths = Paths(home / "config", home / "cache", home / "data", home / "downloads")
+    app = FaltuiApp(Settings(paths=paths))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("f1")
+        await until(lambda: isinstance(app.screen, HelpScreen))
+        rows = {
+            row.binding_id: (row.keys, row.description)
+            for section in app.screen.sections
+            for row in section.rows
+        }
+        assert rows["send"] == (["t"], "Send to model")
+        assert rows["results.send"][0] == ["t"] and rows["detail.send"][0] == ["t"]
+        assert rows["preset.save"] == (["^t"], "Save preset")
+        assert rows["preset.apply"] == (["^g"], "Apply preset")
+        assert {"confirm.yes", "confirm.no", "send.cancel"} <= set(rows)
