@@ -144,8 +144,8 @@ class JobDetailScreen(ModalScreen[str | None]):
 
     DEFAULT_CSS = """
     JobDetailScreen { align: center middle; }
-    JobDetailScreen #detail-chain { height: auto; max-height: 8; border: none;
-        border-bottom: solid $panel-lighten-2; }
+    JobDetailScreen #detail-chain { height: auto; max-height: 9; border: none;
+        border-top: solid $panel-lighten-2; border-bottom: solid $panel-lighten-2; }
     JobDetailScreen #detail-panel { width: 92%; height: 92%; border: round $primary;
         background: $surface; }
     JobDetailScreen #detail-scroll { height: 1fr; }
@@ -205,7 +205,7 @@ class JobDetailScreen(ModalScreen[str | None]):
         )
         chain = self.chain
         if chain is not None and not chain.empty:
-            self.query_one("#detail-chain").border_title = "Chain (enter opens a job)"
+            self.query_one("#detail-chain").border_title = "Chain · tab here, enter opens a job"
         self.query_one("#detail-scroll").focus()
         if not self.job.final:
             self.set_interval(REFRESH_INTERVAL, self.refresh_detail)

@@ -864,6 +864,7 @@ class MainScreen(Screen[None]):
         manager.load_history(limit=HISTORY_LIMIT)  # earlier sessions' finished jobs
         for job in manager.jobs():
             self._mark_dirty(job)
+        self.show_spend()  # today's spend from the journal, before any job moves
         try:
             resumed = await manager.resume_unfinished()
         except FaltuiError as exc:
