@@ -16,6 +16,7 @@ from faltui.core.schema import parse_openapi
 from faltui.core.send_to import (
     Sendable,
     fitting_models,
+    missing_files,
     plan_send,
     sendables,
     uses_outputs_of,
@@ -77,6 +78,15 @@ def test_models_that_fit_come_best_first_and_by_category_when_no_schema_is_here(
     assert ids[-1] == "someone/unknown-i2v" and not fits[-1].checked
     assert "by category" in fits[-1].hint()
     assert fits[0].checked and "→ image" in fits[0].hint()
+
+
+def test_a_model_that_needs_another_file_comes_after_one_the_outputs_complete() -> None:
+    inpaint = "fal-ai/inpaint"  # needs a mask_url too
+    models = [(inpaint, "image-to-image"), (KLING, "image-to-video")]
+    known = {m: schema(m) for m in (inpaint, KLING)}
+    fits = fitting_models(models, images(1), known.get)
+    assert [fit.endpoint_id for fit in fits] == [KLING, inpaint]
+    assert missing_files(known[inpaint], fits[1].plan) == ["mask_url"]
 
 
 async def test_send_to_uses_the_url_then_the_local_copy_and_records_the_parent(

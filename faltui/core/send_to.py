@@ -359,6 +359,15 @@ _CATEGORY_INPUTS = {
 }
 
 
+def missing_files(schema: EndpointSchema, plan: SendPlan) -> list[str]:
+    """Required file inputs of ``schema`` that ``plan`` leaves empty (and have no default)."""
+    return [
+        f.name
+        for f in schema.input
+        if f.required and _is_file_field(f) and not f.has_default and f.name not in plan.values
+    ]
+
+
 def category_accepts(category: str) -> tuple[str, ...]:
     """The kinds of output a model of ``category`` takes (``image-to-video`` → image)."""
     head = (category or "").lower().split("-to-", 1)[0]
@@ -410,6 +419,9 @@ def model_fit(
             (fit.score for p in plan.placed for fit in rank_fields(schema, p.output.kind)[:1]),
             default=0,
         )
+        # A model that also needs a file the outputs do not give (an inpainting mask) comes
+        # after one they complete.
+        best -= 40 * len(missing_files(schema, plan))
         return ModelFit(endpoint_id, plan, (), best * 100 + len(plan.placed))
     wanted = set(kinds_of(files)) or {"text"}
     kinds = tuple(k for k in category_accepts(category) if k in wanted)
@@ -471,6 +483,7 @@ __all__ = [
     "fitting_models",
     "form_values",
     "kinds_of",
+    "missing_files",
     "model_fit",
     "output_values",
     "plan_send",

@@ -81,6 +81,10 @@ class SendFlow:
             )
         finally:
             screen.status_bar.set_busy(None)
+        # Among equals, the models the user favoured or used lately come first.
+        state = screen.state
+        used = {m: i for i, m in enumerate(dict.fromkeys([*state.favourites, *state.recents]))}
+        fits.sort(key=lambda fit: (not fit.checked, -fit.score, used.get(fit.endpoint_id, 1e9)))
         if not fits:
             kinds = ", ".join(dict.fromkeys(o.kind for o in outputs))
             screen.notify(
