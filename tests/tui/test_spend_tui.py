@@ -117,3 +117,21 @@ async def test_billed_cost_in_the_row_detail_and_status_line(
         detail = str(app.screen.query_one("#detail-text", Static).render())
         assert f"cost  {2 * each:g} USD" in detail
         assert f"estimate  ≈{2 * each:.4g} USD" in detail and "billed units  2" in detail
+
+
+def test_the_cost_cell_never_invents_a_number() -> None:
+    from faltui.core.pricing import Price
+    from faltui.core.spend import CostKind, JobCost
+    from faltui.tui.job_cells import cost_cell
+
+    image = Price(FLUX, 0.025, "images", "USD")
+    assert cost_cell(JobCost(CostKind.billed, 0.05, 0.05, 2, image)) == "$0.05"
+    assert cost_cell(JobCost(CostKind.pending, None, 0.1, None, image)) == "≈$0.1"
+    assert cost_cell(JobCost(CostKind.price_varies, None, None, 3, image)) == "varies"
+    assert cost_cell(JobCost(CostKind.not_billed)) == "—"
+    assert cost_cell(JobCost(CostKind.not_sent, None, 0.1, None, image)) == "—"
+    assert cost_cell(JobCost(CostKind.unknown)) == "?"
+    assert cost_cell(JobCost(CostKind.no_price, None, None, 2, None)) == "?"
+    assert cost_cell(JobCost(CostKind.pending)) == ""
+    euro = Price(FLUX, 0.5, "images", "EUR")
+    assert cost_cell(JobCost(CostKind.billed, 1.5, None, 3, euro)) == "1.5 EUR"

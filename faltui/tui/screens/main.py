@@ -11,6 +11,7 @@ table updates a second, not thousands.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -692,6 +693,17 @@ class MainScreen(Screen[None]):
         """A job the manager knows, by its local id."""
         return self.services.jobs.get(job_id) if job_id is not None else None
 
+    def find_job(self, job_id: str) -> Job | None:
+        """A job by its local id: one the manager knows, else the journal's (a parent older
+        than the jobs listed)."""
+        job = self.services.jobs.get(job_id)
+        if job is None:
+            try:
+                job = self.services.journal.get(job_id)
+            except (FaltuiError, sqlite3.Error):
+                return None
+        return job
+
     def batch_of(self, job_id: str | None) -> list[Job]:
         """The jobs of the ×N submit ``job_id`` belongs to (empty for a single job or none)."""
         if job_id is None:
@@ -784,12 +796,11 @@ class MainScreen(Screen[None]):
             elif choice == "send":
                 self.send_flow.start(job.id)
             elif choice and choice.startswith("open:"):
-                other = self.job(choice.removeprefix("open:"))
+                other = self.find_job(choice.removeprefix("open:"))
                 if other is not None:
                     self.open_details(other)
 
-        jobs = self.services.jobs
-        chain = chain_of(job, jobs.get, jobs.jobs())
+        chain = chain_of(job, self.find_job, self.services.jobs.jobs())
         cost = self.services.spend.cost_of
         self.app.push_screen(JobDetailScreen(job, self.settings, chain=chain, cost=cost), closed)
 
