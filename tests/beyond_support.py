@@ -1,4 +1,4 @@
-"""Shared pieces of the spend, presets and library tests: a CLI pointed at an emulator."""
+"""Shared pieces of the CLI tests: a CLI pointed at an emulator, run in process."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ def point_cli_at(
     emulator: Emulator, home: Path, monkeypatch: pytest.MonkeyPatch, key: str = DEMO_KEY
 ) -> Path:
     """A fresh faltui home (returned) and every base URL and the key set for ``emulator``."""
-    for name in ("FAL_KEY_ID", "FAL_KEY_SECRET", "FAL_RUN_HOST", "FAL_QUEUE_RUN_HOST"):
+    unset = ("FAL_KEY_ID", "FAL_KEY_SECRET", "FAL_RUN_HOST", "FAL_QUEUE_RUN_HOST", "FAL_WEBHOOK")
+    for name in unset:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("FALTUI_HOME", str(home))
     monkeypatch.setenv("FAL_KEY", key)

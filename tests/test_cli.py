@@ -12,6 +12,7 @@ import pytest
 
 from faltui.cli import main, split_demo
 from faltui.emulator import DEMO_KEY, Emulator
+from tests.beyond_support import point_cli_at
 
 FLUX = "fal-ai/flux/dev"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -20,19 +21,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture
 def cli_env(emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Emulator:
     """Point a fresh faltui home and every base URL at the emulator."""
-    for name in (
-        "FAL_KEY_ID",
-        "FAL_KEY_SECRET",
-        "FAL_RUN_HOST",
-        "FAL_QUEUE_RUN_HOST",
-        "FAL_WEBHOOK",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("FALTUI_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("FAL_KEY", DEMO_KEY)
-    monkeypatch.chdir(tmp_path)
-    for name, url in emulator.urls.items():
-        monkeypatch.setenv(f"FALTUI_{name.upper()}_URL", url)
+    point_cli_at(emulator, tmp_path / "home", monkeypatch)
     return emulator
 
 

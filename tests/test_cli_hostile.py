@@ -24,20 +24,15 @@ from hostile import (
 )
 
 from faltui.cli import main
-from faltui.emulator import DEMO_KEY, Emulator
+from faltui.emulator import Emulator
+from tests.beyond_support import point_cli_at as point_home_at
 
 FLUX = "fal-ai/flux/dev"
 HOSTILE_ID = "req-" + ESCAPES["osc52_clipboard"] + CORPUS["rlo"] + ESCAPES["c1_csi"]
 
 
 def point_cli_at(emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Emulator:
-    for name in ("FAL_KEY_ID", "FAL_KEY_SECRET", "FAL_RUN_HOST", "FAL_QUEUE_RUN_HOST"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("FALTUI_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("FAL_KEY", DEMO_KEY)
-    monkeypatch.chdir(tmp_path)
-    for name, url in emulator.urls.items():
-        monkeypatch.setenv(f"FALTUI_{name.upper()}_URL", url)
+    point_home_at(emulator, tmp_path / "home", monkeypatch)
     return emulator
 
 

@@ -29,6 +29,7 @@ from faltui.core.client import QueueHandle
 from faltui.core.job import Job, JobState
 from faltui.core.journal import Journal, JournalUnavailable
 from faltui.emulator import DEMO_KEY, Emulator
+from tests.beyond_support import point_cli_at
 
 FLUX = "fal-ai/flux/dev"
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,13 +136,8 @@ def home(tmp_path: Path) -> Iterator[Path]:
 def cli_env(
     emulator: Emulator, home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Emulator:
-    for name in ("FAL_KEY_ID", "FAL_KEY_SECRET", "FAL_RUN_HOST", "FAL_QUEUE_RUN_HOST"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("FALTUI_HOME", str(home))
-    monkeypatch.setenv("FAL_KEY", DEMO_KEY)
+    point_cli_at(emulator, home, monkeypatch)
     monkeypatch.chdir(tmp_path)
-    for name, url in emulator.urls.items():
-        monkeypatch.setenv(f"FALTUI_{name.upper()}_URL", url)
     monkeypatch.setattr(journal_module, "LOCK_WAIT", 0.5)
     return emulator
 

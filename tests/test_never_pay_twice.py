@@ -30,8 +30,9 @@ from faltui.core.errors import (
 from faltui.core.job import JobState
 from faltui.core.jobs import JobManager
 from faltui.core.journal import Journal
-from faltui.emulator import DEMO_KEY, Emulator
+from faltui.emulator import Emulator
 from faltui.emulator.chaos import NGINX_BODY
+from tests.beyond_support import point_cli_at
 
 FLUX = "fal-ai/flux/dev"
 NGINX_502 = NGINX_BODY.format(code=502)
@@ -258,13 +259,7 @@ async def _no_sleep(_: float) -> None:
 
 @pytest.fixture
 def cli_env(emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Emulator:
-    for name in ("FAL_KEY_ID", "FAL_KEY_SECRET", "FAL_RUN_HOST", "FAL_QUEUE_RUN_HOST"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("FALTUI_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("FAL_KEY", DEMO_KEY)
-    monkeypatch.chdir(tmp_path)
-    for name, url in emulator.urls.items():
-        monkeypatch.setenv(f"FALTUI_{name.upper()}_URL", url)
+    point_cli_at(emulator, tmp_path / "home", monkeypatch)
     monkeypatch.setattr("faltui.core.client.http.RetryPolicy.base_delay", 0.01)
     return emulator
 

@@ -24,6 +24,7 @@ from faltui.core.jobs import JobManager
 from faltui.core.journal import Journal
 from faltui.core.reconcile import Outcome, match
 from faltui.emulator import DEMO_KEY, Emulator
+from tests.beyond_support import point_cli_at
 
 FLUX = "fal-ai/flux/dev"
 JSON_504 = {"detail": "Gateway timeout", "error_type": "request_timeout"}
@@ -222,13 +223,7 @@ def test_missing_stored_input_blocks_a_unique_match() -> None:
 
 @pytest.fixture
 def cli_env(emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Emulator:
-    for name in ("FAL_KEY_ID", "FAL_KEY_SECRET", "FAL_RUN_HOST", "FAL_QUEUE_RUN_HOST"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("FALTUI_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("FAL_KEY", DEMO_KEY)
-    monkeypatch.chdir(tmp_path)
-    for name, url in emulator.urls.items():
-        monkeypatch.setenv(f"FALTUI_{name.upper()}_URL", url)
+    point_cli_at(emulator, tmp_path / "home", monkeypatch)
     return emulator
 
 

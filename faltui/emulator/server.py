@@ -36,6 +36,8 @@ from faltui.emulator.streams import ChangeFeed
 from faltui.emulator.tokens import TokenStore
 
 START_TIMEOUT = 10.0
+#: Seconds an idle keep-alive connection stays open (nginx's default).
+KEEP_ALIVE_SECONDS = 75
 
 
 class _QuietForcedShutdown(logging.Filter):
@@ -334,6 +336,10 @@ class Emulator:
             ssl_certfile=self.ssl_certfile,
             ssl_keyfile=self.ssl_keyfile,
             timeout_graceful_shutdown=2,
+            # uvicorn closes idle connections after 5 s; a client that reuses one at that moment
+            # sends into a closing socket ("other side closed"), which fal's front end, keeping
+            # idle connections far longer, does not provoke. Keep them like a web front end.
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(

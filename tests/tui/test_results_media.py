@@ -27,7 +27,7 @@ from faltui.core.outputs import Outputs
 from faltui.core.outputs.video import VideoTools
 from faltui.emulator import Emulator
 from faltui.tui.widgets import results as results_mod
-from faltui.tui.widgets.contact_sheet import ContactSheet, Thumb
+from faltui.tui.widgets.contact_sheet import PAGE_CELLS, ContactSheet, Thumb
 from faltui.tui.widgets.results import OutputList, ResultsPane
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # textual-image getdata
@@ -150,6 +150,47 @@ async def test_four_images_make_a_contact_sheet_the_keys_act_on(
         assert sheet.highlighted == 3
         await pilot.press("right")  # the edge: stays
         assert sheet.highlighted == 3
+
+
+async def test_a_big_batch_is_shown_a_page_of_cells_at_a_time(tmp_path: Path) -> None:
+    """×60: only a page of cells is mounted (a widget per cell would stall the app at ×500);
+    moving past its end mounts the next page, and only its thumbnails are fetched."""
+    from test_results_layout import make_app, png_url
+
+    from faltui.core.job import JobEvent
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        jobs = [
+            done(f"b{n}", {"images": [{"url": png_url(40 + n, 30), "content_type": "image/png"}]})
+            for n in range(60)
+        ]
+        main = app.main
+        for job in jobs:
+            app.services.jobs._jobs[job.id] = job
+            main._on_job_event(JobEvent(job, "updated"))
+        main._batches.update(dict.fromkeys([j.id for j in jobs], tuple(j.id for j in jobs)))
+        main.flush_jobs()
+        main.job_table.select_job("b0")
+        results = main.results
+        await until(lambda: results.job is jobs[0])
+        await pilot.press("escape", "4")
+        await settled(app, pilot)
+        sheet = results.query_one(ContactSheet)
+        assert [t.index for t in sheet.query(Thumb)] == list(range(PAGE_CELLS))
+        assert f"cells 1–{PAGE_CELLS} of 60" in str(results.query_one("#results-head").render())
+        await pilot.press("end")
+        await settled(app, pilot)
+        assert sheet.highlighted == 59 and results.job is jobs[59]
+        assert [t.index for t in sheet.query(Thumb)] == list(range(2 * PAGE_CELLS, 60))
+        assert "cells 49–60 of 60" in str(results.query_one("#results-head").render())
+        await until(lambda: all(t.query_one(".thumb-image").image for t in sheet.query(Thumb)))
+        loaded = {
+            url
+            for url in (j.result["images"][0]["url"] for j in jobs)
+            if results.images.cached_thumbnail(url)
+        }
+        assert len(loaded) <= 2 * PAGE_CELLS  # the first and the last page, not all 60
 
 
 async def test_the_sheet_wraps_into_rows_and_moves_by_rows(

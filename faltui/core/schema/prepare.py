@@ -211,16 +211,8 @@ def _file_slots(
         field = next((f for f in fields if f.name == key), None)
         if field is not None:
             yield from _slot(field, value, here)
-        elif is_file_key(key) and isinstance(value, str):
-            yield here, value
-        elif is_file_key(key) and isinstance(value, list):
-            for i, item in enumerate(value):
-                if isinstance(item, str):
-                    yield (*here, i), item
-                else:
-                    yield from file_values_by_key(item, (*here, i))
-        else:
-            yield from file_values_by_key(value, here)
+        else:  # not in the schema: by fal's key names
+            yield from file_values_by_key({key: value}, path)
 
 
 def _is_file(field: Field) -> bool:

@@ -31,6 +31,9 @@ CELL_MAXIMIZED = (28, 15)
 WIDEN = 1.5
 #: Columns between two cells.
 GUTTER = 1
+#: Cells mounted at once: a ×500 batch is shown a page at a time (a widget per cell, and
+#: every decoded thumbnail lays out the screen, so 500 cells would stall the app).
+PAGE_CELLS = 24
 
 
 def cell_label(item: ResultItem) -> Text:
@@ -127,11 +130,19 @@ class ContactSheet(Widget, can_focus=False):
             super().__init__()
             self.index = index
 
+    class PageChanged(Message):
+        """Other cells are mounted (their thumbnails are wanted)."""
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.highlighted = 0
         self.cell = CELL
         self._count = 0
+        self._items: Sequence[ResultItem] = ()
+        self._image_widget: type[Widget] | None = None
+        self._cached: Callable[[str], PILImage | None] = lambda _url: None
+        #: The indexes of the items whose cells are mounted.
+        self.page = range(0)
 
     @property
     def columns(self) -> int:
@@ -153,12 +164,32 @@ class ContactSheet(Widget, can_focus=False):
         cached: Callable[[str], PILImage | None],
         highlighted: int = 0,
     ) -> Any:
-        """Replace the cells (thumbnails already decoded are shown at once)."""
+        """Replace the cells (thumbnails already decoded are shown at once); only the page of
+        ``PAGE_CELLS`` holding the highlighted one is mounted."""
+        before = self._page_items()
+        self._items, self._image_widget, self._cached = items, image_widget, cached
         self._count = len(items)
         self.highlighted = min(max(0, highlighted), max(0, self._count - 1))
+        if self.children and self.highlighted in self.page and self._page_items() == before:
+            # The same cells (a ×N batch whose other pages changed): move the highlight only.
+            self.highlight(self.highlighted, announce=False)
+            return None
+        return self._mount_page()
+
+    def _page_items(self) -> list[tuple[str, str | None, str | None]]:
+        """What the mounted cells show: kind, URL and caption of each item on the page."""
+        return [
+            (item.kind, item.url, cell_label(item).plain)
+            for item in self._items[self.page.start : self.page.stop]
+        ]
+
+    def _mount_page(self) -> Any:
+        start = self.highlighted // PAGE_CELLS * PAGE_CELLS
+        self.page = range(start, min(self._count, start + PAGE_CELLS))
+        shown = self._items[self.page.start : self.page.stop]
         thumbs = [
-            Thumb(n, item, image_widget, cached(item.url) if item.url else None)
-            for n, item in enumerate(items)
+            Thumb(n, item, self._image_widget, self._cached(item.url) if item.url else None)
+            for n, item in zip(self.page, shown, strict=True)
         ]
         self.remove_children()
         self._fit()
@@ -166,6 +197,12 @@ class ContactSheet(Widget, can_focus=False):
             thumb.set_class(thumb.index == self.highlighted, "-highlight")
             thumb.styles.width, thumb.styles.height = self.cell_width, self.cell[1]
         return self.mount_all(thumbs)
+
+    def page_label(self) -> str:
+        """Which cells are shown, when not all are (``"cells 25–48 of 500"``), else ``""``."""
+        if len(self.page) >= self._count:
+            return ""
+        return f"cells {self.page.start + 1}–{self.page.stop} of {self._count}"
 
     def thumb(self, index: int) -> Thumb | None:
         """The cell of an item, if mounted."""
@@ -192,6 +229,10 @@ class ContactSheet(Widget, can_focus=False):
         index = min(max(0, index), self._count - 1)
         changed = index != self.highlighted
         self.highlighted = index
+        if index not in self.page:
+            self._mount_page()
+            self.call_after_refresh(self._scroll_to_highlight)
+            self.post_message(self.PageChanged())
         for child in self.children:
             if isinstance(child, Thumb):
                 child.set_class(child.index == index, "-highlight")
@@ -200,6 +241,11 @@ class ContactSheet(Widget, can_focus=False):
             self.scroll_to_widget(thumb, animate=False)
         if changed and announce:
             self.post_message(self.Highlighted(index))
+
+    def _scroll_to_highlight(self) -> None:
+        thumb = self.thumb(self.highlighted)
+        if thumb is not None:
+            self.scroll_to_widget(thumb, animate=False)
 
     def action_move(self, dx: int, dy: int) -> None:
         """Move the highlight by cells (dx) or rows (dy); stays put at the edges."""
@@ -225,10 +271,11 @@ class ContactSheet(Widget, can_focus=False):
         self.styles.grid_size_columns = columns
         self.styles.grid_columns = str(width)
         self.styles.grid_rows = str(height)
-        rows = -(-self._count // columns) if self._count else 0
+        shown = len(self.page)
+        rows = -(-shown // columns) if shown else 0
         self.styles.height = rows * height
         for child in self.children:
             child.styles.width, child.styles.height = width, height
 
 
-__all__ = ["CELL", "CELL_MAXIMIZED", "ContactSheet", "Thumb", "cell_label"]
+__all__ = ["CELL", "CELL_MAXIMIZED", "PAGE_CELLS", "ContactSheet", "Thumb", "cell_label"]

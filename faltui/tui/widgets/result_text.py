@@ -201,8 +201,13 @@ def transcript_body(item: ResultItem, width: int) -> RenderableType:
     return Group(head, table, foot)
 
 
-def status_text(job: Job) -> Text:
-    """A not-done job: state, queue position, error and field errors, latest logs."""
+def status_text(job: Job, fill: int = 0) -> Text:
+    """A not-done job: state, queue position, error and field errors, latest logs.
+
+    A live job's status is padded with empty lines to ``fill`` lines (the height of the area
+    showing it): moving between live jobs then keeps the body's height, and a change of height
+    costs a layout pass of the whole screen.
+    """
     text = Text(end="")
     text.append("State: ", style="dim")
     text.append(state_label(job) + "\n")
@@ -223,7 +228,16 @@ def status_text(job: Job) -> Text:
             text.append(one_line(line.message) + "\n")
     elif not job.final:
         text.append("\nNo logs yet.", style="dim")
+    if not job.final:
+        _pad_lines(text, fill)
     return text
+
+
+def _pad_lines(text: Text, lines: int) -> None:
+    """Pad ``text`` with empty lines up to ``lines`` lines."""
+    missing = lines - len(text.plain.split("\n"))
+    if missing > 0:
+        text.append("\n" * missing)
 
 
 __all__ = [

@@ -259,7 +259,7 @@ class ResultsPane(Widget):
         self._head(self._head_text(job, jobs))
         if same:
             if job.state is not JobState.done and not self.raw:
-                self._body(status_text(job))
+                self._body(self.status_text(job))
             return
         self._shown_key = key
         if job.state is not JobState.done:
@@ -268,6 +268,7 @@ class ResultsPane(Widget):
             self._set_items(batch_items(jobs), prefer=job)
         else:
             self._set_items(items_for(job.result, job.request_id or job.id, job), prefer=job)
+        self._head(self._head_text(job, jobs))  # again: the sheet may show another page now
         self._show_selection()
 
     def _head_text(self, job: Job, jobs: list[Job]) -> Text:
@@ -275,6 +276,9 @@ class ResultsPane(Widget):
         text.append(one_line(job.endpoint_id), style="bold")
         if len(jobs) > 1:
             text.append(f"  #{jobs.index(job) + 1} of ×{len(jobs)}")
+            page = self.query_one(ContactSheet).page_label()
+            if page:
+                text.append(f"  ({page})", style="dim")
         text.append(f"  {state_label(job)}")
         if job.finished_at or job.state is JobState.running:
             text.append(f"  {format_duration(job.elapsed)}")
@@ -384,6 +388,11 @@ class ResultsPane(Widget):
         event.stop()
         self._select(event.index)
 
+    def on_contact_sheet_page_changed(self, event: ContactSheet.PageChanged) -> None:
+        event.stop()
+        if self.previews_enabled:
+            self._load_thumbnails(self._generation)
+
     def _select(self, index: int) -> None:
         if index == self._item_index:
             return
@@ -405,7 +414,7 @@ class ResultsPane(Widget):
             self._body(Text(pretty_json(job.result) if job.result is not None else "No result."))
             return
         if job.state is not JobState.done:
-            self._body(status_text(job))
+            self._body(self.status_text(job))
             return
         item = self.selected_item
         if item is None and job.result is None:
@@ -452,8 +461,10 @@ class ResultsPane(Widget):
         )
 
     def status_text(self, job: Job) -> Text:
-        """A not-done job: state, queue position, error and field errors, latest logs."""
-        return status_text(job)
+        """A not-done job: state, queue position, error and field errors, latest logs; a live
+        one fills the visible body (so its height stays put from job to job)."""
+        body = self.query_one("#results-body")
+        return status_text(job, fill=body.scrollable_content_region.height)
 
     # -- preview and facts -------------------------------------------------------------
 
@@ -461,7 +472,10 @@ class ResultsPane(Widget):
         if self.image_widget is None:
             return
         widget = self.query_one("#results-image")
-        widget.image = image  # type: ignore[attr-defined]
+        # Setting the image always lays the whole screen out again (textual-image), so
+        # clearing an empty preview — every move between jobs without one — must not.
+        if widget.image is not image:  # type: ignore[attr-defined]
+            widget.image = image  # type: ignore[attr-defined]
         self.set_class(image is not None, "-preview")
 
     def _show_frame(self, frame: PILImage) -> None:
@@ -487,9 +501,10 @@ class ResultsPane(Widget):
         """Fetch and decode the sheet's thumbnails a few at a time, filling cells as they come."""
         sheet = self.query_one(ContactSheet)
         gate = asyncio.Semaphore(THUMB_CONCURRENCY)
+        page = [(n, self.items[n]) for n in sheet.page if n < len(self.items)]
         wanted = [
             (n, item.url)
-            for n, item in enumerate(self.items)
+            for n, item in page
             if item.kind == "image" and item.url and not self.images.cached_thumbnail(item.url)
         ]
 
