@@ -67,6 +67,9 @@ async def test_a_budget_stops_submit_many_until_confirmed(
         question = app.screen.text
         assert f"would pass this session's budget of {3 * each:g} USD" in question
         assert f"≈{4 * each:g} USD for 4 jobs" in question and "133%" in question
+        await pilot.press("enter")  # a second enter (meant for the count) is no yes
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and not emulator.jobs
         await pilot.press("n")
         await until(lambda: not isinstance(app.screen, ConfirmScreen))
         await app.workers.wait_for_complete()

@@ -13,7 +13,10 @@ from textual.widgets import Static
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """Ask ``question`` with ``details`` under it; dismisses True (``y``/enter) or False."""
+    """Ask ``question`` with ``details`` under it; dismisses True (``y``) or False.
+
+    ``enter`` does not answer yes: an enter meant for the dialog before (the ×N count) must
+    not confirm spending past a budget."""
 
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
@@ -25,7 +28,7 @@ class ConfirmScreen(ModalScreen[bool]):
     """
 
     BINDINGS: ClassVar = [
-        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
 
@@ -40,7 +43,7 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical():
             yield Static(Text(self.question), id="confirm-question")
             yield Static(Text(self.details), id="confirm-details")
-            yield Static(Text(f"y / enter {self.yes} · n / escape cancel"), id="confirm-keys")
+            yield Static(Text(f"y {self.yes} · n / escape cancel"), id="confirm-keys")
 
     def on_mount(self) -> None:
         self.query_one(Vertical).border_title = self.title_text
