@@ -158,7 +158,7 @@ async def run_ours(n: int, base: str, args: argparse.Namespace) -> dict[str, Any
     from faltui.core.client import FalClient
     from faltui.core.config import Paths, Settings
     from faltui.core.job import JobEvent, JobState
-    from faltui.core.jobs import JobManager, vary_seed
+    from faltui.core.jobs import JobManager
     from faltui.core.journal import Journal
     from faltui.emulator import DEMO_KEY
 
@@ -187,7 +187,8 @@ async def run_ours(n: int, base: str, args: argparse.Namespace) -> dict[str, Any
             client, journal, max_active=settings.max_active_jobs, on_event=on_event
         )
         cpu0, wall0 = time.process_time(), time.perf_counter()
-        jobs = await manager.submit_batch(ENDPOINT, vary_seed({"prompt": "bench"}, n))
+        payloads = [{"prompt": "bench", "seed": seed} for seed in range(1, n + 1)]
+        jobs = await manager.submit_batch(ENDPOINT, payloads)
         submitted = time.perf_counter() - wall0
         finished = await manager.wait_all(timeout=args.timeout)
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0

@@ -98,6 +98,25 @@ def test_multipart_upload_assembles_parts_in_order(emulator, http):
     assert emulator.counters["multipart_complete"] == 2
 
 
+def test_a_part_sent_again_replaces_it_under_a_new_etag(emulator, http):
+    auth = cdn_auth(http)
+    start = httpx.post(
+        f"{emulator.base_url}/files/upload/multipart",
+        headers={**auth, "Content-Type": "application/octet-stream", "X-Fal-File-Name": "re.bin"},
+    )
+    access_url, upload_id = start.json()["access_url"], start.json()["uploadId"]
+    part_url = f"{access_url}/multipart/{upload_id}/1"
+    first = httpx.put(part_url, headers=auth, content=b"first try").headers["etag"]
+    again = httpx.put(part_url, headers=auth, content=b"second try").headers["etag"]
+    assert first != again and len(again.strip('"')) == 32  # opaque, MD5-shaped
+    complete = f"{access_url}/multipart/{upload_id}/complete"
+    stale = httpx.post(complete, headers=auth, json={"parts": [{"partNumber": 1, "etag": first}]})
+    assert stale.status_code == 400 and "etag" in stale.json()["detail"]
+    done = httpx.post(complete, headers=auth, json={"parts": [{"partNumber": 1, "etag": again}]})
+    assert done.status_code == 200
+    assert httpx.get(access_url).content == b"second try"
+
+
 def test_signed_url_fallback_upload(emulator, http):
     start = http.post(
         "/storage/upload/initiate",

@@ -170,6 +170,48 @@ async def test_multipart_parts_carry_the_right_bytes(
             assert auth == "Bearer tok1", what
 
 
+@pytest.mark.parametrize("cache", ["holds all", "holds half", "holds nothing", "cannot say"])
+async def test_parts_carry_the_right_bytes_whatever_the_page_cache_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: str
+) -> None:
+    part = 256 * 1024
+    monkeypatch.setattr(storage, "PART_SIZE", part)
+    monkeypatch.setattr(storage, "MULTIPART_THRESHOLD", part)
+    monkeypatch.setattr(storage, "CHUNK_SIZE", 100_000)
+    monkeypatch.setattr(storage, "_NOWAIT", getattr(os, "RWF_NOWAIT", 8))
+    threads: list[int] = []
+    real_pread = os.pread
+
+    def preadv(fd: int, buffers: list[bytearray], offset: int, flags: int = 0) -> int:
+        if cache == "holds nothing":
+            raise BlockingIOError("not cached")
+        if cache == "cannot say":
+            raise OSError(95, "Operation not supported")
+        data = real_pread(fd, len(buffers[0]), offset)
+        if cache == "holds half":
+            data = data[: max(1, len(data) // 2)]
+        buffers[0][: len(data)] = data
+        return len(data)
+
+    def pread(fd: int, size: int, offset: int) -> bytes:
+        threads.append(size)
+        return real_pread(fd, size, offset)
+
+    monkeypatch.setattr(os, "preadv", preadv)
+    monkeypatch.setattr(os, "pread", pread)
+    src = tmp_path / "clip.mp4"
+    write_pattern(src, 5 * part + 12345)
+    cdn = FakeCdn()
+    await upload_file(fake_client(cdn), src)
+    assert cdn.parts == part_hashes(src, part)
+    if cache in ("holds all", "holds half"):
+        assert threads == []  # read on the loop, no thread hop
+    else:
+        assert threads  # read in threads
+    if cache == "cannot say":
+        assert storage._NOWAIT is None  # asked once, not again
+
+
 async def test_one_shot_upload_headers_and_token_cache(tmp_path: Path) -> None:
     src = tmp_path / "photo one.png"
     write_pattern(src, 300_000)

@@ -49,7 +49,14 @@ def _add_run(sub: argparse._SubParsersAction[CliParser]) -> None:
         help="run a model (queue; -w waits, -a prints the request id, --sync uses fal.run)",
         description="Build the input from flags, validate it against the model's schema, submit.",
     )
-    p.add_argument("-m", "--model", required=True, help="endpoint id, e.g. fal-ai/flux/dev")
+    p.add_argument(
+        "-m",
+        "--model",
+        required=True,
+        action="append",
+        help="endpoint id, e.g. fal-ai/flux/dev; several -m run a sweep on each model "
+        "(the flags build the first one's input)",
+    )
     p.add_argument("-p", "--prompt", help="prompt text")
     p.add_argument("-t", "--text", help="text input (text-to-speech models)")
     p.add_argument("--image-url", help="image URL or local path (uploaded automatically)")
@@ -94,8 +101,25 @@ def _add_run(sub: argparse._SubParsersAction[CliParser]) -> None:
         help="submit N jobs, seeds varied like the TUI's submit ×N (seed S: S, S+1, …; "
         "random: a fresh seed each); with N > 1 stdout has one JSON line per job",
     )
+    p.add_argument(
+        "--sweep",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUES",
+        help="run every combination of these values: seed=1..8, guidance_scale=2,4,6, "
+        'steps=10..50 step 10, scheduler=*, prompt:=\'["a","b"]\'; repeatable '
+        "(one JSON line per job; priority low)",
+    )
+    p.add_argument(
+        "--max-in-flight",
+        type=positive_int,
+        metavar="N",
+        help="a sweep keeps at most N of its jobs unfinished at once",
+    )
     p.add_argument("--webhook", default=os.environ.get("FAL_WEBHOOK"), help="fal_webhook URL")
-    p.add_argument("--priority", choices=["normal", "low"], help="queue priority")
+    p.add_argument(
+        "--priority", choices=["normal", "low"], help="queue priority (a sweep's default: low)"
+    )
     p.add_argument(
         "--lifecycle", type=positive_int, metavar="SECONDS", help="output object lifetime"
     )
@@ -208,10 +232,12 @@ def _add_misc(sub: argparse._SubParsersAction[CliParser]) -> None:
 
 def _add_beyond(sub: argparse._SubParsersAction[CliParser]) -> None:
     """Spend, presets and the local library (issue #12)."""
+    from faltui.cli import compare as cli_compare
     from faltui.cli import library as cli_library
     from faltui.cli import presets as cli_presets
     from faltui.cli import spend as cli_spend
 
+    cli_compare.add_parser(sub)
     cli_spend.add_parser(sub)
     cli_presets.add_parser(sub)
     cli_library.add_rerun_parser(sub)

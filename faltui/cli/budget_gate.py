@@ -9,6 +9,7 @@ from typing import Any
 from faltui.cli.support import EXIT_USAGE, CliFailure, Console
 from faltui.core.budget import Budget, BudgetCheck
 from faltui.core.schema import EndpointSchema
+from faltui.core.spend import CostEstimate
 from faltui.services import Services
 
 
@@ -36,8 +37,17 @@ async def check_budget_or_stop(
         raise services.spend_error
     await services.prices.fetch({endpoint_id, *tracker.endpoint_ids})
     estimate = tracker.estimate(endpoint_id, payload, count, schema)
-    check = tracker.budget_check(estimate)
     console.note(f"estimate: {estimate.text()}")
+    return gate_estimate(services, estimate, yes=yes, console=console)
+
+
+def gate_estimate(
+    services: Services, estimate: CostEstimate, *, yes: bool, console: Console
+) -> BudgetCheck:
+    """The budget check of an estimate made already (prices fetched): what it takes of each
+    limit on stderr; ``CliFailure`` (exit 2, nothing sent) when it needs confirmation and
+    ``yes`` is not given."""
+    check = services.spend.budget_check(estimate)
     if check.ok:
         for share in check.shares:
             console.note(f"budget {share.text()}")

@@ -169,8 +169,20 @@ def first_url_note(result: dict[str, Any], console: Console) -> None:
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    """Run a model."""
-    endpoint_id = EndpointId.parse(args.model).full
+    """Run a model (several ``-m`` or ``--sweep``: a sweep, see ``faltui.cli.sweep``)."""
+    from faltui.cli import sweep as cli_sweep
+
+    models = list(dict.fromkeys(EndpointId.parse(m).full for m in args.model))
+    endpoint_id = models[0]
+    sweeping = cli_sweep.is_sweep(args, models)
+    if sweeping:
+        cli_sweep.check_sweep_flags(args)
+        if getattr(args, "from_job", None):
+            raise CliFailure(
+                "--from fills one model's input: not with --sweep or several -m", EXIT_USAGE
+            )
+    elif args.max_in_flight is not None:
+        raise CliFailure("--max-in-flight caps a sweep's jobs: add --sweep", EXIT_USAGE)
     if args.count < 1:
         raise CliFailure("--count must be at least 1", EXIT_USAGE)
     if args.sync and args.count > 1:
@@ -182,6 +194,11 @@ async def cmd_run(args: argparse.Namespace, settings: Settings, console: Console
             schema = await apply_preset(args, services, endpoint_id, console)
         else:
             schema = await load_schema(services.catalog, endpoint_id, console)
+        if sweeping:
+            schemas = {endpoint_id: schema}
+            for other in models[1:]:
+                schemas[other] = await load_schema(services.catalog, other, console)
+            return await cli_sweep.run_sweep(services, models, schemas, args, console)
         parent_id = None
         if getattr(args, "from_job", None):
             parent_id = await apply_outputs_of(args, services, endpoint_id, schema, console)

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-import operator
 import os
-import re
 import tempfile
 import time
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -37,36 +34,16 @@ from faltui.core.errors import (
     TransportError,
     UnauthorizedError,
 )
+from faltui.core.search import FEATURED as FEATURED
+from faltui.core.search import FIELD_WEIGHT, mark_word_starts
+from faltui.core.search import Ranked as Ranked
+from faltui.core.search import rank as rank
+from faltui.core.search import rank_top as rank_top
+from faltui.core.search import score as score
 from faltui.core.text import safe_json
 
 if TYPE_CHECKING:
     from faltui.core.schema import EndpointSchema
-
-#: Well-known endpoints shown first when nothing is typed (all present in the bundled snapshot).
-FEATURED: list[str] = [
-    "fal-ai/flux/dev",
-    "fal-ai/flux/schnell",
-    "fal-ai/flux-2/klein/9b",
-    "fal-ai/z-image/turbo",
-    "fal-ai/nano-banana",
-    "fal-ai/nano-banana/edit",
-    "fal-ai/nano-banana-pro",
-    "fal-ai/qwen-image-max/edit",
-    "fal-ai/kling-video/v3/pro/text-to-video",
-    "fal-ai/kling-video/o3/pro/image-to-video",
-    "fal-ai/veo3.1",
-    "fal-ai/ltx-2-19b/distilled/text-to-video",
-    "fal-ai/minimax/speech-2.8-hd",
-    "fal-ai/kokoro/american-english",
-    "fal-ai/chatterbox/text-to-speech",
-    "fal-ai/whisper",
-    "fal-ai/wizper",
-    "fal-ai/trellis",
-    "fal-ai/hunyuan-3d/v3.1/rapid/image-to-3d",
-    "fal-ai/stable-audio",
-    "openrouter/router",
-    "openrouter/router/vision",
-]
 
 #: Page size used when walking the live catalog (fal documents no maximum; stay ≤ 100).
 LIVE_PAGE_SIZE = 100
@@ -133,307 +110,33 @@ class ModelInfo:
         return self.description.lower()
 
     @cached_property
-    def search_weighted(self) -> tuple[tuple[str, float, bool], ...]:
-        """``search_fields`` as (lower-cased text, weight, subsequence allowed) for ``rank``."""
-        return tuple((v, _FIELD_WEIGHT[name], sub) for name, v, sub in self.search_fields)
+    def search_field_text(self) -> str:
+        """Every searchable field but the description, lower-cased, one per line."""
+        return "\n".join(v for _, v, _ in self.search_fields)
 
     @cached_property
-    def search_letters(self) -> dict[str, float]:
-        """The score of every one-letter query word found in ``search_fields`` (``rank``)."""
-        return _letter_scores(self.search_fields)
+    def search_id_and_name(self) -> str:
+        """The lower-cased id and name, one per line (where letters in order may match)."""
+        return self.search_fields[0][1] + "\n" + self.search_fields[1][1]
 
-
-# -- ranking ---------------------------------------------------------------------------------
-
-_EXACT, _PREFIX, _WORD_PREFIX, _SUBSTRING, _SUBSEQUENCE = 100, 70, 55, 35, 10
-#: The tie-break tier of a model ``prefer`` does not name (after every named tier).
-_NO_TIER = 1_000
-_FIELD_WEIGHT = {"id": 1.0, "name": 1.0, "category": 0.9, "tags": 0.8, "description": 0.3}
-_DESCRIPTION_SCORE = _SUBSTRING * _FIELD_WEIGHT["description"]
-#: Queries whose candidates a ``SearchIndex`` remembers (typing narrows from them).
-_MEMO_SIZE = 16
-#: Catalogs (distinct model lists) whose ``SearchIndex`` is kept.
-_INDEXES_KEPT = 4
-
-Token = tuple[str, "re.Pattern[str] | None"]
-#: One model's searchable fields: (lower-cased text, weight, subsequence allowed).
-Fields = tuple[tuple[str, float, bool], ...]
-
-
-def _subsequence_pattern(token: str) -> re.Pattern[str]:
-    """The letters of ``token`` in order within ONE segment of an id or word of a name:
-    ``fdev`` finds ``flux/dev``'s neighbours no more than ``f…l…u…x`` spread over
-    ``fal-ai/vidu/q3/text-to-video`` would find "flux" there."""
-    return re.compile(r"[^/\s]*?".join(re.escape(ch) for ch in token))
-
-
-def _token_score(
-    token: str, pattern: re.Pattern[str] | None, fields: Fields, blob: str, desc: str
-) -> float | None:
-    """The best match of ``token`` in one model's fields; None when its text cannot match.
-
-    None (a cheap C-level rejection on the whole lower-cased text) is monotone: a model
-    rejected for a token is rejected for every token that extends it, which is what lets a
-    ``SearchIndex`` narrow from the previous keystroke's candidates. 0 means the text holds
-    the token but no field scores it (a short token found only in the description).
-    """
-    if token not in blob and (pattern is None or not pattern.search(blob)):
-        return None
-    best = 0.0
-    for value, weight, subsequence in fields:
-        if not value:
-            continue
-        if token in value:
-            if value == token:
-                found = _EXACT * weight
-            elif value.startswith(token):
-                found = _PREFIX * weight
-            else:
-                pos = value.find(token)
-                found = (_WORD_PREFIX if not value[pos - 1].isalnum() else _SUBSTRING) * weight
-        elif subsequence and pattern is not None and pattern.search(value):
-            found = _SUBSEQUENCE * weight
-        else:
-            continue
-        if found > best:
-            best = found
-    if best == 0 and len(token) >= 3 and token in desc:
-        best = _DESCRIPTION_SCORE
-    return best
-
-
-def _letter_scores(search_fields: tuple[tuple[str, str, bool], ...]) -> dict[str, float]:
-    """``_token_score`` of every one-character token at once (one has no subsequence, and
-    the description counts only for three characters or more)."""
-    best: dict[str, float] = {}
-    for name, value, _ in search_fields:
-        weight = _FIELD_WEIGHT[name]
-        for letter in set(value):
-            pos = value.find(letter)
-            if value == letter:
-                found = _EXACT * weight
-            elif pos == 0:
-                found = _PREFIX * weight
-            else:
-                found = (_WORD_PREFIX if not value[pos - 1].isalnum() else _SUBSTRING) * weight
-            if found > best.get(letter, 0.0):
-                best[letter] = found
-    return best
-
-
-def _query_bonus(q: str, eid: str, name: str) -> float:
-    """Extra weight when the whole query matches the id or the name."""
-    if eid == q:
-        return 10_000.0
-    if eid.startswith(q) or eid.split("/", 1)[-1].startswith(q):
-        return 2_000.0
-    if q == name:
-        return 1_800.0
-    if eid.endswith("/" + q):
-        return 1_500.0
-    if q in eid:
-        return 1_000.0
-    return 0.0
-
-
-def _tokens(query: str) -> list[Token]:
-    return [(t, _subsequence_pattern(t) if len(t) >= 2 else None) for t in query.split()]
-
-
-def score(model: ModelInfo, query: str) -> float:
-    """How well ``model`` matches ``query`` (0 = no match; every query word must match)."""
-    q = query.strip().lower()
-    if not q:
-        return 1.0
-    fields, blob, desc = model.search_weighted, model.search_blob, model.search_description
-    total = 0.0
-    for token, pattern in _tokens(q):
-        found = _token_score(token, pattern, fields, blob, desc)
-        if not found:
-            return 0.0
-        total += found
-    return total + _query_bonus(q, model.endpoint_id.lower(), model.display_name.lower())
-
-
-def _extends(new: tuple[str, ...], old: tuple[str, ...]) -> bool:
-    """True when every model that can match ``new`` can match ``old`` (typing went on)."""
-    if not old or len(old) > len(new):
-        return False
-    last = len(old) - 1
-    return new[:last] == old[:last] and new[last].startswith(old[last])
-
-
-class SearchIndex:
-    """One catalog (a list of models) prepared for ranking keystroke after keystroke.
-
-    It keeps each model's lower-cased fields, a fixed tie-break order, and, for the latest
-    queries, the models whose text can still match with their per-word scores. A query that
-    extends one seen before (typing on, or a new word) only re-checks those candidates, and
-    only for the words that changed; the ranking is exactly ``rank``'s from scratch.
-    """
-
-    def __init__(self, models: Sequence[ModelInfo]) -> None:
-        self.models = list(models)
-        self._fields = [m.search_weighted for m in self.models]
-        self._blobs = [m.search_blob for m in self.models]
-        self._descs = [m.search_description for m in self.models]
-        self._eids = [m.endpoint_id.lower() for m in self.models]
-        self._names = [m.display_name.lower() for m in self.models]
-        self._categories = [m.category.lower() for m in self.models]
-        featured = {eid: i for i, eid in enumerate(FEATURED)}
-        keys = [
-            (featured.get(m.endpoint_id, len(featured)), len(m.endpoint_id), m.endpoint_id)
-            for m in self.models
-        ]
-        order = {key: i for i, key in enumerate(sorted(set(keys)))}
-        static = [order[key] for key in keys]
-        #: Every model in tie-break order (featured, shorter id, id, then given order):
-        #: candidates stay in it, so sorting hits by score alone (stable) settles ties.
-        self._order = sorted(range(len(self.models)), key=lambda i: (static[i], i))
-        self._by_id: dict[str, list[int]] = {}
-        for i, model in enumerate(self.models):
-            self._by_id.setdefault(model.endpoint_id, []).append(i)
-        self._letters: list[dict[str, float]] | None = None
-        self._memo: OrderedDict[tuple[str, ...], tuple[list[int], list[tuple[float, ...]]]] = (
-            OrderedDict()
+    @cached_property
+    def search_marked(self) -> str:
+        """``search_id_and_name`` with its word starts marked (``mark_word_starts``)."""
+        return (
+            mark_word_starts(self.search_fields[0][1])
+            + "\n"
+            + mark_word_starts(self.search_fields[1][1])
         )
 
-    def _letter_tables(self) -> list[dict[str, float]]:
-        if self._letters is None:
-            self._letters = [m.search_letters for m in self.models]
-        return self._letters
+    @cached_property
+    def search_tags(self) -> tuple[str, ...]:
+        """The tags, lower-cased."""
+        return tuple(v for _, v, _ in self.search_fields[3:])
 
-    def forget(self) -> None:
-        """Drop the remembered queries (the next keystroke starts from every model)."""
-        self._memo.clear()
-
-    def _candidates(self, tokens: list[Token]) -> tuple[list[int], list[tuple[float, ...]]]:
-        """Models whose text can match every token, with each token's score."""
-        words = tuple(t for t, _ in tokens)
-        memo = self._memo.get(words)
-        if memo is not None:
-            self._memo.move_to_end(words)
-            return memo
-        base: tuple[list[int], list[tuple[float, ...]]] | None = None
-        kept = 0
-        for old, earlier in self._memo.items():  # the narrowest earlier query this extends
-            if _extends(words, old) and (base is None or len(earlier[0]) < len(base[0])):
-                base, kept = earlier, len(old) - 1
-        if base is None:
-            idxs: list[int] = self._order
-            scores: list[tuple[float, ...]] = [()] * len(idxs)
-        else:
-            idxs, scores = base
-            scores = [s[:kept] for s in scores]
-        fields, blobs, descs = self._fields, self._blobs, self._descs
-        for token, pattern in tokens[kept:]:
-            next_idxs: list[int] = []
-            next_scores: list[tuple[float, ...]] = []
-            if len(token) == 1:  # one letter: a look-up in each model's precomputed table
-                letters = self._letter_tables()
-                for i, before in zip(idxs, scores, strict=True):
-                    if token in blobs[i]:
-                        next_idxs.append(i)
-                        next_scores.append((*before, letters[i].get(token, 0.0)))
-            else:
-                for i, before in zip(idxs, scores, strict=True):
-                    found = _token_score(token, pattern, fields[i], blobs[i], descs[i])
-                    if found is not None:
-                        next_idxs.append(i)
-                        next_scores.append((*before, found))
-            idxs, scores = next_idxs, next_scores
-        self._memo[words] = (idxs, scores)
-        if len(self._memo) > _MEMO_SIZE:
-            self._memo.popitem(last=False)
-        return idxs, scores
-
-    def rank(
-        self,
-        query: str,
-        category: str | None = None,
-        *,
-        prefer: Mapping[str, int] | None = None,
-    ) -> list[ModelInfo]:
-        """``rank(models, query, category, prefer=prefer)`` over this index's models."""
-        q = query.strip().lower()
-        wanted = category.strip().lower() if category else None
-        models = self.models
-        if not q:
-            featured = {eid: i for i, eid in enumerate(FEATURED)}
-            pool = [
-                i for i in range(len(models)) if wanted is None or self._categories[i] == wanted
-            ]
-            pool.sort(key=lambda i: (featured.get(models[i].endpoint_id, len(featured)), i))
-            return [models[i] for i in pool]
-        idxs, scores = self._candidates(_tokens(q))
-        eids, names, categories = self._eids, self._names, self._categories
-        hits: list[int] = []
-        negated: list[float] = []
-        for i, found in zip(idxs, scores, strict=True):
-            if 0.0 in found or (wanted is not None and categories[i] != wanted):
-                continue
-            total = sum(found)
-            eid = eids[i]
-            if q in eid or q == names[i]:  # else no bonus applies
-                total += _query_bonus(q, eid, names[i])
-            hits.append(i)
-            negated.append(-total)
-        # Hits are in tie-break order; stable sorts by tier, then by score, finish the job
-        # (the same order as sorting by (-score, tier, featured, len(id), id), only faster).
-        positions = list(range(len(hits)))
-        if prefer:
-            tier_of = {i: tier for eid, tier in prefer.items() for i in self._by_id.get(eid, ())}
-            if tier_of:
-                tiers = [tier_of.get(i, _NO_TIER) for i in hits]
-                positions.sort(key=tiers.__getitem__)
-        positions.sort(key=negated.__getitem__)
-        return [models[hits[p]] for p in positions]
-
-
-_indexes: OrderedDict[tuple[int, ...], SearchIndex] = OrderedDict()
-
-
-def search_index(models: Sequence[ModelInfo]) -> SearchIndex:
-    """The ``SearchIndex`` of this list of models (the same objects in the same order), built
-    on first use and kept for the few latest catalogs."""
-    if _indexes:  # the latest catalog again (a fresh list of the same models): no hashing
-        latest = next(reversed(_indexes.values()))
-        if (
-            len(latest.models) == len(models)
-            and latest.models == models
-            and all(map(operator.is_, latest.models, models))
-        ):
-            return latest
-    key = tuple(map(id, models))
-    index = _indexes.get(key)
-    if index is None:
-        index = _indexes[key] = SearchIndex(models)  # holds the models: their ids stay theirs
-        if len(_indexes) > _INDEXES_KEPT:
-            _indexes.popitem(last=False)
-    else:
-        _indexes.move_to_end(key)
-    return index
-
-
-def rank(
-    models: Iterable[ModelInfo],
-    query: str,
-    category: str | None = None,
-    *,
-    prefer: Mapping[str, int] | None = None,
-) -> list[ModelInfo]:
-    """Models matching ``query`` (fuzzy: id, name, category, tags), best first.
-
-    Exact id beats an id prefix, which beats a substring, which beats a subsequence. Every word
-    of the query must match somewhere. With an empty query: featured models first, then the
-    rest in their given order. ``category`` filters exactly (case-insensitive). ``prefer``
-    (endpoint id → tier, lower first; e.g. favourites 0, recents 1) only breaks ties between
-    equally good matches: a recent model never beats a better match.
-
-    Ranking the same list again (keystroke after keystroke) reuses its ``SearchIndex``.
-    """
-    pool = models if isinstance(models, list | tuple) else list(models)
-    return search_index(pool).rank(query, category, prefer=prefer)
+    @cached_property
+    def search_weighted(self) -> tuple[tuple[str, float, bool], ...]:
+        """``search_fields`` as (lower-cased text, weight, subsequence allowed) for ``rank``."""
+        return tuple((v, FIELD_WEIGHT[name], sub) for name, v, sub in self.search_fields)
 
 
 # -- errors ----------------------------------------------------------------------------------

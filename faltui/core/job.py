@@ -15,6 +15,7 @@ from typing import Any
 
 from faltui.core.client.models import LogLine, QueueHandle
 from faltui.core.errors import FieldError
+from faltui.core.sweep_tag import SweepTag
 
 #: Most log lines kept per job (oldest dropped first); fal's logs can be long.
 MAX_LOG_LINES = 2000
@@ -93,6 +94,8 @@ class Job:
     #: The local id of the job whose outputs this job's input was made from (a send to
     #: another model), or None.
     parent_id: str | None = None
+    #: The sweep this job belongs to and its values on the swept fields (None: not a sweep's).
+    sweep: SweepTag | None = None
 
     @property
     def final(self) -> bool:
@@ -150,6 +153,7 @@ class Job:
             "billable_units": self.billable_units,
             "origin": self.origin,
             "parent_id": self.parent_id,
+            "sweep": self.sweep.to_dict() if self.sweep is not None else None,
         }
 
     @classmethod
@@ -206,6 +210,7 @@ class Job:
             billable_units=_units(data.get("billable_units")),
             origin=str(data.get("origin") or ""),
             parent_id=_text_or_none(data.get("parent_id")),
+            sweep=SweepTag.from_dict(data.get("sweep")),
         )
 
 

@@ -41,6 +41,7 @@ from faltui.core.job import (
 from faltui.core.journal import JournalUnavailable
 from faltui.core.scheduler import Scheduler
 from faltui.core.schema.prepare import PreparedInput, prepare
+from faltui.core.sweep_tag import SweepTag
 
 if TYPE_CHECKING:
     from faltui.core.client import FalClient, LogDeduper, QueueHandle, Status
@@ -178,9 +179,12 @@ class JobManager:
         schema: EndpointSchema | None = None,
         label: str = "",
         parent_id: str | None = None,
+        sweep: SweepTag | None = None,
         **submit_kwargs: Any,
     ) -> Job:
         """Submit one job and start tracking it; returns the job.
+
+        ``sweep`` is the job's place in a sweep, journaled with it (the grid is rebuilt from it).
 
         The input passes the gate first (``faltui.core.schema.prepare``, against ``schema``
         when given): a bad input raises ``ValidationFailed`` and nothing is journaled, uploaded
@@ -202,6 +206,7 @@ class JobManager:
             created_at=self.clock(),
             options=safe_options(submit_kwargs),
             parent_id=parent_id,
+            sweep=sweep,
         )
         self._local_files[job.id] = prepared.local_files
         self._submitting += 1

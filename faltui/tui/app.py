@@ -18,6 +18,7 @@ from faltui.core.state import AppState
 from faltui.services import Services, build_services
 from faltui.tui import commands as palette
 from faltui.tui.keymap import binding_ids, check_keymap, faltui_classes, node_classes
+from faltui.tui.screens.compare import CompareScreen
 from faltui.tui.screens.confirm import ConfirmScreen
 from faltui.tui.screens.count import CountScreen
 from faltui.tui.screens.help import HelpScreen, collect_sections
@@ -26,6 +27,8 @@ from faltui.tui.screens.main import MainScreen
 from faltui.tui.screens.presets import PresetNameScreen, PresetPickScreen
 from faltui.tui.screens.quit import QuitChoice, QuitScreen
 from faltui.tui.screens.send_to import SendToScreen
+from faltui.tui.screens.sweep import SweepScreen
+from faltui.tui.screens.sweep_grid import SweepGridScreen
 from faltui.tui.themes import DEFAULT_THEME, load_all_themes, theme_defaults
 
 
@@ -117,6 +120,7 @@ class FaltuiApp(App[None]):
             HelpScreen,
             CountScreen,
             JobDetailScreen,
+            CompareScreen,
             QuitScreen,
             SendToScreen,
             ConfirmScreen,
@@ -165,7 +169,10 @@ class FaltuiApp(App[None]):
         notes = [f"Problem: {p}" for p in self.problems[-10:]]
         dialogs: list[tuple[str, type[Screen[Any]]]] = [
             ("Job details (enter on a job)", JobDetailScreen),
+            ("Compare (C on marked jobs)", CompareScreen),
             ("Submit ×N dialog", CountScreen),
+            ("Sweep dialog (f6)", SweepScreen),
+            ("Sweep grid", SweepGridScreen),
             ("Quit dialog", QuitScreen),
             ("Send to model (t)", SendToScreen),
             ("Budget question", ConfirmScreen),

@@ -29,11 +29,14 @@ class PaletteHost(Protocol):
     def choose_model(self, model: ModelInfo) -> None: ...
     def action_submit(self) -> None: ...
     def action_submit_many(self) -> None: ...
+    def action_sweep(self) -> None: ...
+    def show_highlighted_sweep(self) -> None: ...
     def action_toggle_raw_json(self) -> None: ...
     def action_search(self) -> None: ...
     def action_pane(self, pane: str) -> None: ...
     def filter_jobs(self, state: str | None) -> None: ...
     def download_finished(self) -> Any: ...
+    def compare_marked(self) -> None: ...
     def action_resize_pane(self, step: int, height: bool = False) -> None: ...
     def reset_layout(self) -> None: ...
     def send_highlighted(self) -> None: ...
@@ -137,6 +140,12 @@ class ActionCommands(_AppProvider):
         commands: list[tuple[str, str, Callable[[], Any]]] = [
             ("Submit", "Submit the form once", app.action_submit),
             ("Submit ×N…", "Submit the form N times with varied seeds", app.action_submit_many),
+            ("Sweep…", "Run the form over several values and models (f6)", app.action_sweep),
+            (
+                "Sweep grid",
+                "The results grid of the highlighted job's sweep (or the latest)",
+                app.show_highlighted_sweep,
+            ),
             ("Help: keys", "Show every active key binding", partial(self._app_action, "help")),
             (
                 "Toggle raw JSON",
@@ -155,6 +164,11 @@ class ActionCommands(_AppProvider):
                 "Save the files and texts of every finished job in the current view",
                 app.download_finished,
             ),
+            (
+                "Compare marked jobs",
+                "Marked jobs side by side: outputs, input diff, timings, cost (C)",
+                app.compare_marked,
+            ),
         ]
         commands += [
             (
@@ -163,7 +177,7 @@ class ActionCommands(_AppProvider):
                 "for the models you use",
                 app.import_history,
             ),
-            ("Save form as preset…", "Name the form's values (ctrl+t)", app.action_save_preset),
+            ("Save form as preset…", "Name the form's values (ctrl+o)", app.action_save_preset),
             (
                 "Apply preset…",
                 "Fill the form from a preset of its model (ctrl+g)",

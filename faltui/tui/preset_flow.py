@@ -81,7 +81,7 @@ class PresetFlow:
             return
         if not presets:
             screen.notify(
-                f"{endpoint_id} has no presets yet: ctrl+t saves the form as one.", markup=False
+                f"{endpoint_id} has no presets yet: ctrl+o saves the form as one.", markup=False
             )
             return
 

@@ -64,19 +64,19 @@ async def test_status_bar_masks_the_key(tmp_path: Path) -> None:
 
 
 async def test_help_lists_real_bindings_with_remaps(tmp_path: Path) -> None:
-    keymap = {"help": "f6", "browser.favourite": "ctrl+f", "no.such.binding": "f9"}
+    keymap = {"help": "f12", "browser.favourite": "ctrl+f", "no.such.binding": "f9"}
     app = FaltuiApp(make_settings(tmp_path, keymap=keymap))
     async with app.run_test(size=(160, 48)) as pilot:
         assert any("no.such.binding" in p for p in app.problems)
         await pilot.press("f1")  # remapped away
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)
-        await pilot.press("f6")
+        await pilot.press("f12")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, HelpScreen)
         rows = {row.binding_id: row for section in screen.sections for row in section.rows}
-        assert rows["help"].keys == ["f6"]
+        assert rows["help"].keys == ["f12"]
         assert rows["browser.favourite"].keys == ["^f"]
         assert rows["submit"].keys == ["^s", "^j"]
         titles = [section.title for section in screen.sections]
@@ -342,6 +342,7 @@ JOB_LIST_IDS = {
     "jobs.download_all",
     "jobs.remove",
     "jobs.export",
+    "jobs.compare",
     "jobs.clear",
     "jobs.down",
     "jobs.up",

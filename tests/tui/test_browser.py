@@ -193,3 +193,61 @@ async def test_a_recent_model_never_beats_a_better_match(tmp_path: Path) -> None
         await pilot.pause()
         assert ids(browser, 1) == ["fal-ai/flux/dev"]
         assert "fal-ai/vidu/q3/text-to-video" not in ids(browser, 50)
+
+
+class IndexedHarness(App[None]):
+    """The browser as the app builds it: no ranker given, so it ranks with its SearchIndex."""
+
+    def __init__(self, models: list[ModelInfo], state: AppState) -> None:
+        super().__init__()
+        self.models, self.state = models, state
+
+    def compose(self) -> ComposeResult:
+        yield ModelBrowser(self.models, state=self.state)
+
+
+def scaled_bundled(n: int) -> list[ModelInfo]:
+    """The bundled catalog, then variants of it (other owners and suffixes) up to ``n``."""
+    from faltui.core.bundled import bundled_models
+
+    base = bundled_models()
+    out = [ModelInfo.from_api(obj) for obj in base]
+    owners, suffixes = ["bria", "community", "fal-ai"], ["v2", "pro", "turbo", "lora", "edit"]
+    i = 0
+    while len(out) < n:
+        obj = base[i % len(base)]
+        meta = dict(obj.get("metadata") or {})
+        suffix = suffixes[i % len(suffixes)]
+        rest = obj["endpoint_id"].partition("/")[2]
+        endpoint_id = f"{owners[i % len(owners)]}/{rest}/{suffix}-{i}"
+        meta["display_name"] = f"{meta.get('display_name') or rest} {suffix}"
+        meta["description"] = f"{meta.get('description') or ''} supports LoRA, fast {suffix}"
+        out.append(ModelInfo.from_api({"endpoint_id": endpoint_id, "metadata": meta}))
+        i += 1
+    return out
+
+
+async def test_the_list_typed_key_by_key_is_the_full_rankings_first_rows(tmp_path: Path) -> None:
+    from faltui.core.search import rank
+
+    models = scaled_bundled(900)
+    state = AppState(tmp_path / "state.json")
+    state.toggle_favourite(models[700].endpoint_id)  # a tie-break the ranking must honour
+    app = IndexedHarness(models, state)
+    async with app.run_test(size=(80, 30)) as pilot:
+        browser = app.query_one(ModelBrowser)
+        browser.focus_search()
+        typed, most = "", 0
+        for key in "flux lora":
+            typed += key
+            await pilot.press("space" if key == " " else key)
+            await pilot.pause()
+            full = rank(models, typed, prefer={models[700].endpoint_id: 0})
+            assert [m.endpoint_id for m in browser.shown] == [
+                m.endpoint_id for m in full[: browser.max_shown]
+            ], typed
+            count = str(app.query_one("#browser-count", Static).render())
+            expected = f"{len(full)} of 900 models" if len(full) != 900 else "900 models"
+            assert count.startswith(expected), (typed, count)
+            most = max(most, len(full))
+        assert most > browser.max_shown and len(full) > 0  # cut to the top K, and not empty

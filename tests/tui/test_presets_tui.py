@@ -1,4 +1,4 @@
-"""Presets in the TUI, against the emulator: the form saved as a named preset (ctrl+t), applied
+"""Presets in the TUI, against the emulator: the form saved as a named preset (ctrl+o), applied
 from the form (ctrl+g) and from the palette ("Apply preset: NAME"), and a preset applied after
 the model's schema changed says what changed."""
 
@@ -63,7 +63,7 @@ async def test_save_apply_and_a_changed_schema_is_named(
             editor.set_value(value)
         await pilot.pause()
         assert form.values()["num_inference_steps"] == 20
-        await pilot.press("ctrl+t")
+        await pilot.press("ctrl+o")
         await until(lambda: isinstance(app.screen, PresetNameScreen))
         app.screen.query_one(Input).value = "   "
         await pilot.press("enter")
@@ -122,6 +122,6 @@ async def test_help_lists_the_send_spend_and_preset_keys(tmp_path) -> None:
         }
         assert rows["send"] == (["t"], "Send to model")
         assert rows["results.send"][0] == ["t"] and rows["detail.send"][0] == ["t"]
-        assert rows["preset.save"] == (["^t"], "Save preset")
+        assert rows["preset.save"] == (["^o"], "Save preset")
         assert rows["preset.apply"] == (["^g"], "Apply preset")
         assert {"confirm.yes", "confirm.no", "send.cancel"} <= set(rows)

@@ -46,15 +46,21 @@ from faltui.core.presets import Preset
 from faltui.core.pricing import Price, describe_cost, get_prices
 from faltui.core.schema import EndpointSchema, PreparedInput
 from faltui.core.state import AppState
+from faltui.core.sweep_grid import sweep_jobs
+from faltui.core.sweep_run import SweepRun
 from faltui.services import Services
 from faltui.tui import commands as palette
 from faltui.tui.format import literal
 from faltui.tui.job_cells import cost_cell
 from faltui.tui.pane_sizes import PaneSizes
 from faltui.tui.preset_flow import PresetFlow
+from faltui.tui.screens.compare import MAX_JOBS as MAX_COMPARED
+from faltui.tui.screens.compare import CompareScreen
 from faltui.tui.screens.confirm import ConfirmScreen
 from faltui.tui.screens.count import CountScreen
 from faltui.tui.screens.job_detail import JobDetailScreen
+from faltui.tui.screens.sweep import SweepRequest, SweepScreen
+from faltui.tui.screens.sweep_grid import SweepGridScreen
 from faltui.tui.send_flow import SendFlow
 from faltui.tui.widgets.job_table import JobTable
 from faltui.tui.widgets.model_browser import ModelBrowser
@@ -88,11 +94,12 @@ class MainScreen(Screen[None]):
         Binding("slash", "search", "Search", id="search", priority=True),
         Binding("ctrl+s,ctrl+j", "submit", "Submit", id="submit", priority=True),
         Binding("ctrl+b", "submit_many", "Submit ×N", id="submit_many", priority=True),
+        Binding("f6", "sweep", "Sweep…", id="sweep", priority=True),
         Binding("escape", "back", "Back to models", show=False, id="back"),
         Binding("ctrl+r", "toggle_raw_json", "Raw JSON", show=False, id="raw"),
         # Results has its own t (the selected output first); this one serves the jobs pane.
         Binding("t", "send_to", "Send to model", show=False, id="send"),
-        Binding("ctrl+t", "save_preset", "Save preset", show=False, id="preset.save"),
+        Binding("ctrl+o", "save_preset", "Save preset", show=False, id="preset.save"),
         Binding("ctrl+g", "apply_preset", "Apply preset", show=False, id="preset.apply"),
         Binding("1", "pane('models')", "Go to models", show=False, id="pane.models"),
         Binding("2", "pane('form')", "Go to parameters", show=False, id="pane.form"),
@@ -151,6 +158,10 @@ class MainScreen(Screen[None]):
         self.quitting_when_done = False
         #: The count last asked for in the ×N dialog (offered again next time).
         self.last_count = 4
+        #: The fields last swept in the sweep dialog (offered again next time).
+        self.last_sweep_spec: str | None = None
+        #: Sweeps sent this session, by id (their grids show cells not sent yet).
+        self.sweeps: dict[str, SweepRun] = {}
         self.sizes = PaneSizes(state.layout)
         self.send_flow = SendFlow(self)
         self.preset_flow = PresetFlow(self)
@@ -170,7 +181,7 @@ class MainScreen(Screen[None]):
         )
         with Horizontal(id="main"):
             with Vertical(id="pane-models", classes="pane"):
-                yield ModelBrowser(state=self.state, ranker=rank, id="browser")
+                yield ModelBrowser(state=self.state, id="browser")
             with Vertical(id="pane-form", classes="pane"):
                 yield ParamForm(id="form", drafts=self.state)
             with Vertical(id="right"):
@@ -575,6 +586,92 @@ class MainScreen(Screen[None]):
             # elsewhere while the jobs were being submitted (a ×N takes a while).
             self._follow = jobs[-1].id
 
+    # -- sweeps --------------------------------------------------------------------------
+
+    def action_sweep(self) -> None:
+        """Open the sweep dialog on the form's input; send what it plans, show the grid."""
+        if not self._can_submit():
+            return
+        model, schema = self.current_model, self.current_schema
+        assert model is not None
+        base = self.form.values()
+
+        def chosen(request: SweepRequest | None) -> None:
+            if request is not None:
+                self.last_sweep_spec = request.spec
+                self.start_sweep(request)
+
+        screen = SweepScreen(
+            self.services, model.endpoint_id, schema, base, spec=self.last_sweep_spec
+        )
+        self.app.push_screen(screen, chosen)
+
+    def start_sweep(self, request: SweepRequest) -> SweepRun:
+        """Send a planned sweep (priority low, the cap) and show its grid."""
+        run = SweepRun(
+            self.services.jobs,
+            request.plan,
+            max_in_flight=request.max_in_flight,
+            on_job=lambda _, job: self._mark_dirty(job),
+        )
+        self.sweeps[run.id] = run
+        self._send_sweep(run)
+        self.show_sweep_grid(run.id)
+        return run
+
+    @work(group="sweep", exit_on_error=False)
+    async def _send_sweep(self, run: SweepRun) -> None:
+        try:
+            await run.run()
+        except FaltuiError as exc:
+            self.notify(
+                f"The sweep stopped after {run.sent} of {run.plan.count} jobs: {exc}",
+                title="Sweep stopped",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.notify(f"Sweep {run.id}: sent {run.sent} jobs.", markup=False)
+
+    def show_sweep_grid(self, sweep_id: str) -> None:
+        """Show the grid of a sweep (this session's or one rebuilt from the journal)."""
+        run = self.sweeps.get(sweep_id)
+        results = self.results
+        previews = results.previews_enabled
+        screen = SweepGridScreen(
+            sweep_id,
+            self.services.jobs.jobs,
+            expected=run.expected() if run is not None else (),
+            cost_of=lambda job: self.services.spend.cost_of(job).text(),
+            open_job=self.open_details,
+            stop=self._stopper(run) if run is not None else None,
+            images=results.images if previews else None,
+            image_widget=type(results).image_widget if previews else None,
+        )
+        self.app.push_screen(screen)
+
+    @staticmethod
+    def _stopper(run: SweepRun) -> Callable[[], int]:
+        def stop() -> int:
+            left = 0 if run.done.is_set() else run.waiting
+            run.stop()
+            return left
+
+        return stop
+
+    def show_highlighted_sweep(self) -> None:
+        """The grid of the sweep the highlighted job belongs to."""
+        job = self.job(self.job_table.selected_job_id)
+        if job is None or job.sweep is None:
+            known = sweep_jobs(self.services.jobs.jobs())
+            if not known:
+                self.notify("No sweep yet: f6 in the form starts one.", markup=False)
+                return
+            latest = max(known.values(), key=lambda jobs: jobs[0].created_at)
+            self.show_sweep_grid(latest[0].sweep.id if latest[0].sweep else "")
+            return
+        self.show_sweep_grid(job.sweep.id)
+
     def action_toggle_raw_json(self) -> None:
         """Switch the form between fields and its raw JSON payload (from any pane)."""
         if self.current_schema is None:
@@ -781,10 +878,8 @@ class MainScreen(Screen[None]):
     def _on_details_requested(self, message: JobTable.DetailsRequested) -> None:
         message.stop()
         job = self.job(message.job_id)
-        if job is None:
-            return
-
-        self.open_details(job)
+        if job is not None:
+            self.open_details(job)
 
     def open_details(self, job: Job) -> None:
         """The detail screen of ``job``: ``e`` forks it, ``t`` sends its outputs, and a job
@@ -813,7 +908,7 @@ class MainScreen(Screen[None]):
         self.choose_model(model)
 
     def action_save_preset(self) -> None:
-        """``ctrl+t``: save the form as a named preset of its model."""
+        """``ctrl+o``: save the form as a named preset of its model."""
         self.preset_flow.save()
 
     def action_apply_preset(self) -> None:
@@ -840,6 +935,50 @@ class MainScreen(Screen[None]):
             )
             for preset in presets
         ]
+
+    @on(JobTable.CompareRequested)
+    def _on_compare_requested(self, message: JobTable.CompareRequested) -> None:
+        message.stop()
+        self.compare_jobs(list(message.job_ids))
+
+    def compare_marked(self) -> None:
+        """Open the compare screen on the jobs marked in the jobs list (palette)."""
+        self.compare_jobs(self.job_table.marked_ids)
+
+    def compare_jobs(self, job_ids: list[str]) -> None:
+        """Open the compare screen on these jobs; with fewer than two, say what is needed.
+        Picking a job there forks it into the form."""
+        jobs = [job for job in (self.job(job_id) for job_id in job_ids) if job is not None]
+        if len(jobs) < 2:
+            marked = f"{len(jobs)} marked" if jobs else "none marked"
+            self.notify(
+                f"Compare needs two or more marked jobs ({marked}): space marks the "
+                "highlighted job in the jobs list, a marks every shown job; then C.",
+                title="Compare",
+                markup=False,
+            )
+            return
+        if len(jobs) > MAX_COMPARED:
+            self.notify(
+                f"Comparing the first {MAX_COMPARED} of the {len(jobs)} marked jobs.",
+                title="Compare",
+                markup=False,
+            )
+            jobs = jobs[:MAX_COMPARED]
+        results = self.results
+        screen = CompareScreen(
+            jobs,
+            prices=self.services.prices,
+            outputs=self.services.outputs,
+            images=results.images,
+            image_widget=results.image_widget if results.previews_enabled else None,
+        )
+
+        def closed(picked: Job | None) -> None:
+            if picked is not None:
+                self.fork_into_form(picked)
+
+        self.app.push_screen(screen, closed)
 
     def fork_into_form(self, job: Job) -> None:
         """Load a job's model and input into the form, to change and submit again."""

@@ -118,6 +118,7 @@ class JobTable(Widget):
         Binding("a", "mark_all", "Mark/unmark all shown", show=False, id="jobs.mark_all"),
         Binding("delete", "remove_jobs", "Remove from list", show=False, id="jobs.remove"),
         Binding("e", "export", "Export JSONL", show=False, id="jobs.export"),
+        Binding("C", "compare", "Compare marked", show=False, id="jobs.compare"),
         Binding("escape", "clear", "Clear search, then marks", show=False, id="jobs.clear"),
         Binding("down,j", "cursor(1)", "Down", show=False, id="jobs.down"),
         Binding("up,k", "cursor(-1)", "Up", show=False, id="jobs.up"),
@@ -169,6 +170,20 @@ class JobTable(Widget):
 
     class RemoveRequested(_JobMessage):
         """The user asked to take finished jobs off the list (the journal keeps them)."""
+
+    class CompareRequested(Message):
+        """The user asked to compare the marked jobs (``C``); ``job_ids`` may hold fewer than
+        two (the main screen says what is needed)."""
+
+        def __init__(self, table: JobTable, job_ids: Iterable[str]) -> None:
+            super().__init__()
+            self.table = table
+            self.job_ids = tuple(job_ids)
+
+        @property
+        def control(self) -> JobTable:
+            """The table that sent the message."""
+            return self.table
 
     class ResultRequested(_JobMessage):
         """The user asked to copy, open or download the highlighted job's output."""
@@ -644,6 +659,10 @@ class JobTable(Widget):
                 markup=False,
             )
         self.post_message(self.RemoveRequested(self, finished[0], finished))
+
+    def action_compare(self) -> None:
+        """Compare the marked jobs side by side (the main screen opens the compare screen)."""
+        self.post_message(self.CompareRequested(self, self.rows.marked_shown()))
 
     def action_export(self) -> None:
         """Write the marked (else the highlighted) jobs to a JSON Lines file."""

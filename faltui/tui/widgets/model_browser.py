@@ -22,12 +22,16 @@ from textual.widgets import Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from faltui.core.catalog import ModelInfo, rank
+from faltui.core.search import Ranked, SearchIndex
 from faltui.core.state import AppState
 from faltui.tui.format import literal
 
 
 class Ranker(Protocol):
-    """Ranks models for a query (``faltui.core.catalog.rank``); ``prefer`` breaks ties."""
+    """Ranks models for a query (``faltui.core.catalog.rank``); ``prefer`` breaks ties.
+
+    Without one the browser keeps a ``SearchIndex`` of its models and asks it only for the
+    rows it lists and the count."""
 
     def __call__(
         self,
@@ -118,10 +122,11 @@ class ModelBrowser(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self._models: dict[str, ModelInfo] = {m.endpoint_id: m for m in models}
         self._state = state
-        self._ranker: Ranker = ranker or rank
+        self._ranker = ranker
+        self._index: SearchIndex | None = None
         self._shown: list[ModelInfo] = []
         self._categories: list[str] = []
-        self._matches: list[ModelInfo] = []
+        self._match_count = 0
         self._option_cache: dict[tuple[str, bool], Option] = {}
         self._option_models: dict[tuple[str, bool], ModelInfo] = {}
 
@@ -201,6 +206,7 @@ class ModelBrowser(Widget):
     # -- ranking -------------------------------------------------------------------------
 
     def _after_models_changed(self) -> None:
+        self._index = None
         if self.is_mounted:
             self._sync_categories()
             self.refresh_results()
@@ -231,7 +237,7 @@ class ModelBrowser(Widget):
         """The models for the current query and category: favourites, then recents, then rest."""
         tiers = self._tiers()
         models = list(self._models.values())
-        ranked = self._ranker(models, self.search_text, self.category, prefer=tiers)
+        ranked = (self._ranker or rank)(models, self.search_text, self.category, prefer=tiers)
         if self._state is not None and not self.search_text.strip():
             recents = {eid: i for i, eid in enumerate(self._state.recents)}
             favs = {eid: i for i, eid in enumerate(self._state.favourites)}
@@ -244,6 +250,17 @@ class ModelBrowser(Widget):
 
             return [m for _, m in sorted(enumerate(ranked), key=order)]
         return ranked  # favourites and recents only break ties between equal matches
+
+    def _top(self) -> Ranked:
+        """The rows to list (at most ``max_shown``) and how many models match."""
+        if self._ranker is not None or not self.search_text.strip():
+            ranked = self.ranked()
+            return Ranked(ranked[: self.max_shown], len(ranked))
+        if self._index is None:
+            self._index = SearchIndex(list(self._models.values()))
+        return self._index.top(
+            self.search_text, self.category, prefer=self._tiers(), limit=self.max_shown
+        )
 
     def _tiers(self) -> dict[str, int]:
         """Favourites (0) and recent models (1), for the ranking's tie-break."""
@@ -258,8 +275,7 @@ class ModelBrowser(Widget):
         """Re-rank and redraw the list, keeping the cursor on the same model when possible."""
         option_list = self.query_one(ModelList)
         previous = self.highlighted_model
-        self._matches = self.ranked()
-        self._shown = self._matches[: self.max_shown]
+        self._shown, self._match_count = self._top()
         option_list.set_options(self._option(m) for m in self._shown)
         if self._shown:
             index = 0
@@ -299,7 +315,7 @@ class ModelBrowser(Widget):
 
     def _update_count(self) -> None:
         total = len(self._models)
-        matches = len(self._matches)
+        matches = self._match_count
         favs = len(self._state.favourites) if self._state is not None else 0
         label = f"{matches} of {total} models" if matches != total else f"{total} models"
         if len(self._shown) < matches:
