@@ -83,6 +83,13 @@ def _add_run(sub: argparse._SubParsersAction[CliParser]) -> None:
         help="start from a saved preset of this model (faltui preset list); flags change it",
     )
     p.add_argument(
+        "--from",
+        dest="from_job",
+        metavar="JOB",
+        help="fill the inputs that take files (image_url, *_urls…) from a finished job's "
+        "outputs (job id or request id); the new job records it as its parent",
+    )
+    p.add_argument(
         "--yes", action="store_true", help="submit even when the estimate passes the [budget]"
     )
     p.add_argument(

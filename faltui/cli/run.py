@@ -177,6 +177,10 @@ async def cmd_run(args: argparse.Namespace, settings: Settings, console: Console
     sweeping = cli_sweep.is_sweep(args, models)
     if sweeping:
         cli_sweep.check_sweep_flags(args)
+        if getattr(args, "from_job", None):
+            raise CliFailure(
+                "--from fills one model's input: not with --sweep or several -m", EXIT_USAGE
+            )
     elif args.max_in_flight is not None:
         raise CliFailure("--max-in-flight caps a sweep's jobs: add --sweep", EXIT_USAGE)
     if args.count < 1:
@@ -195,11 +199,14 @@ async def cmd_run(args: argparse.Namespace, settings: Settings, console: Console
             for other in models[1:]:
                 schemas[other] = await load_schema(services.catalog, other, console)
             return await cli_sweep.run_sweep(services, models, schemas, args, console)
+        parent_id = None
+        if getattr(args, "from_job", None):
+            parent_id = await apply_outputs_of(args, services, endpoint_id, schema, console)
         prepared = prepare_input(args, schema)
         await check_run_budget(services, endpoint_id, prepared.payload, args, schema, console)
         if args.sync:
             return await _run_sync(services, endpoint_id, prepared, args, console)
-        return await _run_queued(services, endpoint_id, prepared, args, console)
+        return await _run_queued(services, endpoint_id, prepared, args, console, parent_id)
 
 
 async def _run_sync(
@@ -239,12 +246,14 @@ async def _run_queued(
     prepared: PreparedInput,
     args: argparse.Namespace,
     console: Console,
+    parent_id: str | None = None,
 ) -> int:
     manager = services.jobs
     jobs = await manager.submit_many(
         endpoint_id,
         prepared,
         args.count,
+        parent_id=parent_id,
         webhook=args.webhook,
         priority=args.priority,
         lifecycle_seconds=args.lifecycle,
@@ -308,6 +317,50 @@ async def apply_preset(
         )
     args.preset_input = base
     return schema
+
+
+async def apply_outputs_of(
+    args: argparse.Namespace,
+    services: Services,
+    endpoint_id: str,
+    schema: EndpointSchema | None,
+    console: Console,
+) -> str:
+    """``--from JOB``: put the job's outputs into the inputs of ``endpoint_id`` that take
+    them (local copies for files fal no longer serves), under the other flags; says on
+    stderr which output went where. Exit 2 when nothing maps. Returns the parent's id."""
+    from faltui.cli.jobref import find_job
+    from faltui.core.send_to import plan_send, sendables, with_local_copies
+
+    if getattr(args, "sync", False):
+        raise CliFailure("--from records the parent in the journal: drop --sync", EXIT_USAGE)
+    parent = find_job(services.journal, args.from_job)
+    outputs = sendables(parent)
+    if not outputs:
+        raise CliFailure(
+            f"job {parent.id} ({parent.endpoint_id}, {parent.state.value}) has no outputs to send",
+            EXIT_USAGE,
+        )
+    if schema is None or not schema.input:
+        raise CliFailure(
+            f"{endpoint_id} publishes no input schema here: cannot tell which inputs take "
+            "files; pass them with --param",
+            EXIT_USAGE,
+        )
+    library = services.library
+    usable = await with_local_copies(outputs, lambda url: library.usable_url(url, parent))
+    plan = plan_send(schema, usable)
+    if not plan.ok:
+        kinds = ", ".join(dict.fromkeys(o.kind for o in outputs))
+        raise CliFailure(
+            f"no input of {endpoint_id} takes the outputs of job {parent.id} ({kinds}); "
+            "nothing was sent",
+            EXIT_USAGE,
+        )
+    for line in plan.lines():
+        console.note(f"from {parent.id}: {line}")
+    args.preset_input = {**(getattr(args, "preset_input", None) or {}), **plan.values}
+    return parent.id
 
 
 async def check_run_budget(

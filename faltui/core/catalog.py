@@ -488,6 +488,24 @@ class Catalog:
             status=404,
         )
 
+    def local_schema(self, endpoint_id: str) -> EndpointSchema | None:
+        """The endpoint's schema from this machine only (cache, else the bundled snapshot),
+        or None: no network (a picker judging many models at once)."""
+        from faltui.core.schema import parse_openapi
+
+        try:
+            endpoint_id = EndpointId.parse(endpoint_id).full
+        except ValueError:
+            return None
+        cached = self.cached_openapi(endpoint_id)
+        doc = cached[0] if cached is not None else bundled.bundled_openapi(endpoint_id)
+        if doc is None:
+            return None
+        try:
+            return parse_openapi(doc, endpoint_id)
+        except (FaltuiError, ValueError, KeyError, TypeError):
+            return None
+
     async def get_schema(self, endpoint_id: str) -> EndpointSchema:
         """The parsed schema of an endpoint (see ``get_openapi`` for where it comes from)."""
         from faltui.core.schema import parse_openapi

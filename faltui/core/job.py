@@ -91,6 +91,9 @@ class Job:
     #: fal.run by faltui, ``"history"`` brought in from fal's request history (run elsewhere:
     #: ``faltui history --import``).
     origin: str = ""
+    #: The local id of the job whose outputs this job's input was made from (a send to
+    #: another model), or None.
+    parent_id: str | None = None
     #: The sweep this job belongs to and its values on the swept fields (None: not a sweep's).
     sweep: SweepTag | None = None
 
@@ -149,6 +152,7 @@ class Job:
             "archived": self.archived,
             "billable_units": self.billable_units,
             "origin": self.origin,
+            "parent_id": self.parent_id,
             "sweep": self.sweep.to_dict() if self.sweep is not None else None,
         }
 
@@ -205,8 +209,14 @@ class Job:
             archived=bool(data.get("archived", False)),
             billable_units=_units(data.get("billable_units")),
             origin=str(data.get("origin") or ""),
+            parent_id=_text_or_none(data.get("parent_id")),
             sweep=SweepTag.from_dict(data.get("sweep")),
         )
+
+
+def _text_or_none(value: Any) -> str | None:
+    """A stored id: a non-empty string, else None."""
+    return value if isinstance(value, str) and value else None
 
 
 def _units(value: Any) -> float | None:

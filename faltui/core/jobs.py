@@ -178,6 +178,7 @@ class JobManager:
         *,
         schema: EndpointSchema | None = None,
         label: str = "",
+        parent_id: str | None = None,
         sweep: SweepTag | None = None,
         **submit_kwargs: Any,
     ) -> Job:
@@ -194,7 +195,8 @@ class JobManager:
         gives an ``unknown`` job, never resent (``reconcile`` settles it).
 
         Raises ``JournalUnavailable`` (nothing sent) when the journal cannot record the job:
-        no request is sent unrecorded.
+        no request is sent unrecorded. ``parent_id`` is the job whose outputs the input was
+        made from (a send to another model), journaled with the job.
         """
         prepared = payload if isinstance(payload, PreparedInput) else prepare(schema, payload)
         job = Job(
@@ -203,6 +205,7 @@ class JobManager:
             label=label,
             created_at=self.clock(),
             options=safe_options(submit_kwargs),
+            parent_id=parent_id,
             sweep=sweep,
         )
         self._local_files[job.id] = prepared.local_files
@@ -320,6 +323,7 @@ class JobManager:
         *,
         schema: EndpointSchema | None = None,
         label: str = "",
+        parent_id: str | None = None,
         **submit_kwargs: Any,
     ) -> list[Job]:
         """Submit many jobs, at most ``submit_concurrency`` at a time; jobs in input order.
@@ -333,7 +337,9 @@ class JobManager:
         async def one(index: int, item: PreparedInput) -> Job:
             async with gate:
                 name = f"{label} #{index + 1}" if label and many else label
-                return await self.submit(endpoint_id, item, label=name, **submit_kwargs)
+                return await self.submit(
+                    endpoint_id, item, label=name, parent_id=parent_id, **submit_kwargs
+                )
 
         return list(await asyncio.gather(*(one(i, p) for i, p in enumerate(prepared))))
 
@@ -345,6 +351,7 @@ class JobManager:
         *,
         rng: random.Random | None = None,
         label: str = "",
+        parent_id: str | None = None,
         **submit_kwargs: Any,
     ) -> list[Job]:
         """Submit an input ``count`` times (submit ×N, ``faltui run --count``).
@@ -354,14 +361,24 @@ class JobManager:
         """
         copies = prepared.copies(count, rng)
         if len(copies) == 1:
-            return [await self.submit(endpoint_id, copies[0], label=label, **submit_kwargs)]
-        return await self.submit_batch(endpoint_id, copies, label=label, **submit_kwargs)
+            return [
+                await self.submit(
+                    endpoint_id, copies[0], label=label, parent_id=parent_id, **submit_kwargs
+                )
+            ]
+        return await self.submit_batch(
+            endpoint_id, copies, label=label, parent_id=parent_id, **submit_kwargs
+        )
 
     async def rerun(self, job_id: str) -> Job:
         """Submit a new job with the same endpoint, input, label and options."""
         job = self._require(job_id)
         return await self.submit(
-            job.endpoint_id, copy.deepcopy(job.input), label=job.label, **job.options
+            job.endpoint_id,
+            copy.deepcopy(job.input),
+            label=job.label,
+            parent_id=job.parent_id,
+            **job.options,
         )
 
     # -- cancel ----------------------------------------------------------------------------

@@ -21,11 +21,14 @@ from faltui.tui import commands as palette
 from faltui.tui.format import notice_text, one_line
 from faltui.tui.keymap import binding_ids, check_keymap, faltui_classes, node_classes
 from faltui.tui.screens.compare import CompareScreen
+from faltui.tui.screens.confirm import ConfirmScreen
 from faltui.tui.screens.count import CountScreen
 from faltui.tui.screens.help import HelpScreen, collect_sections
 from faltui.tui.screens.job_detail import JobDetailScreen
 from faltui.tui.screens.main import MainScreen
+from faltui.tui.screens.presets import PresetNameScreen, PresetPickScreen
 from faltui.tui.screens.quit import QuitChoice, QuitScreen
+from faltui.tui.screens.send_to import SendToScreen
 from faltui.tui.screens.sweep import SweepScreen
 from faltui.tui.screens.sweep_grid import SweepGridScreen
 from faltui.tui.themes import DEFAULT_THEME, load_all_themes, theme_defaults
@@ -166,6 +169,10 @@ class FaltuiApp(App[None]):
             JobDetailScreen,
             CompareScreen,
             QuitScreen,
+            SendToScreen,
+            ConfirmScreen,
+            PresetNameScreen,
+            PresetPickScreen,
         ]
         classes.extend(node_classes(self.main.walk_children(with_self=True)))
         classes.extend(faltui_classes())
@@ -214,6 +221,8 @@ class FaltuiApp(App[None]):
             ("Sweep dialog (f6)", SweepScreen),
             ("Sweep grid", SweepGridScreen),
             ("Quit dialog", QuitScreen),
+            ("Send to model (t)", SendToScreen),
+            ("Budget question", ConfirmScreen),
         ]
         sections = collect_sections(self, self.main, self.main.panes(), self.keymap, dialogs)
         self.push_screen(HelpScreen(sections, notes=notes))

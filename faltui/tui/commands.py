@@ -69,6 +69,11 @@ class PaletteHost(Protocol):
     def compare_marked(self) -> None: ...
     def action_resize_pane(self, step: int, height: bool = False) -> None: ...
     def reset_layout(self) -> None: ...
+    def send_highlighted(self) -> None: ...
+    def import_history(self) -> Any: ...
+    def action_save_preset(self) -> None: ...
+    def action_apply_preset(self) -> None: ...
+    def preset_commands(self) -> list[tuple[str, str, Callable[[], Any]]]: ...
 
 
 class _AppProvider(Provider):
@@ -181,6 +186,11 @@ class ActionCommands(_AppProvider):
                 app.action_toggle_raw_json,
             ),
             ("Search models", "Focus the model search box", app.action_search),
+            (
+                "Send result to another model…",
+                "Fill another model's form with the highlighted job's outputs (t in results)",
+                app.send_highlighted,
+            ),
             ("Jobs: show all", "Clear the job filter", partial(app.filter_jobs, None)),
             (
                 "Jobs: download all outputs",
@@ -200,6 +210,21 @@ class ActionCommands(_AppProvider):
                 partial(app.reconcile_jobs, None),
             )
         )
+        commands += [
+            (
+                "Import from fal request history",
+                "Bring in the last 7 days of jobs run elsewhere (playground, other machines) "
+                "for the models you use",
+                app.import_history,
+            ),
+            ("Save form as preset…", "Name the form's values (ctrl+o)", app.action_save_preset),
+            (
+                "Apply preset…",
+                "Fill the form from a preset of its model (ctrl+g)",
+                app.action_apply_preset,
+            ),
+            *app.preset_commands(),
+        ]
         for state in ("queued", "running", "done", "failed", "cancelled", "lost"):
             commands.append(
                 (f"Jobs: show {state}", f"Only {state} jobs", partial(app.filter_jobs, state))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from rich.cells import cell_len, get_character_cell_size
 
 from faltui.core.job import Job, JobState
+from faltui.core.spend import CostKind, JobCost
 from faltui.tui.format import (
     last_log,
     one_line,
@@ -30,6 +31,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("prompt", "Prompt"),
     ("state", "State"),
     ("elapsed", "Elapsed"),
+    ("cost", "Cost"),
     ("progress", "Progress"),
     ("log", "Last log"),
 )
@@ -42,6 +44,7 @@ PREFERRED: dict[str, int] = {
     "prompt": 30,
     "state": 10,
     "elapsed": 7,
+    "cost": 7,
     "progress": 9,
 }
 #: The order in which columns give up room (column, width it shrinks to at this step) while
@@ -56,9 +59,10 @@ SHRINK_STEPS = (
     ("progress", 0),
     ("prompt", 16),
     ("prompt", 12),
+    ("cost", 0),
     ("model", 8),
 )
-_JUMPY = frozenset({"progress", "elapsed"})
+_JUMPY = frozenset({"progress", "elapsed", "cost"})
 LOG_WANTED = 14
 #: A log column narrower than this is dropped and its room given to the prompt.
 LOG_MIN = 8
@@ -80,14 +84,18 @@ _PERCENT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s?%")
 _CELL_SOURCE_LIMIT = 600
 
 
-def column_widths(total: int) -> dict[str, int]:
+def column_widths(total: int, *, cost: bool = True) -> dict[str, int]:
     """Widths of the columns of a list ``total`` cells wide (gutter and gaps included).
+
+    ``cost`` False leaves the cost column out (a list that is told no costs).
 
     The log column takes what is left; while it has less than ``LOG_WANTED`` the others shrink
     step by step (``SHRINK_STEPS``); with room to spare the prompt column grows first. A
     column of width 0 is not shown (nor its gap).
     """
     widths = dict(PREFERRED)
+    if not cost:
+        widths["cost"] = 0
 
     def left() -> int:
         used = sum(width + GAP for width in widths.values() if width)
@@ -186,6 +194,25 @@ def progress_of(job: Job) -> tuple[str, float] | None:
     return None
 
 
+def _amount(amount: float, currency: str) -> str:
+    text = f"{amount:.3f}".rstrip("0").rstrip(".") if amount >= 0.001 else f"{amount:.1g}"
+    return f"${text}" if currency == "USD" else f"{text} {currency}"
+
+
+def cost_cell(cost: JobCost) -> str:
+    """A job's cost in a few cells: ``$0.025`` billed, ``≈$0.1`` estimated (not billed yet,
+    or fal sent no units), ``varies`` (a vague unit), ``—`` nothing spent, ``?`` unknown."""
+    if cost.kind is CostKind.billed and cost.billed is not None:
+        return _amount(cost.billed, cost.currency)
+    if cost.kind is CostKind.price_varies:
+        return "varies"
+    if cost.kind in (CostKind.not_sent, CostKind.not_billed):
+        return "—"
+    if cost.estimate is not None:
+        return "≈" + _amount(cost.estimate, cost.currency)
+    return "" if cost.kind is CostKind.pending else "?"
+
+
 @dataclass(frozen=True, slots=True)
 class RowTexts:
     """What one job's row says; rows are re-drawn only when this changes."""
@@ -199,6 +226,8 @@ class RowTexts:
     fraction: float | None
     log: str
     haystack: str
+    #: The job's billed cost or estimate (``0.025 USD``, ``≈0.1 USD``, ``price varies``).
+    cost: str = ""
 
 
 @functools.lru_cache(maxsize=4096)
@@ -208,11 +237,11 @@ def _names(endpoint_id: str, request_id: str | None) -> tuple[str, str, str]:
 
 
 def row_texts(
-    job: Job, tag: str, prompt: str | None = None, *, reconciling: bool = False
+    job: Job, tag: str, prompt: str | None = None, cost: str = "", *, reconciling: bool = False
 ) -> RowTexts:
     """The texts of a job's row (``tag``: what tells it apart from its siblings; ``prompt``:
-    its ``prompt_snippet`` when already known; ``reconciling``: fal's request history is being
-    searched for it now)."""
+    its ``prompt_snippet`` when already known; ``cost``: what it cost; ``reconciling``: fal's
+    request history is being searched for it now)."""
     state = job.state
     problem = state in PROBLEM_STATES or (state is JobState.cancelled and not job.logs)
     if problem and job.error:
@@ -239,4 +268,5 @@ def row_texts(
         fraction=progress[1] if progress else None,
         log=log,
         haystack=haystack,
+        cost=cost,
     )

@@ -83,6 +83,8 @@ class JobRows:
         #: Whether fal's request history is being searched for a job (by local id) right now;
         #: the owner sets it and passes the job in again when that changes.
         self.reconciling: Callable[[str], bool] = lambda _job_id: False
+        #: What a job cost, for its row (None: the list shows no cost column).
+        self.cost_of: Callable[[Job], str] | None = None
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -132,6 +134,11 @@ class JobRows:
         changed_ids = set(batch) | retagged
         return self._take(changed_ids, new)
 
+    def retext(self) -> RowChanges:
+        """Re-make every row's texts (e.g. costs, once prices arrived); only rows whose
+        texts changed are repainted."""
+        return self._take(set(self.jobs), [])
+
     def _take(self, changed_ids: set[str], new: list[str]) -> RowChanges:
         before_cursor = self.cursor_id
         at_end = before_cursor is None or self.index.get(before_cursor) == len(self.order) - 1
@@ -143,10 +150,13 @@ class JobRows:
         prompts = self.siblings.prompts
         for job_id in changed_ids:
             old = self.texts.get(job_id)
+            job = self.jobs[job_id]
+            cost = self.cost_of(job) if self.cost_of is not None else ""
             texts = row_texts(
-                self.jobs[job_id],
+                job,
                 tags.get(job_id, ""),
                 prompts.get(job_id),
+                cost,
                 reconciling=self.reconciling(job_id),
             )
             if old == texts:

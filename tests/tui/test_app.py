@@ -188,7 +188,12 @@ async def test_status_bar_keeps_what_matters_on_a_narrow_terminal(tmp_path: Path
         bar.set_price("0.1 USD per video_second")
         bar.set_counts({"running": 12, "done": 40, "failed": 2})
         wide = bar.plain
-        assert "(FAL_KEY)" in wide and "0.1 USD" in wide and "12 running" in wide
+        assert "12 running" in wide and "spent today 0 USD" in wide
+        # With a model id this long, the key's source and the price yield to the spend; with
+        # a short one all of them fit.
+        bar.set_model("fal-ai/flux/dev")
+        assert "(FAL_KEY)" in bar.plain and "0.1 USD" in bar.plain and "spent today" in bar.plain
+        bar.set_model("fal-ai/kling-video/v3/pro/text-to-video")
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         narrow = bar.plain

@@ -296,7 +296,11 @@ def test_column_widths_fit_narrow_terminals() -> None:
     assert wide["model"] == 22 and wide["prompt"] > 40 and total(wide) == 158
     assert wide["progress"] > 0 and wide["log"] > 40
     pane = column_widths(71)  # the jobs pane beside the others at 160 columns
-    assert total(pane) == 71 and pane["prompt"] >= 20 and pane["log"] >= 14
+    # The cost stays; the log yields (its latest line is in Results).
+    assert total(pane) == 71 and pane["prompt"] >= 20 and pane["cost"] == 7
+    assert pane["log"] == 0
+    costless = column_widths(71, cost=False)  # a list told no costs keeps the log
+    assert total(costless) == 71 and costless["prompt"] >= 20 and costless["log"] >= 14
     narrow = column_widths(54)  # beside the others at 120 columns: the log column yields
     assert total(narrow) == 54 and narrow["prompt"] >= 20 and narrow["log"] == 0
     for width in range(40, 200):

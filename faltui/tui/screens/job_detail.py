@@ -11,16 +11,20 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
 
 from faltui.core.config import Settings
 from faltui.core.job import Job, JobState
+from faltui.core.lineage import Chain
 from faltui.core.outputs import export_cli, export_curl, export_python
+from faltui.core.spend import JobCost
 from faltui.tui.clipboard import copy_text, describe
 from faltui.tui.format import (
     format_duration,
@@ -50,8 +54,31 @@ UNKNOWN_NOTE = (
 )
 
 
-def detail_text(job: Job, *, reconciling: bool = False) -> Text:
-    """The whole detail view of a job as one literal ``Text``."""
+def chain_line(job: Job, role: str) -> Text:
+    """``parent  2f3a…  fal-ai/flux/dev  done`` (one job of a chain)."""
+    text = Text(f"{role:>8}  ", style="dim")
+    text.append(job.id, style="bold")
+    text.append(f"  {one_line(job.endpoint_id)}  {state_label(job)}")
+    return text
+
+
+def chain_lines(chain: Chain) -> list[tuple[str | None, Text]]:
+    """(job id to open, line) for each job of the chain: ancestors oldest first, the job,
+    its children; a parent no longer in the journal has no id to open."""
+    lines: list[tuple[str | None, Text]] = []
+    if chain.missing is not None:
+        lines.append((None, Text(f"  parent  {chain.missing}  (not in the journal)", style="dim")))
+    count = len(chain.ancestors)
+    for depth, job in enumerate(chain.ancestors):
+        lines.append((job.id, chain_line(job, "parent" if depth == count - 1 else "ancestor")))
+    lines.append((None, chain_line(chain.job, "this →")))
+    lines += [(child.id, chain_line(child, "child")) for child in chain.children]
+    return lines
+
+
+def detail_text(job: Job, cost: JobCost | None = None, *, reconciling: bool = False) -> Text:
+    """The whole detail view of a job as one literal ``Text`` (``cost``: its billed cost
+    and estimate, when known)."""
     text = Text(end="")
 
     def heading(title: str) -> None:
@@ -72,6 +99,14 @@ def detail_text(job: Job, *, reconciling: bool = False) -> Text:
     else:
         row("request id", "— (not submitted)")
     row("job id", one_line(job.id))
+    if job.origin == "history":
+        row("origin", "imported from fal's request history")
+    if cost is not None:
+        row("cost", cost.text())
+        if cost.estimate is not None and cost.billed is not None:
+            row("estimate", f"≈{cost.estimate:.4g} {cost.currency}")
+        if cost.units is not None:
+            row("billed units", f"{cost.units:g}" + (f" {cost.price.unit}" if cost.price else ""))
     if job.state is JobState.unknown:
         heading("Outcome unknown")
         text.append(UNKNOWN_NOTE + "\n")
@@ -126,6 +161,8 @@ class JobDetailScreen(ModalScreen[str | None]):
 
     DEFAULT_CSS = """
     JobDetailScreen { align: center middle; }
+    JobDetailScreen #detail-chain { height: auto; max-height: 9; border: none;
+        border-top: solid $panel-lighten-2; border-bottom: solid $panel-lighten-2; }
     JobDetailScreen #detail-panel { width: 92%; height: 92%; border: round $primary;
         background: $surface; }
     JobDetailScreen #detail-scroll { height: 1fr; }
@@ -137,6 +174,7 @@ class JobDetailScreen(ModalScreen[str | None]):
         Binding("c", "copy_request_id", "Copy request id", id="detail.copy"),
         Binding("e", "edit", "Edit in form", id="detail.edit"),
         Binding("R", "reconcile", "Reconcile (unknown outcome)", id="detail.reconcile"),
+        Binding("t", "send_to", "Send to model", id="detail.send"),
         Binding("u", "copy_export('curl')", "Copy as curl", id="detail.curl"),
         Binding("p", "copy_export('python')", "Copy as Python", id="detail.python"),
         Binding("l", "copy_export('cli')", "Copy as faltui run", id="detail.cli"),
@@ -150,18 +188,32 @@ class JobDetailScreen(ModalScreen[str | None]):
         settings: Settings,
         *,
         is_reconciling: Callable[[str], bool] | None = None,
+        chain: Chain | None = None,
+        cost: Callable[[Job], JobCost] | None = None,
     ) -> None:
         super().__init__()
         self.job = job
         self.settings = settings
         #: Whether fal's request history is being searched for a job now (by its local id).
         self.is_reconciling = is_reconciling or (lambda _job_id: False)
+        self.chain = chain
+        self.cost = cost
 
     def _text(self) -> Text:
-        return detail_text(self.job, reconciling=self.is_reconciling(self.job.id))
+        cost = self.cost(self.job) if self.cost is not None else None
+        return detail_text(self.job, cost, reconciling=self.is_reconciling(self.job.id))
 
     def compose(self) -> ComposeResult:
         with Vertical(id="detail-panel"):
+            chain = self.chain
+            if chain is not None and not chain.empty:
+                yield OptionList(
+                    *(
+                        Option(line, id=f"open:{job_id}" if job_id else None, disabled=not job_id)
+                        for job_id, line in chain_lines(chain)
+                    ),
+                    id="detail-chain",
+                )
             with VerticalScroll(id="detail-scroll"):
                 yield Static(self._text(), id="detail-text", markup=False)
             yield Footer()
@@ -169,10 +221,16 @@ class JobDetailScreen(ModalScreen[str | None]):
     def on_mount(self) -> None:
         panel = self.query_one("#detail-panel")
         panel.border_title = Content(f"Job {one_line(self.job.request_id or self.job.id, 120)}")
-        keys = "escape close · c request id · e edit in form · copy as u curl / p Python / l faltui"
+        keys = (
+            "escape close · c request id · e edit in form · t send to model · "
+            "copy as u curl / p Python / l faltui"
+        )
         if self.job.state is JobState.unknown:
             keys += " · R reconcile"
         panel.border_subtitle = Content(keys)
+        chain = self.chain
+        if chain is not None and not chain.empty:
+            self.query_one("#detail-chain").border_title = "Chain · tab here, enter opens a job"
         self.query_one("#detail-scroll").focus()
         if not self.job.final or self.job.state is JobState.unknown:
             self.set_interval(REFRESH_INTERVAL, self.refresh_detail)
@@ -199,6 +257,16 @@ class JobDetailScreen(ModalScreen[str | None]):
             return
         how = copy_text(self.app, request_id)
         self.notify(f"Copied request id {one_line(request_id)} {describe(how)}.", markup=False)
+
+    @on(OptionList.OptionSelected, "#detail-chain")
+    def _open_chain_job(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.dismiss(event.option.id)
+
+    def action_send_to(self) -> None:
+        """Close and send this job's outputs to another model."""
+        self.dismiss("send")
 
     def action_edit(self) -> None:
         """Close and load this job's model and input into the form (fork it)."""
@@ -239,4 +307,4 @@ class JobDetailScreen(ModalScreen[str | None]):
         self.query_one("#detail-scroll", VerticalScroll).scroll_up(animate=False)
 
 
-__all__ = ["JobDetailScreen", "detail_text"]
+__all__ = ["JobDetailScreen", "chain_lines", "detail_text"]

@@ -16,8 +16,11 @@ and on request (``R`` on the job, or the palette) — and the outcome is reporte
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -41,9 +44,12 @@ from faltui.core.errors import (
     NotFoundError,
     ValidationFailed,
 )
+from faltui.core.history_import import import_history as import_fal_history
 from faltui.core.job import Job, JobEvent, JobState
 from faltui.core.journal import JournalUnavailable
+from faltui.core.lineage import chain_of
 from faltui.core.outputs import DownloadProgress, find_saveables
+from faltui.core.presets import Preset
 from faltui.core.pricing import Price, describe_cost, get_prices
 from faltui.core.reconcile import ReconcileResult
 from faltui.core.schema import EndpointSchema, PreparedInput
@@ -53,13 +59,17 @@ from faltui.core.sweep_run import SweepRun
 from faltui.services import Services
 from faltui.tui import commands as palette
 from faltui.tui.format import literal_text, one_line, prompt_snippet
+from faltui.tui.job_cells import cost_cell
 from faltui.tui.pane_sizes import PaneSizes
+from faltui.tui.preset_flow import PresetFlow
 from faltui.tui.screens.compare import MAX_JOBS as MAX_COMPARED
 from faltui.tui.screens.compare import CompareScreen
+from faltui.tui.screens.confirm import ConfirmScreen
 from faltui.tui.screens.count import CountScreen
 from faltui.tui.screens.job_detail import JobDetailScreen
 from faltui.tui.screens.sweep import SweepRequest, SweepScreen
 from faltui.tui.screens.sweep_grid import SweepGridScreen
+from faltui.tui.send_flow import SendFlow
 from faltui.tui.widgets.job_table import JobTable
 from faltui.tui.widgets.model_browser import ModelBrowser
 from faltui.tui.widgets.param_form import ParamForm
@@ -72,6 +82,8 @@ WIDE_COLUMNS = 120
 FLUSH_INTERVAL = 0.1
 #: How many finished jobs of earlier sessions the job table shows at start.
 HISTORY_LIMIT = 500
+#: Days of fal's request history the palette's import brings in.
+IMPORT_DAYS = 7
 #: Job states after which a job submitted from the form reports back.
 _REPORTED = frozenset(
     {JobState.failed, JobState.done, JobState.cancelled, JobState.lost, JobState.unknown}
@@ -101,6 +113,10 @@ class MainScreen(Screen[None]):
         Binding("f6", "sweep", "Sweep…", id="sweep", priority=True),
         Binding("escape", "back", "Back to models", show=False, id="back"),
         Binding("ctrl+r", "toggle_raw_json", "Raw JSON", show=False, id="raw"),
+        # Results has its own t (the selected output first); this one serves the jobs pane.
+        Binding("t", "send_to", "Send to model", show=False, id="send"),
+        Binding("ctrl+o", "save_preset", "Save preset", show=False, id="preset.save"),
+        Binding("ctrl+g", "apply_preset", "Apply preset", show=False, id="preset.apply"),
         Binding("1", "pane('models')", "Go to models", show=False, id="pane.models"),
         Binding("2", "pane('form')", "Go to parameters", show=False, id="pane.form"),
         Binding("3", "pane('jobs')", "Go to jobs", show=False, id="pane.jobs"),
@@ -166,6 +182,10 @@ class MainScreen(Screen[None]):
         #: Local ids of the jobs whose request is being looked up in fal's history now.
         self.reconciling: set[str] = set()
         self._banner_shown: str | None = None
+        self.send_flow = SendFlow(self)
+        self.preset_flow = PresetFlow(self)
+        #: Endpoints whose unit price was asked for (for the cost column and the spend).
+        self._priced: set[str] = set()
 
     # -- the panes -----------------------------------------------------------------------
 
@@ -186,7 +206,11 @@ class MainScreen(Screen[None]):
                 yield ParamForm(id="form", drafts=self.state)
             with Vertical(id="right"):
                 with Vertical(id="pane-jobs", classes="pane"):
-                    yield JobTable(id="jobs", export_dir=self.settings.paths.download_dir)
+                    yield JobTable(
+                        id="jobs",
+                        export_dir=self.settings.paths.download_dir,
+                        cost_of=self._cost_cell,
+                    )
                 with Vertical(id="pane-results", classes="pane"):
                     yield ResultsPane(self.services.outputs, id="results")
         yield Footer()
@@ -249,6 +273,10 @@ class MainScreen(Screen[None]):
         if isinstance(focused, (Input, TextArea)):
             return False
         return focused is None or self.job_table not in focused.ancestors_with_self
+
+    def _cost_cell(self, job: Job) -> str:
+        """The job list's cost column for ``job``."""
+        return cost_cell(self.services.spend.cost_of(job))
 
     def _problem(self, message: str, *, title: str = "faltui", severity: str = "warning") -> None:
         self.report(message, title, severity)
@@ -423,6 +451,8 @@ class MainScreen(Screen[None]):
         except FaltuiError:  # prices are a nicety: no price, no line
             return
         price = next((p for p in prices if p.endpoint_id == endpoint_id), None)
+        if price is not None:
+            self.services.prices.put(price)  # the budget check and the costs use it too
         model = self.current_model
         if price is None or model is None or model.endpoint_id != endpoint_id:
             return
@@ -547,19 +577,60 @@ class MainScreen(Screen[None]):
         model = self.current_model
         if price is None or model is None or price.endpoint_id != model.endpoint_id:
             return None
-        return describe_cost(price, self.form.values(), count)
+        text = describe_cost(price, self.form.values(), count)
+        if self.services.budget.active:
+            tracker = self.services.spend
+            estimate = tracker.estimate(
+                model.endpoint_id, self.form.values(), count, self.current_schema
+            )
+            shares = tracker.budget_check(estimate).shares
+            text += "".join(f"\nbudget {share.text()}" for share in shares)
+        return text
 
     @on(ParamForm.Submit)
     def _on_form_submit(self, message: ParamForm.Submit) -> None:
         message.stop()
         if self._can_submit():
-            self._submit(message.endpoint_id, message.prepared, message.count)
+            self._submit_within_budget(message.endpoint_id, message.prepared, message.count)
+
+    @work(group="budget", exit_on_error=False)
+    async def _submit_within_budget(
+        self, endpoint_id: str, prepared: PreparedInput, count: int
+    ) -> None:
+        """Submit, after asking when the estimate would pass the ``[budget]``."""
+        services = self.services
+        if services.budget.active:
+            if services.spend_error is not None:
+                self.notify(
+                    f"{services.spend_error}; with a budget set nothing is sent on a guess.",
+                    title="Not submitted",
+                    severity="error",
+                    markup=False,
+                )
+                return
+            tracker = services.spend
+            await services.prices.fetch({endpoint_id, *tracker.endpoint_ids})
+            estimate = tracker.estimate(endpoint_id, prepared.payload, count, self.current_schema)
+            check = tracker.budget_check(estimate)
+            if not check.ok:
+                question = f"Submit anyway? {check.reason[:1].upper()}{check.reason[1:]}."
+                details = "\n".join(
+                    [f"estimate: {estimate.text()}", *(share.text() for share in check.shares)]
+                )
+                dialog = ConfirmScreen("Budget", question, details, yes="submit anyway")
+                if not await self.app.push_screen_wait(dialog):
+                    self.notify("Not submitted (budget).", markup=False)
+                    return
+        self._submit(endpoint_id, prepared, count)
 
     @work(group="submit", exit_on_error=False)
     async def _submit(self, endpoint_id: str, prepared: PreparedInput, count: int) -> None:
         cursor_before = self.job_table.selected_job_id
         try:
-            jobs = await self.services.jobs.submit_many(endpoint_id, prepared, count)
+            parent_id = self.send_flow.parent_for(endpoint_id, prepared.payload)
+            jobs = await self.services.jobs.submit_many(
+                endpoint_id, prepared, count, parent_id=parent_id
+            )
         except ValidationFailed as exc:
             self.form.mark_errors(exc.errors)
             self.notify(str(exc), title="Input not valid", severity="error", markup=False)
@@ -708,6 +779,11 @@ class MainScreen(Screen[None]):
             states.update((job.id, job.state) for job in dirty.values())
             counts = Counter(job.state.value for job in self.services.jobs.jobs())
             self.status_bar.set_counts(counts)
+            self.show_spend()
+        unpriced = {job.endpoint_id for job in dirty.values()} - self._priced
+        if unpriced and self.settings.key:
+            self._priced |= unpriced
+            self._fetch_prices(unpriced)
         if self._follow is not None and table.select_job(self._follow):
             self._follow = None  # its Highlighted message shows it in Results
         selected = table.selected_job_id
@@ -718,6 +794,17 @@ class MainScreen(Screen[None]):
         for job in dirty.values():
             self._report_finished(job)
         self._check_quit_when_done()
+
+    def show_spend(self) -> None:
+        """Today's and the session's spend in the status line (with the budget, if set)."""
+        self.status_bar.set_spend(self.services.spend.status_text())
+
+    @work(group="prices", exit_on_error=False)
+    async def _fetch_prices(self, endpoint_ids: set[str]) -> None:
+        """Ask for the unit prices of these endpoints, then re-show costs and the spend."""
+        await self.services.prices.fetch(endpoint_ids)
+        self.job_table.refresh_costs()
+        self.show_spend()
 
     def in_flight_jobs(self) -> list[Job]:
         """Jobs not finished yet (being uploaded, queued or running)."""
@@ -791,6 +878,17 @@ class MainScreen(Screen[None]):
         """A job the manager knows, by its local id."""
         return self.services.jobs.get(job_id) if job_id is not None else None
 
+    def find_job(self, job_id: str) -> Job | None:
+        """A job by its local id: one the manager knows, else the journal's (a parent older
+        than the jobs listed)."""
+        job = self.services.jobs.get(job_id)
+        if job is None:
+            try:
+                job = self.services.journal.get(job_id)
+            except (FaltuiError, sqlite3.Error):
+                return None
+        return job
+
     def batch_of(self, job_id: str | None) -> list[Job]:
         """The jobs of the ×N submit ``job_id`` belongs to (empty for a single job or none)."""
         if job_id is None:
@@ -814,6 +912,19 @@ class MainScreen(Screen[None]):
         # follows, so the highlighted job stays the one Results shows and the keys act on.
         message.stop()
         self.job_table.select_job(message.job_id)
+
+    @on(ResultsPane.SendRequested)
+    def _on_send_requested(self, message: ResultsPane.SendRequested) -> None:
+        message.stop()
+        self.send_flow.start(message.job_id, message.first)
+
+    def send_highlighted(self) -> None:
+        """Send the highlighted job's outputs to another model (the palette's command)."""
+        self.send_flow.start(self.job_table.selected_job_id)
+
+    def action_send_to(self) -> None:
+        """``t``: send the highlighted job's outputs to another model."""
+        self.send_highlighted()
 
     @on(JobTable.CancelRequested)
     def _on_cancel_requested(self, message: JobTable.CancelRequested) -> None:
@@ -864,16 +975,64 @@ class MainScreen(Screen[None]):
             self.open_details(job)
 
     def open_details(self, job: Job) -> None:
-        """The job's detail screen (its "edit" loads the input into the form)."""
+        """The detail screen of ``job``: ``e`` forks it, ``t`` sends its outputs, and a job
+        of its chain can be opened from there."""
 
         def closed(choice: str | None) -> None:
             if choice == "edit":
                 self.fork_into_form(job)
             elif choice == "reconcile":
                 self.reconcile_jobs([job.id])
+            elif choice == "send":
+                self.send_flow.start(job.id)
+            elif choice and choice.startswith("open:"):
+                other = self.find_job(choice.removeprefix("open:"))
+                if other is not None:
+                    self.open_details(other)
 
-        screen = JobDetailScreen(job, self.settings, is_reconciling=self.is_reconciling)
+        chain = chain_of(job, self.find_job, self.services.jobs.jobs())
+        cost = self.services.spend.cost_of
+        screen = JobDetailScreen(
+            job, self.settings, is_reconciling=self.is_reconciling, chain=chain, cost=cost
+        )
         self.app.push_screen(screen, closed)
+
+    def open_model(self, endpoint_id: str) -> None:
+        """Make a model current by its id (one the catalog does not list too)."""
+        known = {m.endpoint_id: m for m in self.known_models()}
+        model = known.get(endpoint_id) or ModelInfo.from_api(
+            {"endpoint_id": endpoint_id, "metadata": {"display_name": endpoint_id}}
+        )
+        self.choose_model(model)
+
+    def action_save_preset(self) -> None:
+        """``ctrl+o``: save the form as a named preset of its model."""
+        self.preset_flow.save()
+
+    def action_apply_preset(self) -> None:
+        """``ctrl+g``: apply one of the model's presets to the form."""
+        self.preset_flow.pick()
+
+    def apply_preset(self, preset: Preset) -> None:
+        """Fill the form of the preset's model with it (in the background)."""
+        self.run_worker(self.preset_flow.apply(preset), group="preset", exit_on_error=False)
+
+    def preset_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """``Apply preset: NAME`` for each preset of every model (the palette's)."""
+        try:
+            presets = self.services.presets.presets()
+        except FaltuiError:
+            return []
+        current = self.current_model.endpoint_id if self.current_model else None
+        presets.sort(key=lambda p: p.endpoint_id != current)
+        return [
+            (
+                f"Apply preset: {preset.name}",
+                f"Fill the form of {preset.endpoint_id} with this preset",
+                partial(self.apply_preset, preset),
+            )
+            for preset in presets
+        ]
 
     @on(JobTable.CompareRequested)
     def _on_compare_requested(self, message: JobTable.CompareRequested) -> None:
@@ -921,12 +1080,8 @@ class MainScreen(Screen[None]):
 
     def fork_into_form(self, job: Job) -> None:
         """Load a job's model and input into the form, to change and submit again."""
-        known = {m.endpoint_id: m for m in self.known_models()}
-        model = known.get(job.endpoint_id) or ModelInfo.from_api(
-            {"endpoint_id": job.endpoint_id, "metadata": {"display_name": job.endpoint_id}}
-        )
         self.form.queue_fork(job)
-        self.choose_model(model)
+        self.open_model(job.endpoint_id)
         self.notify(f"Loaded the job's input for {job.endpoint_id} into the form.", markup=False)
 
     @work(group="jobs", exit_on_error=False)
@@ -966,6 +1121,7 @@ class MainScreen(Screen[None]):
         manager.load_history(limit=HISTORY_LIMIT)  # earlier sessions' finished jobs
         for job in manager.jobs():
             self._mark_dirty(job)
+        self.show_spend()  # today's spend from the journal, before any job moves
         try:
             # Reconciling is done here rather than in the core's background, so that the list
             # says which jobs are being looked up and the outcome is reported.
@@ -1079,6 +1235,56 @@ class MainScreen(Screen[None]):
             timeout=20,
             markup=False,
         )
+
+    @work(group="history-import", exclusive=True, exit_on_error=False)
+    async def import_history(self, days: int = IMPORT_DAYS) -> None:
+        """Bring in the last ``days`` of fal's request history (jobs run elsewhere: the web
+        playground, other machines) for the models in the journal, the current one and the
+        recent ones; they join the job list (fork, re-run, send) and the library."""
+        if not self.settings.key:
+            self.notify(
+                str(MissingKeyError()), title="No fal API key", severity="error", markup=False
+            )
+            return
+        services = self.services
+        endpoints = {job.endpoint_id for job in services.jobs.jobs()}
+        if self.current_model is not None:
+            endpoints.add(self.current_model.endpoint_id)
+        endpoints.update(self.state.recents)
+        if not endpoints:
+            self.notify(
+                "Which models? Choose one first (or: faltui history --import --endpoint E).",
+                markup=False,
+            )
+            return
+        status = self.status_bar
+        status.set_busy(f"importing fal's request history of {len(endpoints)} model(s)…")
+        try:
+            report = await import_fal_history(
+                services.client,
+                services.journal,
+                sorted(endpoints),
+                start=time.time() - days * 86_400,
+            )
+        except FaltuiError as exc:
+            self.notify(str(exc), title="Import failed", severity="error", markup=False)
+            return
+        finally:
+            status.set_busy(None)
+        services.jobs.load_history(limit=HISTORY_LIMIT)  # the imported jobs join the list
+        if services.auto_download.enabled:
+            for job in report.imported:
+                if job.state is JobState.done:
+                    services.auto_download.save_later(job)
+        failed = "".join(f"\n{e}: {why}" for e, why in report.failed.items())
+        self.notify(
+            f"fal's request history (last {days} days): {report.summary()}{failed}",
+            title="Import",
+            severity="warning" if report.failed else "information",
+            markup=False,
+        )
+        if report.imported:
+            self._follow = report.imported[-1].id
 
     def filter_jobs(self, state: str | None) -> None:
         """Show only jobs in one state (``None``: all)."""

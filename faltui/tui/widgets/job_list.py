@@ -121,7 +121,7 @@ class JobList(ScrollView, can_focus=True, inherit_bindings=False):
         super().__init__(name=name, id=id, classes=classes)
         self.rows = rows
         self._lines: LRUCache[tuple[Any, ...], Strip] = LRUCache(LINE_CACHE_SIZE)
-        self._widths: dict[str, int] = column_widths(80)
+        self._widths: dict[str, int] = column_widths(80, cost=rows.cost_of is not None)
         self._widths_for = 80
         self._styles: dict[str, Style] | None = None
         self._generation = 0
@@ -199,7 +199,7 @@ class JobList(ScrollView, can_focus=True, inherit_bindings=False):
         """Column widths for a line ``width`` cells wide (recomputed when that changes)."""
         if width != self._widths_for:
             self._widths_for = width
-            self._widths = column_widths(width)
+            self._widths = column_widths(width, cost=self.rows.cost_of is not None)
 
     # -- repainting ------------------------------------------------------------------------
 
@@ -387,7 +387,7 @@ class JobList(ScrollView, can_focus=True, inherit_bindings=False):
             if len(title) + (2 if rows.sort == column else 0) > column_width:
                 title = SHORT_TITLES.get(column, title)
             label = f"{title} {arrow}" if rows.sort == column else title
-            text.append(pad(label, column_width, right=column == "elapsed"))
+            text.append(pad(label, column_width, right=column in ("elapsed", "cost")))
             text.append(" " * GAP)
         strip = self._strip(text, width, style)
         self._lines[key] = strip
@@ -441,6 +441,7 @@ class JobList(ScrollView, can_focus=True, inherit_bindings=False):
             searchable.append((len(text) - widths["prompt"] - GAP, len(text) - GAP))
         cell(texts.state_text, "state", state_colour + Style(bold=texts.state is JobState.running))
         cell(elapsed, "elapsed", right=True)
+        cell(texts.cost, "cost", right=True)
         self._progress_cell(text, texts.progress, texts.fraction, widths.get("progress", 0), styles)
         problem = texts.state in PROBLEM_STATES
         cell(texts.log, "log", state_colour if problem else None)

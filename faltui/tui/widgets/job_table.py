@@ -206,6 +206,7 @@ class JobTable(Widget):
         *,
         clock: Clock = time.time,
         export_dir: Path | None = None,
+        cost_of: Callable[[Job], str] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -214,6 +215,7 @@ class JobTable(Widget):
         self.clock = clock
         self.export_dir = export_dir
         self.rows = JobRows(now=clock())
+        self.rows.cost_of = cost_of
         self._filter_name = "all"
         self._bar_text = ""
 
@@ -281,6 +283,12 @@ class JobTable(Widget):
         old_row = self.rows.cursor_index
         changes = self.rows.upsert(jobs, now=self.clock())
         self._apply(changes, old_row)
+
+    def refresh_costs(self) -> None:
+        """Re-read every job's cost (prices arrived or changed)."""
+        if self.rows.cost_of is not None:
+            old_row = self.rows.cursor_index
+            self._apply(self.rows.retext(), old_row)
 
     def remove_jobs(self, job_ids: Iterable[str]) -> None:
         """Take jobs off the list (the main screen archives them in the journal first)."""

@@ -132,6 +132,10 @@ class ParamForm(Widget):
         #: Where the form's content came from (a forked job), if anywhere.
         self._fork: ForkNote | None = None
         self._queued: tuple[str, Draft] | None = None
+        #: What the next queued load says about where its values came from (a send-to).
+        self._queued_note: str | None = None
+        #: The note shown in the origin line while no fork is (``queue_values``).
+        self.origin_note: str | None = None
         self._last_focused: Widget | None = None
         self._save_timer: Timer | None = None
         self._unsaved = False
@@ -194,8 +198,12 @@ class ParamForm(Widget):
         endpoint_id = str(schema.endpoint_id or "")
         if draft is None and values is not None:
             draft = Draft(dict(values))
+        note = None
         if draft is None and self._queued is not None and self._queued[0] == endpoint_id:
             draft = self._queued[1]
+            note = self._queued_note
+        self.origin_note = note
+        self._queued_note = None
         if draft is None and self.drafts is not None and endpoint_id:
             draft = self.drafts.draft_for(endpoint_id)
         self._queued = None
@@ -267,6 +275,12 @@ class ParamForm(Widget):
         values = copy.deepcopy(job.input) if isinstance(job.input, dict) else {}
         self._queued = (job.endpoint_id, Draft(values, fork=ForkNote(job.id, seed)))
 
+    def queue_values(self, endpoint_id: str, values: dict[str, Any], note: str) -> None:
+        """Start the next ``load`` of ``endpoint_id`` from ``values`` (e.g. a send to another
+        model); ``note`` says where they came from, above the fields."""
+        self._queued = (endpoint_id, Draft(copy.deepcopy(values)))
+        self._queued_note = note
+
     async def settled(self) -> None:
         """Wait until the fields of the latest ``load`` are mounted (and can take focus)."""
         while self._swap_done is not None and not self._swap_done.done():
@@ -336,8 +350,8 @@ class ParamForm(Widget):
         line = self.query_one("#form-origin", Static)
         fork = self._fork
         if fork is None:
-            line.update("")
-            line.set_class(False, "-shown")
+            line.update(Text(self.origin_note or ""))
+            line.set_class(bool(self.origin_note), "-shown")
             return
         text = f"Forked from job {short_id(fork.job_id)}"
         if fork.seed is not None:

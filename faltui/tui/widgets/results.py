@@ -147,6 +147,7 @@ class ResultsPane(Widget):
         Binding("s", "save_subtitles", "Save SRT+VTT", show=False, id="results.subtitles"),
         Binding("v", "toggle_raw", "Raw JSON", id="results.raw"),
         Binding("m", "toggle_maximize", "Maximize", id="results.maximize"),
+        Binding("t", "send_to", "Send to model", id="results.send"),
     ]
 
     #: Show images inline (off with ``FALTUI_NO_PREVIEW`` set, or in tests via the class).
@@ -161,6 +162,14 @@ class ResultsPane(Widget):
         def __init__(self, job_id: str) -> None:
             super().__init__()
             self.job_id = job_id
+
+    class SendRequested(Message):
+        """Send the job's outputs to another model (``first``: the selected output's URL)."""
+
+        def __init__(self, job_id: str, first: str | None) -> None:
+            super().__init__()
+            self.job_id = job_id
+            self.first = first
 
     def __init__(
         self,
@@ -556,6 +565,16 @@ class ResultsPane(Widget):
             "download_all": self.action_download_all,
         }
         handlers[action]()
+
+    def action_send_to(self) -> None:
+        """Send the job's outputs (the selected one first) to another model."""
+        item = self.selected_item
+        job = item.job if item is not None and item.job is not None else self.job
+        if job is None:
+            self.notify("No job selected.", markup=False)
+            return
+        first = item.url or item.text if item is not None else None
+        self.post_message(self.SendRequested(job.id, first))
 
     def action_copy(self) -> None:
         """Copy the URL of the selected file, the selected text, or (raw view) the JSON."""

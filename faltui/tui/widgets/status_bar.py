@@ -74,6 +74,7 @@ class StatusBar(Static):
         self._busy: str | None = None
         self._shown: Text | None = None
         self._price: str | None = None
+        self._spend: str | None = None
 
     def on_mount(self) -> None:
         self._render_line()
@@ -86,6 +87,13 @@ class StatusBar(Static):
     def set_price(self, price: str | None) -> None:
         """Show the chosen model's unit price (``None`` hides it)."""
         self._price = price
+        self._render_line()
+
+    def set_spend(self, spend: str | None) -> None:
+        """Show today's and the session's spend (``today 0.1 USD · session 0.05 USD``)."""
+        if spend == self._spend:
+            return
+        self._spend = spend
         self._render_line()
 
     def set_counts(self, counts: Mapping[str, int]) -> None:
@@ -110,22 +118,24 @@ class StatusBar(Static):
 
     def _line(self) -> Text:
         """The fullest line that fits: on a narrow terminal the emulator's address and the
-        key's source go first, then the price, then the model; the job counts stay."""
+        key's source go first, then the price, then the model, then the spend; the job
+        counts stay."""
         room = self.content_region.width or 10_000
         full, compact = self._connections
         variants = (
-            (full, True, True),
-            (compact, True, True),
-            (compact, True, False),
-            (compact, False, False),
+            (full, True, True, True),
+            (compact, True, True, True),
+            (compact, True, False, True),
+            (compact, False, False, True),
+            (compact, False, False, False),
         )
-        for connection, model, price in variants:
-            line = self._assemble(connection, model, price)
+        for connection, model, price, spend in variants:
+            line = self._assemble(connection, model, price, spend)
             if line.cell_len <= room:
                 return line
         return line
 
-    def _assemble(self, connection: Text, model: bool, price: bool) -> Text:
+    def _assemble(self, connection: Text, model: bool, price: bool, spend: bool = True) -> Text:
         text = Text("faltui ", style="bold")
         text.append_text(connection)
         if self._model and model:
@@ -145,6 +155,9 @@ class StatusBar(Static):
                     text.append(" · ")
                 # Outcome unknown needs the user's eye (it may have run; R reconciles it).
                 text.append(part, style="bold" if state == "unknown" else "")
+        if self._spend and spend:
+            text.append(" │ ", style="dim")
+            text.append(f"spent {self._spend}")
         if self._busy:
             text.append(" │ ", style="dim")
             text.append(one_line(self._busy, PART_LIMIT), style="italic")
