@@ -130,3 +130,40 @@ async def test_submit_many_dialog_offers_the_last_count_and_names_its_keys(
         await pilot.press("escape")
         await pilot.pause()
         assert len(app.services.jobs.jobs()) == 2
+
+
+@pytest.mark.parametrize("pane", ["models", "jobs", "results"])
+async def test_question_mark_opens_help_from_every_pane_without_a_text_field(
+    tmp_path: Path, pane: str
+) -> None:
+    """``?`` opens help wherever a printable key is not expected (the models pane's empty
+    search box included), and escape brings the user back to the same pane."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.main.action_pane(pane)
+        await pilot.pause()
+        focused = app.focused
+        assert focused is not None and app.main.pane_widget(pane) in focused.ancestors_with_self
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen) and app.focused is focused
+
+
+async def test_f1_opens_help_from_a_text_field_where_question_mark_is_typed(
+    tmp_path: Path,
+) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        search = app.main.browser.query_one("#browser-search", Input)
+        await pilot.press(*"flux")
+        await pilot.press("question_mark")  # inside a query: a character
+        assert search.value == "flux?" and not isinstance(app.screen, HelpScreen)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.focused is search and search.value == "flux?"
