@@ -152,30 +152,39 @@ async def test_four_images_make_a_contact_sheet_the_keys_act_on(
         assert sheet.highlighted == 3
 
 
-async def test_a_big_batch_is_shown_a_page_of_cells_at_a_time(tmp_path: Path) -> None:
-    """×60: only a page of cells is mounted (a widget per cell would stall the app at ×500);
-    moving past its end mounts the next page, and only its thumbnails are fetched."""
-    from test_results_layout import make_app, png_url
+async def show_batch(app: Any, pilot: Any, count: int) -> tuple[list[Job], ResultsPane]:
+    """``count`` finished one-image jobs as one ×N batch, the first highlighted, then the
+    keyboard in Results (its contact sheet)."""
+    from test_results_layout import png_url
 
     from faltui.core.job import JobEvent
 
+    jobs = [
+        done(f"b{n}", {"images": [{"url": png_url(40 + n, 30), "content_type": "image/png"}]})
+        for n in range(count)
+    ]
+    main = app.main
+    for job in jobs:
+        app.services.jobs._jobs[job.id] = job
+        main._on_job_event(JobEvent(job, "updated"))
+    main._batches.update(dict.fromkeys([j.id for j in jobs], tuple(j.id for j in jobs)))
+    main.flush_jobs()
+    main.job_table.select_job("b0")
+    results: ResultsPane = main.results
+    await until(lambda: results.job is jobs[0])
+    await pilot.press("escape", "4")
+    await settled(app, pilot)
+    return jobs, results
+
+
+async def test_a_big_batch_is_shown_a_page_of_cells_at_a_time(tmp_path: Path) -> None:
+    """×60: only a page of cells is mounted (a widget per cell would stall the app at ×500);
+    moving past its end mounts the next page, and only its thumbnails are fetched."""
+    from test_results_layout import make_app
+
     app = make_app(tmp_path)
     async with app.run_test(size=(160, 48)) as pilot:
-        jobs = [
-            done(f"b{n}", {"images": [{"url": png_url(40 + n, 30), "content_type": "image/png"}]})
-            for n in range(60)
-        ]
-        main = app.main
-        for job in jobs:
-            app.services.jobs._jobs[job.id] = job
-            main._on_job_event(JobEvent(job, "updated"))
-        main._batches.update(dict.fromkeys([j.id for j in jobs], tuple(j.id for j in jobs)))
-        main.flush_jobs()
-        main.job_table.select_job("b0")
-        results = main.results
-        await until(lambda: results.job is jobs[0])
-        await pilot.press("escape", "4")
-        await settled(app, pilot)
+        jobs, results = await show_batch(app, pilot, 60)
         sheet = results.query_one(ContactSheet)
         assert [t.index for t in sheet.query(Thumb)] == list(range(PAGE_CELLS))
         assert f"cells 1–{PAGE_CELLS} of 60" in str(results.query_one("#results-head").render())
@@ -213,27 +222,12 @@ async def test_the_sheet_wraps_into_rows_and_moves_by_rows(
 
 
 async def test_a_batch_is_one_sheet_and_the_job_list_follows(tmp_path: Path) -> None:
-    from test_results_layout import make_app, png_url
-
-    from faltui.core.job import JobEvent
+    from test_results_layout import make_app
 
     app = make_app(tmp_path)
     async with app.run_test(size=(160, 48)) as pilot:
-        jobs = [
-            done(f"b{n}", {"images": [{"url": png_url(40 + n, 30), "content_type": "image/png"}]})
-            for n in range(3)
-        ]
+        jobs, results = await show_batch(app, pilot, 3)
         main = app.main
-        for job in jobs:
-            app.services.jobs._jobs[job.id] = job
-            main._on_job_event(JobEvent(job, "updated"))
-        main._batches.update(dict.fromkeys([j.id for j in jobs], tuple(j.id for j in jobs)))
-        main.flush_jobs()
-        main.job_table.select_job("b0")
-        results = main.results
-        await until(lambda: results.job is jobs[0])
-        await pilot.press("escape", "4")
-        await settled(app, pilot)
         sheet = results.query_one(ContactSheet)
         assert app.focused is sheet
         labels = [str(t.query_one(".thumb-label", Static).render()) for t in sheet.query(Thumb)]
