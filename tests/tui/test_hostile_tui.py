@@ -37,6 +37,7 @@ from faltui.core.job import JobState
 from faltui.emulator import Emulator
 from faltui.tui.app import FaltuiApp
 from faltui.tui.format import one_line
+from faltui.tui.job_cells import row_texts
 from faltui.tui.screens.help import HelpScreen
 from faltui.tui.screens.job_detail import JobDetailScreen
 from faltui.tui.screens.quit import QuitScreen
@@ -299,12 +300,15 @@ async def test_hostile_jobs_in_the_job_list_search_contact_sheet_media_facts_and
         await pilot.pause()
         table = app.main.job_table
 
-        # The rows: model, prompt, state and log columns, every string literal.
+        # The rows: model, prompt, state and cost columns, every string literal (at 160
+        # columns the cost column takes the last log's place).
         shown = visible(app)
         assert "evil/[bold]…" in shown  # the model column
-        assert "a lighthouse [/docs] …" in shown  # the prompt column
-        assert "[@click=app.quit]quit…" in shown
-        assert "broken \\udc9b…" in shown  # the log column: a lone surrogate as an escape
+        assert "a lighthouse [/docs] at dusk…" in shown  # the prompt column
+        assert "[@click=app.quit]quit the ap…" in shown
+        # The last log, where a wider list shows it: a lone surrogate as an escape.
+        logs = [row_texts(job, "").log for job in manager.jobs()]
+        assert any(log.startswith("broken \\udc9b") for log in logs), logs
         assert_unharmed(app, shots, "job list rows")
         for target in ("quit the app", "[/docs]", "loud[/bold]"):
             assert await click_text(pilot, app, target), target
