@@ -640,3 +640,29 @@ async def test_cancel_errors_are_raised_and_job_stays_tracked() -> None:
     assert manager.scheduler.is_tracking(job.id) and not job.final
     await manager.aclose()
     assert manager.scheduler.tracked == 0
+
+
+async def test_a_done_job_without_its_result_fetches_it_without_resubmitting(
+    harness: Harness, emulator: Any
+) -> None:
+    """A finished job salvaged from a damaged journal keeps its request id but not its result:
+    ``fetch_result`` asks fal for the result only (never a submit) and journals it."""
+    first = harness.manager()
+    job = await first.submit(ENDPOINT, {"prompt": "salvaged"})
+    assert await first.wait_all(timeout=20) and job.state is JobState.done
+    expected = job.result
+    await first.aclose()
+    conn = sqlite3.connect(harness.journal_path)
+    conn.execute("UPDATE jobs SET result = NULL, handle = NULL WHERE id = ?", (job.id,))
+    conn.commit()
+    conn.close()
+    second = harness.manager()
+    (salvaged,) = second.load_history()
+    assert salvaged.state is JobState.done and salvaged.result is None
+    fetched = await second.fetch_result(salvaged.id)
+    assert fetched.result == expected
+    assert emulator.counters["submit"] == 1  # a result call, never a resubmit
+    assert "updated" in kinds(harness.events, salvaged)
+    third = harness.manager()
+    (stored,) = third.load_history()
+    assert stored.result == expected  # journaled

@@ -657,6 +657,22 @@ class JobManager:
         self._finish(job, JobState.done, None, None)
         return True
 
+    async def fetch_result(self, job_id: str) -> Job:
+        """Fetch the result of a finished job that has none here (one salvaged from a damaged
+        journal, say): a result call only, idempotent, never a resubmit. Raises fal's error
+        (``NotFoundError`` once fal no longer keeps it)."""
+        job = self._require(job_id)
+        if job.state is not JobState.done or job.result is not None or job.request_id is None:
+            return job
+        if job.handle is None:
+            job.handle = self.client.handle_for(job.endpoint_id, job.request_id)
+        answer = await self.client.result_answer(job.handle, failed=False)
+        job.result = answer.output
+        job.billable_units = answer.billable_units
+        self._record(job)
+        self._emit(job, "updated")
+        return job
+
     def on_gone(self, job: Job, error: NotFoundError) -> None:
         """fal answers 404 for the request: it expired or never existed."""
         if not job.final:

@@ -199,3 +199,26 @@ async def test_a_batch_does_not_pull_the_cursor_back_once_the_user_moved_it(
         assert table.selected_job_id == first.id
         results = app.query_one(ResultsPane)
         assert results.job is not None and results.job.id == first.id
+
+
+async def test_a_done_job_without_its_result_fetches_it_once_shown(
+    emu_settings: Settings, emulator: Emulator
+) -> None:
+    """A finished job salvaged from a damaged journal (request id, no result): highlighting it
+    fetches the result from fal (a result call, never a resubmit) and Results shows it."""
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(160, 45)) as pilot:
+        manager = app.services.jobs
+        job = await manager.submit("fal-ai/flux/dev", {"prompt": "salvaged", "seed": 5})
+        await until(lambda: job.state is JobState.done)
+        expected = job.result
+        job.result = None  # what a salvaged row holds
+        app.main._mark_dirty(job)
+        app.main.flush_jobs()
+        app.main.job_table.select_job(job.id)
+        results = app.query_one(ResultsPane)
+        await until(lambda: job.result == expected, what="the result fetched again")
+        await until(lambda: app.query_one(OutputList).option_count >= 1)
+        assert results.job is job and results.selected_item is not None
+        assert emulator.counters["submit"] == 1
+        await pilot.pause()

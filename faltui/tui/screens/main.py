@@ -913,6 +913,28 @@ class MainScreen(Screen[None]):
         message.stop()
         self.job_table.select_job(message.job_id)
 
+    @on(ResultsPane.ResultWanted)
+    def _on_result_wanted(self, message: ResultsPane.ResultWanted) -> None:
+        message.stop()
+        self._fetch_result(message.job_id)
+
+    @work(group="results-fetch", exit_on_error=False)
+    async def _fetch_result(self, job_id: str) -> None:
+        """Fetch the result of a finished job that has none here (salvaged from a damaged
+        journal): shown once it arrives, or why it cannot be."""
+        try:
+            await self.services.jobs.fetch_result(job_id)
+        except NotFoundError:
+            self.notify(
+                "fal no longer has this job's result (results are kept for a limited time).",
+                title="Result gone",
+                severity="warning",
+                markup=False,
+            )
+        except FaltuiError as exc:
+            title = "Could not fetch the result"
+            self.notify(str(exc), title=title, severity="error", markup=False)
+
     @on(ResultsPane.SendRequested)
     def _on_send_requested(self, message: ResultsPane.SendRequested) -> None:
         message.stop()

@@ -163,6 +163,13 @@ class ResultsPane(Widget):
             super().__init__()
             self.job_id = job_id
 
+    class ResultWanted(Message):
+        """A finished job's result is not known here (fetch it from fal, once)."""
+
+        def __init__(self, job_id: str) -> None:
+            super().__init__()
+            self.job_id = job_id
+
     class SendRequested(Message):
         """Send the job's outputs to another model (``first``: the selected output's URL)."""
 
@@ -194,6 +201,8 @@ class ResultsPane(Widget):
         self._problems: dict[str, str] = {}
         self._player: subprocess.Popen[bytes] | None = None
         self._generation = 0
+        #: Jobs whose missing result was asked for (once each).
+        self._result_asked: set[str] = set()
         #: Whether fal's request history is being searched for a job (by local id) right now.
         self.is_reconciling: Callable[[str], bool] = lambda _job_id: False
 
@@ -421,6 +430,9 @@ class ResultsPane(Widget):
         item = self.selected_item
         if item is None and job.result is None:
             self._body(Text("The job is done but its result has not been fetched (yet)."))
+            if job.request_id and job.id not in self._result_asked:
+                self._result_asked.add(job.id)
+                self.post_message(self.ResultWanted(job.id))
             return
         if item is None:
             note = Text("The result has no files or texts. Press v for the raw JSON.\n\n")
