@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import json
 import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from faltui.core.config import load_settings
 from faltui.core.journal import Journal
 from faltui.emulator import Emulator
 from faltui.services import MEMBERS, Services
+from tests.journal_lock import journal_locked
 
 FLUX = "fal-ai/flux/dev"
 CLI_DIR = Path(__file__).resolve().parents[1] / "faltui" / "cli"
@@ -148,18 +148,6 @@ def test_each_command_builds_one_session_and_makes_only_what_it_uses(
 
 # -- a journal locked by another process --------------------------------------------------------
 
-#: Holds an exclusive lock in rollback mode: nobody can even read the journal until it stops.
-_LOCKER = textwrap.dedent(
-    """
-    import sqlite3, sys, time
-    conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-    conn.execute("PRAGMA journal_mode=DELETE")
-    conn.execute("BEGIN EXCLUSIVE")
-    print("locked", flush=True)
-    time.sleep(120)
-    """
-)
-
 
 @pytest.fixture
 def locked_journal(
@@ -169,15 +157,8 @@ def locked_journal(
     monkeypatch.setattr(journal_module, "LOCK_WAIT", 0.5)
     path = load_settings().paths.journal_file
     Journal(path).close()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _LOCKER, str(path)], stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
-    try:
+    with journal_locked(path, rollback=True) as proc:
         yield proc
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 def test_models_and_schema_never_touch_a_locked_journal_but_run_refuses(

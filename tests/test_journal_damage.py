@@ -15,7 +15,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +29,7 @@ from faltui.core.job import Job, JobState
 from faltui.core.journal import Journal, JournalUnavailable
 from faltui.emulator import DEMO_KEY, Emulator
 from tests.beyond_support import point_cli_at
+from tests.journal_lock import journal_locked
 
 FLUX = "fal-ai/flux/dev"
 ROOT = Path(__file__).resolve().parents[1]
@@ -295,31 +295,13 @@ def test_unwritable_journal_refuses_to_submit_but_still_reads(
 
 # -- locked by another process ---------------------------------------------------------------------
 
-_LOCKER = textwrap.dedent(
-    """
-    import sqlite3, sys, time
-    conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-    conn.execute("BEGIN EXCLUSIVE")
-    conn.execute("UPDATE schema_version SET version = version")
-    print("locked", flush=True)
-    time.sleep(120)
-    """
-)
-
 
 @pytest.fixture
 def locker(home: Path, cli_env: Emulator) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
     path = journal_path(home)
     live = fill(path, cli_env, n_live=1, n_done=3)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _LOCKER, str(path)], stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
-    try:
+    with journal_locked(path) as proc:
         yield proc, live
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 def test_locked_journal_reads_but_refuses_to_submit_and_names_the_holder(

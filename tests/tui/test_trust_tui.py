@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import subprocess
-import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from hostile import ESCAPES, MARKUP
+from journal_lock import journal_locked
 from terminal import assert_output_safe, run_recorded, screen_of
 from textual.command import CommandPalette
 from waits import search_palette, until
@@ -120,18 +119,6 @@ async def test_without_a_journal_a_banner_says_why_and_every_submit_is_refused(
         assert_output_safe(app, "banner")
 
 
-LOCKER = textwrap.dedent(
-    """
-    import sqlite3, sys, time
-    conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-    conn.execute("BEGIN EXCLUSIVE")
-    conn.execute("UPDATE schema_version SET version = version")
-    print("locked", flush=True)
-    time.sleep(120)
-    """
-)
-
-
 @pytest.fixture
 def locked_journal(emu_settings: Settings, emulator: Emulator) -> Iterator[subprocess.Popen[str]]:
     """A journal holding one finished job, locked by another process for writing."""
@@ -141,15 +128,8 @@ def locked_journal(emu_settings: Settings, emulator: Emulator) -> Iterator[subpr
         done = Job(FLUX, {"prompt": "done before"}, state=JobState.done, request_id="old-1")
         done.result = {"images": []}
         journal.record(done)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", LOCKER, str(path)], stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
-    try:
+    with journal_locked(path) as proc:
         yield proc
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 async def test_a_locked_journal_refuses_a_rerun_then_is_used_once_free(
