@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from faltui.cli.budget_gate import check_budget_or_stop
@@ -261,7 +262,7 @@ async def _run_queued(
     )
     _note_seeds([job.input for job in jobs], console)
     if args.count > 1:
-        return await _report_many(services, jobs, args, console)
+        return await report_jobs(services, jobs, args, console)
     (job,) = jobs
     if job.state is JobState.unknown:
         raise CliFailure(f"{job.error} (local job id {job.id})", EXIT_FAILED)
@@ -395,36 +396,42 @@ def _seed_of(job: Job) -> Any:
     return job.input.get("seed") if isinstance(job.input, dict) else None
 
 
-async def _report_many(
+async def report_jobs(
     services: Services,
     jobs: list[Job],
     args: argparse.Namespace,
     console: Console,
+    *,
+    head: Callable[[Job], dict[str, Any]] | None = None,
+    label: str = "",
+    expected: int | None = None,
 ) -> int:
-    """``--count N``: one JSON line per job, in submission order (see the module docstring)."""
+    """Several jobs (``--count N``, a sweep): one JSON line per job, in submission order (see
+    the module docstring). ``head``: what each line starts with (default: its seed);
+    ``label``: what the summary line names; ``expected``: how many jobs there should have
+    been (fewer sent is a failure)."""
+    head = head or (lambda job: {"seed": _seed_of(job)})
+    expected = len(jobs) if expected is None else expected
     # Refused, or sent without an answer (unknown: never resent; `faltui reconcile` settles it).
     refused = [job for job in jobs if not job.request_id]
-    console.note(f"submitted {len(jobs) - len(refused)} of {len(jobs)} jobs")
+    console.note(f"{label}submitted {len(jobs) - len(refused)} of {expected} jobs")
     if args.async_:
         for job in jobs:
             console.line(job.request_id or "")
         return EXIT_FAILED if refused else EXIT_OK
     if not args.wait:
         for job in jobs:
-            handle = job.handle.to_dict() if job.handle else {"request_id": job.request_id}
+            line = {**head(job)}
+            line.update(job.handle.to_dict() if job.handle else {"request_id": job.request_id})
             if job.error:
-                handle["error"] = job.error
-            console.line(json.dumps({**handle, "seed": _seed_of(job)}, ensure_ascii=False))
+                line["error"] = job.error
+            console.line(json.dumps(line, ensure_ascii=False))
         return EXIT_FAILED if refused else EXIT_OK
     finished = await services.jobs.wait_all(args.timeout)
     console.end_progress()
     code = EXIT_OK
     for job in jobs:
-        line: dict[str, Any] = {
-            "request_id": job.request_id,
-            "seed": _seed_of(job),
-            "state": job.state.value,
-        }
+        line = {**head(job), "request_id": job.request_id, "state": job.state.value}
         if job.state is JobState.done:
             line["result"] = job.result
             if args.download and job.result is not None:
@@ -439,7 +446,9 @@ async def _report_many(
     if not finished:
         console.note(f"timed out after {args.timeout:g}s; some jobs are still running")
         return EXIT_TIMEOUT
-    return code if all(job.state is JobState.done for job in jobs) else EXIT_FAILED
+    if len(jobs) < expected or any(job.state is not JobState.done for job in jobs):
+        return EXIT_FAILED
+    return code
 
 
 async def _report(services: Services, job: Job, args: argparse.Namespace, console: Console) -> int:

@@ -18,22 +18,18 @@ any failed, 2 for a bad sweep (nothing sent), 3 on timeout.
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from faltui.cli.budget_gate import gate_estimate
-from faltui.cli.library import save_to_library
 from faltui.cli.payload import build_payload
+from faltui.cli.run import report_jobs
 from faltui.cli.support import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_TIMEOUT,
     EXIT_USAGE,
     CliFailure,
     Console,
 )
 from faltui.core.budget import Budget
-from faltui.core.job import Job, JobState
+from faltui.core.job import Job
 from faltui.core.schema import EndpointSchema, Field
 from faltui.core.sweep import SweepInvalid, axes_from_items, estimate_sweep, plan_sweep
 from faltui.core.sweep_run import SWEEP_PRIORITY, SweepRun
@@ -114,47 +110,9 @@ async def run_sweep(
     )
     jobs = await run.run()
     sent = [job for job in jobs if job is not None]
-    refused = [job for job in sent if not job.request_id]
-    console.note(f"sweep {run.id}: submitted {len(sent) - len(refused)} of {plan.count} jobs")
-    if args.async_:
-        for job in sent:
-            console.line(job.request_id or "")
-        return EXIT_FAILED if refused else EXIT_OK
-    if not args.wait:
-        for job in sent:
-            entry = _line(job)
-            entry.update(job.handle.to_dict() if job.handle else {"request_id": job.request_id})
-            if job.error:
-                entry["error"] = job.error
-            console.line(json.dumps(entry, ensure_ascii=False))
-        return EXIT_FAILED if refused else EXIT_OK
-    finished = await services.jobs.wait_all(args.timeout)
-    console.end_progress()
-    for job in sent:
-        entry = _line(job)
-        entry.update({"request_id": job.request_id, "state": job.state.value})
-        if job.state is JobState.done:
-            entry["result"] = job.result
-        else:
-            entry["error"] = job.error
-        console.line(json.dumps(entry, ensure_ascii=False))
-    code = EXIT_OK
-    if args.download:
-        from faltui.cli.run import download_outputs
-
-        for job in sent:
-            if job.state is JobState.done and job.result is not None:
-                saved = await download_outputs(
-                    services, job.result, job.request_id, args.download, console
-                )
-                code = max(code, saved)
-    await save_to_library(services, sent, console)
-    if not finished:
-        console.note(f"timed out after {args.timeout:g}s; some jobs are still running")
-        return EXIT_TIMEOUT
-    if len(sent) < plan.count or any(job.state is not JobState.done for job in sent):
-        return EXIT_FAILED
-    return code
+    return await report_jobs(
+        services, sent, args, console, head=_line, label=f"sweep {run.id}: ", expected=plan.count
+    )
 
 
 def _line(job: Job) -> dict[str, Any]:
