@@ -317,7 +317,7 @@ def test_locked_journal_reads_but_refuses_to_submit_and_names_the_holder(
     assert code == 2, err
     no_traceback(err)
     assert "locked by" in err
-    if Path("/proc").is_dir():
+    if sys.platform == "linux":  # lock holders are named where /proc lists them
         assert f"pid {proc.pid}" in err
     assert time.monotonic() - started >= 0.5  # it waited briefly first
     assert cli_env.counters["submit"] == submits  # nothing sent unrecorded

@@ -165,7 +165,7 @@ def test_spend_by_model_and_day_from_the_journal(emulator, tmp_path, monkeypatch
         code, _, err = run_cli(capsys, "run", *argv, "-w")
         assert code == 0, err
     old = _old_job(home, days_ago=3)
-    found = asyncio.run(get_prices(None, _settings(emulator), [FLUX, SCHNELL]))
+    found = asyncio.run(get_prices(None, _settings(emulator, tmp_path), [FLUX, SCHNELL]))
     prices = {p.endpoint_id: p for p in found}
     flux, schnell = prices[FLUX].unit_price, prices[SCHNELL].unit_price
 
@@ -203,8 +203,8 @@ def test_spend_by_model_and_day_from_the_journal(emulator, tmp_path, monkeypatch
     assert code == 2 and "--since: cannot read 'last tuesday'" in err
 
 
-def _settings(emulator: Emulator):
-    return emulator.settings(Path("/nonexistent"), key=DEMO_KEY)
+def _settings(emulator: Emulator, home: Path):
+    return emulator.settings(home, key=DEMO_KEY)
 
 
 def test_usage_api_with_an_admin_key(emulator, tmp_path, monkeypatch, capsys):
@@ -281,7 +281,7 @@ def test_summaries_group_and_order() -> None:
 
 def test_a_budget_stops_run_count_4_until_yes(emulator, tmp_path, monkeypatch, capsys) -> None:
     home = point_cli_at(emulator, tmp_path / "home", monkeypatch)
-    (price,) = asyncio.run(get_prices(None, _settings(emulator), [FLUX]))
+    (price,) = asyncio.run(get_prices(None, _settings(emulator, tmp_path), [FLUX]))
     each = price.unit_price
     write_config(home, f"[budget]\nper_day = {3 * each}\n")  # three images a day
 
