@@ -267,8 +267,8 @@ class ResultsPane(Widget):
         key = (*((j.id, j.state, id(j.result)) for j in jobs), job.id)
         same = self.job is not None and key == self._shown_key
         self.job = job
-        self._head(self._head_text(job, jobs))
         if same:
+            self._head(self._head_text(job, jobs))
             if job.state is not JobState.done and not self.raw:
                 self._body(self.status_text(job))
             return
@@ -279,7 +279,7 @@ class ResultsPane(Widget):
             self._set_items(batch_items(jobs), prefer=job)
         else:
             self._set_items(items_for(job.result, job.request_id or job.id, job), prefer=job)
-        self._head(self._head_text(job, jobs))  # again: the sheet may show another page now
+        self._head(self._head_text(job, jobs))  # after the items: the sheet's page is known
         self._show_selection()
 
     def _head_text(self, job: Job, jobs: list[Job]) -> Text:
