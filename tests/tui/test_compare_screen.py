@@ -171,6 +171,8 @@ async def test_at_80x24_two_columns_show_and_the_view_follows_the_choice(
         app.main.action_pane("jobs")
         table = app.query_one(JobTable)
         await until(lambda: app.focused is table.job_list, what="the jobs pane focused")
+        await pilot.pause()  # the narrow layout's pane switch settles (it refocuses after)
+        await until(lambda: app.focused is table.job_list, what="still the jobs pane")
         await pilot.press("a")  # mark every shown job
         assert table.marked_ids == [job.id for job in jobs]
         await pilot.press("C")
