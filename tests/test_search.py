@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from faltui.core import bundled
 from faltui.core.catalog import ModelInfo, rank, rank_top
 from faltui.core.search import FEATURED, SearchIndex, mark_word_starts, search_index
+from faltui.core.search_words import DescriptionWords
 
 
 def _reference_rank(
@@ -188,8 +189,9 @@ def test_top_k_returns_the_same_model_objects_and_the_empty_query_lists_everythi
 # -- hostile and random catalogs ---------------------------------------------------------------
 
 #: Few letters, so that words collide: separators, an underscore (a word character to ``\\w``
-#: but not to ``str.isalnum``), digits of other scripts, a mark the index uses itself, spaces.
-ALPHABET = "abte-/_. \n\t٣éÉ\x00ǅ"
+#: but not to ``str.isalnum``), digits (ASCII and of other scripts), a mark the index uses
+#: itself, spaces.
+ALPHABET = "abte1-/_. \n\t٣éÉ\x00ǅ"
 texts = st.text(alphabet=ALPHABET, max_size=10)
 
 
@@ -271,3 +273,16 @@ def test_a_shuffled_catalog_ranks_like_the_rule() -> None:
         assert [m.endpoint_id for m in index.top(query, limit=25).models] == want[:25]
         assert index.top(query, limit=25).total == len(want)
     assert re  # (used by the reference rule)
+
+
+def test_description_words_find_fragments_inside_words_and_leave_the_rest_to_a_scan() -> None:
+    words = DescriptionWords(["upscale images 4x", "remove the background", "", "über-fast tts"])
+    assert words.holders("cal") == {0}
+    assert words.holders("ro") == {1}
+    assert words.holders("4x") == {0}
+    assert words.holders("fast") == {3}
+    assert words.holders("zzz") == set()
+    # Fragments that may span words (or are not ASCII letters and digits) cannot be told.
+    assert words.holders("e i") is None
+    assert words.holders("r-f") is None
+    assert words.holders("über") is None

@@ -29,6 +29,8 @@ from itertools import compress, count, filterfalse, repeat
 from operator import contains, is_, not_
 from typing import TYPE_CHECKING, NamedTuple
 
+from faltui.core.search_words import DescriptionWords
+
 if TYPE_CHECKING:
     from faltui.core.catalog import ModelInfo
 
@@ -351,6 +353,7 @@ class SearchIndex:
         self._fields = [m.search_weighted for m in placed]
         self._blobs = [m.search_blob for m in placed]
         self._descs = [m.search_description for m in placed]
+        self._description_words = DescriptionWords(self._descs)
         self._field_text = [m.search_field_text for m in placed]
         self._id_and_name = [m.search_id_and_name for m in placed]
         self._marked = [m.search_marked for m in placed]
@@ -418,11 +421,9 @@ class SearchIndex:
             spread = [p for p in maybe if p in matched]
             rest = [p for p in rest if p not in matched] if matched else rest
         rest += described_before
-        if len(token) >= 3:
-            descs = map(self._descs.__getitem__, rest)
-            described = list(compress(rest, map(contains, descs, repeat(token))))
-        else:  # scores 0 wherever it is: left unchecked until a longer word needs to know
-            described = rest
+        # A word under three letters scores 0 in the description: left unchecked there until
+        # a longer word needs to know.
+        described = self._described(token, rest) if len(token) >= 3 else rest
         in_play = set(found)
         classes: list[tuple[float, set[int]]] = []
         taken: set[int] = set()
@@ -442,6 +443,14 @@ class SearchIndex:
             classes.append((_DESCRIPTION_SCORE, set(described)))
         undivided = in_play - taken
         return _Word(token, pattern, classes, undivided, found, spread, described)
+
+    def _described(self, token: str, positions: list[int]) -> list[int]:
+        """Those of ``positions`` whose description holds ``token``."""
+        holders = self._description_words.holders(token)
+        if holders is None:
+            descs = map(self._descs.__getitem__, positions)
+            return list(compress(positions, map(contains, descs, repeat(token))))
+        return list(compress(positions, map(holders.__contains__, positions)))
 
     def _divide(self, word: _Word, members: set[int]) -> None:
         """Split the undivided among ``members`` into exact classes and ``unsure``."""
