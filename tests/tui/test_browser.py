@@ -13,6 +13,7 @@ from faltui.core.catalog import ModelInfo
 from faltui.core.state import AppState
 from faltui.tui.format import literal
 from faltui.tui.widgets.model_browser import ModelBrowser
+from faltui.tui.widgets.model_list import ModelList
 
 
 def Model(endpoint_id: str, name: str, category: str, description: str = "") -> ModelInfo:
@@ -105,7 +106,7 @@ async def test_favourite_floats_and_persists(tmp_path: Path) -> None:
         browser.set_query("")
         await pilot.pause()
         assert ids(browser, 1) == ["fal-ai/kokoro"]
-        assert "★" in str(browser.shown and browser.query_one("#browser-list").options[0].prompt)
+        assert "★" in browser.query_one(ModelList).line_text(0)
     assert AppState.load(path).favourites == ["fal-ai/kokoro"]
 
     # A new browser with the saved state lists the favourite first, then recents.

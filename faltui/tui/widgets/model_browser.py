@@ -18,22 +18,14 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Input, OptionList, Select, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Input, Select, Static
 
 from faltui.core.catalog import ModelInfo, rank
 from faltui.core.search import Ranked, SearchIndex
 from faltui.core.state import AppState
 from faltui.tui.format import literal, one_line
+from faltui.tui.widgets.model_list import NAME_LIMIT, ModelList, model_name
 from faltui.tui.widgets.safe_editors import SafeInput
-
-#: Longest name, id or category shown on one line (the rest is cut with …).
-NAME_LIMIT = 200
-
-
-def _name(model: ModelInfo) -> str:
-    """The model's display name on one line (its endpoint id when it has none)."""
-    return one_line(model.display_name, NAME_LIMIT) or one_line(model.endpoint_id, NAME_LIMIT)
 
 
 class Ranker(Protocol):
@@ -65,16 +57,6 @@ class SearchInput(SafeInput):
             await self.app.run_action("app.help")
 
 
-class ModelList(OptionList):
-    """The list of models, with vi-style movement."""
-
-    BINDINGS = [
-        Binding("enter", "select", "Choose", id="browser.choose"),
-        Binding("j", "cursor_down", "Down", show=False, id="browser.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="browser.up"),
-    ]
-
-
 class ModelBrowser(Widget):
     """Find a model: type to rank, filter by category, ``f`` to favourite, ``enter`` to choose."""
 
@@ -82,8 +64,7 @@ class ModelBrowser(Widget):
     ModelBrowser { layout: vertical; height: 1fr; }
     ModelBrowser #browser-search { margin: 0 0 0 0; }
     ModelBrowser #browser-category { margin: 0 0 0 0; }
-    ModelBrowser #browser-list { height: 1fr; min-height: 3; border: none;
-        text-wrap: nowrap; text-overflow: ellipsis; }
+    ModelBrowser #browser-list { height: 1fr; min-height: 3; }
     ModelBrowser #browser-count { height: 1; color: $text-muted; padding: 0 1;
         text-wrap: nowrap; text-overflow: ellipsis; }
     ModelBrowser #browser-about { height: auto; max-height: 8; border-top: solid $panel-lighten-2;
@@ -136,8 +117,8 @@ class ModelBrowser(Widget):
         self._shown: list[ModelInfo] = []
         self._categories: list[str] = []
         self._match_count = 0
-        self._option_cache: dict[tuple[str, bool], Option] = {}
-        self._option_models: dict[tuple[str, bool], ModelInfo] = {}
+        #: What the description shows (the model and its favourite mark), to skip redraws.
+        self._described: tuple[ModelInfo | None, bool] | None = None
 
     # -- composition ---------------------------------------------------------------------
 
@@ -283,45 +264,24 @@ class ModelBrowser(Widget):
 
     def refresh_results(self) -> None:
         """Re-rank and redraw the list, keeping the cursor on the same model when possible."""
-        option_list = self.query_one(ModelList)
+        model_list = self.query_one(ModelList)
         previous = self.highlighted_model
         self._shown, self._match_count = self._top()
-        option_list.set_options(self._option(m) for m in self._shown)
-        if self._shown:
-            index = 0
-            if previous is not None and not self._query_changed:
-                for i, m in enumerate(self._shown):
-                    if m.endpoint_id == previous.endpoint_id:
-                        index = i
-                        break
-            option_list.highlighted = index
+        index = 0 if self._shown else None
+        if previous is not None and not self._query_changed:
+            for i, m in enumerate(self._shown):
+                if m.endpoint_id == previous.endpoint_id:
+                    index = i
+                    break
+        model_list.set_models(self._shown, self._is_favourite, index)
         self._query_changed = False
         self._update_count()
         self._describe(self.highlighted_model)
 
     _query_changed = False
 
-    def _option(self, model: ModelInfo) -> Option:
-        # Options are reused between refreshes: OptionList caches each one's rendering.
-        favourite = self._state is not None and self._state.is_favourite(model.endpoint_id)
-        key = (model.endpoint_id, favourite)
-        option = self._option_cache.get(key)
-        if option is None or self._option_models.get(key) is not model:
-            option = Option(self._prompt(model, favourite), id=model.endpoint_id)
-            self._option_cache[key] = option
-            self._option_models[key] = model
-        return option
-
-    def _prompt(self, model: ModelInfo, favourite: bool) -> Text:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append("★ " if favourite else "  ", style="bold yellow")
-        text.append(_name(model), style="bold")
-        if model.category:
-            text.append("  ")
-            text.append(one_line(model.category, NAME_LIMIT), style="italic dim")
-        text.append("\n  ")
-        text.append(one_line(model.endpoint_id, NAME_LIMIT), style="dim")
-        return text
+    def _is_favourite(self, endpoint_id: str) -> bool:
+        return self._state is not None and self._state.is_favourite(endpoint_id)
 
     def _update_count(self) -> None:
         total = len(self._models)
@@ -332,15 +292,20 @@ class ModelBrowser(Widget):
             label += f" (first {len(self._shown)}; type to narrow)"
         if favs:
             label += f" · ★ {favs}"
-        self.query_one("#browser-count", Static).update(Text(label))
+        # One line, always: its size never changes, so no layout pass.
+        self.query_one("#browser-count", Static).update(Text(label), layout=False)
 
     def _describe(self, model: ModelInfo | None) -> None:
+        shown = (model, model is not None and self._is_favourite(model.endpoint_id))
+        if shown == self._described:
+            return
+        self._described = shown
         target = self.query_one("#browser-description", Static)
         if model is None:
             target.update(Text("No model matches.", style="dim"))
             return
         text = Text()
-        text.append(_name(model), style="bold")
+        text.append(model_name(model), style="bold")
         text.append("\n")
         text.append(one_line(model.endpoint_id, NAME_LIMIT), style="dim")
         if model.category:
@@ -384,13 +349,13 @@ class ModelBrowser(Widget):
         self._query_changed = True
         self.refresh_results()
 
-    @on(OptionList.OptionHighlighted, "#browser-list")
-    def _on_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+    @on(ModelList.Highlighted, "#browser-list")
+    def _on_highlighted(self, event: ModelList.Highlighted) -> None:
         event.stop()
         self._describe(self.highlighted_model)
 
-    @on(OptionList.OptionSelected, "#browser-list")
-    def _on_selected(self, event: OptionList.OptionSelected) -> None:
+    @on(ModelList.Selected, "#browser-list")
+    def _on_selected(self, event: ModelList.Selected) -> None:
         event.stop()
         self.choose_highlighted()
 
@@ -399,18 +364,18 @@ class ModelBrowser(Widget):
         search = self.query_one("#browser-search", Input)
         if not search.has_focus:
             return
-        option_list = self.query_one(ModelList)
+        model_list = self.query_one(ModelList)
         if event.key == "down":
-            option_list.action_cursor_down()
+            model_list.action_cursor_down()
             event.stop()
         elif event.key == "up":
-            option_list.action_cursor_up()
+            model_list.action_cursor_up()
             event.stop()
         elif event.key == "pagedown":
-            option_list.action_page_down()  # type: ignore[no-untyped-call]  # Textual's, unannotated
+            model_list.action_page_down()
             event.stop()
         elif event.key == "pageup":
-            option_list.action_page_up()  # type: ignore[no-untyped-call]  # Textual's, unannotated
+            model_list.action_page_up()
             event.stop()
 
     # -- actions -------------------------------------------------------------------------
