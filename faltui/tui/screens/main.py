@@ -335,6 +335,13 @@ class MainScreen(Screen[None]):
         self.notify("Pane sizes reset.", markup=False)
 
     def _show_pane(self, pane: str) -> None:
+        focused = self.focused
+        if self.narrow and focused is not None and self._pane_of(focused) not in (None, pane):
+            # Its pane is about to be hidden. Let go of the focus first: hidden, the widget
+            # would hand it to a sibling hidden with it, whose focus would bring its pane
+            # back (``on_descendant_focus``), and the pane asked for could end up without
+            # focus at all. The caller focuses the pane shown.
+            self.set_focus(None)
         self.active_pane = pane
         for name in self.PANE_TITLES:
             self.pane_widget(name).display = (not self.narrow) or name == pane
@@ -377,11 +384,16 @@ class MainScreen(Screen[None]):
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         # Keep the tab bar and the active pane in step with the focus (tab key, clicks).
+        name = self._pane_of(event.widget)
+        if name is not None and name != self.active_pane:
+            self._show_pane(name)
+
+    def _pane_of(self, widget: Widget) -> str | None:
+        """The pane holding ``widget`` (None: in none of them)."""
         for name in self.PANE_TITLES:
-            if self.pane_widget(name) in event.widget.ancestors_with_self:
-                if name != self.active_pane:
-                    self._show_pane(name)
-                return
+            if self.pane_widget(name) in widget.ancestors_with_self:
+                return name
+        return None
 
     def panes(self) -> list[tuple[str, Widget]]:
         """Each pane's title and container (for the help screen)."""

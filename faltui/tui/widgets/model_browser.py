@@ -80,8 +80,8 @@ class ModelBrowser(Widget):
     max_shown = 300
 
     #: The search text (not ``query``: that is DOMNode's query method).
-    search_text: reactive[str] = reactive("", init=False)
-    category: reactive[str | None] = reactive(None, init=False)
+    search_text: reactive[str] = reactive("", init=False, repaint=False)
+    category: reactive[str | None] = reactive(None, init=False, repaint=False)
 
     class Chosen(Message):
         """The user picked a model (enter)."""
