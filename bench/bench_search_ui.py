@@ -6,16 +6,20 @@ the query typed so far in the search box *and* the list's count line for it — 
 answers the keystroke. Queries are typed a character at a time, then cleared.
 
 Peer: a bare Textual app with an ``Input``, a ``Static`` count line and an ``OptionList`` of the
-same 170 bundled models, filtered by substring on every change, run by the same Python.
+same models, filtered by substring on every change, run by the same Python.
+
+The catalog is the bundled one (170 models), or with ``--models N`` the bundled one scaled to N
+models as ``bench_search.py`` builds it, given to faltui as its cached live catalog.
 
 Prints figures (no assertions)::
 
-    python bench/bench_search_ui.py [--rounds 3]
+    python bench/bench_search_ui.py [--rounds 3] [--models 5000]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import statistics
@@ -24,10 +28,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for _path in (ROOT, ROOT / "bench"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 COLUMNS, LINES = 160, 48
 QUERIES = ["flux", "video", "whisper", "kling", "speech", "upscale"]
@@ -38,7 +44,7 @@ import json, sys
 from textual.app import App
 from textual.widgets import Input, OptionList, Static
 
-NAMES = json.loads(sys.argv[1])
+NAMES = json.loads(open(sys.argv[1]).read())
 
 class Peer(App):
     def compose(self):
@@ -58,13 +64,27 @@ Peer().run()
 """
 
 
-def bundled_names() -> list[str]:
-    """The bundled catalog's rows as faltui lists them (name and id)."""
+def catalog(count: int | None) -> list[Any]:
+    """The bundled catalog, or (``count``) the bundled one scaled to ``count`` models."""
+    from bench_search import scaled_catalog
+
     from faltui.core.bundled import bundled_models
     from faltui.core.catalog import ModelInfo
 
-    models = [ModelInfo.from_api(raw) for raw in bundled_models()]
-    return [f"{m.display_name}  {m.endpoint_id}" for m in models]
+    if count is None:
+        return [ModelInfo.from_api(raw) for raw in bundled_models()]
+    return scaled_catalog(count)
+
+
+def give_faltui(models: list[Any], home: str) -> None:
+    """Put ``models`` in faltui's cache of the live catalog under ``home`` (FALTUI_HOME)."""
+    from faltui.core.config import Paths
+
+    cache = Paths.discover({"FALTUI_HOME": home}).cache_dir / "catalog" / "live-models.json"
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    objects = [{"endpoint_id": m.endpoint_id, "metadata": m.raw.get("metadata", {})}
+               for m in models]  # fmt: skip
+    cache.write_text(json.dumps({"saved_at": time.time(), "models": objects}))
 
 
 def capture(session: str) -> str:
@@ -132,17 +152,23 @@ def pct(values: list[float], q: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--models", type=int, default=None, help="scale the catalog to N models")
     args = parser.parse_args()
-    names = bundled_names()
+    models = catalog(args.models)
+    names = [f"{m.display_name}  {m.endpoint_id}" for m in models]
     with tempfile.TemporaryDirectory(prefix="faltui-bench-search-") as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FAL")}
         env["FALTUI_HOME"] = home
+        if args.models is not None:
+            give_faltui(models, home)
         faltui = shlex.join([sys.executable, "-m", "faltui"])
         ours = probe("faltui", faltui, args.rounds, env)
         with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as script:
             script.write(PEER)
         try:
-            peer_cmd = shlex.join([sys.executable, script.name, json_names(names)])
+            names_file = Path(home) / "peer-names.json"
+            names_file.write_text(json.dumps(names))
+            peer_cmd = shlex.join([sys.executable, script.name, str(names_file)])
             peer = probe("peer", peer_cmd, args.rounds, env)
         finally:
             os.unlink(script.name)
@@ -155,12 +181,6 @@ def main() -> int:
         )
     print(f"ratio p95 faltui / peer: {pct(ours, 0.95) / pct(peer, 0.95):.2f} (target ≤ 1.2)")
     return 0
-
-
-def json_names(names: list[str]) -> str:
-    import json
-
-    return json.dumps(names)
 
 
 if __name__ == "__main__":
