@@ -21,6 +21,11 @@ from faltui.core.outputs import Outputs
 from faltui.emulator import Emulator
 from faltui.tui import clipboard
 from faltui.tui.widgets import results as results_mod
+from faltui.tui.widgets.result_images import (
+    CELL_PREVIEW_MAX_SIDE,
+    PREVIEW_MAX_SIDE,
+    ImageLoader,
+)
 from faltui.tui.widgets.results import OutputList, ResultsPane, human_size, items_for
 
 
@@ -432,8 +437,21 @@ async def test_image_preview_from_data_url_and_http(
 def test_open_image_scales_down_for_display() -> None:
     assert results_mod.open_image(png_bytes(32, 16)).size == (32, 16)
     assert results_mod.open_image(png_bytes(3000, 1500)).size == (1024, 512)
+    assert results_mod.open_image(png_bytes(3000, 1500), max_side=320).size == (320, 160)
     with pytest.raises(OSError):
         results_mod.open_image(b"not an image")
+
+
+def test_previews_drawn_with_cells_are_decoded_smaller(tmp_path: Path) -> None:
+    from textual_image import widget as image_widgets
+
+    loader = ImageLoader(Outputs(tmp_path))
+    loader.sized_for(image_widgets.HalfcellImage)
+    assert loader.preview_max_side == CELL_PREVIEW_MAX_SIDE
+    loader.sized_for(image_widgets.SixelImage)  # terminal graphics: every pixel counts
+    assert loader.preview_max_side == PREVIEW_MAX_SIDE
+    loader.sized_for(None)
+    assert loader.preview_max_side == PREVIEW_MAX_SIDE
 
 
 async def test_done_job_without_result_or_files(tmp_path: Path) -> None:

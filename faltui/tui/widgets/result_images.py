@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 
 #: Previews are scaled down to at most this many pixels per side before display.
 PREVIEW_MAX_SIDE = 1024
+#: The same for previews drawn with character cells (two pixels per cell): a maximized pane
+#: shows some 160×100 of them, and every pixel more is scaled away on the UI thread when the
+#: preview is drawn.
+CELL_PREVIEW_MAX_SIDE = 320
 #: Thumbnails of the contact sheet, at most this many pixels per side.
 THUMB_MAX_SIDE = 192
 #: Previews kept in memory (by URL).
@@ -27,7 +31,7 @@ PREVIEW_CACHE = 8
 THUMB_CACHE = 96
 
 
-def open_image(data: bytes) -> PILImage:
+def open_image(data: bytes, max_side: int = PREVIEW_MAX_SIDE) -> PILImage:
     """A fully loaded PIL image (first frame of animations), scaled and converted for display.
 
     CPU-bound: run it in a thread. Raises ``OSError``/``ValueError`` for bytes that are not an
@@ -37,13 +41,13 @@ def open_image(data: bytes) -> PILImage:
 
     try:
         opened = Image.open(io.BytesIO(data))
-        opened.draft("RGB", (PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE))  # JPEG: decode at lower scale
+        opened.draft("RGB", (max_side, max_side))  # JPEG: decode at lower scale
         opened.load()
     except Image.DecompressionBombError as exc:
         raise ValueError(str(exc)) from None
     image: PILImage = opened
-    if max(image.size) > PREVIEW_MAX_SIDE:  # a terminal shows far fewer pixels than this
-        image.thumbnail((PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE))
+    if max(image.size) > max_side:  # a terminal shows far fewer pixels than this
+        image.thumbnail((max_side, max_side))
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGBA")
     return image
@@ -56,8 +60,22 @@ def make_thumbnail(image: PILImage) -> PILImage:
     return thumb
 
 
-def _decode_both(data: bytes) -> tuple[PILImage, PILImage]:
-    image = open_image(data)
+def draws_with_cells(widget: type | None) -> bool:
+    """Whether the textual-image ``widget`` draws with character cells (half blocks or
+    Unicode), not terminal graphics (Sixel, the Kitty protocol)."""
+    if widget is None:
+        return False
+    from textual_image import renderable
+    from textual_image import widget as image_widgets
+
+    if issubclass(widget, (image_widgets.HalfcellImage, image_widgets.UnicodeImage)):
+        return True
+    cell_renderables = (renderable.HalfcellImage, renderable.UnicodeImage)
+    return widget is image_widgets.Image and renderable.Image in cell_renderables
+
+
+def _decode_both(data: bytes, max_side: int) -> tuple[PILImage, PILImage]:
+    image = open_image(data, max_side)
     return image, make_thumbnail(image)
 
 
@@ -84,9 +102,17 @@ class ImageLoader:
 
     def __init__(self, outputs: Outputs) -> None:
         self.outputs = outputs
+        #: Previews are decoded to at most this many pixels per side (see ``sized_for``).
+        self.preview_max_side = PREVIEW_MAX_SIDE
         self.previews = _Lru(PREVIEW_CACHE)
         self.thumbs = _Lru(THUMB_CACHE)
         self._pending: dict[str, asyncio.Task[tuple[PILImage, PILImage]]] = {}
+
+    def sized_for(self, widget: type | None) -> None:
+        """Decode previews for the widget that shows them (fewer pixels for cell drawing)."""
+        self.preview_max_side = (
+            CELL_PREVIEW_MAX_SIDE if draws_with_cells(widget) else PREVIEW_MAX_SIDE
+        )
 
     async def preview(self, url: str) -> PILImage:
         """The display-size image (raises ``DownloadError``, ``OSError``, ``ValueError``)."""
@@ -104,6 +130,10 @@ class ImageLoader:
         _, thumb = await self._load(url)
         return thumb
 
+    def cached_preview(self, url: str) -> PILImage | None:
+        """The preview if it is decoded already (no fetch)."""
+        return self.previews.get_fresh(url)
+
     def cached_thumbnail(self, url: str) -> PILImage | None:
         """The thumbnail if it is decoded already (no fetch)."""
         return self.thumbs.get_fresh(url)
@@ -120,7 +150,7 @@ class ImageLoader:
 
     async def _fetch(self, url: str) -> tuple[PILImage, PILImage]:
         data = await self.outputs.preview_bytes(url)
-        image, thumb = await asyncio.to_thread(_decode_both, data)
+        image, thumb = await asyncio.to_thread(_decode_both, data, self.preview_max_side)
         self.previews.put(url, image)
         self.thumbs.put(url, thumb)
         return image, thumb

@@ -195,6 +195,8 @@ class ResultsPane(Widget):
         self.items: list[ResultItem] = []
         self.raw = False
         self._shown_key: tuple[Any, ...] | None = None
+        #: The ×N batch whose items are listed (moving between its jobs keeps them).
+        self._batch_key: tuple[Any, ...] | None = None
         self._item_index: int | None = None
         self._rendered: dict[str, tuple[Any, ...] | None] = {}
         self._facts: dict[str, MediaFacts] = {}
@@ -258,13 +260,14 @@ class ResultsPane(Widget):
         Cheap when called again for the same jobs."""
         if job is None:
             self.job = None
-            self._shown_key = None
+            self._shown_key = self._batch_key = None
             self._set_items([])
             self._head(Text("Select a job to see its results."))
             self._body(Text(""))
             return
         jobs = list(batch) if job in batch and len(batch) > 1 else [job]
-        key = (*((j.id, j.state, id(j.result)) for j in jobs), job.id)
+        batch_key = tuple((j.id, j.state, id(j.result)) for j in jobs)
+        key = (batch_key, job.id)
         same = self.job is not None and key == self._shown_key
         self.job = job
         if same:
@@ -274,10 +277,16 @@ class ResultsPane(Widget):
             return
         self._shown_key = key
         if job.state is not JobState.done:
+            self._batch_key = None
             self._set_items([])
         elif len(jobs) > 1:
-            self._set_items(batch_items(jobs), prefer=job)
+            # Another job of the batch listed already: its items stay (500 jobs' outputs are
+            # not walked again on every move).
+            same_batch = batch_key == self._batch_key
+            self._batch_key = batch_key
+            self._set_items(self.items if same_batch else batch_items(jobs), prefer=job)
         else:
+            self._batch_key = None
             self._set_items(items_for(job.result, job.request_id or job.id, job), prefer=job)
         self._head(self._head_text(job, jobs))  # after the items: the sheet's page is known
         self._show_selection()
@@ -418,7 +427,8 @@ class ResultsPane(Widget):
     def _show_selection(self) -> None:
         """Fill the body: raw JSON, the selected output, or the job's status."""
         job = self.job
-        self._set_preview(None)
+        if not self._previews_image():
+            self._set_preview(None)
         if job is None:
             return
         if self.raw:
@@ -451,7 +461,12 @@ class ResultsPane(Widget):
         if url is None:
             return
         if item.kind == "image" and self.previews_enabled:
-            self._load_preview(url)
+            cached = self.images.cached_preview(url)
+            # Another image from one to the next: the preview's room stays (no restyle of
+            # the pane), empty until the image is there, so it never shows the wrong one.
+            self._set_preview(cached, keep_room=True)
+            if cached is None:
+                self._load_preview(url)
         elif item.kind in FACT_KINDS:
             facts = self._facts.get(url)
             if facts is None:
@@ -486,7 +501,31 @@ class ResultsPane(Widget):
 
     # -- preview and facts -------------------------------------------------------------
 
-    def _set_preview(self, image: PILImage | None) -> None:
+    def _previews_image(self) -> bool:
+        """Whether the selection is an image shown as a preview (``_show_selection``)."""
+        job, item = self.job, self.selected_item
+        return (
+            job is not None
+            and job.state is JobState.done
+            and not self.raw
+            and item is not None
+            and not item.segments
+            and item.text is None
+            and item.url is not None
+            and item.kind == "image"
+            and self.previews_enabled
+        )
+
+    def _size_images(self) -> None:
+        """Before the first image is decoded: decode them for the widget that draws them."""
+        if not self._images_sized:
+            self._images_sized = True
+            self.images.sized_for(self.image_widget)
+
+    _images_sized = False
+
+    def _set_preview(self, image: PILImage | None, *, keep_room: bool = False) -> None:
+        """Show ``image`` as the preview (None: none; with ``keep_room`` its room stays)."""
         if self.image_widget is None:
             return
         widget = self.query_one("#results-image")
@@ -494,7 +533,7 @@ class ResultsPane(Widget):
         # clearing an empty preview — every move between jobs without one — must not.
         if widget.image is not image:  # type: ignore[attr-defined]
             widget.image = image  # type: ignore[attr-defined]
-        self.set_class(image is not None, "-preview")
+        self.set_class(image is not None or keep_room, "-preview")
 
     def _show_frame(self, frame: PILImage) -> None:
         if self.previews_enabled:
@@ -503,11 +542,13 @@ class ResultsPane(Widget):
     @work(group="results-preview", exclusive=True, exit_on_error=False)
     async def _load_preview(self, url: str) -> None:
         """Fetch (keyless, capped) and decode a preview off the UI thread (cached by URL)."""
+        self._size_images()
         try:
             image = await self.images.preview(url)
         except (DownloadError, OSError, ValueError) as exc:  # incl. what PIL cannot read
             self._problems[url] = f"no preview: {exc}"
             if self._current_url() == url and self.selected_item is not None and not self.raw:
+                self._set_preview(None)  # the room kept for it goes
                 self._body(self.file_text(self.selected_item))
             return
         self._problems.pop(url, None)
@@ -517,6 +558,7 @@ class ResultsPane(Widget):
     @work(group="results-thumbs", exclusive=True, exit_on_error=False)
     async def _load_thumbnails(self, generation: int) -> None:
         """Fetch and decode the sheet's thumbnails a few at a time, filling cells as they come."""
+        self._size_images()
         sheet = self.query_one(ContactSheet)
         gate = asyncio.Semaphore(THUMB_CONCURRENCY)
         page = [(n, self.items[n]) for n in sheet.page if n < len(self.items)]
