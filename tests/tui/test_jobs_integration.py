@@ -222,3 +222,38 @@ async def test_a_done_job_without_its_result_fetches_it_once_shown(
         assert results.job is job and results.selected_item is not None
         assert emulator.counters["submit"] == 1
         await pilot.pause()
+
+
+async def test_a_burst_of_moves_shows_only_the_last_job_in_results(
+    emu_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(160, 45)) as pilot:
+        manager = app.services.jobs
+        payload = {"prompt": "a dot", "image_size": {"width": 8, "height": 8}}
+        jobs = [await manager.submit("fal-ai/flux/dev", {**payload, "seed": s}) for s in range(4)]
+        await until(lambda: all(j.final for j in jobs))
+        table = app.query_one(JobTable)
+        await until(lambda: table.shown_ids == [j.id for j in jobs])
+        shown: list[str | None] = []
+        show = ResultsPane.show
+
+        def record(pane: ResultsPane, job: object, batch: object = ()) -> None:
+            shown.append(getattr(job, "id", None))
+            show(pane, job, batch)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(ResultsPane, "show", record)
+        table.job_list.focus()
+        await pilot.press("g")
+        await pilot.pause()
+        shown.clear()
+        # Four moves queued at once (a held key): Results draws the last job, once.
+        for job in jobs:
+            app.main.post_message(JobTable.Highlighted(table, job.id))
+        await pilot.pause()
+        await until(lambda: bool(shown))
+        assert shown == [jobs[-1].id]
+        # A single move still shows its job (the cursor was left on the first).
+        shown.clear()
+        await pilot.press("j")
+        await until(lambda: shown == [jobs[1].id])

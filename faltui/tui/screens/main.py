@@ -167,6 +167,9 @@ class MainScreen(Screen[None]):
         self._dirty: dict[str, Job] = {}
         self._form_jobs: set[str] = set()
         self._follow: str | None = None
+        #: The job Results is to show next, when one is asked for (``_on_job_highlighted``).
+        self._result_pending = False
+        self._result_job: str | None = None
         #: The state each job had when the status line last counted them.
         self._counted_states: dict[str, JobState] = {}
         #: Job id → the ids of its ×N batch (this session's submits), for the contact sheet.
@@ -915,8 +918,18 @@ class MainScreen(Screen[None]):
 
     @on(JobTable.Highlighted)
     def _on_job_highlighted(self, message: JobTable.Highlighted) -> None:
+        # Shown a moment later, once: a burst of moves (a held key) shows the last job only,
+        # instead of drawing every job passed on the way while the keys queue up.
         message.stop()
-        self.show_result(message.job_id)
+        self._result_job = message.job_id
+        if not self._result_pending:
+            self._result_pending = True
+            self.call_later(self._show_pending_result)
+
+    def _show_pending_result(self) -> None:
+        if self._result_pending:
+            self._result_pending = False
+            self.show_result(self._result_job)
 
     @on(ResultsPane.JobPicked)
     def _on_result_job_picked(self, message: ResultsPane.JobPicked) -> None:
