@@ -52,7 +52,8 @@ async def test_pixels_become_half_blocks_with_the_shape_kept() -> None:
         await pilot.pause()
         widget = app.query_one(CellImage)
         assert widget.size == (16, 4)
-        assert cell(widget, 0, 0) == (HALF_BLOCK, Color.from_rgb(255, 0, 0), Color.from_rgb(255, 0, 0))
+        red = Color.from_rgb(255, 0, 0)
+        assert cell(widget, 0, 0) == (HALF_BLOCK, red, red)
         assert cell(widget, 15, 0)[1:] == (Color.from_rgb(0, 255, 0), Color.from_rgb(0, 255, 0))
         assert cell(widget, 0, 3)[1:] == (Color.from_rgb(0, 0, 255), Color.from_rgb(0, 0, 255))
         assert cell(widget, 15, 3)[1:] == (Color.from_rgb(255, 255, 255),) * 2

@@ -64,9 +64,7 @@ class CellImage(Widget):
         self._image = image
         self._lines = self._lines_for = None
         # The widget's size follows the image's shape: only a new shape needs a layout.
-        same_shape = (
-            before is not None and image is not None and _shape(before) == _shape(image)
-        )
+        same_shape = before is not None and image is not None and _shape(before) == _shape(image)
         self.refresh(layout=not same_shape and (before is not None or image is not None))
 
     # -- size ------------------------------------------------------------------------------
