@@ -21,6 +21,7 @@ from faltui.core.outputs import Outputs
 from faltui.emulator import Emulator
 from faltui.tui import clipboard
 from faltui.tui.widgets import results as results_mod
+from faltui.tui.widgets.cell_image import CellImage
 from faltui.tui.widgets.result_images import (
     CELL_PREVIEW_MAX_SIDE,
     PREVIEW_MAX_SIDE,
@@ -452,6 +453,8 @@ def test_previews_drawn_with_cells_are_decoded_smaller(tmp_path: Path) -> None:
     assert loader.preview_max_side == PREVIEW_MAX_SIDE
     loader.sized_for(None)
     assert loader.preview_max_side == PREVIEW_MAX_SIDE
+    loader.sized_for(CellImage)
+    assert loader.preview_max_side == CELL_PREVIEW_MAX_SIDE
 
 
 async def test_done_job_without_result_or_files(tmp_path: Path) -> None:

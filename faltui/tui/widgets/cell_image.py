@@ -13,6 +13,7 @@ textual-image's widget: ``CellImage(image, classes=..., id=...)`` and the ``imag
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.color import Color
@@ -106,7 +107,7 @@ class CellImage(Widget):
             return [blank] * max(0, height)
         self.builds += 1
         columns, rows = _fit(image, width, height)
-        pixels = _rgb(image, columns, rows * 2, self.background_colors[1].rgb)
+        pixels = _rgb(image, columns, rows * 2, lambda: self.background_colors[1].rgb)
         left = (width - columns) // 2
         top = (height - rows) // 2
         pad = Segment(" " * left, self.rich_style) if left else None
@@ -155,14 +156,17 @@ def _fit(image: PILImage, width: int, rows: int) -> tuple[int, int]:
     return columns, height
 
 
-def _rgb(image: PILImage, width: int, height: int, background: tuple[int, int, int]) -> bytes:
-    """``image`` scaled to ``width`` × ``height`` pixels, RGB (transparency over ``background``)."""
+def _rgb(
+    image: PILImage, width: int, height: int, background: Callable[[], tuple[int, int, int]]
+) -> bytes:
+    """``image`` scaled to ``width`` × ``height`` pixels, RGB (transparency laid over the
+    colour ``background`` gives, asked only then)."""
     from PIL import Image
 
     scaled = image.resize((width, height), Image.Resampling.BILINEAR)
     if scaled.mode in ("RGBA", "LA", "P"):
         rgba = scaled.convert("RGBA")
-        flat = Image.new("RGBA", rgba.size, (*background, 255))
+        flat = Image.new("RGBA", rgba.size, (*background(), 255))
         flat.alpha_composite(rgba)
         scaled = flat
     return scaled.convert("RGB").tobytes()

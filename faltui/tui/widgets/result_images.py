@@ -61,10 +61,14 @@ def make_thumbnail(image: PILImage) -> PILImage:
 
 
 def draws_with_cells(widget: type | None) -> bool:
-    """Whether the textual-image ``widget`` draws with character cells (half blocks or
-    Unicode), not terminal graphics (Sixel, the Kitty protocol)."""
+    """Whether the image ``widget`` (ours or textual-image's) draws with character cells
+    (half blocks or Unicode), not terminal graphics (Sixel, the Kitty protocol)."""
     if widget is None:
         return False
+    from faltui.tui.widgets.cell_image import CellImage
+
+    if issubclass(widget, CellImage):
+        return True
     from textual_image import renderable
     from textual_image import widget as image_widgets
 

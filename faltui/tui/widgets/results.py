@@ -66,8 +66,9 @@ from faltui.core.outputs.video import VideoTools
 from faltui.tui.clipboard import copy_text, describe, is_ssh
 from faltui.tui.format import format_duration, literal, one_line, pretty_json, state_label
 from faltui.tui.opener import open_target
+from faltui.tui.widgets.cell_image import CellImage
 from faltui.tui.widgets.contact_sheet import CELL, CELL_MAXIMIZED, ContactSheet
-from faltui.tui.widgets.result_images import ImageLoader, open_image
+from faltui.tui.widgets.result_images import ImageLoader, draws_with_cells, open_image
 from faltui.tui.widgets.result_items import ResultItem, batch_items, item_prompt, items_for
 from faltui.tui.widgets.result_text import (
     file_text,
@@ -153,7 +154,9 @@ class ResultsPane(Widget):
     #: Show images inline (off with ``FALTUI_NO_PREVIEW`` set, or in tests via the class).
     preview_images: ClassVar[bool] = True
     #: The textual-image widget class (tests pin ``HalfcellImage`` for stable snapshots).
-    image_widget: ClassVar[type[Widget] | None] = PreviewImage
+    image_widget: ClassVar[type[Widget] | None] = (
+        CellImage if draws_with_cells(PreviewImage) else PreviewImage
+    )
 
     class JobPicked(Message):
         """The highlight moved to an output of another job of the batch (the job list follows
