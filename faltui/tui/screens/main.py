@@ -16,12 +16,13 @@ and on request (``R`` on the job, or the palette) — and the outcome is reporte
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -62,19 +63,15 @@ from faltui.tui.format import literal_text, one_line, prompt_snippet
 from faltui.tui.job_cells import cost_cell
 from faltui.tui.pane_sizes import PaneSizes
 from faltui.tui.preset_flow import PresetFlow
-from faltui.tui.screens.compare import MAX_JOBS as MAX_COMPARED
-from faltui.tui.screens.compare import CompareScreen
-from faltui.tui.screens.confirm import ConfirmScreen
-from faltui.tui.screens.count import CountScreen
-from faltui.tui.screens.job_detail import JobDetailScreen
-from faltui.tui.screens.sweep import SweepRequest, SweepScreen
-from faltui.tui.screens.sweep_grid import SweepGridScreen
 from faltui.tui.send_flow import SendFlow
 from faltui.tui.widgets.job_table import JobTable
 from faltui.tui.widgets.model_browser import ModelBrowser
 from faltui.tui.widgets.param_form import ParamForm
 from faltui.tui.widgets.results import ResultsPane, notify_report, progress_line
 from faltui.tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:  # the dialogs are imported when first shown
+    from faltui.tui.screens.sweep import SweepRequest
 
 #: Width (columns) from which the panes sit side by side.
 WIDE_COLUMNS = 120
@@ -186,6 +183,9 @@ class MainScreen(Screen[None]):
         self.preset_flow = PresetFlow(self)
         #: Endpoints whose unit price was asked for (for the cost column and the spend).
         self._priced: set[str] = set()
+        #: Set once the first frame is drawn: talking to fal (which makes the client, ~0.1 s
+        #: of imports and TLS set-up) waits for it.
+        self.first_frame = asyncio.Event()
 
     # -- the panes -----------------------------------------------------------------------
 
@@ -245,6 +245,7 @@ class MainScreen(Screen[None]):
         return self.query_one(f"#pane-{pane}")
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self.first_frame.set)
         for number, (pane, title) in enumerate(self.PANE_TITLES.items(), 1):
             self.pane_widget(pane).border_title = Content(f"{number} {title}")
         self.query_one("#pane-tabs", Tabs).can_focus = False
@@ -401,6 +402,7 @@ class MainScreen(Screen[None]):
 
     @work(group="catalog", exclusive=True, exit_on_error=False)
     async def _stream_live_models(self) -> None:
+        await self.first_frame.wait()
         status = self.status_bar
         status.set_busy("fetching live model list…")
         added = 0
@@ -561,6 +563,8 @@ class MainScreen(Screen[None]):
 
     def action_submit_many(self) -> None:
         """Ask for N, then submit the form N times (seeds varied)."""
+        from faltui.tui.screens.count import CountScreen
+
         if not self._can_submit():
             return
 
@@ -598,6 +602,8 @@ class MainScreen(Screen[None]):
         self, endpoint_id: str, prepared: PreparedInput, count: int
     ) -> None:
         """Submit, after asking when the estimate would pass the ``[budget]``."""
+        from faltui.tui.screens.confirm import ConfirmScreen
+
         services = self.services
         if services.budget.active:
             if services.spend_error is not None:
@@ -667,6 +673,8 @@ class MainScreen(Screen[None]):
 
     def action_sweep(self) -> None:
         """Open the sweep dialog on the form's input; send what it plans, show the grid."""
+        from faltui.tui.screens.sweep import SweepScreen
+
         if not self._can_submit():
             return
         model, schema = self.current_model, self.current_schema
@@ -712,6 +720,8 @@ class MainScreen(Screen[None]):
 
     def show_sweep_grid(self, sweep_id: str) -> None:
         """Show the grid of a sweep (this session's or one rebuilt from the journal)."""
+        from faltui.tui.screens.sweep_grid import SweepGridScreen
+
         run = self.sweeps.get(sweep_id)
         results = self.results
         previews = results.previews_enabled
@@ -723,7 +733,7 @@ class MainScreen(Screen[None]):
             open_job=self.open_details,
             stop=self._stopper(run) if run is not None else None,
             images=results.images if previews else None,
-            image_widget=type(results).image_widget if previews else None,
+            image_widget=results.preview_class if previews else None,
         )
         self.app.push_screen(screen)
 
@@ -999,6 +1009,7 @@ class MainScreen(Screen[None]):
     def open_details(self, job: Job) -> None:
         """The detail screen of ``job``: ``e`` forks it, ``t`` sends its outputs, and a job
         of its chain can be opened from there."""
+        from faltui.tui.screens.job_detail import JobDetailScreen
 
         def closed(choice: str | None) -> None:
             if choice == "edit":
@@ -1068,6 +1079,9 @@ class MainScreen(Screen[None]):
     def compare_jobs(self, job_ids: list[str]) -> None:
         """Open the compare screen on these jobs; with fewer than two, say what is needed.
         Picking a job there forks it into the form."""
+        from faltui.tui.screens.compare import MAX_JOBS as MAX_COMPARED
+        from faltui.tui.screens.compare import CompareScreen
+
         jobs = [job for job in (self.job(job_id) for job_id in job_ids) if job is not None]
         if len(jobs) < 2:
             marked = f"{len(jobs)} marked" if jobs else "none marked"
@@ -1091,7 +1105,7 @@ class MainScreen(Screen[None]):
             prices=self.services.prices,
             outputs=self.services.outputs,
             images=results.images,
-            image_widget=results.image_widget if results.previews_enabled else None,
+            image_widget=results.preview_class if results.previews_enabled else None,
         )
 
         def closed(picked: Job | None) -> None:
@@ -1144,6 +1158,7 @@ class MainScreen(Screen[None]):
         for job in manager.jobs():
             self._mark_dirty(job)
         self.show_spend()  # today's spend from the journal, before any job moves
+        await self.first_frame.wait()
         try:
             # Reconciling is done here rather than in the core's background, so that the list
             # says which jobs are being looked up and the outcome is reported.
