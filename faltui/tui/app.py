@@ -86,7 +86,7 @@ class FaltuiApp(App[None]):
         """Run the app (Textual's ``run``), once textual-image has had its answers from the
         terminal: after Textual takes the terminal it could not ask any more."""
         image_probe.wait()
-        super().run(
+        return super().run(
             headless=headless,
             inline=inline,
             inline_no_clear=inline_no_clear,

@@ -45,18 +45,13 @@ from faltui.core.errors import (
     NotFoundError,
     ValidationFailed,
 )
-from faltui.core.history_import import import_history as import_fal_history
 from faltui.core.job import Job, JobEvent, JobState
 from faltui.core.journal import JournalUnavailable
-from faltui.core.lineage import chain_of
 from faltui.core.outputs import DownloadProgress, find_saveables
 from faltui.core.presets import Preset
 from faltui.core.pricing import Price, describe_cost, get_prices
-from faltui.core.reconcile import ReconcileResult
 from faltui.core.schema import EndpointSchema, PreparedInput
 from faltui.core.state import AppState
-from faltui.core.sweep_grid import sweep_jobs
-from faltui.core.sweep_run import SweepRun
 from faltui.services import Services
 from faltui.tui import commands as palette
 from faltui.tui.format import literal_text, one_line, prompt_snippet
@@ -70,7 +65,9 @@ from faltui.tui.widgets.param_form import ParamForm
 from faltui.tui.widgets.results import ResultsPane, notify_report, progress_line
 from faltui.tui.widgets.status_bar import StatusBar
 
-if TYPE_CHECKING:  # the dialogs are imported when first shown
+if TYPE_CHECKING:  # the dialogs, sweeps and history tools are imported when first used
+    from faltui.core.reconcile import ReconcileResult
+    from faltui.core.sweep_run import SweepRun
     from faltui.tui.screens.sweep import SweepRequest
 
 #: Width (columns) from which the panes sit side by side.
@@ -693,6 +690,8 @@ class MainScreen(Screen[None]):
 
     def start_sweep(self, request: SweepRequest) -> SweepRun:
         """Send a planned sweep (priority low, the cap) and show its grid."""
+        from faltui.core.sweep_run import SweepRun
+
         run = SweepRun(
             self.services.jobs,
             request.plan,
@@ -750,6 +749,8 @@ class MainScreen(Screen[None]):
         """The grid of the sweep the highlighted job belongs to."""
         job = self.job(self.job_table.selected_job_id)
         if job is None or job.sweep is None:
+            from faltui.core.sweep_grid import sweep_jobs
+
             known = sweep_jobs(self.services.jobs.jobs())
             if not known:
                 self.notify("No sweep yet: f6 in the form starts one.", markup=False)
@@ -1022,6 +1023,8 @@ class MainScreen(Screen[None]):
                 other = self.find_job(choice.removeprefix("open:"))
                 if other is not None:
                     self.open_details(other)
+
+        from faltui.core.lineage import chain_of
 
         chain = chain_of(job, self.find_job, self.services.jobs.jobs())
         cost = self.services.spend.cost_of
@@ -1297,6 +1300,8 @@ class MainScreen(Screen[None]):
         status = self.status_bar
         status.set_busy(f"importing fal's request history of {len(endpoints)} model(s)…")
         try:
+            from faltui.core.history_import import import_history as import_fal_history
+
             report = await import_fal_history(
                 services.client,
                 services.journal,
