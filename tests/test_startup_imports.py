@@ -44,8 +44,16 @@ def imported_after(code: str) -> list[str]:
         "services.catalog.local_models()\n"
         "services.jobs.load_history(limit=10)\n"
         "services.journal.close()",
+        # `faltui --demo` until the first frame: the emulator's ports are bound, its web server
+        # is not started (nor imported) yet.
+        "import os, tempfile, threading\n"
+        "os.environ['FALTUI_HOME'] = tempfile.mkdtemp()\n"
+        "from faltui.cli.session import session_settings\n"
+        "with session_settings(True, background=True, start_when=threading.Event()) as s:\n"
+        "    import faltui.tui.app\n"
+        "    assert s.demo and s.key",
     ],
-    ids=["import-app", "open-session"],
+    ids=["import-app", "open-session", "demo-session"],
 )
 def test_the_first_frame_path_imports_nothing_heavy(code: str) -> None:
     assert imported_after(code) == []

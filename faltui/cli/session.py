@@ -37,7 +37,7 @@ def session_settings(
     if not demo:
         yield settings
         return
-    from faltui.emulator import DEMO_KEY
+    from faltui.emulator.keys import DEMO_KEY
 
     paths = demo_paths(settings.paths)
     # Persistent, on last session's ports: earlier demo results still preview, unfinished
