@@ -139,7 +139,10 @@ class Services:
         """The fal client: one connection pool for the session."""
         from faltui.core.client import FalClient
 
-        return FalClient(self.settings)
+        client = FalClient(self.settings)
+        if self.made("jobs"):  # the manager held a stand-in until now: it gets the client itself
+            self.jobs.client = client
+        return client
 
     @cached_property
     def catalog(self) -> Catalog:
