@@ -8,9 +8,9 @@ Nothing else constructs these, so both faces of faltui talk to fal the same way.
 
 Each member is made on first use: ``faltui models`` never opens the journal (a journal locked
 by another process cannot slow it down), ``faltui status`` never reads today's spend. The TUI
-calls ``open_all`` at start so that every set-up problem is known before its first frame — all
-but the fal client, which is made when first used (httpx and the TLS certificates take ~0.1 s
-that showing the journal's jobs does not need).
+calls ``open_all`` once its first frame is drawn, so that every set-up problem is reported at
+start — all but the fal client, which is made when first used (httpx and the TLS certificates
+take ~0.1 s that showing the journal's jobs does not need).
 """
 
 from __future__ import annotations
@@ -126,9 +126,9 @@ class Services:
             getattr(self, member)
 
     def open_all(self, *, skip: Iterable[str] = ()) -> None:
-        """Make every member now but those in ``skip`` (the TUI: its problems are reported
-        before the first frame; it skips the client, which the job manager makes when it
-        first needs it)."""
+        """Make every member now but those in ``skip`` (the TUI, after its first frame: the
+        problems are reported at start; it skips the client, which the job manager makes
+        when it first needs it)."""
         skipped = set(skip)
         self.open(*(member for member in MEMBERS if member not in skipped))
 

@@ -63,9 +63,6 @@ class FaltuiApp(App[None]):
         image_probe.start()  # textual-image asks the terminal before Textual takes it (run)
         self.settings = settings
         self.services = services or build_services(settings)
-        # Every set-up problem known before the first frame; the fal client is made when
-        # first used (the first frame does not need it).
-        self.services.open_all(skip=("client",))
         self.state = AppState.load(settings.paths.state_file)
         self.problems: list[str] = []
         #: The user's key remaps that were applied (binding id → keys).
@@ -105,16 +102,24 @@ class FaltuiApp(App[None]):
         return theme_defaults(self.current_theme)
 
     def on_mount(self) -> None:
-        if self._on_first_frame is not None:
-            self.call_after_refresh(self._on_first_frame)
+        self.call_after_refresh(self._open_session)
         for problem in self.state.problems:
             self.report(problem)
+        self._setup_themes()
+        self._setup_keymap()
+
+    def _open_session(self) -> None:
+        """Once the first frame is drawn: open the services (all but the fal client, made when
+        first used), report what setting them up found, and let the main screen follow the
+        jobs."""
+        self.services.open_all(skip=("client",))
         # What setting up the session found (a journal repair and what it kept, a config
         # problem): up long enough to read, and listed under help's problems afterwards.
         for problem in self.services.problems:
             self.report(problem, "faltui", "warning", timeout=NOTICE_TIMEOUT)
-        self._setup_themes()
-        self._setup_keymap()
+        self.main.start_session()
+        if self._on_first_frame is not None:
+            self._on_first_frame()
 
     async def on_unmount(self) -> None:
         """Close what the session opened."""

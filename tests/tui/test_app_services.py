@@ -1,7 +1,7 @@
-"""The TUI makes every service at start (they are made on first use), so what could not be set
-up — a repaired journal, a wrong [budget] — is reported when the app starts. The fal client is
-the exception: it is made when the app first talks to fal (after the first frame), and jobs an
-earlier session left unfinished are still resumed then."""
+"""The TUI makes every service once its first frame is drawn (they are made on first use), so
+what could not be set up — a repaired journal, a wrong [budget] — is reported when the app
+starts. The fal client is the exception: it is made when the app first talks to fal, and jobs
+an earlier session left unfinished are still resumed then."""
 
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ async def test_start_up_problems_of_the_services_are_reported(tmp_path: Path) ->
     paths.journal_file.parent.mkdir(parents=True)
     paths.journal_file.write_bytes(os.urandom(4096))  # not a database: repaired on opening
     app = FaltuiApp(settings)
-    assert all(app.services.made(member) for member in MEMBERS if member != "client")
-    assert not app.services.made("client")
+    assert not any(app.services.made(member) for member in MEMBERS)  # opened after a frame
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
+        assert all(app.services.made(member) for member in MEMBERS if member != "client")
         journal = [p for p in app.problems if "was unusable" in p and "moved aside" in p]
         budget = [p for p in app.problems if "(no budget is applied)" in p]
         assert len(journal) == 1 and len(budget) == 1

@@ -180,9 +180,9 @@ class MainScreen(Screen[None]):
         self.preset_flow = PresetFlow(self)
         #: Endpoints whose unit price was asked for (for the cost column and the spend).
         self._priced: set[str] = set()
-        #: Set once the first frame is drawn: talking to fal (which makes the client, ~0.1 s
-        #: of imports and TLS set-up) waits for it.
-        self.first_frame = asyncio.Event()
+        #: Set by ``start_session`` (after the first frame): the workers that load the jobs
+        #: and talk to fal wait for it.
+        self.session_open = asyncio.Event()
 
     # -- the panes -----------------------------------------------------------------------
 
@@ -242,25 +242,32 @@ class MainScreen(Screen[None]):
         return self.query_one(f"#pane-{pane}")
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self.first_frame.set)
         for number, (pane, title) in enumerate(self.PANE_TITLES.items(), 1):
             self.pane_widget(pane).border_title = Content(f"{number} {title}")
         self.query_one("#pane-tabs", Tabs).can_focus = False
         self.results.is_reconciling = self.is_reconciling
         self.job_table.rows.reconciling = self.is_reconciling
-        self.check_journal()
-        self.set_interval(JOURNAL_CHECK_INTERVAL, self.check_journal)
-        self.services.jobs.on_event = self._on_job_event
         try:
             self.browser.set_models(self.services.catalog.local_models())
         except (FaltuiError, OSError, ValueError) as exc:
             self._problem(f"Could not read the bundled model catalog: {exc}")
+        self._apply_layout(self.app.size.width)
+        self.browser.focus_search()
+        # Started now (so that waiting for the workers waits for them), they begin once the
+        # session is open: after the first frame.
         if self.settings.key:
             self._stream_live_models()
         self._resume_jobs()
+
+    def start_session(self) -> None:
+        """Follow the session's jobs: the journal's banner, the jobs of earlier sessions (and
+        the unfinished ones resumed), the live catalog. The app calls it once the first frame
+        is drawn and the services are open."""
+        self.check_journal()
+        self.set_interval(JOURNAL_CHECK_INTERVAL, self.check_journal)
+        self.services.jobs.on_event = self._on_job_event
         self.set_interval(FLUSH_INTERVAL, self.flush_jobs)
-        self._apply_layout(self.app.size.width)
-        self.browser.focus_search()
+        self.session_open.set()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """``/`` goes to a focused text field as a character, in the jobs pane to the job
@@ -399,7 +406,7 @@ class MainScreen(Screen[None]):
 
     @work(group="catalog", exclusive=True, exit_on_error=False)
     async def _stream_live_models(self) -> None:
-        await self.first_frame.wait()
+        await self.session_open.wait()
         status = self.status_bar
         status.set_busy("fetching live model list…")
         added = 0
@@ -1156,12 +1163,12 @@ class MainScreen(Screen[None]):
 
     @work(group="jobs", exit_on_error=False)
     async def _resume_jobs(self) -> None:
+        await self.session_open.wait()
         manager = self.services.jobs
         manager.load_history(limit=HISTORY_LIMIT)  # earlier sessions' finished jobs
         for job in manager.jobs():
             self._mark_dirty(job)
         self.show_spend()  # today's spend from the journal, before any job moves
-        await self.first_frame.wait()
         try:
             # Reconciling is done here rather than in the core's background, so that the list
             # says which jobs are being looked up and the outcome is reported.
