@@ -55,14 +55,31 @@ def _screen(session: str) -> str:
 
 
 def time_to_marker(argv: list[str], marker: str, env: dict[str, str]) -> float:
-    """Seconds from starting ``argv`` in a fresh tmux window until ``marker`` is on screen."""
+    """Seconds from starting ``argv`` in a fresh tmux window until ``marker`` is on screen.
+
+    A tmux window gets the tmux server's environment, not the one of the command starting it:
+    ``env`` is handed over with ``-e`` (and the window starts in ``FALTUI_HOME``)."""
     session = f"faltui-bench-{os.getpid()}"
     command = " ".join(shlex.quote(part) for part in argv)
     subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)
+    window = [option for name, value in env.items() for option in ("-e", f"{name}={value}")]
     started = time.perf_counter()
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", str(COLUMNS), "-y", str(LINES), command],
-        env=env,
+        [
+            "tmux",
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            str(COLUMNS),
+            "-y",
+            str(LINES),
+            "-c",
+            env["FALTUI_HOME"],
+            *window,
+            command,
+        ],
         check=True,
     )
     try:
@@ -77,7 +94,7 @@ def time_to_marker(argv: list[str], marker: str, env: dict[str, str]) -> float:
 
 def measure(label: str, argv: list[str], marker: str, env: dict[str, str], runs: int) -> float:
     """Median seconds of ``runs`` starts (one warm-up start first), printed with the spread."""
-    time_to_marker(argv, marker, env)  # warm the disk cache and .pyc files
+    time_to_marker(argv, marker, env)  # warm the disk cache
     times = sorted(time_to_marker(argv, marker, env) for _ in range(runs))
     median = statistics.median(times)
     print(
@@ -92,14 +109,21 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="faltui-bench-startup-")
-    env = {
-        **os.environ,
-        "TERM": "xterm-256color",
-        "COLUMNS": str(COLUMNS),
-        "LINES": str(LINES),
-        "FALTUI_HOME": home,
-    }
-    env.pop("FAL_KEY", None)
+    # What the programs' windows get besides the tmux server's environment: their own faltui
+    # home, no key (empty counts as none), and the module path when one is set (to measure
+    # another checkout: PYTHONPATH=<checkout> python <checkout>/bench/bench_startup.py).
+    env = {"FALTUI_HOME": home, "FAL_KEY": "", "FAL_KEY_ID": "", "FAL_KEY_SECRET": ""}
+    if os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    # Byte-compile faltui as pip does on install: where PYTHONDONTWRITEBYTECODE is set (here
+    # or in the tmux server's environment, which a new window inherits) the warm-up start
+    # writes no .pyc files, and every start would compile faltui's ~200 modules again
+    # (~250 ms) while the peer's Textual comes precompiled.
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(ROOT / "faltui")],
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": ""},
+        check=True,
+    )
     faltui = [sys.executable, "-m", "faltui"]
     peer_file = Path(home) / "bare_app.py"
     peer_file.write_text(PEER)

@@ -8,30 +8,35 @@ Nothing else constructs these, so both faces of faltui talk to fal the same way.
 
 Each member is made on first use: ``faltui models`` never opens the journal (a journal locked
 by another process cannot slow it down), ``faltui status`` never reads today's spend. The TUI
-calls ``open_all`` at start so that every set-up problem is known before its first frame.
+calls ``open_all`` once its first frame is drawn, so that every set-up problem is reported at
+start — all but the fal client, which is made when first used (httpx and the TLS certificates
+take ~0.1 s that showing the journal's jobs does not need).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cached_property
+from typing import TYPE_CHECKING, Any, cast
 
-import httpx
-
-from faltui.core.budget import Budget
-from faltui.core.catalog import Catalog
-from faltui.core.client import FalClient
 from faltui.core.config import Settings
 from faltui.core.errors import ConfigError, FaltuiError
 from faltui.core.job import EventCallback, JobEvent
-from faltui.core.jobs import JobManager
-from faltui.core.journal import Journal
-from faltui.core.library import AutoDownloader, Library, LibraryConfig
-from faltui.core.outputs import Outputs
-from faltui.core.presets import PresetStore
-from faltui.core.prices import PriceBook
-from faltui.core.spend import SpendTracker, start_of_day
+
+if TYPE_CHECKING:  # the members' modules are imported when each is made (start-up time)
+    import httpx
+
+    from faltui.core.budget import Budget
+    from faltui.core.catalog import Catalog
+    from faltui.core.client import FalClient
+    from faltui.core.jobs import JobManager
+    from faltui.core.journal import Journal
+    from faltui.core.library import AutoDownloader, Library, LibraryConfig
+    from faltui.core.outputs import Outputs
+    from faltui.core.presets import PresetStore
+    from faltui.core.prices import PriceBook
+    from faltui.core.spend import SpendTracker
 
 #: Told of each set-up problem once, when it happens (the CLI prints it on stderr).
 ProblemCallback = Callable[[str], None]
@@ -63,6 +68,19 @@ class _SessionHttp:
     @property
     def http(self) -> httpx.AsyncClient:
         return self._services.client.http
+
+
+class _ClientOnFirstUse:
+    """Stands for the session's fal client in the job manager: the client is made when the
+    manager first uses it (a submit, a status check), not when the manager is made."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        #: The client's settings, which the manager reads when it is made.
+        self.settings = services.settings
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._services.client, name)
 
 
 class Services:
@@ -107,20 +125,30 @@ class Services:
                 raise ValueError(f"no such service: {member!r}")
             getattr(self, member)
 
-    def open_all(self) -> None:
-        """Make every member now (the TUI: its problems are reported before the first frame)."""
-        self.open(*MEMBERS)
+    def open_all(self, *, skip: Iterable[str] = ()) -> None:
+        """Make every member now but those in ``skip`` (the TUI, after its first frame: the
+        problems are reported at start; it skips the client, which the job manager makes
+        when it first needs it)."""
+        skipped = set(skip)
+        self.open(*(member for member in MEMBERS if member not in skipped))
 
     # -- members ---------------------------------------------------------------------------
 
     @cached_property
     def client(self) -> FalClient:
         """The fal client: one connection pool for the session."""
-        return FalClient(self.settings)
+        from faltui.core.client import FalClient
+
+        client = FalClient(self.settings)
+        if self.made("jobs"):  # the manager held a stand-in until now: it gets the client itself
+            self.jobs.client = client
+        return client
 
     @cached_property
     def catalog(self) -> Catalog:
         """Models and schemas (the client's pool, made only when the catalog goes online)."""
+        from faltui.core.catalog import Catalog
+
         return Catalog(self.settings, lambda: self.client.http)
 
     @cached_property
@@ -129,6 +157,8 @@ class Services:
         kept goes to ``problems``), and one that cannot be written makes the job manager
         refuse to submit (``JobManager.journal_problem`` says why). Jobs never run
         unrecorded."""
+        from faltui.core.journal import Journal
+
         try:
             journal = Journal(self.settings.paths.journal_file)
         except Exception as exc:  # never raised for damage; anything else still refuses submits
@@ -142,9 +172,11 @@ class Services:
     @cached_property
     def jobs(self) -> JobManager:
         """The job manager (journaled). The spend tracker and the auto-download see its
-        events once they are made."""
+        events once they are made. It makes the client when it first talks to fal."""
+        from faltui.core.jobs import JobManager
+
         jobs = JobManager(
-            self.client,
+            cast("FalClient", _ClientOnFirstUse(self)),
             journal=self.journal,
             max_active=self.settings.max_active_jobs,
             on_event=self.on_event,
@@ -162,16 +194,22 @@ class Services:
     @cached_property
     def outputs(self) -> Outputs:
         """Downloads, saves and previews of result files (a keyless client of its own)."""
+        from faltui.core.outputs import Outputs
+
         return Outputs.from_settings(self.settings)
 
     @cached_property
     def prices(self) -> PriceBook:
         """Unit prices (cached); ``prices.fetch([...])`` before an estimate."""
+        from faltui.core.prices import PriceBook
+
         return PriceBook.for_settings(self.settings, _SessionHttp(self))
 
     @cached_property
     def budget(self) -> Budget:
         """The ``[budget]`` of the config (none applied, with a problem, when it is wrong)."""
+        from faltui.core.budget import Budget
+
         try:
             return Budget.from_config(self.settings.raw)
         except ConfigError as exc:
@@ -183,6 +221,8 @@ class Services:
         """Today's and this session's spend, job costs, estimates and the budget check.
 
         Made from the journal's recent jobs and every job the manager already tracks."""
+        from faltui.core.spend import SpendTracker, start_of_day
+
         tracker = SpendTracker(self.prices, self.budget, session_start=self.started_at)
         try:
             tracker.load(self.journal.since(start_of_day(time.time()) - 86_400))
@@ -197,11 +237,15 @@ class Services:
     @cached_property
     def presets(self) -> PresetStore:
         """Named inputs per model."""
+        from faltui.core.presets import PresetStore
+
         return PresetStore.in_config(self.settings.paths.config_dir)
 
     @cached_property
     def library_config(self) -> LibraryConfig:
         """The ``[library]`` of the config (the defaults, with a problem, when it is wrong)."""
+        from faltui.core.library import LibraryConfig
+
         try:
             return LibraryConfig.from_config(self.settings.raw, demo=self.settings.demo)
         except ConfigError as exc:
@@ -211,12 +255,16 @@ class Services:
     @cached_property
     def library(self) -> Library:
         """The local library of finished jobs' outputs."""
+        from faltui.core.library import Library
+
         return Library(self.settings.paths.download_dir, self.outputs, prices=self.prices)
 
     @cached_property
     def auto_download(self) -> AutoDownloader:
         """Saves each job that finishes ``done`` into the library when ``enabled`` (from when
         it is made: ``open_all`` makes it at the start of a TUI session)."""
+        from faltui.core.library import AutoDownloader
+
         return AutoDownloader(self.library, enabled=self.library_config.auto_download)
 
     # -- closing ---------------------------------------------------------------------------

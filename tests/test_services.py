@@ -110,3 +110,22 @@ async def test_the_event_callback_and_a_spend_made_late_see_the_session_jobs(
         assert services.spend.today().jobs == 1
     finally:
         await services.aclose()
+
+
+async def test_the_job_manager_makes_the_client_when_it_first_talks_to_fal(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    services = build_services(emulator.settings(tmp_path))
+    services.open_all(skip=("client",))  # what the TUI does before its first frame
+    try:
+        assert made(services) == set(MEMBERS) - {"client"}
+        services.jobs.load_history(limit=10)  # showing the journal's jobs needs no client
+        assert not services.made("client")
+        job = await services.jobs.submit(FLUX, {"prompt": "first contact"})
+        assert services.made("client")
+        assert services.jobs.client is services.client  # the stand-in is gone
+        await services.jobs.wait_all()
+        assert job.state is JobState.done
+    finally:
+        await services.aclose()
+    assert services.client.http.is_closed

@@ -8,12 +8,12 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from faltui.core.config import Paths, Settings, load_settings
+from faltui.core.config import Settings
 from faltui.core.job import EventCallback
 from faltui.core.text import one_line, safe_block, safe_json, safe_text
 from faltui.services import Services, build_services
@@ -165,37 +165,3 @@ class CliParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
-
-
-def demo_paths(paths: Paths) -> Paths:
-    """Keep demo jobs, cache and state apart from real ones (their ids mean nothing to fal)."""
-    return replace(
-        paths,
-        cache_dir=paths.cache_dir / "demo",
-        data_dir=paths.data_dir / "demo",
-    )
-
-
-@contextlib.contextmanager
-def session_settings(demo: bool) -> Iterator[Settings]:
-    """Load the settings; with ``demo`` start the local emulator and point faltui at it."""
-    settings = load_settings()
-    if not demo:
-        yield settings
-        return
-    from faltui.emulator import DEMO_KEY, start_demo
-
-    paths = demo_paths(settings.paths)
-    # Persistent, on last session's ports: earlier demo results still preview, unfinished
-    # demo jobs finish.
-    emulator = start_demo(paths.data_dir / "emulator")
-    try:
-        yield replace(
-            settings.with_urls(**emulator.urls),
-            key=DEMO_KEY,
-            key_source="demo",
-            demo=True,
-            paths=paths,
-        )
-    finally:
-        emulator.stop()

@@ -20,8 +20,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-import httpx
-
 from faltui.core import bundled
 from faltui.core.config import Settings, origin
 from faltui.core.endpoints import EndpointId
@@ -42,7 +40,9 @@ from faltui.core.search import rank_top as rank_top
 from faltui.core.search import score as score
 from faltui.core.text import safe_json
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # httpx is imported when first used: the bundled catalog does not need it
+    import httpx
+
     from faltui.core.schema import EndpointSchema
 
 #: Page size used when walking the live catalog (fal documents no maximum; stay ≤ 100).
@@ -185,6 +185,8 @@ def platform_error(response: httpx.Response, what: str) -> ApiError:
 
 
 def _transport_error(exc: httpx.HTTPError, url: str) -> TransportError:
+    import httpx
+
     return TransportError(
         f"could not reach {origin(url)}: {type(exc).__name__} {exc}".rstrip(),
         maybe_sent=not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout),
@@ -220,6 +222,8 @@ def _looks_like_openapi(doc: Any) -> TypeGuard[dict[str, Any]]:
 
 
 def _is_fal_url(url: str) -> bool:
+    import httpx
+
     host = (httpx.URL(url).host or "").lower()
     return any(host == s or host.endswith("." + s) for s in FAL_HOST_SUFFIXES)
 
@@ -244,10 +248,10 @@ class Catalog:
         self.clock = clock
         self._http: httpx.AsyncClient | None = None
         self._http_of: Callable[[], httpx.AsyncClient] | None = None
-        if isinstance(http, httpx.AsyncClient):
-            self._http = http
-        elif http is not None:
+        if callable(http):  # a function giving the client (an httpx client is not callable)
             self._http_of = http
+        elif http is not None:
+            self._http = http
         self._owns_http = http is None
         self._local: list[ModelInfo] | None = None
 
@@ -259,6 +263,8 @@ class Catalog:
         if self._http is None and self._http_of is not None:
             self._http = self._http_of()
         if self._http is None:
+            import httpx
+
             timeout = httpx.Timeout(
                 self.settings.read_timeout, connect=self.settings.connect_timeout
             )
@@ -292,6 +298,8 @@ class Catalog:
         return headers
 
     async def _get_json(self, url: str, params: Sequence[tuple[str, str]], what: str) -> Any:
+        import httpx
+
         try:
             response = await self.http.get(url, params=list(params), headers=self._headers(url))
         except httpx.HTTPError as exc:

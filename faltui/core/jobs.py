@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from faltui.core import storage
 from faltui.core.client import LogLine
 from faltui.core.errors import (
     AlreadyCompletedError,
@@ -42,6 +41,7 @@ from faltui.core.journal import JournalUnavailable
 from faltui.core.scheduler import Scheduler
 from faltui.core.schema.prepare import PreparedInput, prepare
 from faltui.core.sweep_tag import SweepTag
+from faltui.core.upload_cache import UploadCache
 
 if TYPE_CHECKING:
     from faltui.core.client import FalClient, LogDeduper, QueueHandle, Status
@@ -127,7 +127,7 @@ class JobManager:
         self.on_event = on_event
         self.submit_concurrency = max(1, submit_concurrency)
         self.result_attempts = max(1, result_attempts)
-        self.uploads = storage.UploadCache()  # a local file named by many jobs is sent once
+        self.uploads = UploadCache()  # a local file named by many jobs is sent once
         if poll_interval is None:
             poll_interval = float(getattr(getattr(client, "settings", None), "poll_interval", 1.0))
         self.scheduler = Scheduler(
@@ -309,6 +309,8 @@ class JobManager:
             if step not in marks:
                 marks.add(step)
                 self._log(job, f"Uploaded {step}% ({sent:,} of {total:,} bytes)")
+
+        from faltui.core import storage  # the HTTP client: imported when first uploading
 
         uploaded = await storage.upload_local_files(
             self.client, payload, progress=progress, cache=self.uploads, files=found

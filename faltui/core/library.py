@@ -29,8 +29,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from faltui.core.endpoints import EndpointId
 from faltui.core.errors import FaltuiError
 from faltui.core.job import Job, JobEvent, JobState
@@ -273,6 +271,8 @@ class Library:
 
     async def answers(self, url: str) -> bool:
         """True when the file host still serves ``url`` (a one-byte ranged GET, no key)."""
+        import httpx  # not at module level: the library is made before the TUI's first frame
+
         if is_data_url(url):
             return True
         try:

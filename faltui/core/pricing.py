@@ -19,13 +19,14 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeGuard
-
-import httpx
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from faltui.core.catalog import platform_error
 from faltui.core.config import Settings, origin
 from faltui.core.errors import ApiError, TransportError
+
+if TYPE_CHECKING:  # imported when prices are fetched (not on the TUI's first frame)
+    import httpx
 
 #: fal accepts up to 50 endpoint ids per request.
 MAX_IDS_PER_REQUEST = 50
@@ -161,6 +162,8 @@ def describe_cost(price: Price, payload: dict[str, Any], count: int = 1) -> str:
 
 
 def _http_of(client_or_http: Any) -> httpx.AsyncClient | None:
+    import httpx
+
     if client_or_http is None or isinstance(client_or_http, httpx.AsyncClient):
         return client_or_http
     http = getattr(client_or_http, "http", None)
@@ -172,6 +175,8 @@ def _http_of(client_or_http: Any) -> httpx.AsyncClient | None:
 async def _fetch(
     http: httpx.AsyncClient, settings: Settings, ids: Sequence[str]
 ) -> list[dict[str, Any]]:
+    import httpx
+
     url = settings.urls["platform"].rstrip("/") + "/models/pricing"
     headers = {"Accept": "application/json"}
     key = settings.require_key()
@@ -220,6 +225,8 @@ async def get_prices(
     http = _http_of(client_or_http)
     owned = http is None
     if http is None:
+        import httpx
+
         http = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
         )

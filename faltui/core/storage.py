@@ -35,6 +35,7 @@ from faltui.core.errors import (
     ValidationFailed,
 )
 from faltui.core.schema.files import file_problem, file_values_by_key, local_path
+from faltui.core.upload_cache import UploadCache as UploadCache
 
 MULTIPART_THRESHOLD = 100 * 1024**2
 PART_SIZE = 10 * 1024**2
@@ -512,42 +513,6 @@ def _set(payload: Any, where: PathKey, value: Any) -> None:
     for part in where[:-1]:
         target = target[part]
     target[where[-1]] = value
-
-
-class UploadCache:
-    """The files uploaded (or being uploaded) so far, so one file is sent once.
-
-    A batch of N jobs naming the same local file shares one upload, and so does the next
-    submit of an unchanged file. Keyed by path, size, modification time and lifecycle: an
-    edited file is sent again. A failed upload is forgotten, so the next attempt retries.
-    """
-
-    def __init__(self) -> None:
-        self._uploads: dict[tuple[Path, int, int, int | None], asyncio.Future[str]] = {}
-
-    async def url_for(
-        self,
-        file: Path,
-        lifecycle_seconds: int | None,
-        upload: Callable[[], Awaitable[str]],
-    ) -> tuple[str, bool]:
-        """The file's URL, uploading it with ``upload()`` unless that is done or under way;
-        the flag says whether this call did the upload."""
-        info = file.stat()
-        key = (file, info.st_size, info.st_mtime_ns, lifecycle_seconds)
-        shared = self._uploads.get(key)
-        if shared is not None:
-            # Shielded: a job cancelled while it waits must not cancel the others' upload.
-            return await asyncio.shield(shared), False
-        task = asyncio.ensure_future(upload())
-        self._uploads[key] = task
-
-        def forget_failure(done: asyncio.Future[str]) -> None:
-            if done.cancelled() or done.exception() is not None:
-                self._uploads.pop(key, None)
-
-        task.add_done_callback(forget_failure)
-        return await asyncio.shield(task), True
 
 
 async def upload_local_files(

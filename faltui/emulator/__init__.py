@@ -15,18 +15,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from faltui.emulator.common import ADMIN_KEY, DEMO_KEY, LOCKED_KEY
     from faltui.emulator.demo import start_demo
-    from faltui.emulator.server import Emulator, EmulatorStartError, serve_forever
+    from faltui.emulator.keys import ADMIN_KEY, DEMO_KEY, LOCKED_KEY
+    from faltui.emulator.server import Emulator, serve_forever
+    from faltui.emulator.sockets import EmulatorStartError
     from faltui.emulator.state import EmulatedJob
 
 _WHERE = {
-    "ADMIN_KEY": "faltui.emulator.common",
-    "DEMO_KEY": "faltui.emulator.common",
-    "LOCKED_KEY": "faltui.emulator.common",
+    "ADMIN_KEY": "faltui.emulator.keys",
+    "DEMO_KEY": "faltui.emulator.keys",
+    "LOCKED_KEY": "faltui.emulator.keys",
     "EmulatedJob": "faltui.emulator.state",
     "Emulator": "faltui.emulator.server",
-    "EmulatorStartError": "faltui.emulator.server",
+    "EmulatorStartError": "faltui.emulator.sockets",
     "serve_forever": "faltui.emulator.server",
     "start_demo": "faltui.emulator.demo",
 }

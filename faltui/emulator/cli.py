@@ -164,7 +164,7 @@ def build(args: argparse.Namespace) -> tuple[Emulator, str | None]:
 def run(args: argparse.Namespace, err: TextIO | None = None) -> int:
     """``faltui emulator``: serve until Ctrl-C; 2 with one line on stderr for bad options."""
     from faltui.emulator.foreground import run_foreground
-    from faltui.emulator.server import EmulatorStartError
+    from faltui.emulator.sockets import EmulatorStartError
 
     stream = err or sys.stderr
     try:

@@ -14,6 +14,9 @@ from starlette.responses import Response
 from faltui.emulator.catalog import EmulatorCatalog
 from faltui.emulator.chaos import Chaos, DroppedResponse
 from faltui.emulator.files import FileStore
+from faltui.emulator.keys import ADMIN_KEY as ADMIN_KEY
+from faltui.emulator.keys import DEMO_KEY as DEMO_KEY
+from faltui.emulator.keys import LOCKED_KEY as LOCKED_KEY
 from faltui.emulator.outputs import OutputBuilder
 from faltui.emulator.state import JobStore
 
@@ -21,11 +24,6 @@ if TYPE_CHECKING:
     from faltui.emulator.streams import ChangeFeed
     from faltui.emulator.tokens import TokenStore
 
-#: The demo key: an ordinary (API-scope) key.
-DEMO_KEY = "demo-key-id:demo-key-secret"
-#: An Admin-scope demo key: everything the demo key can do, plus ``GET /v1/models/usage``.
-ADMIN_KEY = "demo-admin-id:demo-admin-secret"
-LOCKED_KEY = "locked-key:locked"
 LOCKED_DETAIL = "User is locked. Reason: Exhausted balance. Add funds to continue."
 #: Scope key set by ``RequestContextMiddleware`` when a request arrived on the sync-run port.
 SYNC_SCOPE_KEY = "faltui.emulator.sync"

@@ -9,7 +9,6 @@ and OpenAPI hosts by path; the second (``run_port``) is the sync-run host (``fal
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
 import socket
 import ssl
@@ -31,6 +30,8 @@ from faltui.emulator.common import ADMIN_KEY, DEMO_KEY, LOCKED_KEY
 from faltui.emulator.files import FileStore, StoredFile
 from faltui.emulator.outputs import OutputBuilder
 from faltui.emulator.persist import JobJournal
+from faltui.emulator.sockets import EmulatorStartError as EmulatorStartError
+from faltui.emulator.sockets import bind_socket, origin, service_urls
 from faltui.emulator.state import EmulatedJob, JobStore
 from faltui.emulator.streams import ChangeFeed
 from faltui.emulator.tokens import TokenStore
@@ -58,35 +59,6 @@ class _QuietForcedShutdown(logging.Filter):
 
 
 logging.getLogger("uvicorn.error").addFilter(_QuietForcedShutdown())
-
-
-class EmulatorStartError(RuntimeError):
-    """The emulator could not start listening (the message is one line for a user)."""
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A bound (not yet listening) TCP socket, or ``EmulatorStartError`` saying why not."""
-    if not 0 <= port <= 65535:
-        raise EmulatorStartError(f"port {port} is out of range (0-65535)")
-    try:
-        infos = socket.getaddrinfo(
-            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )
-    except socket.gaierror as exc:
-        raise EmulatorStartError(f"cannot listen on {host!r}: {exc.strerror}") from None
-    family, kind, proto, _name, address = infos[0]
-    sock = socket.socket(family, kind, proto)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(address)
-    except OSError as exc:
-        sock.close()
-        if exc.errno == errno.EADDRINUSE:
-            raise EmulatorStartError(f"port {port} on {host} is already in use") from None
-        if exc.errno == errno.EACCES:
-            raise EmulatorStartError(f"not allowed to listen on {host}:{port}") from None
-        raise EmulatorStartError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    return sock
 
 
 def _check_certificate(certfile: str, keyfile: str | None) -> None:
@@ -207,10 +179,7 @@ class Emulator:
         return "https" if self.ssl_certfile else "http"
 
     def _origin(self, port: int) -> str:
-        host = "127.0.0.1" if self.host in ("0.0.0.0", "", "::") else self.host
-        if ":" in host:
-            host = f"[{host}]"
-        return f"{self.scheme}://{host}:{port}"
+        return origin(self.scheme, self.host, port)
 
     @property
     def base_url(self) -> str:
@@ -226,15 +195,7 @@ class Emulator:
     @property
     def urls(self) -> dict[str, str]:
         """Base URLs for ``Settings.urls``."""
-        base = self.base_url
-        return {
-            "queue": base,
-            "run": self.run_url,
-            "rest": base,
-            "cdn": base,
-            "platform": base + "/v1",
-            "openapi": base + "/api/openapi/queue/openapi.json",
-        }
+        return service_urls(self.base_url, self.run_url)
 
     def settings(self, home: Path, key: str | None = DEMO_KEY) -> Settings:
         """Settings pointing at this emulator with every faltui path under ``home``."""
@@ -295,11 +256,13 @@ class Emulator:
 
     # --- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> Emulator:
+    def start(self, sockets: tuple[socket.socket, socket.socket] | None = None) -> Emulator:
         """Start serving in a daemon thread; returns once both sockets are listening.
 
-        Raises ``EmulatorStartError`` (a one-line reason) when a port is out of range or in
-        use, or the certificate cannot be used.
+        ``sockets`` are the main and sync-run sockets, already bound (``bind_socket``), to
+        serve on instead of binding ``port`` and ``run_port`` here. Raises
+        ``EmulatorStartError`` (a one-line reason) when a port is out of range or in use, or
+        the certificate cannot be used.
         """
         if self._server is not None:
             return self
@@ -315,12 +278,15 @@ class Emulator:
                 where = self.data_dir
                 raise EmulatorStartError(f"cannot use {where}: {exc.strerror or exc}") from None
             self.store.listeners.append(self.journal.append)
-        main = bind_socket(self.host, self.port)
-        try:
-            run = bind_socket(self.host, self.run_port)
-        except EmulatorStartError:
-            main.close()
-            raise
+        if sockets is not None:
+            main, run = sockets
+        else:
+            main = bind_socket(self.host, self.port)
+            try:
+                run = bind_socket(self.host, self.run_port)
+            except EmulatorStartError:
+                main.close()
+                raise
         self.port, self.run_port = main.getsockname()[1], run.getsockname()[1]
         self._closing = False
         config = uvicorn.Config(

@@ -6,9 +6,11 @@ panes and everything between them live on ``MainScreen``.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from asyncio import AbstractEventLoop
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.app import App
+from textual.app import App, AutopilotCallbackType
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -18,20 +20,14 @@ from faltui.core.config import Settings
 from faltui.core.state import AppState
 from faltui.services import Services, build_services
 from faltui.tui import commands as palette
+from faltui.tui import image_probe
 from faltui.tui.format import notice_text, one_line
 from faltui.tui.keymap import binding_ids, check_keymap, faltui_classes, node_classes
-from faltui.tui.screens.compare import CompareScreen
-from faltui.tui.screens.confirm import ConfirmScreen
-from faltui.tui.screens.count import CountScreen
-from faltui.tui.screens.help import HelpScreen, collect_sections
-from faltui.tui.screens.job_detail import JobDetailScreen
 from faltui.tui.screens.main import MainScreen
-from faltui.tui.screens.presets import PresetNameScreen, PresetPickScreen
-from faltui.tui.screens.quit import QuitChoice, QuitScreen
-from faltui.tui.screens.send_to import SendToScreen
-from faltui.tui.screens.sweep import SweepScreen
-from faltui.tui.screens.sweep_grid import SweepGridScreen
 from faltui.tui.themes import DEFAULT_THEME, load_all_themes, theme_defaults
+
+if TYPE_CHECKING:  # screens other than the main one are imported when first shown
+    from faltui.tui.screens.quit import QuitChoice
 
 #: Seconds a notice from the session's setup stays up (a journal repair says what it kept).
 NOTICE_TIMEOUT = 30.0
@@ -53,16 +49,49 @@ class FaltuiApp(App[None]):
         Binding("ctrl+p", "command_palette", "Palette", show=False, id="palette", priority=True),
     ]
 
-    def __init__(self, settings: Settings, *, services: Services | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        services: Services | None = None,
+        on_first_frame: Callable[[], object] | None = None,
+    ) -> None:
+        """``on_first_frame`` is called once the first frame is drawn (the CLI starts the
+        ``--demo`` emulator's server then)."""
         super().__init__()
+        self._on_first_frame = on_first_frame
+        image_probe.start()  # textual-image asks the terminal before Textual takes it (run)
         self.settings = settings
         self.services = services or build_services(settings)
-        self.services.open_all()  # every set-up problem known before the first frame
         self.state = AppState.load(settings.paths.state_file)
         self.problems: list[str] = []
         #: The user's key remaps that were applied (binding id → keys).
         self.keymap: dict[str, str] = {}
         self.main = MainScreen(self.services, self.state, self.report)
+
+    def run(
+        self,
+        *,
+        headless: bool = False,
+        inline: bool = False,
+        inline_no_clear: bool = False,
+        mouse: bool = True,
+        size: tuple[int, int] | None = None,
+        auto_pilot: AutopilotCallbackType | None = None,
+        loop: AbstractEventLoop | None = None,
+    ) -> None:
+        """Run the app (Textual's ``run``), once textual-image has had its answers from the
+        terminal: after Textual takes the terminal it could not ask any more."""
+        image_probe.wait()
+        return super().run(
+            headless=headless,
+            inline=inline,
+            inline_no_clear=inline_no_clear,
+            mouse=mouse,
+            size=size,
+            auto_pilot=auto_pilot,
+            loop=loop,
+        )
 
     def get_default_screen(self) -> MainScreen:
         """The main screen is the bottom of the screen stack."""
@@ -73,14 +102,24 @@ class FaltuiApp(App[None]):
         return theme_defaults(self.current_theme)
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._open_session)
         for problem in self.state.problems:
             self.report(problem)
+        self._setup_themes()
+        self._setup_keymap()
+
+    def _open_session(self) -> None:
+        """Once the first frame is drawn: open the services (all but the fal client, made when
+        first used), report what setting them up found, and let the main screen follow the
+        jobs."""
+        self.services.open_all(skip=("client",))
         # What setting up the session found (a journal repair and what it kept, a config
         # problem): up long enough to read, and listed under help's problems afterwards.
         for problem in self.services.problems:
             self.report(problem, "faltui", "warning", timeout=NOTICE_TIMEOUT)
-        self._setup_themes()
-        self._setup_keymap()
+        self.main.start_session()
+        if self._on_first_frame is not None:
+            self._on_first_frame()
 
     async def on_unmount(self) -> None:
         """Close what the session opened."""
@@ -161,6 +200,15 @@ class FaltuiApp(App[None]):
 
     def known_binding_ids(self) -> dict[str, Binding]:
         """Every binding id the app, its panes and its screens define."""
+        from faltui.tui.screens.compare import CompareScreen
+        from faltui.tui.screens.confirm import ConfirmScreen
+        from faltui.tui.screens.count import CountScreen
+        from faltui.tui.screens.help import HelpScreen
+        from faltui.tui.screens.job_detail import JobDetailScreen
+        from faltui.tui.screens.presets import PresetNameScreen, PresetPickScreen
+        from faltui.tui.screens.quit import QuitScreen
+        from faltui.tui.screens.send_to import SendToScreen
+
         classes: list[type] = [
             type(self),
             MainScreen,
@@ -192,6 +240,8 @@ class FaltuiApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit; with jobs still in flight, ask what to do with them first."""
+        from faltui.tui.screens.quit import QuitScreen
+
         in_flight = self.main.in_flight_jobs()
         if not in_flight or self.main.quitting_when_done:
             self.exit()
@@ -200,6 +250,8 @@ class FaltuiApp(App[None]):
             self.push_screen(QuitScreen(len(in_flight)), self._quit_chosen)
 
     def _quit_chosen(self, choice: QuitChoice | None) -> None:
+        from faltui.tui.screens.quit import QuitChoice
+
         if choice is QuitChoice.leave:
             self.exit()
         elif choice is QuitChoice.cancel:
@@ -211,6 +263,16 @@ class FaltuiApp(App[None]):
 
     def action_help(self) -> None:
         """Show the help screen."""
+        from faltui.tui.screens.compare import CompareScreen
+        from faltui.tui.screens.confirm import ConfirmScreen
+        from faltui.tui.screens.count import CountScreen
+        from faltui.tui.screens.help import HelpScreen, collect_sections
+        from faltui.tui.screens.job_detail import JobDetailScreen
+        from faltui.tui.screens.quit import QuitScreen
+        from faltui.tui.screens.send_to import SendToScreen
+        from faltui.tui.screens.sweep import SweepScreen
+        from faltui.tui.screens.sweep_grid import SweepGridScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         notes = [f"Problem: {p}" for p in self.problems[-10:]]

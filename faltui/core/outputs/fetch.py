@@ -16,7 +16,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from faltui.core.errors import FaltuiError
+from faltui.core.outputs.failures import GONE_NOTE as GONE_NOTE
+from faltui.core.outputs.failures import DownloadError as DownloadError
+from faltui.core.outputs.failures import FileGone as FileGone
+from faltui.core.outputs.failures import PreviewTooLarge as PreviewTooLarge
 from faltui.core.outputs.report import human_size
 from faltui.core.version import __version__
 
@@ -28,23 +31,6 @@ GONE_STATUSES = frozenset({403, 404, 410})
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0
 USER_AGENT = f"faltui/{__version__}"
-GONE_NOTE = "the file is no longer served — fal keeps results for a limited time"
-
-
-class DownloadError(FaltuiError):
-    """A file could not be fetched; the message says why in words (``status``: HTTP status)."""
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class FileGone(DownloadError):
-    """The file host says the file is not there (any more)."""
-
-
-class PreviewTooLarge(DownloadError):
-    """The file is bigger than the preview cap; it was not pulled into memory."""
 
 
 def keyless_client() -> httpx.AsyncClient:

@@ -11,9 +11,7 @@ import asyncio
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
-
-import httpx
+from typing import IO, TYPE_CHECKING, Any
 
 from faltui.core.config import Settings
 from faltui.core.outputs.data_url import (
@@ -22,21 +20,14 @@ from faltui.core.outputs.data_url import (
     decoded_size_estimate,
     is_data_url,
 )
-from faltui.core.outputs.fetch import (
-    DownloadError,
-    PreviewTooLarge,
-    content_length,
-    fetch_capped,
-    fetch_head,
-    keyless_client,
-    open_file,
-    too_large,
-    transport_failure,
-)
+from faltui.core.outputs.failures import DownloadError, PreviewTooLarge
 from faltui.core.outputs.find import OutputFile, Saveable, TextOutput, file_name_for
 from faltui.core.outputs.record import DownloadRecord, record_key
 from faltui.core.outputs.report import DownloadProgress, DownloadReport, Failure, Saved
 from faltui.core.outputs.save import SaveError, ensure_folder, reserve
+
+if TYPE_CHECKING:  # the HTTP client is imported when a file is first fetched
+    import httpx
 
 #: Largest file fetched for a preview (bigger ones are refused, not read).
 PREVIEW_MAX_BYTES = 16 * 1024 * 1024
@@ -171,6 +162,8 @@ class Outputs:
     @property
     def http(self) -> httpx.AsyncClient:
         """The keyless client (created on first use, inside the running event loop)."""
+        from faltui.core.outputs.fetch import keyless_client
+
         if self._http is None:
             self._http = keyless_client()
         return self._http
@@ -202,6 +195,8 @@ class Outputs:
         ``data:`` URLs are decoded (in a thread when long); a file saved earlier is read from
         disk; anything else is fetched keylessly and dropped as soon as it passes the cap.
         """
+        from faltui.core.outputs.fetch import fetch_capped, too_large
+
         if is_data_url(url):
             if decoded_size_estimate(url) > cap + 3:
                 raise PreviewTooLarge(too_large(decoded_size_estimate(url), cap))
@@ -223,6 +218,8 @@ class Outputs:
         For headers (audio length, a GLB's JSON): a saved copy is read from disk, a ``data:``
         URL decoded, anything else fetched keylessly only as far as ``limit``.
         """
+        from faltui.core.outputs.fetch import fetch_head, too_large
+
         if is_data_url(url):
             if decoded_size_estimate(url) > PREVIEW_MAX_BYTES + 3:
                 raise PreviewTooLarge(too_large(decoded_size_estimate(url), PREVIEW_MAX_BYTES))
@@ -350,6 +347,10 @@ class Outputs:
         self, output: OutputFile, folder: Path, slot: int, tally: _Tally
     ) -> tuple[Path, int]:
         """Fetch first, reserve the name only once the host answered 2xx, stream to disk."""
+        import httpx
+
+        from faltui.core.outputs.fetch import content_length, open_file, transport_failure
+
         async with open_file(self.http, output.url) as response:
             tally.expect(slot, content_length(response))
             path, fd = reserve(folder, file_name_for(output))

@@ -16,12 +16,13 @@ and on request (``R`` on the job, or the palette) — and the outcome is reporte
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -44,37 +45,30 @@ from faltui.core.errors import (
     NotFoundError,
     ValidationFailed,
 )
-from faltui.core.history_import import import_history as import_fal_history
 from faltui.core.job import Job, JobEvent, JobState
 from faltui.core.journal import JournalUnavailable
-from faltui.core.lineage import chain_of
 from faltui.core.outputs import DownloadProgress, find_saveables
 from faltui.core.presets import Preset
 from faltui.core.pricing import Price, describe_cost, get_prices
-from faltui.core.reconcile import ReconcileResult
 from faltui.core.schema import EndpointSchema, PreparedInput
 from faltui.core.state import AppState
-from faltui.core.sweep_grid import sweep_jobs
-from faltui.core.sweep_run import SweepRun
 from faltui.services import Services
 from faltui.tui import commands as palette
 from faltui.tui.format import literal_text, one_line, prompt_snippet
 from faltui.tui.job_cells import cost_cell
 from faltui.tui.pane_sizes import PaneSizes
 from faltui.tui.preset_flow import PresetFlow
-from faltui.tui.screens.compare import MAX_JOBS as MAX_COMPARED
-from faltui.tui.screens.compare import CompareScreen
-from faltui.tui.screens.confirm import ConfirmScreen
-from faltui.tui.screens.count import CountScreen
-from faltui.tui.screens.job_detail import JobDetailScreen
-from faltui.tui.screens.sweep import SweepRequest, SweepScreen
-from faltui.tui.screens.sweep_grid import SweepGridScreen
 from faltui.tui.send_flow import SendFlow
 from faltui.tui.widgets.job_table import JobTable
 from faltui.tui.widgets.model_browser import ModelBrowser
 from faltui.tui.widgets.param_form import ParamForm
 from faltui.tui.widgets.results import ResultsPane, notify_report, progress_line
 from faltui.tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:  # the dialogs, sweeps and history tools are imported when first used
+    from faltui.core.reconcile import ReconcileResult
+    from faltui.core.sweep_run import SweepRun
+    from faltui.tui.screens.sweep import SweepRequest
 
 #: Width (columns) from which the panes sit side by side.
 WIDE_COLUMNS = 120
@@ -189,6 +183,9 @@ class MainScreen(Screen[None]):
         self.preset_flow = PresetFlow(self)
         #: Endpoints whose unit price was asked for (for the cost column and the spend).
         self._priced: set[str] = set()
+        #: Set by ``start_session`` (after the first frame): the workers that load the jobs
+        #: and talk to fal wait for it.
+        self.session_open = asyncio.Event()
 
     # -- the panes -----------------------------------------------------------------------
 
@@ -253,19 +250,27 @@ class MainScreen(Screen[None]):
         self.query_one("#pane-tabs", Tabs).can_focus = False
         self.results.is_reconciling = self.is_reconciling
         self.job_table.rows.reconciling = self.is_reconciling
-        self.check_journal()
-        self.set_interval(JOURNAL_CHECK_INTERVAL, self.check_journal)
-        self.services.jobs.on_event = self._on_job_event
         try:
             self.browser.set_models(self.services.catalog.local_models())
         except (FaltuiError, OSError, ValueError) as exc:
             self._problem(f"Could not read the bundled model catalog: {exc}")
+        self._apply_layout(self.app.size.width)
+        self.browser.focus_search()
+        # Started now (so that waiting for the workers waits for them), they begin once the
+        # session is open: after the first frame.
         if self.settings.key:
             self._stream_live_models()
         self._resume_jobs()
+
+    def start_session(self) -> None:
+        """Follow the session's jobs: the journal's banner, the jobs of earlier sessions (and
+        the unfinished ones resumed), the live catalog. The app calls it once the first frame
+        is drawn and the services are open."""
+        self.check_journal()
+        self.set_interval(JOURNAL_CHECK_INTERVAL, self.check_journal)
+        self.services.jobs.on_event = self._on_job_event
         self.set_interval(FLUSH_INTERVAL, self.flush_jobs)
-        self._apply_layout(self.app.size.width)
-        self.browser.focus_search()
+        self.session_open.set()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """``/`` goes to a focused text field as a character, in the jobs pane to the job
@@ -416,6 +421,7 @@ class MainScreen(Screen[None]):
 
     @work(group="catalog", exclusive=True, exit_on_error=False)
     async def _stream_live_models(self) -> None:
+        await self.session_open.wait()
         status = self.status_bar
         status.set_busy("fetching live model list…")
         added = 0
@@ -576,6 +582,8 @@ class MainScreen(Screen[None]):
 
     def action_submit_many(self) -> None:
         """Ask for N, then submit the form N times (seeds varied)."""
+        from faltui.tui.screens.count import CountScreen
+
         if not self._can_submit():
             return
 
@@ -613,6 +621,8 @@ class MainScreen(Screen[None]):
         self, endpoint_id: str, prepared: PreparedInput, count: int
     ) -> None:
         """Submit, after asking when the estimate would pass the ``[budget]``."""
+        from faltui.tui.screens.confirm import ConfirmScreen
+
         services = self.services
         if services.budget.active:
             if services.spend_error is not None:
@@ -682,6 +692,8 @@ class MainScreen(Screen[None]):
 
     def action_sweep(self) -> None:
         """Open the sweep dialog on the form's input; send what it plans, show the grid."""
+        from faltui.tui.screens.sweep import SweepScreen
+
         if not self._can_submit():
             return
         model, schema = self.current_model, self.current_schema
@@ -700,6 +712,8 @@ class MainScreen(Screen[None]):
 
     def start_sweep(self, request: SweepRequest) -> SweepRun:
         """Send a planned sweep (priority low, the cap) and show its grid."""
+        from faltui.core.sweep_run import SweepRun
+
         run = SweepRun(
             self.services.jobs,
             request.plan,
@@ -727,6 +741,8 @@ class MainScreen(Screen[None]):
 
     def show_sweep_grid(self, sweep_id: str) -> None:
         """Show the grid of a sweep (this session's or one rebuilt from the journal)."""
+        from faltui.tui.screens.sweep_grid import SweepGridScreen
+
         run = self.sweeps.get(sweep_id)
         results = self.results
         previews = results.previews_enabled
@@ -738,7 +754,7 @@ class MainScreen(Screen[None]):
             open_job=self.open_details,
             stop=self._stopper(run) if run is not None else None,
             images=results.images if previews else None,
-            image_widget=type(results).image_widget if previews else None,
+            image_widget=results.preview_class if previews else None,
         )
         self.app.push_screen(screen)
 
@@ -755,6 +771,8 @@ class MainScreen(Screen[None]):
         """The grid of the sweep the highlighted job belongs to."""
         job = self.job(self.job_table.selected_job_id)
         if job is None or job.sweep is None:
+            from faltui.core.sweep_grid import sweep_jobs
+
             known = sweep_jobs(self.services.jobs.jobs())
             if not known:
                 self.notify("No sweep yet: f6 in the form starts one.", markup=False)
@@ -1024,6 +1042,7 @@ class MainScreen(Screen[None]):
     def open_details(self, job: Job) -> None:
         """The detail screen of ``job``: ``e`` forks it, ``t`` sends its outputs, and a job
         of its chain can be opened from there."""
+        from faltui.tui.screens.job_detail import JobDetailScreen
 
         def closed(choice: str | None) -> None:
             if choice == "edit":
@@ -1036,6 +1055,8 @@ class MainScreen(Screen[None]):
                 other = self.find_job(choice.removeprefix("open:"))
                 if other is not None:
                     self.open_details(other)
+
+        from faltui.core.lineage import chain_of
 
         chain = chain_of(job, self.find_job, self.services.jobs.jobs())
         cost = self.services.spend.cost_of
@@ -1093,6 +1114,9 @@ class MainScreen(Screen[None]):
     def compare_jobs(self, job_ids: list[str]) -> None:
         """Open the compare screen on these jobs; with fewer than two, say what is needed.
         Picking a job there forks it into the form."""
+        from faltui.tui.screens.compare import MAX_JOBS as MAX_COMPARED
+        from faltui.tui.screens.compare import CompareScreen
+
         jobs = [job for job in (self.job(job_id) for job_id in job_ids) if job is not None]
         if len(jobs) < 2:
             marked = f"{len(jobs)} marked" if jobs else "none marked"
@@ -1116,7 +1140,7 @@ class MainScreen(Screen[None]):
             prices=self.services.prices,
             outputs=self.services.outputs,
             images=results.images,
-            image_widget=results.image_widget if results.previews_enabled else None,
+            image_widget=results.preview_class if results.previews_enabled else None,
         )
 
         def closed(picked: Job | None) -> None:
@@ -1164,6 +1188,7 @@ class MainScreen(Screen[None]):
 
     @work(group="jobs", exit_on_error=False)
     async def _resume_jobs(self) -> None:
+        await self.session_open.wait()
         manager = self.services.jobs
         manager.load_history(limit=HISTORY_LIMIT)  # earlier sessions' finished jobs
         for job in manager.jobs():
@@ -1307,6 +1332,8 @@ class MainScreen(Screen[None]):
         status = self.status_bar
         status.set_busy(f"importing fal's request history of {len(endpoints)} model(s)…")
         try:
+            from faltui.core.history_import import import_history as import_fal_history
+
             report = await import_fal_history(
                 services.client,
                 services.journal,

@@ -12,10 +12,10 @@ import io
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
-from faltui.core.outputs import Outputs
-
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
+
+    from faltui.core.outputs import Outputs
 
 #: Previews are scaled down to at most this many pixels per side before display.
 PREVIEW_MAX_SIDE = 1024

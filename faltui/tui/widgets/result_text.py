@@ -4,6 +4,7 @@ timed table, token usage, a job's status — all literal (``rich.text.Text``, no
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -11,14 +12,16 @@ from rich.text import Text
 
 from faltui.core.job import Job, JobState
 from faltui.core.outputs import human_size
-from faltui.core.outputs.facts import MediaFacts
-from faltui.core.outputs.fetch import GONE_NOTE
-from faltui.core.outputs.mesh import MeshStats
+from faltui.core.outputs.failures import GONE_NOTE
 from faltui.core.outputs.transcript import short_clock
-from faltui.core.outputs.usage import TokenUsage
-from faltui.core.outputs.video import VideoFacts
 from faltui.tui.format import display_url, literal_block, one_line, state_label
 from faltui.tui.widgets.result_items import ResultItem
+
+if TYPE_CHECKING:  # the media readers (Pillow) load when a file's facts are first read
+    from faltui.core.outputs.facts import MediaFacts
+    from faltui.core.outputs.mesh import MeshStats
+    from faltui.core.outputs.usage import TokenUsage
+    from faltui.core.outputs.video import VideoFacts
 
 #: Log lines shown for a job that is not done.
 LOG_TAIL = 30

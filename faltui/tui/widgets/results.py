@@ -28,6 +28,7 @@ import asyncio
 import os
 import subprocess
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -50,7 +51,6 @@ from faltui.core.outputs import (
     DownloadProgress,
     DownloadReport,
     OutputFile,
-    Outputs,
     SaveError,
     TextOutput,
     data_url_type,
@@ -58,13 +58,12 @@ from faltui.core.outputs import (
     human_size,
     is_data_url,
 )
-from faltui.core.outputs.facts import MediaFacts, media_facts
 from faltui.core.outputs.player import choose_player, start_player, why_no_player
 from faltui.core.outputs.transcript import to_vtt
 from faltui.core.outputs.usage import find_usage
-from faltui.core.outputs.video import VideoTools
 from faltui.tui.clipboard import copy_text, describe, is_ssh
 from faltui.tui.format import format_duration, literal, one_line, pretty_json, state_label
+from faltui.tui.image_probe import image_class
 from faltui.tui.opener import open_target
 from faltui.tui.widgets.cell_image import CellImage
 from faltui.tui.widgets.contact_sheet import CELL, CELL_MAXIMIZED, ContactSheet
@@ -77,13 +76,12 @@ from faltui.tui.widgets.result_text import (
     transcript_body,
 )
 
-try:  # imported early on purpose: textual-image asks the terminal about itself at import time
-    from textual_image.widget import Image as PreviewImage
-except Exception:  # pragma: no cover - missing or unusable textual-image: no inline previews
-    PreviewImage = None  # type: ignore[assignment]
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # file facts, video tools and the HTTP service load on first use
     from PIL.Image import Image as PILImage
+
+    from faltui.core.outputs import Outputs
+    from faltui.core.outputs.facts import MediaFacts
+    from faltui.core.outputs.video import VideoTools
 
 #: Environment variable that turns inline image previews off.
 NO_PREVIEW_ENV = "FALTUI_NO_PREVIEW"
@@ -153,10 +151,9 @@ class ResultsPane(Widget):
 
     #: Show images inline (off with ``FALTUI_NO_PREVIEW`` set, or in tests via the class).
     preview_images: ClassVar[bool] = True
-    #: The textual-image widget class (tests pin ``HalfcellImage`` for stable snapshots).
-    image_widget: ClassVar[type[Widget] | None] = (
-        CellImage if draws_with_cells(PreviewImage) else PreviewImage
-    )
+    #: The image widget class; ``None``: chosen for this terminal (see ``preview_class``).
+    #: Tests pin ``HalfcellImage`` for stable snapshots.
+    image_widget: ClassVar[type[Widget] | None] = None
 
     class JobPicked(Message):
         """The highlight moved to an output of another job of the batch (the job list follows
@@ -183,16 +180,17 @@ class ResultsPane(Widget):
 
     def __init__(
         self,
-        outputs: Outputs,
+        outputs: Outputs | Callable[[], Outputs],
         *,
         video_tools: VideoTools | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
+        """``outputs``: the session's outputs service, or a function giving it when first
+        needed (the app opens its services after the first frame)."""
         super().__init__(name=name, id=id, classes=classes)
-        self.outputs = outputs
-        self.images = ImageLoader(outputs)
+        self._outputs_of: Callable[[], Outputs] = outputs if callable(outputs) else lambda: outputs
         self.video_tools = video_tools
         self.job: Job | None = None
         self.items: list[ResultItem] = []
@@ -211,6 +209,16 @@ class ResultsPane(Widget):
         #: Whether fal's request history is being searched for a job (by local id) right now.
         self.is_reconciling: Callable[[str], bool] = lambda _job_id: False
 
+    @cached_property
+    def outputs(self) -> Outputs:
+        """Downloads, saves and previews of result files (the core service)."""
+        return self._outputs_of()
+
+    @cached_property
+    def images(self) -> ImageLoader:
+        """Decoded previews and thumbnails, by URL."""
+        return ImageLoader(self.outputs)
+
     # -- composition -----------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
@@ -219,8 +227,8 @@ class ResultsPane(Widget):
         yield OutputList(id="results-list", classes="-none")
         yield ProgressBar(id="results-progress", show_eta=False)
         with VerticalScroll(id="results-body"):
-            if self.image_widget is not None:
-                yield self.image_widget(id="results-image")
+            if self.preview_class is not None:
+                yield self.preview_class(id="results-image")
             yield Static("", id="results-text", markup=False)
 
     def on_mount(self) -> None:
@@ -231,11 +239,21 @@ class ResultsPane(Widget):
         self._stop_player()
 
     @property
+    def preview_class(self) -> type[Widget] | None:
+        """The widget images are shown with (``None``: none can be, textual-image missing):
+        textual-image's for terminal graphics (Sixel, Kitty), else ``CellImage``."""
+        pinned = type(self).image_widget
+        if pinned is not None:
+            return pinned
+        found = image_class()
+        return CellImage if draws_with_cells(found) else found
+
+    @property
     def previews_enabled(self) -> bool:
         """Whether images are previewed inline."""
         return (
             self.preview_images
-            and self.image_widget is not None
+            and self.preview_class is not None
             and not os.environ.get(NO_PREVIEW_ENV)
         )
 
@@ -378,7 +396,7 @@ class ResultsPane(Widget):
         listing.can_focus = bool(items) and not sheet_mode
         sheet.can_focus = sheet_mode
         if sheet_mode:
-            widget = self.image_widget if self.previews_enabled else None
+            widget = self.preview_class if self.previews_enabled else None
             sheet.set_cell_size(CELL_MAXIMIZED if self.is_maximized else CELL)
             sheet.set_items(items, widget, self.images.cached_thumbnail, index)
             if widget is not None:
@@ -523,13 +541,13 @@ class ResultsPane(Widget):
         """Before the first image is decoded: decode them for the widget that draws them."""
         if not self._images_sized:
             self._images_sized = True
-            self.images.sized_for(self.image_widget)
+            self.images.sized_for(self.preview_class)
 
     _images_sized = False
 
     def _set_preview(self, image: PILImage | None, *, keep_room: bool = False) -> None:
         """Show ``image`` as the preview (None: none; with ``keep_room`` its room stays)."""
-        if self.image_widget is None:
+        if self.preview_class is None:
             return
         widget = self.query_one("#results-image")
         # Setting the image always lays the whole screen out again (textual-image), so
@@ -588,6 +606,9 @@ class ResultsPane(Widget):
     @work(group="results-facts", exclusive=True, exit_on_error=False)
     async def _load_facts(self, item: ResultItem) -> None:
         """Read an audio/video/mesh output's header (or first frame) and show what it says."""
+        from faltui.core.outputs.facts import media_facts
+        from faltui.core.outputs.video import VideoTools
+
         if not isinstance(item.output, OutputFile):
             return
         tools = self.video_tools
