@@ -324,3 +324,28 @@ async def test_the_count_dialog_keeps_what_was_typed() -> None:
         await pilot.press("ctrl+u", "3", "enter")
         await pilot.pause()
         assert [m.count for m in app.submitted] == [3]
+
+
+async def test_text_typed_in_one_burst_with_the_submit_key_is_sent_whole(
+    emu_settings: Settings, emulator: Emulator
+) -> None:
+    from textual import events
+
+    app = FaltuiApp(emu_settings)
+    async with app.run_test(size=(160, 48)) as pilot:
+        form = await choose(app, FLUX)
+        prompt = form.editor("prompt").query_one(TextArea)
+        prompt.focus()
+        await pilot.pause()
+        # What a paste or a fast typist sends: every key in the app's queue at once, the
+        # submit key last (it has priority: it ran before the field had taken the text).
+        text = "a blue whale at sea"
+        await pilot.press("a")  # the first key is in before the burst
+        for character in text[1:]:
+            key = "space" if character == " " else character
+            app.post_message(events.Key(key, character))
+        app.post_message(events.Key("ctrl+s", None))
+        await until(lambda: len(emulator.jobs) == 1)
+        sent = next(iter(emulator.jobs.values()))
+        assert sent.input["prompt"] == text
+        assert prompt.text == text

@@ -577,11 +577,30 @@ class MainScreen(Screen[None]):
 
     def action_submit(self) -> None:
         """Submit the form once."""
+        self._after_typed_keys(self._submit_once)
+
+    def _submit_once(self) -> None:
         if self._can_submit():
             self.form.request_submit(1)
 
+    def _after_typed_keys(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the focused field has taken the keys sent to it already.
+
+        The submit keys are bindings with priority: they run as soon as they arrive, while
+        the characters typed just before them (pasted, or typed ahead in one burst) may still
+        wait in the field's queue. Queued behind them, the submit reads the whole text.
+        """
+        focused = self.focused
+        if focused is None:
+            callback()
+        else:
+            focused.call_later(callback)
+
     def action_submit_many(self) -> None:
         """Ask for N, then submit the form N times (seeds varied)."""
+        self._after_typed_keys(self._ask_count_and_submit)
+
+    def _ask_count_and_submit(self) -> None:
         from faltui.tui.screens.count import CountScreen
 
         if not self._can_submit():
@@ -692,6 +711,9 @@ class MainScreen(Screen[None]):
 
     def action_sweep(self) -> None:
         """Open the sweep dialog on the form's input; send what it plans, show the grid."""
+        self._after_typed_keys(self._open_sweep)
+
+    def _open_sweep(self) -> None:
         from faltui.tui.screens.sweep import SweepScreen
 
         if not self._can_submit():
