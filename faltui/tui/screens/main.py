@@ -30,6 +30,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.widget import Widget
@@ -157,6 +158,8 @@ class MainScreen(Screen[None]):
         self.current_schema: EndpointSchema | None = None
         self.current_price: Price | None = None
         self.active_pane = "models"
+        #: Whether the tab bar (mounted when first needed) has made its first activation.
+        self._tab_bar_activated = False
         self.narrow = False
         self._dirty: dict[str, Job] = {}
         self._form_jobs: set[str] = set()
@@ -192,13 +195,7 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar(self.settings, id="status")
         yield Static("", id="journal-banner", markup=False)
-        yield Tabs(
-            *(
-                Tab(f"{i} {t}", id=f"tab-{p}")
-                for i, (p, t) in enumerate(self.PANE_TITLES.items(), 1)
-            ),
-            id="pane-tabs",
-        )
+        # The tab bar (narrow terminals only) is mounted here when first needed: _tab_bar.
         with Horizontal(id="main"):
             with Vertical(id="pane-models", classes="pane"):
                 yield ModelBrowser(state=self.state, id="browser")
@@ -247,7 +244,6 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         for number, (pane, title) in enumerate(self.PANE_TITLES.items(), 1):
             self.pane_widget(pane).border_title = Content(f"{number} {title}")
-        self.query_one("#pane-tabs", Tabs).can_focus = False
         self.results.is_reconciling = self.is_reconciling
         self.job_table.rows.reconciling = self.is_reconciling
         try:
@@ -298,7 +294,9 @@ class MainScreen(Screen[None]):
         narrow = width < WIDE_COLUMNS
         self.narrow = narrow
         self.set_class(narrow, "-narrow")
-        self.query_one("#pane-tabs").display = narrow
+        tabs = self._tab_bar(create=narrow)
+        if tabs is not None:
+            tabs.display = narrow
         self._apply_sizes()
         self._show_pane(self.active_pane)
 
@@ -354,10 +352,36 @@ class MainScreen(Screen[None]):
         for name in self.PANE_TITLES:
             self.pane_widget(name).display = (not self.narrow) or name == pane
         self.query_one("#right").display = (not self.narrow) or pane in ("jobs", "results")
-        tabs = self.query_one("#pane-tabs", Tabs)
-        if tabs.active != f"tab-{pane}":
+        self._sync_tab_bar()
+
+    def _sync_tab_bar(self) -> None:
+        """Show the active pane's tab as active (once the tab bar is mounted)."""
+        tabs = self._tab_bar()
+        wanted = f"tab-{self.active_pane}"
+        if tabs is not None and tabs.is_mounted and tabs.active != wanted:
             with tabs.prevent(Tabs.TabActivated):
-                tabs.active = f"tab-{pane}"
+                tabs.active = wanted
+
+    def _tab_bar(self, *, create: bool = False) -> Tabs | None:
+        """The narrow layout's tab bar; with ``create``, mounted under the journal banner if
+        it is not there yet (wide terminals never show it: composing it up front cost
+        start-up time)."""
+        try:
+            return self.query_one("#pane-tabs", Tabs)
+        except NoMatches:
+            if not create:
+                return None
+        tabs = Tabs(
+            *(
+                Tab(f"{i} {t}", id=f"tab-{p}")
+                for i, (p, t) in enumerate(self.PANE_TITLES.items(), 1)
+            ),
+            active=f"tab-{self.active_pane}",
+            id="pane-tabs",
+        )
+        tabs.can_focus = False
+        self.mount(tabs, after="#journal-banner")
+        return tabs
 
     def action_pane(self, pane: str) -> None:
         """Show (when narrow) and focus a pane."""
@@ -386,8 +410,13 @@ class MainScreen(Screen[None]):
     @on(Tabs.TabActivated, "#pane-tabs")
     def _on_tab(self, event: Tabs.TabActivated) -> None:
         event.stop()
+        if not self._tab_bar_activated:
+            # The bar's own activation as it mounts: it shows the pane shown, not a choice.
+            self._tab_bar_activated = True
+            self._sync_tab_bar()
+            return
         pane = (event.tab.id or "").removeprefix("tab-") if event.tab is not None else ""
-        if pane and pane != self.active_pane:  # ignore the initial activation
+        if pane and pane != self.active_pane:
             self.action_pane(pane)
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
