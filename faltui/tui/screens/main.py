@@ -21,7 +21,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable
-from functools import partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -49,7 +49,6 @@ from faltui.core.errors import (
 from faltui.core.job import Job, JobEvent, JobState
 from faltui.core.journal import JournalUnavailable
 from faltui.core.outputs import DownloadProgress, find_saveables
-from faltui.core.presets import Preset
 from faltui.core.pricing import Price, describe_cost, get_prices
 from faltui.core.schema import EndpointSchema, PreparedInput
 from faltui.core.state import AppState
@@ -58,18 +57,19 @@ from faltui.tui import commands as palette
 from faltui.tui.format import literal_text, one_line, prompt_snippet
 from faltui.tui.job_cells import cost_cell
 from faltui.tui.pane_sizes import PaneSizes
-from faltui.tui.preset_flow import PresetFlow
-from faltui.tui.send_flow import SendFlow
 from faltui.tui.widgets.job_table import JobTable
 from faltui.tui.widgets.model_browser import ModelBrowser
 from faltui.tui.widgets.param_form import ParamForm
 from faltui.tui.widgets.results import ResultsPane, notify_report, progress_line
 from faltui.tui.widgets.status_bar import StatusBar
 
-if TYPE_CHECKING:  # the dialogs, sweeps and history tools are imported when first used
+if TYPE_CHECKING:  # the dialogs, sweeps, presets, send-to and history tools load when first used
+    from faltui.core.presets import Preset
     from faltui.core.reconcile import ReconcileResult
     from faltui.core.sweep_run import SweepRun
+    from faltui.tui.preset_flow import PresetFlow
     from faltui.tui.screens.sweep import SweepRequest
+    from faltui.tui.send_flow import SendFlow
 
 #: Width (columns) from which the panes sit side by side.
 WIDE_COLUMNS = 120
@@ -182,8 +182,6 @@ class MainScreen(Screen[None]):
         #: Local ids of the jobs whose request is being looked up in fal's history now.
         self.reconciling: set[str] = set()
         self._banner_shown: str | None = None
-        self.send_flow = SendFlow(self)
-        self.preset_flow = PresetFlow(self)
         #: Endpoints whose unit price was asked for (for the cost column and the spend).
         self._priced: set[str] = set()
         #: Set by ``start_session`` (after the first frame): the workers that load the jobs
@@ -191,6 +189,20 @@ class MainScreen(Screen[None]):
         self.session_open = asyncio.Event()
 
     # -- the panes -----------------------------------------------------------------------
+
+    @cached_property
+    def send_flow(self) -> SendFlow:
+        """Sending a job's outputs to another model (made on first use)."""
+        from faltui.tui.send_flow import SendFlow
+
+        return SendFlow(self)
+
+    @cached_property
+    def preset_flow(self) -> PresetFlow:
+        """Saving and applying presets (made on first use)."""
+        from faltui.tui.preset_flow import PresetFlow
+
+        return PresetFlow(self)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.settings, id="status")
