@@ -10,10 +10,13 @@ start-up time is spent on the app alone.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import sys
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the subcommands' parser (and argparse) load only for a subcommand
+    import argparse
 
 #: Exit codes of a TUI session that could not start (the subcommands' codes).
 _EXIT_FAILED, _EXIT_USAGE, _EXIT_INTERRUPTED = 1, 2, 130
