@@ -71,6 +71,7 @@ def test_a_server_that_cannot_start_closes_its_ports_and_says_why(tmp_path: Path
     try:
         assert demo.ready.wait(30)
         assert demo.error and demo.emulator is None
+        assert demo.urls["queue"].endswith(f":{port}")  # still known, its sockets closed
         # A client is refused at once instead of waiting for a server that never comes.
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=10).close()

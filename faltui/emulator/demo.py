@@ -100,15 +100,17 @@ class BackgroundDemo:
         self.error: str | None = None
         self.emulator: Emulator | None = None
         self._sockets: tuple[socket.socket, socket.socket] | None = None
+        #: The bound ports (main, run), kept: a server that fails closes its sockets.
+        self._ports: tuple[int, int] | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 
     @property
     def urls(self) -> dict[str, str]:
         """Base URLs for ``Settings.urls`` (known once ``start`` returned)."""
-        if self._sockets is None:
+        if self._ports is None:
             raise RuntimeError("the demo emulator is not started")
-        main, run = (sock.getsockname()[1] for sock in self._sockets)
+        main, run = self._ports
         return service_urls(origin("http", HOST, main), origin("http", HOST, run))
 
     def start(self) -> BackgroundDemo:
@@ -125,7 +127,8 @@ class BackgroundDemo:
         for sock in sockets:
             sock.listen(BACKLOG)
         self._sockets = sockets
-        _save_ports(self.folder, *(sock.getsockname()[1] for sock in sockets))
+        self._ports = (sockets[0].getsockname()[1], sockets[1].getsockname()[1])
+        _save_ports(self.folder, *self._ports)
         self._thread = threading.Thread(target=self._serve, name="faltui-demo-start", daemon=True)
         self._thread.start()
         return self
