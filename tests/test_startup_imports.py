@@ -5,6 +5,7 @@ frame). Each check runs in a fresh interpreter, where nothing was imported befor
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -86,3 +87,39 @@ def test_previews_use_the_widget_textual_image_chose_for_the_terminal(tmp_path: 
     # Terminal graphics are drawn by textual-image; character cells by our CellImage.
     expected = CellImage if draws_with_cells(Image) else Image
     assert pane.preview_class is expected
+
+
+def test_no_garbage_collection_runs_until_the_first_frame(tmp_path: Path) -> None:
+    """Opening the TUI collects no cyclic garbage until the first frame is drawn (start-up
+    allocates long-lived objects only), then collects as usual, also when the app ends."""
+    probe = (
+        "import gc, json, faltui.cli\n"
+        "from faltui.tui.app import FaltuiApp\n"
+        "seen = {}\n"
+        "def run(self, **_):\n"
+        "    seen['while_starting'] = gc.isenabled()\n"
+        "    seen['imports_frozen'] = gc.get_freeze_count() > 0\n"
+        "    self._on_first_frame()\n"
+        "    seen['after_first_frame'] = gc.isenabled()\n"
+        "    gc.disable()  # an app that ends before its first frame\n"
+        "FaltuiApp.run = run\n"
+        "assert faltui.cli.open_tui(False) == 0\n"
+        "seen['after_the_app'] = gc.isenabled()\n"
+        "print(json.dumps(seen))\n"
+    )
+    env = {**os.environ, "FALTUI_HOME": str(tmp_path), "FAL_KEY": ""}
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        env=env,
+    )
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen == {
+        "while_starting": False,
+        "imports_frozen": True,
+        "after_first_frame": True,
+        "after_the_app": True,
+    }

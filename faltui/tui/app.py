@@ -68,6 +68,9 @@ class FaltuiApp(App[None]):
         #: The user's key remaps that were applied (binding id → keys).
         self.keymap: dict[str, str] = {}
         self.main = MainScreen(self.services, self.state, self.report)
+        # The theme is chosen before the stylesheet is first read: chosen once the screen is
+        # mounted, it would parse every widget's CSS again and restyle every widget.
+        self._theme_problems = self._choose_theme()
 
     def run(
         self,
@@ -105,7 +108,10 @@ class FaltuiApp(App[None]):
         self.call_after_refresh(self._open_session)
         for problem in self.state.problems:
             self.report(problem)
-        self._setup_themes()
+        for title, problem in self._theme_problems:
+            self.report(problem, title)
+        self._remember_theme(self.current_theme)
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         self._setup_keymap()
 
     def _open_session(self) -> None:
@@ -168,21 +174,24 @@ class FaltuiApp(App[None]):
 
     # -- themes and keys -----------------------------------------------------------------
 
-    def _setup_themes(self) -> None:
+    def _choose_theme(self) -> list[tuple[str, str]]:
+        """Register the user's themes and set the remembered or configured one; returns the
+        problems found (notification title, message), reported once the app is mounted."""
+        problems: list[tuple[str, str]] = []
         loaded = load_all_themes(self.settings.paths.user_themes_dir)
         for theme in loaded.themes:
             self.register_theme(theme)
         for problem in loaded.problems:
-            self.report(f"Theme skipped: {problem}", "Theme problem")
+            problems.append(("Theme problem", f"Theme skipped: {problem}"))
         wanted = [name for name in (self.state.theme, self.settings.theme) if name]
         for name in wanted:
             if name in self.available_themes:
                 self.theme = name
                 break
-            self.report(f"Unknown theme {name!r}; using {DEFAULT_THEME}.", "Theme problem")
+            problems.append(("Theme problem", f"Unknown theme {name!r}; using {DEFAULT_THEME}."))
         else:
             self.theme = DEFAULT_THEME
-        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        return problems
 
     def _remember_theme(self, theme: Theme) -> None:
         if self.state.theme != theme.name:

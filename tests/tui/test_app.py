@@ -144,6 +144,30 @@ async def test_every_pane_reachable_at_80x24(tmp_path: Path) -> None:
         assert app.focused is not None and app.focused.id == "browser-search"
 
 
+async def test_the_tab_bar_follows_the_pane_shown_wide_to_narrow_and_back(tmp_path: Path) -> None:
+    from textual.widgets import Tabs
+
+    app = FaltuiApp(make_settings(tmp_path))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("f4")  # the jobs pane, while no tab bar is shown
+        await pilot.pause()
+        assert app.main.active_pane == "jobs"
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        tabs = app.query_one("#pane-tabs", Tabs)
+        assert tabs.display and tabs.active == "tab-jobs" and app.main.active_pane == "jobs"
+        assert app.main.pane_widget("jobs").display and not app.main.pane_widget("form").display
+        await pilot.click("#tab-form")
+        await pilot.pause()
+        assert app.main.active_pane == "form" and tabs.active == "tab-form"
+        await pilot.press("f4")
+        await pilot.pause()
+        assert app.main.active_pane == "jobs" and tabs.active == "tab-jobs"
+        await pilot.resize_terminal(160, 40)
+        await pilot.pause()
+        assert not tabs.display and all(app.main.pane_widget(p).display for p in ("jobs", "form"))
+
+
 async def test_function_keys_switch_panes_from_inside_a_text_field(tmp_path: Path) -> None:
     app = FaltuiApp(make_settings(tmp_path))
     async with app.run_test(size=(160, 40)) as pilot:
@@ -173,7 +197,7 @@ async def test_wide_layout_shows_all_panes(tmp_path: Path) -> None:
         assert all(r.width >= 40 and r.height >= 20 for r in regions.values()), regions
         assert regions["models"].x < regions["form"].x < regions["jobs"].x
         assert regions["jobs"].y < regions["results"].y
-        assert not app.query_one("#pane-tabs").display
+        assert not any(tabs.display for tabs in app.query("#pane-tabs"))  # no tab bar
 
 
 async def test_status_bar_keeps_what_matters_on_a_narrow_terminal(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable
-from functools import partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -30,6 +30,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.widget import Widget
@@ -48,7 +49,6 @@ from faltui.core.errors import (
 from faltui.core.job import Job, JobEvent, JobState
 from faltui.core.journal import JournalUnavailable
 from faltui.core.outputs import DownloadProgress, find_saveables
-from faltui.core.presets import Preset
 from faltui.core.pricing import Price, describe_cost, get_prices
 from faltui.core.schema import EndpointSchema, PreparedInput
 from faltui.core.state import AppState
@@ -57,18 +57,19 @@ from faltui.tui import commands as palette
 from faltui.tui.format import literal_text, one_line, prompt_snippet
 from faltui.tui.job_cells import cost_cell
 from faltui.tui.pane_sizes import PaneSizes
-from faltui.tui.preset_flow import PresetFlow
-from faltui.tui.send_flow import SendFlow
 from faltui.tui.widgets.job_table import JobTable
 from faltui.tui.widgets.model_browser import ModelBrowser
 from faltui.tui.widgets.param_form import ParamForm
 from faltui.tui.widgets.results import ResultsPane, notify_report, progress_line
 from faltui.tui.widgets.status_bar import StatusBar
 
-if TYPE_CHECKING:  # the dialogs, sweeps and history tools are imported when first used
+if TYPE_CHECKING:  # the dialogs, sweeps, presets, send-to and history tools load when first used
+    from faltui.core.presets import Preset
     from faltui.core.reconcile import ReconcileResult
     from faltui.core.sweep_run import SweepRun
+    from faltui.tui.preset_flow import PresetFlow
     from faltui.tui.screens.sweep import SweepRequest
+    from faltui.tui.send_flow import SendFlow
 
 #: Width (columns) from which the panes sit side by side.
 WIDE_COLUMNS = 120
@@ -157,6 +158,8 @@ class MainScreen(Screen[None]):
         self.current_schema: EndpointSchema | None = None
         self.current_price: Price | None = None
         self.active_pane = "models"
+        #: Whether the tab bar (mounted when first needed) has made its first activation.
+        self._tab_bar_activated = False
         self.narrow = False
         self._dirty: dict[str, Job] = {}
         self._form_jobs: set[str] = set()
@@ -179,8 +182,6 @@ class MainScreen(Screen[None]):
         #: Local ids of the jobs whose request is being looked up in fal's history now.
         self.reconciling: set[str] = set()
         self._banner_shown: str | None = None
-        self.send_flow = SendFlow(self)
-        self.preset_flow = PresetFlow(self)
         #: Endpoints whose unit price was asked for (for the cost column and the spend).
         self._priced: set[str] = set()
         #: Set by ``start_session`` (after the first frame): the workers that load the jobs
@@ -189,16 +190,24 @@ class MainScreen(Screen[None]):
 
     # -- the panes -----------------------------------------------------------------------
 
+    @cached_property
+    def send_flow(self) -> SendFlow:
+        """Sending a job's outputs to another model (made on first use)."""
+        from faltui.tui.send_flow import SendFlow
+
+        return SendFlow(self)
+
+    @cached_property
+    def preset_flow(self) -> PresetFlow:
+        """Saving and applying presets (made on first use)."""
+        from faltui.tui.preset_flow import PresetFlow
+
+        return PresetFlow(self)
+
     def compose(self) -> ComposeResult:
         yield StatusBar(self.settings, id="status")
         yield Static("", id="journal-banner", markup=False)
-        yield Tabs(
-            *(
-                Tab(f"{i} {t}", id=f"tab-{p}")
-                for i, (p, t) in enumerate(self.PANE_TITLES.items(), 1)
-            ),
-            id="pane-tabs",
-        )
+        # The tab bar (narrow terminals only) is mounted here when first needed: _tab_bar.
         with Horizontal(id="main"):
             with Vertical(id="pane-models", classes="pane"):
                 yield ModelBrowser(state=self.state, id="browser")
@@ -247,7 +256,6 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         for number, (pane, title) in enumerate(self.PANE_TITLES.items(), 1):
             self.pane_widget(pane).border_title = Content(f"{number} {title}")
-        self.query_one("#pane-tabs", Tabs).can_focus = False
         self.results.is_reconciling = self.is_reconciling
         self.job_table.rows.reconciling = self.is_reconciling
         try:
@@ -298,7 +306,9 @@ class MainScreen(Screen[None]):
         narrow = width < WIDE_COLUMNS
         self.narrow = narrow
         self.set_class(narrow, "-narrow")
-        self.query_one("#pane-tabs").display = narrow
+        tabs = self._tab_bar(create=narrow)
+        if tabs is not None:
+            tabs.display = narrow
         self._apply_sizes()
         self._show_pane(self.active_pane)
 
@@ -354,10 +364,36 @@ class MainScreen(Screen[None]):
         for name in self.PANE_TITLES:
             self.pane_widget(name).display = (not self.narrow) or name == pane
         self.query_one("#right").display = (not self.narrow) or pane in ("jobs", "results")
-        tabs = self.query_one("#pane-tabs", Tabs)
-        if tabs.active != f"tab-{pane}":
+        self._sync_tab_bar()
+
+    def _sync_tab_bar(self) -> None:
+        """Show the active pane's tab as active (once the tab bar is mounted)."""
+        tabs = self._tab_bar()
+        wanted = f"tab-{self.active_pane}"
+        if tabs is not None and tabs.is_mounted and tabs.active != wanted:
             with tabs.prevent(Tabs.TabActivated):
-                tabs.active = f"tab-{pane}"
+                tabs.active = wanted
+
+    def _tab_bar(self, *, create: bool = False) -> Tabs | None:
+        """The narrow layout's tab bar; with ``create``, mounted under the journal banner if
+        it is not there yet (wide terminals never show it: composing it up front cost
+        start-up time)."""
+        try:
+            return self.query_one("#pane-tabs", Tabs)
+        except NoMatches:
+            if not create:
+                return None
+        tabs = Tabs(
+            *(
+                Tab(f"{i} {t}", id=f"tab-{p}")
+                for i, (p, t) in enumerate(self.PANE_TITLES.items(), 1)
+            ),
+            active=f"tab-{self.active_pane}",
+            id="pane-tabs",
+        )
+        tabs.can_focus = False
+        self.mount(tabs, after="#journal-banner")
+        return tabs
 
     def action_pane(self, pane: str) -> None:
         """Show (when narrow) and focus a pane."""
@@ -386,8 +422,13 @@ class MainScreen(Screen[None]):
     @on(Tabs.TabActivated, "#pane-tabs")
     def _on_tab(self, event: Tabs.TabActivated) -> None:
         event.stop()
+        if not self._tab_bar_activated:
+            # The bar's own activation as it mounts: it shows the pane shown, not a choice.
+            self._tab_bar_activated = True
+            self._sync_tab_bar()
+            return
         pane = (event.tab.id or "").removeprefix("tab-") if event.tab is not None else ""
-        if pane and pane != self.active_pane:  # ignore the initial activation
+        if pane and pane != self.active_pane:
             self.action_pane(pane)
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:

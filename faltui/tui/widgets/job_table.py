@@ -218,6 +218,8 @@ class JobTable(Widget):
         self.rows.cost_of = cost_of
         self._filter_name = "all"
         self._bar_text = ""
+        # Empty until jobs are added; classed so before mounting, where it costs no restyle.
+        self.add_class("-empty")
 
     # -- composition -----------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
@@ -149,15 +150,7 @@ class ParamForm(Widget):
         scroll = VerticalScroll(id="form-fields", can_focus=False)
         with scroll:
             yield Static(Text(EMPTY_HINT), id="form-empty", markup=False)
-        yield SafeTextArea(
-            "",
-            id="form-raw",
-            soft_wrap=True,
-            tab_behavior="indent",
-            show_line_numbers=True,
-            tooltip="The exact JSON payload; ctrl+r applies it to the fields",
-            disabled=True,  # enabled in the raw view only, so hidden widgets never get focus
-        )
+        # The raw JSON editor is mounted here (before the error line) when first opened.
         yield Static("", id="form-raw-error", markup=False)
 
     def on_mount(self) -> None:
@@ -626,7 +619,7 @@ class ParamForm(Widget):
         if schema is None:
             self.app.notify("Choose a model first.", markup=False)
             return False
-        area = self.query_one("#form-raw", TextArea)
+        area = self._raw_area()
         if not self._raw:
             area.load_text(core_text.safe_json(self._field_values(), indent=2))
             self._show_raw_error(None)
@@ -649,6 +642,24 @@ class ParamForm(Widget):
         """Key binding of ``toggle_raw``."""
         self.toggle_raw()
 
+    def _raw_area(self) -> TextArea:
+        """The raw JSON editor, mounted on first use (composed up front it cost start-up
+        time for a widget hidden until a model is chosen and ctrl+r pressed)."""
+        try:
+            return self.query_one("#form-raw", TextArea)
+        except NoMatches:
+            area = SafeTextArea(
+                "",
+                id="form-raw",
+                soft_wrap=True,
+                tab_behavior="indent",
+                show_line_numbers=True,
+                tooltip="The exact JSON payload; ctrl+r applies it to the fields",
+                disabled=True,  # enabled in the raw view only, so hidden widgets never get focus
+            )
+            self.mount(area, before="#form-raw-error")
+            return area
+
     def _parse_raw(self) -> dict[str, Any] | str:
         """The raw JSON as an object, or an error message."""
         text = self.query_one("#form-raw", TextArea).text
@@ -664,7 +675,8 @@ class ParamForm(Widget):
     def _set_raw(self, raw: bool) -> None:
         self._raw = raw
         self.set_class(raw, "-raw")
-        self.query_one("#form-raw", TextArea).disabled = not raw
+        if raw or self.query("#form-raw"):
+            self._raw_area().disabled = not raw
         self.query_one("#form-fields", VerticalScroll).disabled = raw
 
     def _show_raw_error(self, message: str | None) -> None:

@@ -38,10 +38,11 @@ from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.visual import visualize
 from textual.widget import Widget
-from textual.widgets import OptionList, ProgressBar, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from faltui.core.job import Job, JobState
@@ -78,6 +79,7 @@ from faltui.tui.widgets.result_text import (
 
 if TYPE_CHECKING:  # file facts, video tools and the HTTP service load on first use
     from PIL.Image import Image as PILImage
+    from textual.widgets import ProgressBar
 
     from faltui.core.outputs import Outputs
     from faltui.core.outputs.facts import MediaFacts
@@ -225,7 +227,7 @@ class ResultsPane(Widget):
         yield Static("Select a job to see its results.", id="results-head", markup=False)
         yield ContactSheet(id="results-sheet", classes="-none")
         yield OutputList(id="results-list", classes="-none")
-        yield ProgressBar(id="results-progress", show_eta=False)
+        # The progress bar is mounted by the first download (see ``_progress_bar``).
         with VerticalScroll(id="results-body"):
             if self.preview_class is not None:
                 yield self.preview_class(id="results-image")
@@ -820,8 +822,20 @@ class ResultsPane(Widget):
         if item is not None and item in items and item.text is None and not self.raw:
             self._body(self.file_text(item))
 
+    async def _progress_bar(self) -> ProgressBar:
+        """The downloads' progress bar, mounted under the output list on first use (composed
+        up front it cost start-up time for a widget hidden until something is saved)."""
+        from textual.widgets import ProgressBar
+
+        try:
+            return self.query_one("#results-progress", ProgressBar)
+        except NoMatches:
+            bar = ProgressBar(id="results-progress", show_eta=False)
+            await self.mount(bar, after="#results-list")
+            return bar
+
     async def _save(self, outputs: list[OutputFile | TextOutput]) -> None:
-        bar = self.query_one("#results-progress", ProgressBar)
+        bar = await self._progress_bar()
         bar.update(total=None, progress=0)
         self.add_class("-downloading")
         try:
