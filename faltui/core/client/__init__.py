@@ -7,8 +7,9 @@ journal need them) does not pull in httpx; the TUI's first frame needs neither.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from faltui.core.lazy import lazy_names
 
 if TYPE_CHECKING:
     from faltui.core.client.api import USER_AGENT, FalClient, WaitTimeout
@@ -83,10 +84,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'faltui.core.client' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE)

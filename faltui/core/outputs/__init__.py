@@ -15,8 +15,9 @@ HTTP client (the TUI's first frame needs only them).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from faltui.core.lazy import lazy_names
 
 if TYPE_CHECKING:
     from faltui.core.outputs.data_url import (
@@ -128,10 +129,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'faltui.core.outputs' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _WHERE)
