@@ -45,6 +45,19 @@ def model_name(model: ModelInfo) -> str:
     return one_line(model.display_name, NAME_LIMIT) or one_line(model.endpoint_id, NAME_LIMIT)
 
 
+class _RowMessage(Message):
+    """About the model on row ``index`` of a ``ModelList``."""
+
+    def __init__(self, model_list: ModelList, index: int) -> None:
+        super().__init__()
+        self.model_list = model_list
+        self.index = index
+
+    @property
+    def control(self) -> ModelList:
+        return self.model_list
+
+
 class ModelList(ScrollView, can_focus=True):
     """Models, two lines each, with a cursor (``highlighted``) and vi-style movement."""
 
@@ -90,29 +103,11 @@ class ModelList(ScrollView, can_focus=True):
     #: The row under the cursor (None: no models).
     highlighted: reactive[int | None] = reactive(None, init=False)
 
-    class Highlighted(Message):
+    class Highlighted(_RowMessage):
         """The cursor moved to another model."""
 
-        def __init__(self, model_list: ModelList, index: int) -> None:
-            super().__init__()
-            self.model_list = model_list
-            self.index = index
-
-        @property
-        def control(self) -> ModelList:
-            return self.model_list
-
-    class Selected(Message):
+    class Selected(_RowMessage):
         """The user chose the model under the cursor (enter or a click)."""
-
-        def __init__(self, model_list: ModelList, index: int) -> None:
-            super().__init__()
-            self.model_list = model_list
-            self.index = index
-
-        @property
-        def control(self) -> ModelList:
-            return self.model_list
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
