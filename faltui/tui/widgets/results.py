@@ -448,41 +448,46 @@ class ResultsPane(Widget):
     # -- the body --------------------------------------------------------------------
 
     def _show_selection(self) -> None:
-        """Fill the body: raw JSON, the selected output, or the job's status."""
-        job = self.job
-        if not self._previews_image():
+        """Fill the body: raw JSON, the selected output, or the job's status; the preview
+        goes unless the selection shows one."""
+        if not self._fill_body():
             self._set_preview(None)
+
+    def _fill_body(self) -> bool:
+        """``_show_selection``'s body; True when the selection shows a preview (or keeps its
+        room for one on the way)."""
+        job = self.job
         if job is None:
-            return
+            return False
         if self.raw:
             self._body(Text(pretty_json(job.result) if job.result is not None else "No result."))
-            return
+            return False
         if job.state is not JobState.done:
             self._body(self.status_text(job))
-            return
+            return False
         item = self.selected_item
         if item is None and job.result is None:
             self._body(Text("The job is done but its result has not been fetched (yet)."))
             if job.request_id and job.id not in self._result_asked:
                 self._result_asked.add(job.id)
                 self.post_message(self.ResultWanted(job.id))
-            return
+            return False
         if item is None:
             note = Text("The result has no files or texts. Press v for the raw JSON.\n\n")
             note.append(pretty_json(job.result))
             self._body(note)
-            return
+            return False
         if item.segments:
             self._body(transcript_body(item, self.query_one("#results-text").content_size.width))
-            return
+            return False
         if item.text is not None:
             usage = find_usage(item.job.result if item.job else job.result)
             self._body(text_body(item, usage))
-            return
+            return False
         self._body(self.file_text(item))
         url = item.url
         if url is None:
-            return
+            return False
         if item.kind == "image" and self.previews_enabled:
             cached = self.images.cached_preview(url)
             # Another image from one to the next: the preview's room stays (no restyle of
@@ -490,12 +495,15 @@ class ResultsPane(Widget):
             self._set_preview(cached, keep_room=True)
             if cached is None:
                 self._load_preview(url)
-        elif item.kind in FACT_KINDS:
+            return True
+        if item.kind in FACT_KINDS:
             facts = self._facts.get(url)
             if facts is None:
                 self._load_facts(item)
             elif facts.video is not None and facts.video.first_frame is not None:
                 self._show_frame(facts.video.first_frame)
+                return self.previews_enabled
+        return False
 
     def file_text(self, item: ResultItem) -> Text:
         """Details of a file output (literal), with its facts or why they are missing."""
@@ -523,21 +531,6 @@ class ResultsPane(Widget):
         )
 
     # -- preview and facts -------------------------------------------------------------
-
-    def _previews_image(self) -> bool:
-        """Whether the selection is an image shown as a preview (``_show_selection``)."""
-        job, item = self.job, self.selected_item
-        return (
-            job is not None
-            and job.state is JobState.done
-            and not self.raw
-            and item is not None
-            and not item.segments
-            and item.text is None
-            and item.url is not None
-            and item.kind == "image"
-            and self.previews_enabled
-        )
 
     def _size_images(self) -> None:
         """Before the first image is decoded: decode them for the widget that draws them."""
